@@ -1,0 +1,32 @@
+# Finds Eigen (required) and the optional components, and exposes each to code as a
+# CIMPUTE_HAS_<NAME> macro (0/1) on the interface target.
+find_package(Eigen3 3.3 REQUIRED NO_MODULE)
+
+find_package(HDF5 QUIET COMPONENTS C)
+find_package(ZLIB QUIET)
+find_package(OpenMP QUIET COMPONENTS CXX)
+
+option(CIMPUTE_WITH_HDF5 "GCTX, h5ad and 10x HDF5 support through the HDF5 C library" ${HDF5_FOUND})
+option(CIMPUTE_WITH_ZLIB "Read .gz inputs through zlib" ${ZLIB_FOUND})
+option(CIMPUTE_WITH_OPENMP "Use OpenMP threads" ${OpenMP_CXX_FOUND})
+
+# Link one optional component into `target` and define CIMPUTE_HAS_<name> to 0 or 1.
+function(_cimpute_optional target name found imported package)
+  if(CIMPUTE_WITH_${name})
+    if(NOT ${found})
+      message(FATAL_ERROR "CIMPUTE_WITH_${name}=ON but it was not found (install ${package})")
+    endif()
+    target_link_libraries(${target} INTERFACE ${imported})
+    target_compile_definitions(${target} INTERFACE CIMPUTE_HAS_${name}=1)
+  else()
+    target_compile_definitions(${target} INTERFACE CIMPUTE_HAS_${name}=0)
+  endif()
+endfunction()
+
+function(cimpute_link_optional_dependencies target)
+  _cimpute_optional(${target} HDF5 HDF5_FOUND hdf5::hdf5 libhdf5-dev)
+  _cimpute_optional(${target} ZLIB ZLIB_FOUND ZLIB::ZLIB zlib1g-dev)
+  _cimpute_optional(${target} OPENMP OpenMP_CXX_FOUND OpenMP::OpenMP_CXX "an OpenMP runtime")
+  message(STATUS "cimpute optional components: HDF5=${CIMPUTE_WITH_HDF5} "
+                 "zlib=${CIMPUTE_WITH_ZLIB} OpenMP=${CIMPUTE_WITH_OPENMP}")
+endfunction()

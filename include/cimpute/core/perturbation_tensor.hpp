@@ -1,0 +1,628 @@
+/// @file perturbation_tensor.hpp
+/// @brief `PerturbationTensor`: profiles over a feature axis labelled by perturbation and context,
+/// the one data type every cimpute module consumes.
+#pragma once
+
+#include "cimpute/core/errors.hpp"
+#include "cimpute/core/labeled_matrix.hpp"
+#include "cimpute/core/labels.hpp"
+#include "cimpute/core/robust_zscore.hpp"
+#include "cimpute/core/tensor3.hpp"
+
+#include <Eigen/Core>
+
+#include <cmath>
+#include <limits>
+#include <string>
+#include <unordered_map>
+#include <utility>
+#include <vector>
+
+namespace cimpute {
+
+/// How NaN entries in input values are treated. Infinite values are always rejected.
+enum class MissingValues {
+  Reject, ///< NaN anywhere in the input throws `invalid_argument` (the default).
+  Allow   ///< NaN marks a missing measurement; aggregation averages the non-missing values.
+};
+
+/// How a signature is formed from a profile and its context's control profile.
+enum class SignatureKind {
+  Difference,    ///< \f$ s = x - x_{\mathrm{ctrl}} \f$ (for data already on a log scale).
+  Log2FoldChange ///< \f$ s = \log_2(x + c) - \log_2(x_{\mathrm{ctrl}} + c) \f$, c = pseudocount.
+};
+
+/// Options of `PerturbationTensor::relative_to_control`.
+struct SignatureOptions {
+  SignatureKind kind = SignatureKind::Difference; ///< difference or log2 fold change
+  double pseudocount = 1.0;                       ///< c in the log2 fold change (>= 0)
+  bool keep_controls = false; ///< keep the (all-zero) control signatures in the result
+
+  /// Throws `invalid_argument` for a negative or non-finite pseudocount.
+  void validate() const {
+    if (!(pseudocount >= 0.0) || !std::isfinite(pseudocount))
+      detail::throw_invalid("SignatureOptions::validate",
+                            "pseudocount must be finite and >= 0, got ", pseudocount);
+  }
+};
+
+/// A (perturbation, context) pair of indices into the tensor's label lists.
+struct PairIndex {
+  Eigen::Index perturbation; ///< index into `perturbations()`
+  Eigen::Index context;      ///< index into `contexts()`
+  friend bool operator==(const PairIndex& a, const PairIndex& b) {
+    return a.perturbation == b.perturbation && a.context == b.context;
+  }
+};
+
+/// Measured profiles over a feature axis (genes, proteins), labelled by perturbation and context.
+///
+/// A tensor holds per-sample profiles (samples x features; each sample labelled by its
+/// perturbation and context), aggregated signatures (at most one per observed (perturbation,
+/// context) pair), or both. Conceptually the signatures are a partially observed
+/// perturbations x features x contexts tensor \f$ T_{p,g,c} \f$; `mask()` says which fibres
+/// \f$ T_{p,:,c} \f$ are observed. Every context may designate one control perturbation
+/// (e.g. `DMSO`, `non-targeting`) relative to which signatures are formed.
+///
+/// All constructors validate shapes, labels and duplicates and throw `invalid_argument` naming
+/// the function and the offending value. Views are returned by value or as const references.
+template <class Scalar_ = double>
+class PerturbationTensor {
+public:
+  using Scalar = Scalar_;
+  using Matrix = Eigen::Matrix<Scalar, Eigen::Dynamic, Eigen::Dynamic>;
+  using Vector = Eigen::Matrix<Scalar, Eigen::Dynamic, 1>;
+  using Index = Eigen::Index;
+
+  /// The rows of one context (or one perturbation): which labels, and their signatures.
+  struct Slice {
+    std::vector<Index> labels; ///< perturbation (or context) index of each row of `values`
+    Matrix values;             ///< one signature per row
+  };
+  /// Per-setting sample blocks of one context, the input of interventional structure learning:
+  /// the control samples, and for every other perturbation its samples.
+  struct SettingBlocks {
+    Matrix control;                   ///< samples of the context's control perturbation
+    std::vector<Index> perturbations; ///< perturbation index of each block
+    std::vector<Matrix> blocks;       ///< samples x features, one per perturbation
+  };
+
+  PerturbationTensor() = default;
+
+  // ------------------------------------------------------------------------------ construction
+  /// Tensor of per-sample profiles (`samples` is n x G), labelled by perturbation and context
+  /// names. Labels are indexed in order of first appearance.
+  static PerturbationTensor from_samples(Matrix samples,
+                                         const std::vector<std::string>& perturbation_of_sample,
+                                         const std::vector<std::string>& context_of_sample,
+                                         std::vector<std::string> feature_ids,
+                                         MissingValues missing = MissingValues::Reject) {
+    const char* fn = "PerturbationTensor::from_samples";
+    PerturbationTensor t;
+    t.m_features = Labels(std::move(feature_ids), "feature id");
+    check_rows(fn, samples, perturbation_of_sample, context_of_sample, t.m_features.size());
+    check_values(fn, samples, missing);
+    t.m_missing = missing;
+    t.intern(perturbation_of_sample, context_of_sample, t.m_sample_pert, t.m_sample_ctx);
+    t.m_samples = std::move(samples);
+    t.m_control.assign(static_cast<std::size_t>(t.m_contexts.size()), -1);
+    t.set_signatures(Matrix(0, t.num_features()), {}, {}, fn);
+    return t;
+  }
+
+  /// Tensor of signatures (`signatures` is n_obs x G), one per (perturbation, context) pair;
+  /// a repeated pair throws.
+  static PerturbationTensor from_signatures(Matrix signatures,
+                                            const std::vector<std::string>& perturbation,
+                                            const std::vector<std::string>& context,
+                                            std::vector<std::string> feature_ids,
+                                            MissingValues missing = MissingValues::Reject) {
+    const char* fn = "PerturbationTensor::from_signatures";
+    PerturbationTensor t;
+    t.m_features = Labels(std::move(feature_ids), "feature id");
+    check_rows(fn, signatures, perturbation, context, t.m_features.size());
+    check_values(fn, signatures, missing);
+    t.m_missing = missing;
+    std::vector<Index> p, c;
+    t.intern(perturbation, context, p, c);
+    t.m_control.assign(static_cast<std::size_t>(t.m_contexts.size()), -1);
+    t.m_samples.resize(0, t.num_features());
+    t.set_signatures(std::move(signatures), p, c, fn);
+    return t;
+  }
+
+  /// Build from a reader's result (features x samples, e.g. `read_table` or `read_gct`), taking
+  /// each column's perturbation and context from the named column-metadata fields. With
+  /// `as_samples` the columns are samples (repeats allowed); otherwise they are signatures (one
+  /// per pair).
+  static PerturbationTensor from_labeled(const LabeledMatrix<Scalar>& m,
+                                         const std::string& perturbation_field,
+                                         const std::string& context_field, bool as_samples,
+                                         MissingValues missing = MissingValues::Reject) {
+    const auto& p = m.col_meta().field(perturbation_field);
+    const auto& c = m.col_meta().field(context_field);
+    Matrix values = m.data().transpose();
+    PerturbationTensor t = as_samples
+                               ? from_samples(std::move(values), p, c, m.row_ids(), missing)
+                               : from_signatures(std::move(values), p, c, m.row_ids(), missing);
+    if (m.row_meta().has_field("pr_gene_symbol"))
+      t.set_feature_symbols(m.row_meta().field("pr_gene_symbol"));
+    return t;
+  }
+
+  /// Concatenation of two tensors over the same feature axis (same ids, same order), e.g. a
+  /// file of drug profiles and a file of control profiles. Labels are unioned (a's first),
+  /// samples and signatures appended; a pair observed in both throws. Controls set in `a` win
+  /// over those set in `b`.
+  static PerturbationTensor concatenate(const PerturbationTensor& a, const PerturbationTensor& b) {
+    const char* fn = "PerturbationTensor::concatenate";
+    if (a.m_features != b.m_features)
+      detail::throw_invalid(fn, "the feature axes differ (", a.num_features(), " vs ",
+                            b.num_features(), " features); align them with select_features first");
+    PerturbationTensor t;
+    t.m_features = a.m_features;
+    t.m_symbols = a.m_symbols.empty() ? b.m_symbols : a.m_symbols;
+    t.m_perturbations = a.m_perturbations;
+    t.m_contexts = a.m_contexts;
+    t.m_missing = (a.m_missing == MissingValues::Allow || b.m_missing == MissingValues::Allow)
+                      ? MissingValues::Allow
+                      : MissingValues::Reject;
+    auto remap = [&](const std::vector<Index>& pi, const std::vector<Index>& ci,
+                     std::vector<Index>& po, std::vector<Index>& co) {
+      for (std::size_t i = 0; i < pi.size(); ++i) {
+        po.push_back(t.m_perturbations.intern(b.m_perturbations[pi[i]]));
+        co.push_back(t.m_contexts.intern(b.m_contexts[ci[i]]));
+      }
+    };
+    t.m_sample_pert = a.m_sample_pert;
+    t.m_sample_ctx = a.m_sample_ctx;
+    remap(b.m_sample_pert, b.m_sample_ctx, t.m_sample_pert, t.m_sample_ctx);
+    t.m_samples.resize(a.num_samples() + b.num_samples(), a.num_features());
+    t.m_samples.topRows(a.num_samples()) = a.m_samples;
+    t.m_samples.bottomRows(b.num_samples()) = b.m_samples;
+    std::vector<Index> p, c, bp, bc;
+    for (const auto& pr : a.m_pairs) {
+      p.push_back(pr.perturbation);
+      c.push_back(pr.context);
+    }
+    for (const auto& pr : b.m_pairs) {
+      bp.push_back(pr.perturbation);
+      bc.push_back(pr.context);
+    }
+    remap(bp, bc, p, c);
+    Matrix sig(a.num_observed() + b.num_observed(), a.num_features());
+    sig.topRows(a.num_observed()) = a.m_signatures;
+    sig.bottomRows(b.num_observed()) = b.m_signatures;
+    t.m_control.assign(static_cast<std::size_t>(t.num_contexts()), -1);
+    for (Index k = 0; k < t.num_contexts(); ++k) {
+      const Index ka = a.m_contexts.find(t.m_contexts[k]), kb = b.m_contexts.find(t.m_contexts[k]);
+      Index ctrl = -1;
+      if (ka >= 0 && a.m_control[std::size_t(ka)] >= 0)
+        ctrl = t.m_perturbations.index(a.m_perturbations[a.m_control[std::size_t(ka)]]);
+      else if (kb >= 0 && b.m_control[std::size_t(kb)] >= 0)
+        ctrl = t.m_perturbations.index(b.m_perturbations[b.m_control[std::size_t(kb)]]);
+      t.m_control[std::size_t(k)] = ctrl;
+    }
+    t.set_signatures(std::move(sig), p, c, fn);
+    return t;
+  }
+
+  // ------------------------------------------------------------------------------ axes
+  Index num_features() const noexcept { return m_features.size(); }
+  Index num_perturbations() const noexcept { return m_perturbations.size(); }
+  Index num_contexts() const noexcept { return m_contexts.size(); }
+  Index num_samples() const noexcept { return m_samples.rows(); }
+  /// Number of observed (perturbation, context) pairs with a signature.
+  Index num_observed() const noexcept { return m_signatures.rows(); }
+  const Labels& features() const noexcept { return m_features; }
+  const Labels& perturbations() const noexcept { return m_perturbations; }
+  const Labels& contexts() const noexcept { return m_contexts; }
+  /// Optional feature symbols (empty when unknown), parallel to `features()`.
+  const std::vector<std::string>& feature_symbols() const noexcept { return m_symbols; }
+  /// Set the feature symbols (one per feature).
+  void set_feature_symbols(std::vector<std::string> symbols) {
+    if (static_cast<Index>(symbols.size()) != num_features())
+      detail::throw_invalid("PerturbationTensor::set_feature_symbols", symbols.size(),
+                            " symbols for ", num_features(), " features");
+    m_symbols = std::move(symbols);
+  }
+  /// How NaN inputs were treated at construction.
+  MissingValues missing_values() const noexcept { return m_missing; }
+
+  // ------------------------------------------------------------------------------ controls
+  /// Designate `perturbation` as the control of every context.
+  void set_control(const std::string& perturbation) {
+    const Index p = m_perturbations.index(perturbation, "PerturbationTensor::set_control");
+    m_control.assign(static_cast<std::size_t>(num_contexts()), p);
+  }
+  /// Designate `perturbation` as the control of one context.
+  void set_control(const std::string& context, const std::string& perturbation) {
+    const Index c = m_contexts.index(context, "PerturbationTensor::set_control");
+    m_control[static_cast<std::size_t>(c)] =
+        m_perturbations.index(perturbation, "PerturbationTensor::set_control");
+  }
+  /// The control perturbation of context c, or -1 when none is set.
+  Index control(Index c) const {
+    check_context(c, "PerturbationTensor::control");
+    return m_control[static_cast<std::size_t>(c)];
+  }
+
+  // ------------------------------------------------------------------------------ samples
+  bool has_samples() const noexcept { return m_samples.rows() > 0; }
+  /// Per-sample profiles, samples x features.
+  const Matrix& samples() const noexcept { return m_samples; }
+  /// Perturbation index of each sample.
+  const std::vector<Index>& sample_perturbations() const noexcept { return m_sample_pert; }
+  /// Context index of each sample.
+  const std::vector<Index>& sample_contexts() const noexcept { return m_sample_ctx; }
+
+  // ------------------------------------------------------------------------------ signatures
+  bool has_signatures() const noexcept { return m_signatures.rows() > 0; }
+  /// Observed signatures, an `num_observed() x num_features()` matrix; row i belongs to
+  /// `observed_pairs()[i]`.
+  const Matrix& observed() const noexcept { return m_signatures; }
+  /// The (perturbation, context) pair of each row of `observed()`.
+  const std::vector<PairIndex>& observed_pairs() const noexcept { return m_pairs; }
+  /// Row of `observed()` holding pair (p, c), or -1 when unobserved.
+  Index pair_index(Index p, Index c) const {
+    check_perturbation(p, "PerturbationTensor::pair_index");
+    check_context(c, "PerturbationTensor::pair_index");
+    return m_pair_row(p, c);
+  }
+  /// True when pair (p, c) has a signature.
+  bool is_observed(Index p, Index c) const { return pair_index(p, c) >= 0; }
+  /// The perturbations x contexts observation mask.
+  Eigen::Matrix<bool, Eigen::Dynamic, Eigen::Dynamic> mask() const {
+    return (m_pair_row.array() >= 0).matrix();
+  }
+  /// The signature of pair (p, c); throws when unobserved.
+  Vector signature(Index p, Index c) const {
+    const Index r = pair_index(p, c);
+    if (r < 0)
+      detail::throw_invalid("PerturbationTensor::signature", "pair (", m_perturbations[p], ", ",
+                            m_contexts[c], ") is not observed");
+    return m_signatures.row(r).transpose();
+  }
+  /// The signature of a pair given by names.
+  Vector signature(const std::string& perturbation, const std::string& context) const {
+    return signature(m_perturbations.index(perturbation, "PerturbationTensor::signature"),
+                     m_contexts.index(context, "PerturbationTensor::signature"));
+  }
+  /// Observed signatures of one context, in perturbation order.
+  Slice context_slice(Index c) const {
+    check_context(c, "PerturbationTensor::context_slice");
+    std::vector<Index> rows, labels;
+    for (Index p = 0; p < num_perturbations(); ++p)
+      if (m_pair_row(p, c) >= 0) {
+        rows.push_back(m_pair_row(p, c));
+        labels.push_back(p);
+      }
+    return Slice{labels, gather(rows)};
+  }
+  /// Observed signatures of one perturbation, in context order.
+  Slice perturbation_slice(Index p) const {
+    check_perturbation(p, "PerturbationTensor::perturbation_slice");
+    std::vector<Index> rows, labels;
+    for (Index c = 0; c < num_contexts(); ++c)
+      if (m_pair_row(p, c) >= 0) {
+        rows.push_back(m_pair_row(p, c));
+        labels.push_back(c);
+      }
+    return Slice{labels, gather(rows)};
+  }
+  /// The dense perturbations x features x contexts tensor; unobserved fibres are NaN.
+  Tensor3<Scalar> dense() const {
+    Tensor3<Scalar> t(num_perturbations(), num_features(), num_contexts(),
+                      std::numeric_limits<Scalar>::quiet_NaN());
+    for (Index r = 0; r < num_observed(); ++r) {
+      const PairIndex& pc = m_pairs[static_cast<std::size_t>(r)];
+      t.slice(pc.context).row(pc.perturbation) = m_signatures.row(r);
+    }
+    return t;
+  }
+  /// Inverse of `dense()`: fibres that are entirely NaN are unobserved; a fibre with some NaN is
+  /// rejected unless `missing` is `Allow`.
+  static PerturbationTensor from_dense(const Tensor3<Scalar>& t,
+                                       std::vector<std::string> perturbations,
+                                       std::vector<std::string> contexts,
+                                       std::vector<std::string> feature_ids,
+                                       MissingValues missing = MissingValues::Reject) {
+    const char* fn = "PerturbationTensor::from_dense";
+    PerturbationTensor out;
+    out.m_perturbations = Labels(std::move(perturbations), "perturbation");
+    out.m_contexts = Labels(std::move(contexts), "context");
+    out.m_features = Labels(std::move(feature_ids), "feature id");
+    if (t.dim(0) != out.num_perturbations() || t.dim(1) != out.num_features() ||
+        t.dim(2) != out.num_contexts())
+      detail::throw_invalid(fn, "tensor is ", t.dim(0), " x ", t.dim(1), " x ", t.dim(2),
+                            " but labels give ", out.num_perturbations(), " x ", out.num_features(),
+                            " x ", out.num_contexts());
+    std::vector<Index> p, c;
+    for (Index k = 0; k < t.dim(2); ++k)
+      for (Index i = 0; i < t.dim(0); ++i) {
+        const Index nan = t.slice(k).row(i).array().isNaN().count();
+        if (nan == t.dim(1) && t.dim(1) > 0) continue;
+        p.push_back(i);
+        c.push_back(k);
+      }
+    Matrix sig(static_cast<Index>(p.size()), out.num_features());
+    for (std::size_t r = 0; r < p.size(); ++r)
+      sig.row(static_cast<Index>(r)) = t.slice(c[r]).row(p[r]);
+    check_values(fn, sig, missing);
+    out.m_missing = missing;
+    out.m_control.assign(static_cast<std::size_t>(out.num_contexts()), -1);
+    out.m_samples.resize(0, out.num_features());
+    out.set_signatures(std::move(sig), p, c, fn);
+    return out;
+  }
+
+  /// Per-setting sample blocks of context c: its control samples and each other perturbation's
+  /// samples (needs per-sample data and a control for c).
+  SettingBlocks setting_blocks(Index c) const {
+    const char* fn = "PerturbationTensor::setting_blocks";
+    check_context(c, fn);
+    if (!has_samples()) detail::throw_logic(fn, "the tensor holds no per-sample data");
+    const Index ctrl = m_control[static_cast<std::size_t>(c)];
+    if (ctrl < 0) detail::throw_logic(fn, "context '", m_contexts[c], "' has no control set");
+    std::vector<std::vector<Index>> rows(static_cast<std::size_t>(num_perturbations()));
+    for (Index i = 0; i < num_samples(); ++i)
+      if (m_sample_ctx[static_cast<std::size_t>(i)] == c)
+        rows[static_cast<std::size_t>(m_sample_pert[static_cast<std::size_t>(i)])].push_back(i);
+    SettingBlocks out;
+    out.control = gather_samples(rows[static_cast<std::size_t>(ctrl)]);
+    if (out.control.rows() == 0)
+      detail::throw_invalid(fn, "context '", m_contexts[c], "' has no samples of its control '",
+                            m_perturbations[ctrl], "'");
+    for (Index p = 0; p < num_perturbations(); ++p)
+      if (p != ctrl && !rows[static_cast<std::size_t>(p)].empty()) {
+        out.perturbations.push_back(p);
+        out.blocks.push_back(gather_samples(rows[static_cast<std::size_t>(p)]));
+      }
+    return out;
+  }
+
+  // ------------------------------------------------------------------------------ transforms
+  /// Signatures as the mean of each (perturbation, context) pair's samples (NaN ignored when
+  /// missing values are allowed). The samples are kept.
+  PerturbationTensor aggregated() const {
+    const char* fn = "PerturbationTensor::aggregated";
+    if (!has_samples()) detail::throw_logic(fn, "the tensor holds no per-sample data");
+    PerturbationTensor out = *this;
+    Eigen::Matrix<Index, Eigen::Dynamic, Eigen::Dynamic> row =
+        Eigen::Matrix<Index, Eigen::Dynamic, Eigen::Dynamic>::Constant(num_perturbations(),
+                                                                       num_contexts(), -1);
+    std::vector<Index> p, c;
+    for (Index i = 0; i < num_samples(); ++i) {
+      const Index pi = m_sample_pert[static_cast<std::size_t>(i)];
+      const Index ci = m_sample_ctx[static_cast<std::size_t>(i)];
+      if (row(pi, ci) < 0) {
+        row(pi, ci) = static_cast<Index>(p.size());
+        p.push_back(pi);
+        c.push_back(ci);
+      }
+    }
+    Matrix sum = Matrix::Zero(static_cast<Index>(p.size()), num_features());
+    Matrix count = Matrix::Zero(static_cast<Index>(p.size()), num_features());
+    for (Index i = 0; i < num_samples(); ++i) {
+      const Index r = row(m_sample_pert[static_cast<std::size_t>(i)],
+                          m_sample_ctx[static_cast<std::size_t>(i)]);
+      const auto x = m_samples.row(i).array();
+      sum.row(r).array() += x.isNaN().select(Scalar(0), x);
+      count.row(r).array() += (!x.isNaN()).template cast<Scalar>();
+    }
+    // A feature with no measured value in a pair stays NaN (0 / 0).
+    Matrix mean =
+        (count.array() > Scalar(0))
+            .select(sum.array() / count.array(), std::numeric_limits<Scalar>::quiet_NaN());
+    out.set_signatures(std::move(mean), p, c, fn);
+    return out;
+  }
+
+  /// Signatures relative to each context's control: for every observed pair (p, c) with p not
+  /// the control of c, \f$ s_{p,c} = f(x_{p,c}) - f(x_{\mathrm{ctrl}(c),c}) \f$ with f the
+  /// identity or \f$ \log_2(\cdot + \mathrm{pseudocount}) \f$. Requires signatures (call
+  /// `aggregated()` first for sample data), a control for every context that has a non-control
+  /// pair, and that control observed in that context. Per-sample data is not carried over.
+  PerturbationTensor relative_to_control(const SignatureOptions& opt = {}) const {
+    const char* fn = "PerturbationTensor::relative_to_control";
+    opt.validate();
+    if (!has_signatures())
+      detail::throw_logic(fn, "the tensor holds no signatures (call aggregated() first)");
+    const Scalar pc = static_cast<Scalar>(opt.pseudocount);
+    auto transform = [&](Index r) -> Vector {
+      Vector x = m_signatures.row(r).transpose();
+      if (opt.kind == SignatureKind::Difference) return x;
+      for (Index g = 0; g < x.size(); ++g)
+        if (x[g] + pc <= Scalar(0))
+          detail::throw_invalid(fn, "log2 of a non-positive value ", x[g], " + pseudocount ", pc,
+                                " for perturbation '",
+                                m_perturbations[m_pairs[std::size_t(r)].perturbation],
+                                "', context '", m_contexts[m_pairs[std::size_t(r)].context],
+                                "', feature '", m_features[g], "'");
+      return ((x.array() + pc).log() / std::log(Scalar(2))).matrix();
+    };
+    std::vector<Index> rows;
+    for (Index r = 0; r < num_observed(); ++r) {
+      const PairIndex& pr = m_pairs[static_cast<std::size_t>(r)];
+      if (pr.perturbation != m_control[static_cast<std::size_t>(pr.context)] || opt.keep_controls)
+        rows.push_back(r);
+    }
+    std::vector<Vector> ctrl(static_cast<std::size_t>(num_contexts()));
+    Matrix sig(static_cast<Index>(rows.size()), num_features());
+    std::vector<Index> p, c;
+    for (std::size_t k = 0; k < rows.size(); ++k) {
+      const PairIndex& pr = m_pairs[static_cast<std::size_t>(rows[k])];
+      Vector& cv = ctrl[static_cast<std::size_t>(pr.context)];
+      if (cv.size() == 0) {
+        const Index cp = m_control[static_cast<std::size_t>(pr.context)];
+        if (cp < 0)
+          detail::throw_logic(fn, "context '", m_contexts[pr.context], "' has no control set");
+        const Index cr = m_pair_row(cp, pr.context);
+        if (cr < 0)
+          detail::throw_invalid(fn, "the control '", m_perturbations[cp],
+                                "' is not observed in context '", m_contexts[pr.context], "'");
+        cv = transform(cr);
+      }
+      sig.row(static_cast<Index>(k)) = (transform(rows[k]) - cv).transpose();
+      p.push_back(pr.perturbation);
+      c.push_back(pr.context);
+    }
+    PerturbationTensor out;
+    out.m_samples.resize(0, num_features());
+    out.m_features = m_features;
+    out.m_symbols = m_symbols;
+    out.m_perturbations = m_perturbations;
+    out.m_contexts = m_contexts;
+    out.m_control = m_control;
+    out.m_missing = m_missing;
+    out.set_signatures(std::move(sig), p, c, fn);
+    return out;
+  }
+
+  /// Robust z-scores of the per-sample profiles within groups of samples (plates), as in the
+  /// L1000 pipeline: per feature and plate, \f$ z = (x - \mathrm{median}) / (1.4826
+  /// \max(\mathrm{MAD}, \mathrm{floor})) \f$. Signatures are not carried over.
+  PerturbationTensor robust_zscore_by_plate(const std::vector<std::string>& plate_of_sample,
+                                            Scalar mad_floor = Scalar(0.1)) const {
+    const char* fn = "PerturbationTensor::robust_zscore_by_plate";
+    if (!has_samples()) detail::throw_logic(fn, "the tensor holds no per-sample data");
+    if (static_cast<Index>(plate_of_sample.size()) != num_samples())
+      detail::throw_invalid(fn, plate_of_sample.size(), " plate labels for ", num_samples(),
+                            " samples");
+    Labels plates;
+    std::vector<std::vector<Index>> rows;
+    for (Index i = 0; i < num_samples(); ++i) {
+      const Index k = plates.intern(plate_of_sample[static_cast<std::size_t>(i)]);
+      if (k == static_cast<Index>(rows.size())) rows.emplace_back();
+      rows[static_cast<std::size_t>(k)].push_back(i);
+    }
+    PerturbationTensor out = *this;
+    for (const auto& r : rows) {
+      const Matrix z = robust_zscore(gather_samples(r).transpose(), mad_floor);
+      for (std::size_t k = 0; k < r.size(); ++k)
+        out.m_samples.row(r[k]) = z.col(Index(k)).transpose();
+    }
+    out.set_signatures(Matrix(0, num_features()), {}, {}, fn);
+    return out;
+  }
+
+  /// The tensor restricted to (and reordered by) the given feature ids; unknown ids throw.
+  PerturbationTensor select_features(const std::vector<std::string>& ids) const {
+    return select_feature_indices(m_features.indices(ids, "PerturbationTensor::select_features"));
+  }
+  /// The tensor restricted to (and reordered by) the given feature positions.
+  PerturbationTensor select_feature_indices(const std::vector<Index>& idx) const {
+    PerturbationTensor out = *this;
+    out.m_features = m_features.select(idx);
+    if (!m_symbols.empty()) {
+      out.m_symbols.clear();
+      for (Index i : idx) out.m_symbols.push_back(m_symbols[static_cast<std::size_t>(i)]);
+    }
+    const Eigen::Map<const Eigen::Matrix<Index, Eigen::Dynamic, 1>> cols(
+        idx.data(), static_cast<Index>(idx.size()));
+    out.m_samples = m_samples(Eigen::all, cols);
+    out.m_signatures = m_signatures(Eigen::all, cols);
+    return out;
+  }
+  /// The feature ids replaced through a mapping (e.g. Entrez id -> symbol); features whose id is
+  /// not in the mapping are dropped when `drop_unmapped`, otherwise they throw. Two features
+  /// mapping to the same new id throw.
+  PerturbationTensor rename_features(const std::unordered_map<std::string, std::string>& mapping,
+                                     bool drop_unmapped = false) const {
+    const char* fn = "PerturbationTensor::rename_features";
+    std::vector<Index> keep;
+    std::vector<std::string> ids;
+    for (Index g = 0; g < num_features(); ++g) {
+      auto it = mapping.find(m_features[g]);
+      if (it == mapping.end()) {
+        if (!drop_unmapped)
+          detail::throw_invalid(fn, "feature '", m_features[g], "' has no mapping");
+        continue;
+      }
+      keep.push_back(g);
+      ids.push_back(it->second);
+    }
+    PerturbationTensor out = select_feature_indices(keep);
+    out.m_features = Labels(std::move(ids), "mapped feature id");
+    return out;
+  }
+
+private:
+  template <class Labels_>
+  static void check_rows(const char* fn, const Matrix& m, const Labels_& p, const Labels_& c,
+                         Index n_features) {
+    if (static_cast<Index>(p.size()) != m.rows())
+      detail::throw_invalid(fn, p.size(), " perturbation labels for ", m.rows(), " rows");
+    if (static_cast<Index>(c.size()) != m.rows())
+      detail::throw_invalid(fn, c.size(), " context labels for ", m.rows(), " rows");
+    if (m.cols() != n_features)
+      detail::throw_invalid(fn, m.cols(), " columns for ", n_features, " feature ids");
+  }
+  static void check_values(const char* fn, const Matrix& m, MissingValues missing) {
+    for (Index j = 0; j < m.cols(); ++j)
+      for (Index i = 0; i < m.rows(); ++i) {
+        const Scalar v = m(i, j);
+        if (std::isinf(v)) detail::throw_invalid(fn, "infinite value at row ", i, ", column ", j);
+        if (std::isnan(v) && missing == MissingValues::Reject)
+          detail::throw_invalid(fn, "NaN at row ", i, ", column ", j,
+                                " (pass MissingValues::Allow to mark missing values)");
+      }
+  }
+  void check_context(Index c, const char* fn) const {
+    if (c < 0 || c >= num_contexts())
+      detail::throw_invalid(fn, "context index ", c, " out of range [0, ", num_contexts(), ")");
+  }
+  void check_perturbation(Index p, const char* fn) const {
+    if (p < 0 || p >= num_perturbations())
+      detail::throw_invalid(fn, "perturbation index ", p, " out of range [0, ", num_perturbations(),
+                            ")");
+  }
+  void intern(const std::vector<std::string>& p, const std::vector<std::string>& c,
+              std::vector<Index>& pi, std::vector<Index>& ci) {
+    pi.resize(p.size());
+    ci.resize(c.size());
+    for (std::size_t i = 0; i < p.size(); ++i) {
+      if (p[i].empty() || c[i].empty())
+        detail::throw_invalid("PerturbationTensor", "empty perturbation or context label at row ",
+                              i);
+      pi[i] = m_perturbations.intern(p[i]);
+      ci[i] = m_contexts.intern(c[i]);
+    }
+  }
+  void set_signatures(Matrix sig, const std::vector<Index>& p, const std::vector<Index>& c,
+                      const char* fn) {
+    m_pair_row.setConstant(num_perturbations(), num_contexts(), -1);
+    m_pairs.clear();
+    for (std::size_t r = 0; r < p.size(); ++r) {
+      Index& slot = m_pair_row(p[r], c[r]);
+      if (slot >= 0)
+        detail::throw_invalid(fn, "pair (", m_perturbations[p[r]], ", ", m_contexts[c[r]],
+                              ") appears twice (rows ", slot, " and ", r, ")");
+      slot = static_cast<Index>(r);
+      m_pairs.push_back(PairIndex{p[r], c[r]});
+    }
+    m_signatures = std::move(sig);
+  }
+  Matrix gather(const std::vector<Index>& rows) const {
+    Matrix out(static_cast<Index>(rows.size()), num_features());
+    for (std::size_t k = 0; k < rows.size(); ++k) out.row(Index(k)) = m_signatures.row(rows[k]);
+    return out;
+  }
+  Matrix gather_samples(const std::vector<Index>& rows) const {
+    Matrix out(static_cast<Index>(rows.size()), num_features());
+    for (std::size_t k = 0; k < rows.size(); ++k) out.row(Index(k)) = m_samples.row(rows[k]);
+    return out;
+  }
+
+  Labels m_features, m_perturbations, m_contexts;
+  std::vector<std::string> m_symbols;
+  std::vector<Index> m_control;
+  MissingValues m_missing = MissingValues::Reject;
+  Matrix m_samples;
+  std::vector<Index> m_sample_pert, m_sample_ctx;
+  Matrix m_signatures;
+  std::vector<PairIndex> m_pairs;
+  Eigen::Matrix<Index, Eigen::Dynamic, Eigen::Dynamic> m_pair_row;
+};
+
+} // namespace cimpute
