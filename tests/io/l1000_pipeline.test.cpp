@@ -1,0 +1,87 @@
+// Real-data checks that combine the readers with core transforms: the L1000 pipeline's robust
+// z-score level and the 24 x 20 signature tensor.
+#include "test_data.hpp"
+
+#include <cimpute/core/perturbation_tensor.hpp>
+#include <cimpute/core/robust_zscore.hpp>
+#include <cimpute/io/gct.hpp>
+#include <cimpute/io/table.hpp>
+
+#include <cmath>
+
+TEST_CASE("robust z-score reproduces the L1000 ZSPCQNORM level from QNORM", "[io][l1000]") {
+  const std::string q = "l1000/pipeline/TEST_A375_24H_X1_B20_QNORM_n23x978.gct";
+  const std::string z = "l1000/pipeline/TEST_A375_24H_X1_B20_ZSPCQNORM_n23x978.gct";
+  CIMPUTE_REQUIRE_DATA(q);
+  CIMPUTE_REQUIRE_DATA(z);
+  const auto qnorm = cimpute::read_gct<double>(cimpute_test::data_path(q));
+  const auto expected = cimpute::read_gct<double>(cimpute_test::data_path(z));
+  REQUIRE(qnorm.rows() == 978);
+  REQUIRE(qnorm.cols() == 23);
+  // Same genes and wells, possibly in another order: align by id.
+  const auto aligned = qnorm.select_rows(expected.row_ids()).select_cols(expected.col_ids());
+  const Eigen::MatrixXd ours = cimpute::robust_zscore(aligned.data(), 0.1);
+  const Eigen::ArrayXXd diff = (ours - expected.data()).array().abs();
+  const double within = double((diff <= 1e-3).count()) / double(diff.size());
+  INFO("fraction within 1e-3: " << within << ", max diff " << diff.maxCoeff());
+  CHECK(within >= 0.95);
+  // Rows that differ are the 4-decimal rounding of the file, never a gross error.
+  CHECK(diff.maxCoeff() < 0.05);
+}
+
+TEST_CASE("the 24 x 20 L1000 signature tensor", "[io][l1000]") {
+  const std::string drugs = "l1000/lincs_level2_24cells_20drugs.tsv";
+  const std::string dmso = "l1000/lincs_level2_dmso_24cells.tsv";
+  CIMPUTE_REQUIRE_DATA(drugs);
+  CIMPUTE_REQUIRE_DATA(dmso);
+  cimpute::TableReadOptions opt;
+  opt.label_columns = {"unit", "intervention"};
+  const auto a = cimpute::read_table<double>(cimpute_test::data_path(drugs), opt);
+  const auto b = cimpute::read_table<double>(cimpute_test::data_path(dmso), opt);
+  REQUIRE(a.rows() == 978);
+  REQUIRE(a.cols() == 302);
+  REQUIRE(b.cols() == 24);
+  REQUIRE(a.row_ids() == b.row_ids());
+  using T = cimpute::PerturbationTensor<double>;
+  auto t = T::concatenate(T::from_labeled(a, "intervention", "unit", false),
+                          T::from_labeled(b, "intervention", "unit", false));
+  t.set_control("DMSO");
+  cimpute::SignatureOptions so;
+  so.kind = cimpute::SignatureKind::Log2FoldChange;
+  so.pseudocount = 0.0;
+  const auto s = t.relative_to_control(so);
+  CHECK(s.num_contexts() == 24);
+  CHECK(s.num_perturbations() == 21); // 20 drugs + DMSO (no DMSO signatures kept)
+  CHECK(s.num_observed() == 302);
+  const auto mcf7 = s.contexts().index("MCF7");
+  CHECK(s.context_slice(mcf7).labels.size() == 20); // MCF7 has all 20 drugs
+  // The data README: same cell, different drugs correlate far more (0.54) than same drug,
+  // different cells (0.04).
+  auto corr = [](const Eigen::VectorXd& x, const Eigen::VectorXd& y) {
+    const Eigen::ArrayXd xc = x.array() - x.mean(), yc = y.array() - y.mean();
+    return (xc * yc).sum() / std::sqrt((xc * xc).sum() * (yc * yc).sum());
+  };
+  double same_cell = 0, same_drug = 0;
+  int n_cell = 0, n_drug = 0;
+  const auto& pairs = s.observed_pairs();
+  for (std::size_t i = 0; i < pairs.size(); ++i)
+    for (std::size_t j = i + 1; j < pairs.size(); ++j) {
+      const bool cell = pairs[i].context == pairs[j].context;
+      const bool drug = pairs[i].perturbation == pairs[j].perturbation;
+      if (cell == drug) continue;
+      const double r = corr(s.observed().row(Eigen::Index(i)).transpose(),
+                            s.observed().row(Eigen::Index(j)).transpose());
+      if (cell) {
+        same_cell += r;
+        ++n_cell;
+      } else {
+        same_drug += r;
+        ++n_drug;
+      }
+    }
+  same_cell /= n_cell;
+  same_drug /= n_drug;
+  INFO("same cell " << same_cell << ", same drug " << same_drug);
+  CHECK(same_cell == Approx(0.54).margin(0.02));
+  CHECK(same_drug == Approx(0.04).margin(0.02));
+}
