@@ -368,11 +368,12 @@ inline void flush_buffer(std::ostream& os, std::string& out, std::size_t thresho
   }
 }
 
-/// Write a file atomically: `write(std::ostream&)` fills `path + ".tmp.XXXXXXXX"` in the same
-/// folder, which is then renamed onto `path`. On any exception the temporary file is removed and
-/// `path` is left untouched.
-template <class WriteFn>
-void write_file_atomic(const std::string& path, const char* function, WriteFn&& write) {
+/// Create a file atomically: `create(tmp)` writes the whole file at `tmp` (a fresh name
+/// `path + ".tmp.XXXXXXXX"` in the same folder), which is then renamed onto `path`. On any
+/// exception the temporary file is removed and `path` is left untouched. Used by every writer,
+/// text or HDF5.
+template <class CreateFn>
+void create_file_atomic(const std::string& path, const char* function, CreateFn&& create) {
   static std::atomic<unsigned> counter{0};
   std::random_device rd;
   std::string tmp;
@@ -387,21 +388,28 @@ void write_file_atomic(const std::string& path, const char* function, WriteFn&& 
       throw_invalid(function, "cannot find a free temporary name for '", path, "'");
   }
   try {
-    {
-      std::ofstream os(tmp, std::ios::binary | std::ios::trunc);
-      if (!os) throw_invalid(function, "cannot create file '", tmp, "'");
-      write(static_cast<std::ostream&>(os));
-      os.flush();
-      if (!os) throw_invalid(function, "error while writing '", tmp, "'");
-      os.close();
-      if (os.fail()) throw_invalid(function, "error while closing '", tmp, "'");
-    }
+    create(static_cast<const std::string&>(tmp));
     std::filesystem::rename(tmp, path, ec);
     if (ec) throw_invalid(function, "cannot rename '", tmp, "' to '", path, "': ", ec.message());
   } catch (...) {
     std::filesystem::remove(tmp, ec);
     throw;
   }
+}
+
+/// Write a text or binary file atomically through `write(std::ostream&)` (see
+/// `create_file_atomic`).
+template <class WriteFn>
+void write_file_atomic(const std::string& path, const char* function, WriteFn&& write) {
+  create_file_atomic(path, function, [&](const std::string& tmp) {
+    std::ofstream os(tmp, std::ios::binary | std::ios::trunc);
+    if (!os) throw_invalid(function, "cannot create file '", tmp, "'");
+    write(static_cast<std::ostream&>(os));
+    os.flush();
+    if (!os) throw_invalid(function, "error while writing '", tmp, "'");
+    os.close();
+    if (os.fail()) throw_invalid(function, "error while closing '", tmp, "'");
+  });
 }
 
 /// Record `id` in `seen` (mapped to where it was first seen, e.g. its line); throw `parse_error`
