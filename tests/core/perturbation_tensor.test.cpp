@@ -268,3 +268,25 @@ TEST_CASE("PerturbationTensor: concatenation unions labels and keeps every pair"
   CHECK_THROWS_AS(PerturbationTensor<double>::concatenate(ctrl, ctrl.select_features({"g2", "g1"})),
                   cimpute::invalid_argument);
 }
+
+TEST_CASE("id_mapping and align_features by id and by symbol", "[core][tensor]") {
+  const auto map = cimpute::id_mapping({"1", "2", "2", "-666"}, {"A", "B", "B", "C"});
+  CHECK(map.size() == 2);
+  CHECK_THROWS_WITH(cimpute::id_mapping({"1", "1"}, {"A", "B"}),
+                    Catch::Contains("'1' maps to both 'A' and 'B'"));
+  Eigen::MatrixXd x(1, 3), y(1, 2);
+  x << 1, 2, 3;
+  y << 20, 30;
+  auto a = PerturbationTensor<double>::from_signatures(x, {"p"}, {"c"}, {"1", "2", "3"});
+  auto b = PerturbationTensor<double>::from_signatures(y, {"q"}, {"c"}, {"e3", "e2"});
+  CHECK_THROWS_WITH(cimpute::align_features(a, b), Catch::Contains("share no feature id"));
+  a.set_feature_symbols({"A", "B", "C"});
+  b.set_feature_symbols({"C", "B"});
+  const auto [a2, b2] = cimpute::align_features(a, b, cimpute::AlignBy::Symbol);
+  CHECK(a2.features().ids() == std::vector<std::string>{"2", "3"});
+  CHECK(b2.features().ids() == std::vector<std::string>{"e2", "e3"});
+  CHECK(b2.signature("q", "c") == Eigen::Vector2d(30, 20));
+  b.set_feature_symbols({"B", "B"});
+  CHECK_THROWS_WITH(cimpute::align_features(a, b, cimpute::AlignBy::Symbol),
+                    Catch::Contains("duplicate feature symbol 'B'"));
+}

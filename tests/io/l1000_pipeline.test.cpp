@@ -85,3 +85,38 @@ TEST_CASE("the 24 x 20 L1000 signature tensor", "[io][l1000]") {
   CHECK(same_cell == Approx(0.54).margin(0.02));
   CHECK(same_drug == Approx(0.04).margin(0.02));
 }
+
+TEST_CASE(
+    "Entrez ids map to symbols through the A375 plate and align with the SARS-CoV-2 signature",
+    "[io][l1000]") {
+  const std::string plate = "l1000/a375_level3_plate_n978x377.gct";
+  const std::string dmso = "l1000/lincs_level2_dmso_24cells.tsv";
+  const std::string covid = "covid/sarscov2_a549_log2fc.csv";
+  CIMPUTE_REQUIRE_DATA(plate);
+  CIMPUTE_REQUIRE_DATA(dmso);
+  CIMPUTE_REQUIRE_DATA(covid);
+  const auto p = cimpute::read_gct<double>(cimpute_test::data_path(plate));
+  const auto map =
+      cimpute::id_mapping(p.row_meta().field("pr_gene_id"), p.row_meta().field("pr_gene_symbol"));
+  CHECK(map.size() == 978);
+  CHECK(map.at("7849") == "PAX8"); // row 121_at of the plate
+  cimpute::TableReadOptions opt;
+  opt.label_columns = {"unit", "intervention"};
+  using T = cimpute::PerturbationTensor<double>;
+  const auto d = cimpute::read_table<double>(cimpute_test::data_path(dmso), opt);
+  const T ctrl = T::from_labeled(d, "intervention", "unit", false).rename_features(map);
+  CHECK(ctrl.num_features() == 978);
+  // The disease signature: one row per gene (symbol, log2 fold change), i.e. the transpose of a
+  // samples-by-features table.
+  const auto c = cimpute::read_table<double>(cimpute_test::data_path(covid)).transposed();
+  REQUIRE(c.cols() == 1);
+  const Eigen::MatrixXd sig = c.data().transpose();
+  const T disease = T::from_signatures(sig, {"SARS-CoV-2"}, {"A549"}, c.row_ids());
+  const auto [x, y] = cimpute::align_features(ctrl, disease);
+  CHECK(x.features().ids() == y.features().ids());
+  // 913 of the 978 landmark symbols occur in the disease signature (counted with Python's csv
+  // module over the two files).
+  CHECK(x.num_features() == 913);
+  CHECK_THROWS_WITH(cimpute::align_features(ctrl, disease, cimpute::AlignBy::Symbol),
+                    Catch::Contains("no feature symbols"));
+}

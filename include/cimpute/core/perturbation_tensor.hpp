@@ -6,6 +6,7 @@
 #include "cimpute/core/errors.hpp"
 #include "cimpute/core/labeled_matrix.hpp"
 #include "cimpute/core/labels.hpp"
+#include "cimpute/core/metadata_table.hpp"
 #include "cimpute/core/robust_zscore.hpp"
 #include "cimpute/core/tensor3.hpp"
 
@@ -624,5 +625,63 @@ private:
   std::vector<PairIndex> m_pairs;
   Eigen::Matrix<Index, Eigen::Dynamic, Eigen::Dynamic> m_pair_row;
 };
+
+/// How `align_features` matches two feature axes.
+enum class AlignBy {
+  Id,    ///< by feature id
+  Symbol ///< by feature symbol (both tensors need `feature_symbols()`)
+};
+
+/// A mapping table from one id space to another (e.g. Entrez id -> gene symbol), built from two
+/// parallel lists such as the `pr_gene_id` and `pr_gene_symbol` row-metadata fields of a CMap
+/// plate. Repeated `from` entries must agree; missing values (`-666`, `na`, empty) are skipped.
+inline std::unordered_map<std::string, std::string> id_mapping(const std::vector<std::string>& from,
+                                                               const std::vector<std::string>& to) {
+  const char* fn = "id_mapping";
+  if (from.size() != to.size())
+    detail::throw_invalid(fn, from.size(), " source ids but ", to.size(), " target ids");
+  std::unordered_map<std::string, std::string> map;
+  for (std::size_t i = 0; i < from.size(); ++i) {
+    if (detail::is_missing_token(from[i]) || detail::is_missing_token(to[i])) continue;
+    auto [it, inserted] = map.emplace(from[i], to[i]);
+    if (!inserted && it->second != to[i])
+      detail::throw_invalid(fn, "'", from[i], "' maps to both '", it->second, "' and '", to[i],
+                            "'");
+  }
+  return map;
+}
+
+/// Restrict two tensors to their shared features, in the order of `a`, matched by id or by
+/// symbol; the result's feature ids are those of each input. Throws when nothing is shared or,
+/// for `AlignBy::Symbol`, when a tensor lacks symbols or repeats one.
+template <class Scalar>
+std::pair<PerturbationTensor<Scalar>, PerturbationTensor<Scalar>>
+align_features(const PerturbationTensor<Scalar>& a, const PerturbationTensor<Scalar>& b,
+               AlignBy by = AlignBy::Id) {
+  const char* fn = "align_features";
+  auto keys = [&](const PerturbationTensor<Scalar>& t, const char* which) {
+    if (by == AlignBy::Id) return t.features();
+    if (t.feature_symbols().empty())
+      detail::throw_invalid(fn, "tensor ", which, " has no feature symbols");
+    try {
+      return Labels(t.feature_symbols(), "feature symbol");
+    } catch (const invalid_argument& e) {
+      detail::throw_invalid(fn, "tensor ", which, ": ", e.what());
+    }
+  };
+  const Labels ka = keys(a, "a"), kb = keys(b, "b");
+  std::vector<Eigen::Index> ia, ib;
+  for (Eigen::Index g = 0; g < ka.size(); ++g) {
+    const Eigen::Index h = kb.find(ka[g]);
+    if (h >= 0) {
+      ia.push_back(g);
+      ib.push_back(h);
+    }
+  }
+  if (ia.empty())
+    detail::throw_invalid(fn, "the two tensors share no feature ",
+                          by == AlignBy::Id ? "id" : "symbol");
+  return {a.select_feature_indices(ia), b.select_feature_indices(ib)};
+}
 
 } // namespace cimpute
