@@ -1,0 +1,36 @@
+# Shared helpers for the scripts in .ci/ (sourced, not run).
+set -euo pipefail
+CIMPUTE_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+JOBS="${JOBS:-$(nproc)}"
+
+# Install the Debian packages that are missing (non-interactive; nothing to do when all present).
+cimpute_install_packages() {
+  local missing=()
+  for pkg in "$@"; do
+    if ! dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed"; then
+      missing+=("$pkg")
+    fi
+  done
+  if [ ${#missing[@]} -eq 0 ]; then
+    return 0
+  fi
+  echo "== installing Debian packages: ${missing[*]}"
+  local sudo=""
+  if [ "$(id -u)" -ne 0 ]; then sudo="sudo"; fi
+  export DEBIAN_FRONTEND=noninteractive
+  $sudo apt-get update -qq
+  $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}"
+}
+
+CIMPUTE_BUILD_PACKAGES=(cmake make g++ pkg-config libeigen3-dev catch2 libhdf5-dev zlib1g-dev
+  libboost-math-dev libbenchmark-dev ccache)
+
+# Configure and build one tree: cimpute_build DIR [cmake args...]
+cimpute_build() {
+  local dir="$1"
+  shift
+  local launcher=()
+  if command -v ccache >/dev/null 2>&1; then launcher=(-DCMAKE_CXX_COMPILER_LAUNCHER=ccache); fi
+  cmake -S "$CIMPUTE_ROOT" -B "$dir" "${launcher[@]}" "$@"
+  cmake --build "$dir" --parallel "$JOBS"
+}

@@ -1,0 +1,224 @@
+// The `cimpute` command-line tool.
+//
+//   cimpute inspect FILE|DIR [--label-columns a,b] [--format F]
+//   cimpute --version | --help
+//
+// Exit status: 0 on success, 2 on bad input or usage (one line on stderr), 3 on internal errors.
+#include <cimpute/cimpute.hpp>
+
+#include <algorithm>
+#include <cstdio>
+#include <iostream>
+#include <map>
+#include <sstream>
+#include <string>
+#include <vector>
+
+namespace {
+
+constexpr const char* kUsage =
+    "usage: cimpute <command> [options]\n"
+    "\n"
+    "commands:\n"
+    "  inspect FILE|DIR   shape, ids, metadata fields and missing values of a data file\n"
+    "      --format F            force the format: gct, gctx, table, mtx, 10x-mtx, 10x-h5, h5ad\n"
+    "      --label-columns A,B   table columns that are labels, not features (default: the\n"
+    "                            columns whose first value is not a number)\n"
+    "\n"
+    "  --version          print the version\n"
+    "  --help             print this help\n"
+    "\n"
+    "Rows are features (genes), columns are samples (cells, wells), whatever the file layout.\n";
+
+struct UsageError : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+
+std::vector<std::string> split(const std::string& s, char d) {
+  std::vector<std::string> out;
+  std::stringstream ss(s);
+  std::string item;
+  while (std::getline(ss, item, d))
+    if (!item.empty()) out.push_back(item);
+  return out;
+}
+
+std::string id_range(const std::vector<std::string>& ids) {
+  if (ids.empty()) return "(none)";
+  if (ids.size() == 1) return ids.front();
+  return ids.front() + " .. " + ids.back();
+}
+
+void print_meta(const char* axis, const cimpute::MetadataTable& m) {
+  std::cout << axis << "_meta_fields\t" << m.num_fields();
+  for (const auto& f : m.field_names()) std::cout << '\t' << f;
+  std::cout << '\n';
+  bool any = false;
+  std::ostringstream os;
+  for (const auto& f : m.field_names()) {
+    const auto n = m.missing_count(f);
+    if (n > 0) {
+      os << '\t' << f << '=' << n;
+      any = true;
+    }
+  }
+  std::cout << axis << "_meta_missing" << (any ? os.str() : "\t0") << '\n';
+}
+
+template <class M>
+void print_common(const M& m, cimpute::FileFormat fmt) {
+  std::cout << "shape\t" << m.rows() << '\t' << m.cols() << '\n';
+  std::cout << "format\t" << cimpute::to_string(fmt) << '\n';
+  std::cout << "row_ids\t" << id_range(m.row_ids()) << '\n';
+  std::cout << "col_ids\t" << id_range(m.col_ids()) << '\n';
+  print_meta("row", m.row_meta());
+  print_meta("col", m.col_meta());
+}
+
+void print(const cimpute::LabeledMatrix<double>& m, cimpute::FileFormat fmt) {
+  print_common(m, fmt);
+  std::cout << "missing_values\t" << m.missing_count() << '\n';
+  if (m.rows() > 0 && m.cols() > 0) {
+    const auto& d = m.data();
+    const Eigen::ArrayXXd a = d.array();
+    const auto finite = a.isFinite();
+    const double lo = finite.select(a, std::numeric_limits<double>::infinity()).minCoeff();
+    const double hi = finite.select(a, -std::numeric_limits<double>::infinity()).maxCoeff();
+    std::cout << "value_range\t" << lo << '\t' << hi << '\n';
+  }
+}
+
+void print(const cimpute::SparseLabeledMatrix<double>& m, cimpute::FileFormat fmt) {
+  print_common(m, fmt);
+  const auto& d = m.data();
+  Eigen::Index nan = 0;
+  for (Eigen::Index k = 0; k < d.nonZeros(); ++k) nan += std::isnan(d.valuePtr()[k]) ? 1 : 0;
+  std::cout << "missing_values\t" << nan << '\n';
+  std::cout << "nonzeros\t" << m.nonzeros() << '\n';
+  const double density =
+      m.rows() * m.cols() > 0 ? double(m.nonzeros()) / (double(m.rows()) * double(m.cols())) : 0.0;
+  std::cout << "density\t" << density << '\n';
+}
+
+cimpute::FileFormat parse_format(const std::string& s) {
+  using F = cimpute::FileFormat;
+  for (F f : {F::Gct, F::Gctx, F::Table, F::Mtx, F::TenxMtxDir, F::TenxH5, F::H5ad})
+    if (s == cimpute::to_string(f)) return f;
+  throw UsageError("unknown --format '" + s + "'");
+}
+
+// Label columns of a table: the non-empty-named columns whose first value is not a number.
+std::vector<std::string> guess_label_columns(const std::string& path) {
+  const auto t = cimpute::read_delimited(path);
+  std::vector<std::string> labels;
+  if (t.rows.empty()) return labels;
+  for (std::size_t j = 0; j < t.header.size(); ++j) {
+    double v = 0;
+    if (j == 0 && t.header[j].empty()) continue; // the unnamed index column holds sample ids
+    const std::string& s = t.rows.front()[j];
+    if (!cimpute::detail::parse_double(s, v) && !cimpute::detail::is_missing_token(s))
+      labels.push_back(t.header[j]);
+  }
+  return labels;
+}
+
+int inspect(const std::vector<std::string>& args) {
+  std::string path;
+  std::string format;
+  std::string labels;
+  bool labels_given = false;
+  for (std::size_t i = 0; i < args.size(); ++i) {
+    const std::string& a = args[i];
+    auto value = [&]() -> std::string {
+      if (i + 1 >= args.size()) throw UsageError("option " + a + " needs a value");
+      return args[++i];
+    };
+    if (a == "--format")
+      format = value();
+    else if (a == "--label-columns") {
+      labels = value();
+      labels_given = true;
+    } else if (!a.empty() && a[0] == '-')
+      throw UsageError("unknown option '" + a + "' for inspect");
+    else if (path.empty())
+      path = a;
+    else
+      throw UsageError("inspect takes one FILE, got also '" + a + "'");
+  }
+  if (path.empty()) throw UsageError("inspect needs a FILE or DIR");
+  const cimpute::FileFormat fmt =
+      format.empty() ? cimpute::detect_format(path) : parse_format(format);
+  using F = cimpute::FileFormat;
+  switch (fmt) {
+  case F::Gct:
+    print(cimpute::read_gct<double>(path), fmt);
+    break;
+  case F::Table: {
+    cimpute::TableReadOptions opt;
+    opt.label_columns = labels_given ? split(labels, ',') : guess_label_columns(path);
+    print(cimpute::read_table<double>(path, opt), fmt);
+    break;
+  }
+  case F::Mtx:
+    print(cimpute::read_mtx<double>(path), fmt);
+    break;
+  case F::TenxMtxDir:
+    print(cimpute::read_10x_mtx<double>(path), fmt);
+    break;
+#if CIMPUTE_HAS_HDF5
+  case F::Gctx:
+    print(cimpute::read_gctx<double>(path), fmt);
+    break;
+  case F::TenxH5:
+    print(cimpute::read_10x_h5<double>(path), fmt);
+    break;
+  case F::H5ad:
+    print(cimpute::read_h5ad<double>(path), fmt);
+    break;
+#else
+  case F::Gctx:
+  case F::TenxH5:
+  case F::H5ad:
+    throw cimpute::invalid_argument(path + ": " + cimpute::to_string(fmt) +
+                                    " needs HDF5 support (rebuild with CIMPUTE_WITH_HDF5=ON)");
+#endif
+  }
+  return 0;
+}
+
+// One line: newlines in messages are folded so that stderr holds exactly one line.
+void error_line(const std::string& msg) {
+  std::string m = msg;
+  std::replace(m.begin(), m.end(), '\n', ' ');
+  std::cerr << "cimpute: " << m << '\n';
+}
+
+} // namespace
+
+int main(int argc, char** argv) {
+  std::vector<std::string> args(argv + 1, argv + argc);
+  try {
+    if (args.empty()) throw UsageError("no command given");
+    const std::string cmd = args.front();
+    args.erase(args.begin());
+    if (cmd == "--help" || cmd == "-h" || cmd == "help") {
+      std::cout << kUsage;
+      return 0;
+    }
+    if (cmd == "--version") {
+      std::cout << "cimpute " << cimpute::version_string << '\n';
+      return 0;
+    }
+    if (cmd == "inspect") return inspect(args);
+    throw UsageError("unknown command '" + cmd + "'");
+  } catch (const UsageError& e) {
+    error_line(std::string(e.what()) + " (see cimpute --help)");
+    return 2;
+  } catch (const std::invalid_argument& e) { // parse_error and invalid_argument: bad input
+    error_line(e.what());
+    return 2;
+  } catch (const std::exception& e) {
+    error_line(std::string("internal error: ") + e.what());
+    return 3;
+  }
+}

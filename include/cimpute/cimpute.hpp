@@ -1,0 +1,7 @@
+/// @file cimpute.hpp
+/// @brief Umbrella header: includes every module of cimpute.
+#pragma once
+
+#include "cimpute/core.hpp"
+#include "cimpute/io.hpp"
+#include "cimpute/version.hpp"
