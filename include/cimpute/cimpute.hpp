@@ -4,4 +4,5 @@
 
 #include "cimpute/core.hpp"
 #include "cimpute/io.hpp"
+#include "cimpute/kernels.hpp"
 #include "cimpute/version.hpp"

@@ -1,0 +1,180 @@
+/// @file ntk.hpp
+/// @brief Neural tangent and neural network Gaussian process kernels of fully connected ReLU
+/// networks (NTK parametrisation), for inputs of any norm.
+#pragma once
+
+#include "cimpute/core/errors.hpp"
+
+#include <Eigen/Core>
+
+#include <algorithm>
+#include <cmath>
+#include <type_traits>
+
+namespace cimpute {
+
+namespace detail {
+
+/// The arc-cosine functions of the ReLU at correlation rho (clipped to [-1, 1]), with the angle
+/// computed stably: \f$ \theta = \mathrm{atan2}(\sqrt{(1-\rho)(1+\rho)}, \rho) \f$,
+/// \f$ \kappa_0 = (\pi - \theta) / \pi \f$,
+/// \f$ \kappa_1 = (\sin\theta + (\pi - \theta)\cos\theta) / \pi \f$.
+template <class Scalar>
+inline void arccos_kappas(Scalar rho, Scalar& k0, Scalar& k1) {
+  const Scalar pi = Scalar(3.141592653589793238462643383279502884L);
+  rho = std::min(Scalar(1), std::max(Scalar(-1), rho));
+  const Scalar s = std::sqrt((Scalar(1) - rho) * (Scalar(1) + rho));
+  const Scalar theta = std::atan2(s, rho);
+  k0 = (pi - theta) / pi;
+  k1 = (s + (pi - theta) * rho) / pi;
+}
+
+/// The Arora et al. (2019) recursion for a depth-L ReLU network with bias variance b2:
+/// returns Sigma_L (NNGP) in `sigma` and Theta_L (NTK) in `theta` from the inner product xy and
+/// the squared norms xx, yy of the two inputs. A zero input without bias gives 0.
+template <class Scalar>
+inline void relu_recursion(Scalar xy, Scalar xx, Scalar yy, int depth, Scalar b2, Scalar& sigma,
+                           Scalar& theta) {
+  Scalar sxx = xx + b2, syy = yy + b2;
+  sigma = xy + b2;
+  theta = sigma;
+  for (int h = 0; h < depth; ++h) {
+    const Scalar n = std::sqrt(sxx * syy);
+    if (!(n > Scalar(0))) { // a zero input and no bias: every layer is 0 for that input
+      sigma = theta = Scalar(0);
+      return;
+    }
+    Scalar k0, k1;
+    arccos_kappas(sigma / n, k0, k1);
+    sigma = n * k1 + b2;
+    sxx += b2; // Sigma_h(x, x) = Sigma_{h-1}(x, x) kappa1(1) + b2, kappa1(1) = 1
+    syy += b2;
+    theta = theta * k0 + sigma;
+  }
+}
+
+/// Theta_L on the unit sphere without bias (the NTK's fast path): starting from rho = Theta = u,
+/// L times Theta <- kappa1(rho) + Theta kappa0(rho), rho <- kappa1(rho).
+template <class Scalar>
+inline Scalar ntk_sphere(Scalar u, int depth, Scalar* nngp = nullptr) {
+  Scalar rho = std::min(Scalar(1), std::max(Scalar(-1), u));
+  Scalar theta = rho;
+  for (int h = 0; h < depth; ++h) {
+    Scalar k0, k1;
+    arccos_kappas(rho, k0, k1);
+    theta = k1 + theta * k0;
+    rho = k1;
+  }
+  if (nngp) *nngp = rho;
+  return theta;
+}
+
+template <class Scalar>
+void check_relu_parameters(const char* fn, int depth, Scalar bias) {
+  static_assert(std::is_floating_point<Scalar>::value,
+                "cimpute ReLU kernels: Scalar must be float or double");
+  if (depth < 1) throw_invalid(fn, "depth must be >= 1, got ", depth);
+  if (!(bias >= Scalar(0)) || !std::isfinite(bias))
+    throw_invalid(fn, "bias must be finite and >= 0, got ", bias);
+}
+
+template <class DX, class DY>
+void check_same_size(const char* fn, const Eigen::MatrixBase<DX>& x,
+                     const Eigen::MatrixBase<DY>& y) {
+  if (x.size() != y.size())
+    throw_invalid(fn, "the two inputs have ", x.size(), " and ", y.size(), " coordinates");
+}
+
+} // namespace detail
+
+/// The neural tangent kernel of a fully connected ReLU network with `depth` hidden layers in the
+/// NTK parametrisation, bias standard deviation `bias` (\f$\beta^2\f$ added at every layer):
+/// \f[ \Sigma_0 = \langle x, x' \rangle + \beta^2,\ \Theta_0 = \Sigma_0,\quad
+///     \rho_h = \frac{\Sigma_{h-1}(x,x')}{\sqrt{\Sigma_{h-1}(x,x)\Sigma_{h-1}(x',x')}},\quad
+///     \Sigma_h = \sqrt{\Sigma_{h-1}(x,x)\Sigma_{h-1}(x',x')}\,\kappa_1(\rho_h) + \beta^2,\quad
+///     \Theta_h = \Theta_{h-1}\kappa_0(\rho_h) + \Sigma_h \f]
+/// and \f$ \mathrm{NTK}(x, x') = \Theta_L \f$ (Jacot et al. 2018; Arora et al. 2019; as used for
+/// matrix completion by Radhakrishnan et al., PNAS 2022). Inputs of any norm are accepted (zero
+/// vectors included); without bias the kernel is 1-homogeneous in each input and evaluated
+/// through the unit-sphere fast path.
+///
+/// Models the inner-product kernel concept: `from_inner(<x,y>, |x|^2, |y|^2)`.
+template <class Scalar_ = double>
+class NtkKernel {
+public:
+  using Scalar = Scalar_;
+
+  /// A depth-`depth` (>= 1) network with bias standard deviation `bias` (>= 0).
+  explicit NtkKernel(int depth = 1, Scalar bias = Scalar(0)) : m_depth(depth), m_bias(bias) {
+    detail::check_relu_parameters("NtkKernel", depth, bias);
+  }
+  int depth() const noexcept { return m_depth; }
+  Scalar bias() const noexcept { return m_bias; }
+
+  /// The kernel value for two vectors of equal size.
+  template <class DX, class DY>
+  Scalar operator()(const Eigen::MatrixBase<DX>& x, const Eigen::MatrixBase<DY>& y) const {
+    detail::check_same_size("NtkKernel", x, y);
+    return from_inner(Scalar(x.dot(y)), Scalar(x.squaredNorm()), Scalar(y.squaredNorm()));
+  }
+  /// The kernel value from the inner product and the squared norms.
+  Scalar from_inner(Scalar xy, Scalar xx, Scalar yy) const {
+    if (m_bias == Scalar(0)) {
+      const Scalar n = std::sqrt(xx * yy);
+      return n > Scalar(0) ? n * detail::ntk_sphere(xy / n, m_depth) : Scalar(0);
+    }
+    Scalar sigma, theta;
+    detail::relu_recursion(xy, xx, yy, m_depth, m_bias * m_bias, sigma, theta);
+    return theta;
+  }
+  /// The kernel at correlation u of two unit vectors, without bias (the sphere fast path;
+  /// equals `from_inner(u, 1, 1)` when `bias() == 0`).
+  Scalar on_sphere(Scalar u) const { return detail::ntk_sphere(u, m_depth); }
+
+private:
+  int m_depth;
+  Scalar m_bias;
+};
+
+/// The NNGP kernel (the Gaussian-process limit of the same network): \f$ \Sigma_L \f$ of the
+/// recursion documented at `NtkKernel` (Lee et al. 2018; Cho & Saul 2009 arc-cosine kernel of
+/// degree 1 iterated L times).
+template <class Scalar_ = double>
+class NngpKernel {
+public:
+  using Scalar = Scalar_;
+
+  explicit NngpKernel(int depth = 1, Scalar bias = Scalar(0)) : m_depth(depth), m_bias(bias) {
+    detail::check_relu_parameters("NngpKernel", depth, bias);
+  }
+  int depth() const noexcept { return m_depth; }
+  Scalar bias() const noexcept { return m_bias; }
+
+  template <class DX, class DY>
+  Scalar operator()(const Eigen::MatrixBase<DX>& x, const Eigen::MatrixBase<DY>& y) const {
+    detail::check_same_size("NngpKernel", x, y);
+    return from_inner(Scalar(x.dot(y)), Scalar(x.squaredNorm()), Scalar(y.squaredNorm()));
+  }
+  Scalar from_inner(Scalar xy, Scalar xx, Scalar yy) const {
+    if (m_bias == Scalar(0)) {
+      const Scalar n = std::sqrt(xx * yy);
+      Scalar s = Scalar(0);
+      if (n > Scalar(0)) detail::ntk_sphere(xy / n, m_depth, &s);
+      return n * s;
+    }
+    Scalar sigma, theta;
+    detail::relu_recursion(xy, xx, yy, m_depth, m_bias * m_bias, sigma, theta);
+    return sigma;
+  }
+  Scalar on_sphere(Scalar u) const {
+    Scalar s;
+    detail::ntk_sphere(u, m_depth, &s);
+    return s;
+  }
+
+private:
+  int m_depth;
+  Scalar m_bias;
+};
+
+} // namespace cimpute
