@@ -6,6 +6,7 @@
 
 #if CIMPUTE_HAS_HDF5
 #include <cimpute/io/h5ad.hpp>
+#include <cimpute/io/hdf5.hpp>
 #include <cimpute/io/mtx.hpp>
 #include <cimpute/io/table.hpp>
 
@@ -59,6 +60,77 @@ TEST_CASE("h5ad: dense X and CSR raw/X of pbmc68k_reduced", "[io][h5ad]") {
   CHECK_THROWS_AS(cimpute::read_h5ad<double>(data_path(rel), o), cimpute::invalid_argument);
   o.matrix = "layers/none";
   CHECK_THROWS_WITH(cimpute::read_h5ad<double>(data_path(rel), o), Catch::Contains("layers/none"));
+}
+
+namespace {
+// Write a minimal AnnData file (anndata >= 0.8 layout) with a 3 cells x 4 genes matrix stored
+// dense, as CSR or as CSC, so that every encoding is checked against the same known matrix.
+void write_small_h5ad(const std::string& path, const std::string& encoding) {
+  namespace h5 = cimpute::detail::h5;
+  h5::silence();
+  h5::Handle f(H5Fcreate(path.c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT), H5Fclose);
+  REQUIRE(f.valid());
+  // X (obs x var) = [[1 0 2 0], [0 0 3 4], [5 0 0 6]]
+  const std::vector<double> dense{1, 0, 2, 0, 0, 0, 3, 4, 5, 0, 0, 6};
+  if (encoding == "dense") {
+    const hsize_t dims[2] = {3, 4};
+    h5::Handle space(H5Screate_simple(2, dims, nullptr), H5Sclose);
+    h5::Handle d(H5Dcreate2(f, "X", H5T_IEEE_F64LE, space, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT),
+                 H5Dclose);
+    H5Dwrite(d, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, dense.data());
+  } else {
+    h5::create_groups(f, "/X");
+    h5::Handle g(H5Gopen2(f, "/X", H5P_DEFAULT), H5Gclose);
+    h5::write_string_attribute(g, "encoding-type", encoding);
+    h5::write_int_array_attribute(g, "shape", {3, 4});
+    if (encoding == "csr_matrix") {
+      h5::write_numeric<double>(f, "/X/data", {1, 2, 3, 4, 5, 6});
+      h5::write_numeric<std::int32_t>(f, "/X/indices", {0, 2, 2, 3, 0, 3});
+      h5::write_numeric<std::int32_t>(f, "/X/indptr", {0, 2, 4, 6});
+    } else { // csc: columns are genes; column 2 stored unsorted on purpose
+      h5::write_numeric<double>(f, "/X/data", {1, 5, 3, 2, 4, 6});
+      h5::write_numeric<std::int64_t>(f, "/X/indices", {0, 2, 1, 0, 1, 2});
+      h5::write_numeric<std::int64_t>(f, "/X/indptr", {0, 2, 2, 4, 6});
+    }
+  }
+  for (const char* frame : {"/obs", "/var"}) {
+    h5::create_groups(f, frame);
+    h5::Handle g(H5Gopen2(f, frame, H5P_DEFAULT), H5Gclose);
+    h5::write_string_attribute(g, "_index", "_index");
+    h5::write_string_attribute(g, "encoding-type", "dataframe");
+  }
+  h5::write_strings(f, "/obs/_index", {"c1", "c2", "c3"});
+  h5::write_strings(f, "/var/_index", {"g1", "g2", "g3", "g4"});
+  // A categorical var column with a missing code (-1).
+  h5::create_groups(f, "/var/kind");
+  h5::write_numeric<std::int8_t>(f, "/var/kind/codes", {0, 1, -1, 0});
+  h5::write_strings(f, "/var/kind/categories", {"coding", "lncRNA"});
+  h5::Handle var(H5Gopen2(f, "/var", H5P_DEFAULT), H5Gclose);
+  // column-order as a one-element string array attribute.
+  h5::Handle type(H5Tcopy(H5T_C_S1), H5Tclose);
+  H5Tset_size(type, 4);
+  const hsize_t one = 1;
+  h5::Handle space(H5Screate_simple(1, &one, nullptr), H5Sclose);
+  h5::Handle a(H5Acreate2(var, "column-order", type, space, H5P_DEFAULT, H5P_DEFAULT), H5Aclose);
+  H5Awrite(a, type, "kind");
+}
+} // namespace
+
+TEST_CASE("h5ad: dense, CSR and CSC encodings give the same features x cells matrix",
+          "[io][h5ad]") {
+  Eigen::MatrixXd expected(4, 3); // var x obs = transpose of X
+  expected << 1, 0, 5, 0, 0, 0, 2, 3, 0, 0, 4, 6;
+  for (const char* enc : {"dense", "csr_matrix", "csc_matrix"}) {
+    INFO(enc);
+    const auto path = (cimpute_test::temp_dir() / (std::string(enc) + ".h5ad")).string();
+    write_small_h5ad(path, enc);
+    const auto m = cimpute::read_h5ad<double>(path);
+    CHECK(m.row_ids() == std::vector<std::string>{"g1", "g2", "g3", "g4"});
+    CHECK(m.col_ids() == std::vector<std::string>{"c1", "c2", "c3"});
+    CHECK(Eigen::MatrixXd(m.data()) == expected);
+    CHECK(m.nonzeros() == 6);
+    CHECK(m.row_meta().field("kind") == std::vector<std::string>{"coding", "lncRNA", "", "coding"});
+  }
 }
 
 TEST_CASE("h5ad: non-HDF5 input is rejected", "[io][h5ad]") {

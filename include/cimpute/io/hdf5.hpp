@@ -370,6 +370,29 @@ inline void write_strings(hid_t loc, const std::string& path, const std::vector<
     throw_invalid("h5::write_strings", "cannot write dataset ", path);
 }
 
+/// Write a 1-D numeric dataset.
+template <class T>
+void write_numeric(hid_t loc, const std::string& path, const std::vector<T>& v) {
+  const hsize_t n = v.size();
+  Handle space(H5Screate_simple(1, &n, nullptr), H5Sclose);
+  Handle d(
+      H5Dcreate2(loc, path.c_str(), native_type<T>(), space, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT),
+      H5Dclose);
+  if (!d.valid() ||
+      (n > 0 && H5Dwrite(d, native_type<T>(), H5S_ALL, H5S_ALL, H5P_DEFAULT, v.data()) < 0))
+    throw_invalid("h5::write_numeric", "cannot write dataset ", path);
+}
+
+/// Write a 1-D int64 array attribute (e.g. a sparse matrix's `shape`).
+inline void write_int_array_attribute(hid_t obj, const char* name,
+                                      const std::vector<std::int64_t>& v) {
+  const hsize_t n = v.size();
+  Handle space(H5Screate_simple(1, &n, nullptr), H5Sclose);
+  Handle a(H5Acreate2(obj, name, H5T_STD_I64LE, space, H5P_DEFAULT, H5P_DEFAULT), H5Aclose);
+  if (!a.valid() || H5Awrite(a, H5T_NATIVE_INT64, v.data()) < 0)
+    throw_invalid("h5::write_int_array_attribute", "cannot write attribute ", name);
+}
+
 /// Write a scalar string attribute.
 inline void write_string_attribute(hid_t obj, const char* name, const std::string& value) {
   Handle type(H5Tcopy(H5T_C_S1), H5Tclose);
