@@ -4,7 +4,7 @@
 //
 //   l1000_signatures [DIR]     DIR defaults to ../shared/data/l1000
 #include <cimpute/core.hpp>
-#include <cimpute/io/table.hpp>
+#include <cimpute/io/l1000_directory.hpp>
 
 #include <filesystem>
 #include <iomanip>
@@ -17,19 +17,7 @@ int main(int argc, char** argv) {
     return 0;
   }
   try {
-    cimpute::TableReadOptions opt;
-    opt.label_columns = {"unit", "intervention"};
-    const auto drugs = cimpute::read_table<double>(dir + "/lincs_level2_24cells_20drugs.tsv", opt);
-    const auto dmso = cimpute::read_table<double>(dir + "/lincs_level2_dmso_24cells.tsv", opt);
-    using Tensor = cimpute::PerturbationTensor<double>;
-    auto profiles = Tensor::concatenate(Tensor::from_labeled(drugs, "intervention", "unit", false),
-                                        Tensor::from_labeled(dmso, "intervention", "unit", false));
-    profiles.set_control("DMSO");
-    cimpute::SignatureOptions so;
-    so.kind = cimpute::SignatureKind::Log2FoldChange;
-    so.pseudocount = 0.0; // Level-2 values are positive intensities
-    const Tensor sig = profiles.relative_to_control(so);
-
+    const auto sig = cimpute::read_l1000_directory<double>(dir);
     const auto mask = sig.mask();
     std::cout << "signatures: " << sig.num_observed() << " observed (cell, drug) pairs of "
               << sig.num_contexts() << " cells x " << (sig.num_perturbations() - 1)

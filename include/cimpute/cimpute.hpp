@@ -2,7 +2,9 @@
 /// @brief Umbrella header: includes every module of cimpute.
 #pragma once
 
+#include "cimpute/completion.hpp"
 #include "cimpute/core.hpp"
 #include "cimpute/io.hpp"
 #include "cimpute/kernels.hpp"
+#include "cimpute/stats.hpp"
 #include "cimpute/version.hpp"

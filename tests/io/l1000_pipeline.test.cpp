@@ -5,6 +5,7 @@
 #include <cimpute/core/perturbation_tensor.hpp>
 #include <cimpute/core/robust_zscore.hpp>
 #include <cimpute/io/gct.hpp>
+#include <cimpute/io/l1000_directory.hpp>
 #include <cimpute/io/table.hpp>
 
 #include <cmath>
@@ -34,22 +35,7 @@ TEST_CASE("the 24 x 20 L1000 signature tensor", "[io][l1000]") {
   const std::string dmso = "l1000/lincs_level2_dmso_24cells.tsv";
   CIMPUTE_REQUIRE_DATA(drugs);
   CIMPUTE_REQUIRE_DATA(dmso);
-  cimpute::TableReadOptions opt;
-  opt.label_columns = {"unit", "intervention"};
-  const auto a = cimpute::read_table<double>(cimpute_test::data_path(drugs), opt);
-  const auto b = cimpute::read_table<double>(cimpute_test::data_path(dmso), opt);
-  REQUIRE(a.rows() == 978);
-  REQUIRE(a.cols() == 302);
-  REQUIRE(b.cols() == 24);
-  REQUIRE(a.row_ids() == b.row_ids());
-  using T = cimpute::PerturbationTensor<double>;
-  auto t = T::concatenate(T::from_labeled(a, "intervention", "unit", false),
-                          T::from_labeled(b, "intervention", "unit", false));
-  t.set_control("DMSO");
-  cimpute::SignatureOptions so;
-  so.kind = cimpute::SignatureKind::Log2FoldChange;
-  so.pseudocount = 0.0;
-  const auto s = t.relative_to_control(so);
+  const auto s = cimpute::read_l1000_directory<double>(cimpute_test::data_path("l1000"));
   CHECK(s.num_contexts() == 24);
   CHECK(s.num_perturbations() == 21); // 20 drugs + DMSO (no DMSO signatures kept)
   CHECK(s.num_observed() == 302);

@@ -1,0 +1,166 @@
+/// @file ntk_completion.hpp
+/// @brief NTK matrix completion with feature priors on perturbations and contexts
+/// (Radhakrishnan, Stefanakis, Belkin, Uhler, PNAS 2022).
+#pragma once
+
+#include "cimpute/completion/training_set.hpp"
+#include "cimpute/kernels/ntk.hpp"
+
+#include <Eigen/Cholesky>
+#include <Eigen/Core>
+
+#include <cmath>
+#include <string>
+#include <vector>
+
+namespace cimpute {
+
+/// The feature prior of the pairs.
+enum class NtkPrior {
+  /// f = [onehot(c), s onehot(d)]: an additive two-way model in kernel form.
+  OneHot,
+  /// f = [s |e_d| m_c, e_d]: e_d is perturbation d's signature in a training-only reference
+  /// context (the mean reference signature when d is missing there), m_c the unit-normalised
+  /// mean of context c's training signatures (the reference code's experiment setting).
+  TrainContextAverage
+};
+
+/// Hyper-parameters of `NtkCompletion`. The defaults are the published settings.
+struct NtkCompletionOptions {
+  int depth = 1;                ///< hidden layers of the ReLU network
+  double bias = 0.0;            ///< bias standard deviation
+  double identity_weight = 1.5; ///< beta_id, the private one-hot coordinate of every pair
+  double ridge = 0.0;           ///< added to the training Gram's diagonal
+  double scale = 0.75;          ///< s in the prior (context part for TrainContextAverage)
+  NtkPrior prior = NtkPrior::TrainContextAverage;
+  std::string reference_context = "MCF7"; ///< for TrainContextAverage
+  /// Throws `invalid_argument` naming the bad value.
+  void validate() const {
+    const char* fn = "NtkCompletionOptions::validate";
+    if (depth < 1) detail::throw_invalid(fn, "depth must be >= 1, got ", depth);
+    for (double v : {bias, identity_weight, ridge, scale})
+      if (!(v >= 0) || !std::isfinite(v))
+        detail::throw_invalid(fn, "negative or non-finite value ", v);
+    if (prior == NtkPrior::TrainContextAverage && reference_context.empty())
+      detail::throw_invalid(fn, "the train-context-average prior needs a reference context");
+  }
+};
+
+/// NTK matrix completion: kernel regression over (perturbation, context) pairs,
+/// \f$ \hat Y_{test} = K(test, train) (K(train, train) + \lambda I)^{-1} Y_{train} \f$, with the
+/// NTK of the pairs' unit-normalised features (plus a private identity coordinate), all genes
+/// sharing one factorisation. Pair inner products are assembled from small perturbation and
+/// context Gram matrices; no pairs x features matrix is formed.
+template <class Scalar_ = double>
+class NtkCompletion {
+public:
+  using Scalar = Scalar_;
+  using Matrix = Eigen::Matrix<Scalar, Eigen::Dynamic, Eigen::Dynamic>;
+  using RowVector = Eigen::Matrix<Scalar, 1, Eigen::Dynamic>;
+
+  explicit NtkCompletion(NtkCompletionOptions opt = {}) : m_opt(std::move(opt)), m_kernel(1) {
+    m_opt.validate();
+    m_kernel = NtkKernel<double>(m_opt.depth, m_opt.bias);
+  }
+  std::string name() const { return "ntk"; }
+  const NtkCompletionOptions& options() const noexcept { return m_opt; }
+
+  NtkCompletion& fit(const TrainingSet<Scalar>& train) {
+    const char* fn = "NtkCompletion::fit";
+    const auto& t = train.tensor();
+    m_tensor = &t;
+    const Eigen::Index P = t.num_perturbations(), C = t.num_contexts();
+    if (m_opt.prior == NtkPrior::OneHot) {
+      m_R = Eigen::MatrixXd::Identity(C, C);
+      m_E = m_opt.scale * m_opt.scale * Eigen::MatrixXd::Identity(P, P);
+      m_N = Eigen::MatrixXd::Ones(P, P);
+    } else {
+      const Eigen::Index ref = t.contexts().index(m_opt.reference_context, fn);
+      // The reference signatures are features: the training rows of the reference context, and
+      // the protocol's reference rows (which are not regression points).
+      std::vector<Eigen::Index> ref_rows = train.context_rows(ref);
+      if (ref == train.reference_context())
+        for (Eigen::Index r : train.reference_rows()) ref_rows.push_back(r);
+      if (ref_rows.empty())
+        detail::throw_invalid(fn, "the reference context '", m_opt.reference_context,
+                              "' has no signatures");
+      const Eigen::RowVectorXd ref_mean = train.mean_of(ref_rows).template cast<double>();
+      Eigen::MatrixXd e(P, t.num_features());
+      for (Eigen::Index d = 0; d < P; ++d) e.row(d) = ref_mean;
+      for (Eigen::Index r : ref_rows)
+        e.row(t.observed_pairs()[std::size_t(r)].perturbation) =
+            t.observed().row(r).template cast<double>();
+      const Eigen::RowVectorXd global = train.global_mean().template cast<double>();
+      Eigen::MatrixXd m(C, t.num_features());
+      for (Eigen::Index c = 0; c < C; ++c) {
+        const auto& rows = train.context_rows(c);
+        Eigen::RowVectorXd v =
+            rows.empty() ? global : Eigen::RowVectorXd(train.mean_of(rows).template cast<double>());
+        const double n = v.norm();
+        m.row(c) = n > 0 ? Eigen::RowVectorXd(v / n) : v;
+      }
+      m_E.noalias() = e * e.transpose();
+      const Eigen::VectorXd en = e.rowwise().norm();
+      m_N = m_opt.scale * m_opt.scale * en * en.transpose();
+      m_R.noalias() = m * m.transpose();
+    }
+    m_train = train.pairs();
+    const Eigen::MatrixXd K = gram(m_train, m_train, true);
+    Eigen::MatrixXd Kr = K;
+    Kr.diagonal().array() += m_opt.ridge;
+    const Eigen::MatrixXd Y = train.signatures().template cast<double>();
+    Eigen::LLT<Eigen::MatrixXd> llt(Kr);
+    if (llt.info() == Eigen::Success) {
+      m_alpha = llt.solve(Y);
+    } else {
+      Eigen::LDLT<Eigen::MatrixXd> ldlt(Kr);
+      if (ldlt.info() != Eigen::Success)
+        detail::throw_invalid(
+            fn, "the training kernel matrix is singular (add ridge or identity weight)");
+      m_alpha = ldlt.solve(Y);
+    }
+    return *this;
+  }
+
+  Matrix predict(const std::vector<PairIndex>& pairs) const {
+    if (!m_tensor) detail::throw_logic("NtkCompletion::predict", "call fit() first");
+    detail::check_pairs("NtkCompletion::predict", *m_tensor, pairs);
+    return (gram(pairs, m_train, false) * m_alpha).template cast<Scalar>();
+  }
+
+private:
+  // <f_p, f_q> = N_dd' R_cc' + E_dd' (context part scaled per perturbation), plus beta_id^2 when
+  // p = q within the training Gram.
+  double inner(const PairIndex& p, const PairIndex& q) const {
+    return m_N(p.perturbation, q.perturbation) * m_R(p.context, q.context) +
+           m_E(p.perturbation, q.perturbation);
+  }
+  Eigen::MatrixXd gram(const std::vector<PairIndex>& a, const std::vector<PairIndex>& b,
+                       bool symmetric) const {
+    const double id2 = m_opt.identity_weight * m_opt.identity_weight;
+    auto sq = [&](const PairIndex& p) { return inner(p, p) + id2; };
+    Eigen::VectorXd na(static_cast<Eigen::Index>(a.size())),
+        nb(static_cast<Eigen::Index>(b.size()));
+    for (std::size_t i = 0; i < a.size(); ++i) na[Eigen::Index(i)] = sq(a[i]);
+    for (std::size_t j = 0; j < b.size(); ++j) nb[Eigen::Index(j)] = sq(b[j]);
+    Eigen::MatrixXd K(na.size(), nb.size());
+    for (Eigen::Index j = 0; j < nb.size(); ++j)
+      for (Eigen::Index i = 0; i < na.size(); ++i) {
+        const PairIndex& p = a[std::size_t(i)];
+        const PairIndex& q = b[std::size_t(j)];
+        const bool same = symmetric && i == j;
+        const double den = std::sqrt(na[i] * nb[j]);
+        const double u = same ? 1.0 : (den > 0 ? inner(p, q) / den : 0.0);
+        K(i, j) = m_kernel.from_inner(u, 1.0, 1.0);
+      }
+    return K;
+  }
+
+  NtkCompletionOptions m_opt;
+  NtkKernel<double> m_kernel;
+  const PerturbationTensor<Scalar>* m_tensor = nullptr;
+  Eigen::MatrixXd m_E, m_N, m_R, m_alpha;
+  std::vector<PairIndex> m_train;
+};
+
+} // namespace cimpute

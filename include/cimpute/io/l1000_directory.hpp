@@ -1,0 +1,46 @@
+/// @file l1000_directory.hpp
+/// @brief The L1000 directory layout of `../shared/data/l1000/`: a table of drug profiles per
+/// (cell line, drug) and a table of each cell line's DMSO profile, turned into signatures.
+#pragma once
+
+#include "cimpute/core/perturbation_tensor.hpp"
+#include "cimpute/io/table.hpp"
+
+#include <filesystem>
+#include <string>
+
+namespace cimpute {
+
+/// File names and label columns of an L1000 directory.
+struct L1000DirectoryOptions {
+  std::string profiles = "lincs_level2_24cells_20drugs.tsv"; ///< drug profiles, one row per pair
+  std::string controls = "lincs_level2_dmso_24cells.tsv";    ///< one control row per context
+  std::string context_column = "unit";                       ///< cell line
+  std::string perturbation_column = "intervention";          ///< drug (BRD id) or DMSO
+  std::string control = "DMSO";                              ///< the control perturbation
+};
+
+/// Read an L1000 directory and return the signatures
+/// \f$ \log_2(\text{drug profile}) - \log_2(\text{DMSO profile of the same cell}) \f$
+/// (perturbations x features x contexts, control signatures dropped). Throws `parse_error` /
+/// `invalid_argument` for malformed tables, a context without control, or non-positive values.
+template <class Scalar = double>
+PerturbationTensor<Scalar> read_l1000_directory(const std::string& dir,
+                                                const L1000DirectoryOptions& opt = {}) {
+  const auto path = [&](const std::string& f) { return (std::filesystem::path(dir) / f).string(); };
+  TableReadOptions topt;
+  topt.label_columns = {opt.context_column, opt.perturbation_column};
+  const auto drugs = read_table<Scalar>(path(opt.profiles), topt);
+  const auto ctrl = read_table<Scalar>(path(opt.controls), topt);
+  using Tensor = PerturbationTensor<Scalar>;
+  auto profiles = Tensor::concatenate(
+      Tensor::from_labeled(drugs, opt.perturbation_column, opt.context_column, false),
+      Tensor::from_labeled(ctrl, opt.perturbation_column, opt.context_column, false));
+  profiles.set_control(opt.control);
+  SignatureOptions so;
+  so.kind = SignatureKind::Log2FoldChange;
+  so.pseudocount = 0.0; // Level-2 values are positive intensities
+  return profiles.relative_to_control(so);
+}
+
+} // namespace cimpute
