@@ -23,7 +23,7 @@ cimpute_install_packages() {
 }
 
 CIMPUTE_BUILD_PACKAGES=(cmake make g++ pkg-config libeigen3-dev catch2 libhdf5-dev zlib1g-dev
-  libboost-math-dev libbenchmark-dev ccache)
+  libboost-math-dev libbenchmark-dev ccache libopenblas-dev liblapacke-dev)
 
 # Configure and build one tree: cimpute_build DIR [cmake args...]
 cimpute_build() {

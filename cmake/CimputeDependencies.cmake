@@ -9,6 +9,18 @@ find_package(OpenMP QUIET COMPONENTS CXX)
 option(CIMPUTE_WITH_HDF5 "GCTX, h5ad and 10x HDF5 support through the HDF5 C library" ${HDF5_FOUND})
 option(CIMPUTE_WITH_ZLIB "Read .gz inputs through zlib" ${ZLIB_FOUND})
 option(CIMPUTE_WITH_OPENMP "Use OpenMP threads" ${OpenMP_CXX_FOUND})
+option(CIMPUTE_USE_BLAS
+  "Route Eigen's dense products and factorizations to OpenBLAS / LAPACKE (EIGEN_USE_BLAS, EIGEN_USE_LAPACKE)"
+  OFF)
+if(CIMPUTE_USE_BLAS)
+  set(BLA_VENDOR OpenBLAS)
+  find_package(BLAS REQUIRED)
+  find_package(LAPACK REQUIRED)
+  find_library(CIMPUTE_LAPACKE_LIBRARY NAMES lapacke)
+  if(NOT CIMPUTE_LAPACKE_LIBRARY)
+    message(FATAL_ERROR "CIMPUTE_USE_BLAS=ON needs LAPACKE (apt-get install liblapacke-dev)")
+  endif()
+endif()
 
 # Link one optional component into `target` and define CIMPUTE_HAS_<name> to 0 or 1.
 function(_cimpute_optional target name found imported package)
@@ -27,6 +39,10 @@ function(cimpute_link_optional_dependencies target)
   _cimpute_optional(${target} HDF5 HDF5_FOUND hdf5::hdf5 libhdf5-dev)
   _cimpute_optional(${target} ZLIB ZLIB_FOUND ZLIB::ZLIB zlib1g-dev)
   _cimpute_optional(${target} OPENMP OpenMP_CXX_FOUND OpenMP::OpenMP_CXX "an OpenMP runtime")
-  message(STATUS "cimpute optional components: HDF5=${CIMPUTE_WITH_HDF5} "
+  if(CIMPUTE_USE_BLAS)
+    target_compile_definitions(${target} INTERFACE EIGEN_USE_BLAS EIGEN_USE_LAPACKE CIMPUTE_USE_BLAS=1)
+    target_link_libraries(${target} INTERFACE BLAS::BLAS LAPACK::LAPACK ${CIMPUTE_LAPACKE_LIBRARY})
+  endif()
+  message(STATUS "cimpute optional components: BLAS=${CIMPUTE_USE_BLAS} HDF5=${CIMPUTE_WITH_HDF5} "
                  "zlib=${CIMPUTE_WITH_ZLIB} OpenMP=${CIMPUTE_WITH_OPENMP}")
 endfunction()
