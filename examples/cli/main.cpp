@@ -7,6 +7,7 @@
 #include <cimpute/cimpute.hpp>
 
 #include <algorithm>
+#include <charconv>
 #include <cstdio>
 #include <filesystem>
 #include <iostream>
@@ -29,7 +30,10 @@ constexpr const char* kUsage =
     "  complete           evaluate completion methods on perturbation x context signatures\n"
     "      --data DIR|FILE       an L1000 directory (drug and DMSO tables) or a GCT/GCTX of\n"
     "                            signatures with cell_id / pert_id column metadata\n"
-    "      --protocol P          loo (leave-one-pair-out)\n"
+    "      --protocol P          loo (leave-one-pair-out), kfold:K (K folds within each\n"
+    "                            context), sparse:B (B training perturbations per context)\n"
+    "      --seeds N             random splits for kfold / sparse (default 3); the tsv\n"
+    "                            columns hold the means over seeds\n"
     "      --methods LIST        comma-separated: context-mean, perturbation-mean, two-way-mean,\n"
     "                            dnpp, ntk-reference; or all (default)\n"
     "      --reference-context C training-only context, never evaluated (default MCF7; none)\n"
@@ -211,16 +215,43 @@ cimpute::PerturbationTensor<double> load_signatures(const std::string& data) {
   return cimpute::PerturbationTensor<double>::from_labeled(m, "pert_id", "cell_id", false);
 }
 
+// Parse "loo", "kfold:K" or "sparse:B" into a name and a number.
+std::pair<std::string, int> parse_protocol(const std::string& p) {
+  if (p == "loo") return {"loo", 0};
+  const auto colon = p.find(':');
+  const std::string kind = p.substr(0, colon);
+  if (colon != std::string::npos && (kind == "kfold" || kind == "sparse")) {
+    int v = 0;
+    const std::string num = p.substr(colon + 1);
+    const auto r = std::from_chars(num.data(), num.data() + num.size(), v);
+    if (r.ec == std::errc() && r.ptr == num.data() + num.size() && v >= 1) return {kind, v};
+  }
+  throw UsageError("protocol '" + p + "' is not loo, kfold:K or sparse:B");
+}
+
+// Run a protocol once per seed (leave-one-pair-out is deterministic: once).
 template <class Method>
-cimpute::CompletionEvaluation run_protocol(const std::string& protocol, Method method,
-                                           const cimpute::PerturbationTensor<double>& t,
-                                           const std::string& reference) {
-  if (protocol == "loo") return cimpute::leave_one_pair_out(std::move(method), t, reference);
-  throw UsageError("protocol '" + protocol + "' is not available yet (available: loo)");
+cimpute::ScoreSummary run_protocol(const std::string& protocol, const Method& method,
+                                   const cimpute::PerturbationTensor<double>& t,
+                                   const std::string& reference, int seeds) {
+  const auto [kind, value] = parse_protocol(protocol);
+  std::vector<cimpute::CompletionEvaluation> runs;
+  if (kind == "loo") {
+    runs.push_back(cimpute::leave_one_pair_out(method, t, reference));
+  } else {
+    for (int s = 0; s < seeds; ++s) {
+      const unsigned seed = 1000u + unsigned(s);
+      runs.push_back(kind == "kfold"
+                         ? cimpute::kfold_per_context(method, t, value, seed, reference)
+                         : cimpute::sparse_per_context(method, t, value, seed, reference));
+    }
+  }
+  return cimpute::summarize(runs);
 }
 
 int complete(const std::vector<std::string>& args) {
   std::string data, protocol = "loo", methods = "all", reference = "MCF7", format = "table";
+  int seeds = 3;
   for (std::size_t i = 0; i < args.size(); ++i) {
     const std::string& a = args[i];
     auto value = [&]() -> std::string {
@@ -237,11 +268,17 @@ int complete(const std::vector<std::string>& args) {
       reference = value();
     else if (a == "--format")
       format = value();
-    else
+    else if (a == "--seeds") {
+      const std::string v = value();
+      const auto r = std::from_chars(v.data(), v.data() + v.size(), seeds);
+      if (r.ec != std::errc() || r.ptr != v.data() + v.size() || seeds < 1)
+        throw UsageError("--seeds needs a positive integer, got '" + v + "'");
+    } else
       throw UsageError("unknown option '" + a + "' for complete");
   }
   if (data.empty()) throw UsageError("complete needs --data DIR|FILE");
   if (format != "table" && format != "tsv") throw UsageError("--format must be table or tsv");
+  parse_protocol(protocol); // reject a bad protocol before reading the data
   if (reference == "none") reference.clear();
   const std::vector<std::string> known{"context-mean", "perturbation-mean", "two-way-mean", "dnpp",
                                        "ntk-reference"};
@@ -261,32 +298,34 @@ int complete(const std::vector<std::string>& args) {
     std::printf("%-10s %-18s %8s %8s %8s %9s\n", "protocol", "method", "pearson", "r2", "cosine",
                 "seconds");
   for (const auto& name : list) {
-    cimpute::CompletionEvaluation ev;
+    cimpute::ScoreSummary ev;
     if (name == "context-mean")
       ev = run_protocol(protocol, cimpute::MeanCompletion<double>(cimpute::MeanKind::Context), t,
-                        reference);
+                        reference, seeds);
     else if (name == "perturbation-mean")
       ev = run_protocol(protocol, cimpute::MeanCompletion<double>(cimpute::MeanKind::Perturbation),
-                        t, reference);
+                        t, reference, seeds);
     else if (name == "two-way-mean")
       ev = run_protocol(protocol, cimpute::MeanCompletion<double>(cimpute::MeanKind::TwoWay), t,
-                        reference);
+                        reference, seeds);
     else if (name == "dnpp")
-      ev = run_protocol(protocol, cimpute::DnppCompletion<double>(10), t, reference);
+      ev = run_protocol(protocol, cimpute::DnppCompletion<double>(10), t, reference, seeds);
     else {
       cimpute::NtkCompletionOptions o; // the published settings
       if (reference.empty())
         o.prior = cimpute::NtkPrior::OneHot;
       else
         o.reference_context = reference;
-      ev = run_protocol(protocol, cimpute::NtkCompletion<double>(o), t, reference);
+      ev = run_protocol(protocol, cimpute::NtkCompletion<double>(o), t, reference, seeds);
     }
     if (format == "tsv")
       std::printf("%s\t%s\t%.6f\t%.6f\t%.6f\t%.3f\n", protocol.c_str(), name.c_str(),
-                  ev.scores.pearson, ev.scores.r2, ev.scores.cosine, ev.seconds);
+                  ev.mean.pearson, ev.mean.r2, ev.mean.cosine, ev.seconds);
     else
-      std::printf("%-10s %-18s %8.4f %8.4f %8.4f %9.3f\n", protocol.c_str(), name.c_str(),
-                  ev.scores.pearson, ev.scores.r2, ev.scores.cosine, ev.seconds);
+      std::printf("%-10s %-18s %8.4f %8.4f %8.4f %9.3f  (%d run%s, s.e. %.4f %.4f %.4f)\n",
+                  protocol.c_str(), name.c_str(), ev.mean.pearson, ev.mean.r2, ev.mean.cosine,
+                  ev.seconds, ev.runs, ev.runs == 1 ? "" : "s", ev.standard_error.pearson,
+                  ev.standard_error.r2, ev.standard_error.cosine);
     std::fflush(stdout);
   }
   return 0;

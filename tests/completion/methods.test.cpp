@@ -142,3 +142,35 @@ TEST_CASE("leave_one_pair_out covers every non-reference pair once", "[completio
   o.depth = 0;
   CHECK_THROWS_AS(cimpute::NtkCompletion<double>(o), cimpute::invalid_argument);
 }
+
+TEST_CASE("kfold_per_context and sparse_per_context split as documented",
+          "[completion][protocol]") {
+  const Tensor t = planted(8);
+  const unsigned seed = 3;
+  INFO("seed " << seed);
+  // 3 folds, c0 reference: c1 (4 pairs) and c2 (3 pairs) are tested, each pair exactly once.
+  const auto kf = cimpute::kfold_per_context(cimpute::MeanCompletion<double>(), t, 3, seed, "c0");
+  CHECK(kf.pairs.size() == 7);
+  for (std::size_t i = 0; i < kf.pairs.size(); ++i) {
+    CHECK(kf.pairs[i].context != 0);
+    for (std::size_t j = i + 1; j < kf.pairs.size(); ++j) CHECK_FALSE(kf.pairs[i] == kf.pairs[j]);
+  }
+  // With 4 folds c2 (3 pairs) is below the minimum and only trains.
+  const auto kf4 = cimpute::kfold_per_context(cimpute::MeanCompletion<double>(), t, 4, seed, "c0");
+  CHECK(kf4.pairs.size() == 4);
+  // Same seed, same split.
+  const auto again =
+      cimpute::kfold_per_context(cimpute::MeanCompletion<double>(), t, 3, seed, "c0");
+  CHECK(again.predictions == kf.predictions);
+  // Sparse B = 1: one training pair per context, the rest tested (3 + 2).
+  const auto sp = cimpute::sparse_per_context(cimpute::MeanCompletion<double>(), t, 1, seed, "c0");
+  CHECK(sp.pairs.size() == 5);
+  const auto sum = cimpute::summarize({kf, again});
+  CHECK(sum.runs == 2);
+  CHECK(sum.standard_error.pearson == 0.0);
+  CHECK(sum.mean.pearson == Approx(kf.scores.pearson));
+  CHECK_THROWS_AS(cimpute::kfold_per_context(cimpute::MeanCompletion<double>(), t, 1, seed),
+                  cimpute::invalid_argument);
+  CHECK_THROWS_AS(cimpute::sparse_per_context(cimpute::MeanCompletion<double>(), t, 0, seed),
+                  cimpute::invalid_argument);
+}
