@@ -8,8 +8,7 @@
 // The NumPy side runs with OPENBLAS_NUM_THREADS / OMP_NUM_THREADS equal to this process's
 // OpenMP thread count.
 #include <cimpute/kernels.hpp>
-
-#include <Eigen/Cholesky>
+#include <cimpute/solvers.hpp>
 
 #include <chrono>
 #include <cstdio>
@@ -106,16 +105,14 @@ int main(int argc, char** argv) {
 
     const auto t0 = std::chrono::steady_clock::now();
     const cimpute::NtkKernel<double> k(depth);
-    Eigen::MatrixXd K = cimpute::gram(k, X);
-    K.diagonal().array() += ridge;
-    Eigen::LLT<Eigen::MatrixXd, Eigen::Lower> llt(K);
-    const Eigen::MatrixXd alpha = llt.solve(Eigen::MatrixXd(Y));
-    Eigen::MatrixXd pred(n_test, rhs);
-    pred.noalias() = cimpute::gram(k, Xt, X) * alpha;
+    cimpute::ExactKernelSolver<double> solver(cimpute::gram(k, X), ridge);
+    solver.fit(Eigen::MatrixXd(Y));
+    const Eigen::MatrixXd pred = solver.predict(cimpute::gram(k, Xt, X));
     const double ours =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-    if (llt.info() != Eigen::Success)
-      std::fprintf(stderr, "warning: Cholesky failed at n = %ld\n", n);
+    if (solver.info() != cimpute::ComputationInfo::Success || solver.jitter() > 0 ||
+        solver.used_ldlt())
+      std::fprintf(stderr, "warning: plain Cholesky failed at n = %ld\n", n);
 
     std::ostringstream cmd;
     cmd << "OPENBLAS_NUM_THREADS=" << threads << " OMP_NUM_THREADS=" << threads << " " << python

@@ -6,5 +6,6 @@
 #include "cimpute/core.hpp"
 #include "cimpute/io.hpp"
 #include "cimpute/kernels.hpp"
+#include "cimpute/solvers.hpp"
 #include "cimpute/stats.hpp"
 #include "cimpute/version.hpp"

@@ -5,8 +5,8 @@
 
 #include "cimpute/completion/training_set.hpp"
 #include "cimpute/kernels/ntk.hpp"
+#include "cimpute/solvers/exact_kernel_solver.hpp"
 
-#include <Eigen/Cholesky>
 #include <Eigen/Core>
 
 #include <cmath>
@@ -106,19 +106,12 @@ public:
     }
     m_train = train.pairs();
     const Eigen::MatrixXd K = gram(m_train, m_train, true);
-    Eigen::MatrixXd Kr = K;
-    Kr.diagonal().array() += m_opt.ridge;
-    const Eigen::MatrixXd Y = train.signatures().template cast<double>();
-    Eigen::LLT<Eigen::MatrixXd> llt(Kr);
-    if (llt.info() == Eigen::Success) {
-      m_alpha = llt.solve(Y);
-    } else {
-      Eigen::LDLT<Eigen::MatrixXd> ldlt(Kr);
-      if (ldlt.info() != Eigen::Success)
-        detail::throw_invalid(
-            fn, "the training kernel matrix is singular (add ridge or identity weight)");
-      m_alpha = ldlt.solve(Y);
-    }
+    const ExactKernelSolver<double> solver(K, m_opt.ridge);
+    if (solver.info() != ComputationInfo::Success)
+      detail::throw_invalid(fn,
+                            "the training kernel matrix is not positive definite even with jitter "
+                            "(raise the ridge or the identity weight)");
+    m_alpha = solver.solve(train.signatures().template cast<double>());
     return *this;
   }
 
