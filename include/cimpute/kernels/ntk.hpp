@@ -88,6 +88,29 @@ void check_same_size(const char* fn, const Eigen::MatrixBase<DX>& x,
     throw_invalid(fn, "the two inputs have ", x.size(), " and ", y.size(), " coordinates");
 }
 
+/// Shared part of the ReLU-network kernels (CRTP): depth, bias, and the call on two vectors,
+/// which forwards the inner product and squared norms to `Derived::from_inner`.
+template <class Derived, class Scalar>
+class ReluKernelBase {
+public:
+  int depth() const noexcept { return m_depth; }
+  Scalar bias() const noexcept { return m_bias; }
+  /// The kernel value for two vectors of equal size.
+  template <class DX, class DY>
+  Scalar operator()(const Eigen::MatrixBase<DX>& x, const Eigen::MatrixBase<DY>& y) const {
+    check_same_size(Derived::name(), x, y);
+    return static_cast<const Derived&>(*this).from_inner(Scalar(x.dot(y)), Scalar(x.squaredNorm()),
+                                                         Scalar(y.squaredNorm()));
+  }
+
+protected:
+  ReluKernelBase(int depth, Scalar bias) : m_depth(depth), m_bias(bias) {
+    check_relu_parameters(Derived::name(), depth, bias);
+  }
+  int m_depth;
+  Scalar m_bias;
+};
+
 } // namespace detail
 
 /// The neural tangent kernel of a fully connected ReLU network with `depth` hidden layers in the
@@ -103,81 +126,59 @@ void check_same_size(const char* fn, const Eigen::MatrixBase<DX>& x,
 ///
 /// Models the inner-product kernel concept: `from_inner(<x,y>, |x|^2, |y|^2)`.
 template <class Scalar_ = double>
-class NtkKernel {
+class NtkKernel : public detail::ReluKernelBase<NtkKernel<Scalar_>, Scalar_> {
 public:
   using Scalar = Scalar_;
 
   /// A depth-`depth` (>= 1) network with bias standard deviation `bias` (>= 0).
-  explicit NtkKernel(int depth = 1, Scalar bias = Scalar(0)) : m_depth(depth), m_bias(bias) {
-    detail::check_relu_parameters("NtkKernel", depth, bias);
-  }
-  int depth() const noexcept { return m_depth; }
-  Scalar bias() const noexcept { return m_bias; }
+  explicit NtkKernel(int depth = 1, Scalar bias = Scalar(0))
+      : detail::ReluKernelBase<NtkKernel, Scalar>(depth, bias) {}
+  static const char* name() noexcept { return "NtkKernel"; }
 
-  /// The kernel value for two vectors of equal size.
-  template <class DX, class DY>
-  Scalar operator()(const Eigen::MatrixBase<DX>& x, const Eigen::MatrixBase<DY>& y) const {
-    detail::check_same_size("NtkKernel", x, y);
-    return from_inner(Scalar(x.dot(y)), Scalar(x.squaredNorm()), Scalar(y.squaredNorm()));
-  }
   /// The kernel value from the inner product and the squared norms.
   Scalar from_inner(Scalar xy, Scalar xx, Scalar yy) const {
-    if (m_bias == Scalar(0)) {
+    if (this->m_bias == Scalar(0)) {
       const Scalar n = std::sqrt(xx * yy);
-      return n > Scalar(0) ? n * detail::ntk_sphere(xy / n, m_depth) : Scalar(0);
+      return n > Scalar(0) ? n * detail::ntk_sphere(xy / n, this->m_depth) : Scalar(0);
     }
     Scalar sigma, theta;
-    detail::relu_recursion(xy, xx, yy, m_depth, m_bias * m_bias, sigma, theta);
+    detail::relu_recursion(xy, xx, yy, this->m_depth, this->m_bias * this->m_bias, sigma, theta);
     return theta;
   }
   /// The kernel at correlation u of two unit vectors, without bias (the sphere fast path;
   /// equals `from_inner(u, 1, 1)` when `bias() == 0`).
-  Scalar on_sphere(Scalar u) const { return detail::ntk_sphere(u, m_depth); }
-
-private:
-  int m_depth;
-  Scalar m_bias;
+  Scalar on_sphere(Scalar u) const { return detail::ntk_sphere(u, this->m_depth); }
 };
 
 /// The NNGP kernel (the Gaussian-process limit of the same network): \f$ \Sigma_L \f$ of the
 /// recursion documented at `NtkKernel` (Lee et al. 2018; Cho & Saul 2009 arc-cosine kernel of
 /// degree 1 iterated L times).
 template <class Scalar_ = double>
-class NngpKernel {
+class NngpKernel : public detail::ReluKernelBase<NngpKernel<Scalar_>, Scalar_> {
 public:
   using Scalar = Scalar_;
 
-  explicit NngpKernel(int depth = 1, Scalar bias = Scalar(0)) : m_depth(depth), m_bias(bias) {
-    detail::check_relu_parameters("NngpKernel", depth, bias);
-  }
-  int depth() const noexcept { return m_depth; }
-  Scalar bias() const noexcept { return m_bias; }
+  explicit NngpKernel(int depth = 1, Scalar bias = Scalar(0))
+      : detail::ReluKernelBase<NngpKernel, Scalar>(depth, bias) {}
+  static const char* name() noexcept { return "NngpKernel"; }
 
-  template <class DX, class DY>
-  Scalar operator()(const Eigen::MatrixBase<DX>& x, const Eigen::MatrixBase<DY>& y) const {
-    detail::check_same_size("NngpKernel", x, y);
-    return from_inner(Scalar(x.dot(y)), Scalar(x.squaredNorm()), Scalar(y.squaredNorm()));
-  }
+  /// The kernel value from the inner product and the squared norms.
   Scalar from_inner(Scalar xy, Scalar xx, Scalar yy) const {
-    if (m_bias == Scalar(0)) {
+    if (this->m_bias == Scalar(0)) {
       const Scalar n = std::sqrt(xx * yy);
       Scalar s = Scalar(0);
-      if (n > Scalar(0)) detail::ntk_sphere(xy / n, m_depth, &s);
+      if (n > Scalar(0)) detail::ntk_sphere(xy / n, this->m_depth, &s);
       return n * s;
     }
     Scalar sigma, theta;
-    detail::relu_recursion(xy, xx, yy, m_depth, m_bias * m_bias, sigma, theta);
+    detail::relu_recursion(xy, xx, yy, this->m_depth, this->m_bias * this->m_bias, sigma, theta);
     return sigma;
   }
   Scalar on_sphere(Scalar u) const {
     Scalar s;
-    detail::ntk_sphere(u, m_depth, &s);
+    detail::ntk_sphere(u, this->m_depth, &s);
     return s;
   }
-
-private:
-  int m_depth;
-  Scalar m_bias;
 };
 
 } // namespace cimpute
