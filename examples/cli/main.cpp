@@ -30,7 +30,8 @@ constexpr const char* kUsage =
     "  complete           evaluate completion methods on perturbation x context signatures\n"
     "      --data DIR|FILE       an L1000 directory (drug and DMSO tables) or a GCT/GCTX of\n"
     "                            signatures with cell_id / pert_id column metadata\n"
-    "      --protocol P          loo (leave-one-pair-out), kfold:K (K folds within each\n"
+    "      --protocol P          loo (leave-one-pair-out), loco (leave-one-context-out),\n"
+    "                            kfold:K (K folds within each\n"
     "                            context), sparse:B (B training perturbations per context)\n"
     "      --seeds N             random splits for kfold / sparse (default 3); the tsv\n"
     "                            columns hold the means over seeds\n"
@@ -218,6 +219,7 @@ cimpute::PerturbationTensor<double> load_signatures(const std::string& data) {
 // Parse "loo", "kfold:K" or "sparse:B" into a name and a number.
 std::pair<std::string, int> parse_protocol(const std::string& p) {
   if (p == "loo") return {"loo", 0};
+  if (p == "loco") return {"loco", 0};
   const auto colon = p.find(':');
   const std::string kind = p.substr(0, colon);
   if (colon != std::string::npos && (kind == "kfold" || kind == "sparse")) {
@@ -226,7 +228,7 @@ std::pair<std::string, int> parse_protocol(const std::string& p) {
     const auto r = std::from_chars(num.data(), num.data() + num.size(), v);
     if (r.ec == std::errc() && r.ptr == num.data() + num.size() && v >= 1) return {kind, v};
   }
-  throw UsageError("protocol '" + p + "' is not loo, kfold:K or sparse:B");
+  throw UsageError("protocol '" + p + "' is not loo, loco, kfold:K or sparse:B");
 }
 
 // Run a protocol once per seed (leave-one-pair-out is deterministic: once).
@@ -238,6 +240,8 @@ cimpute::ScoreSummary run_protocol(const std::string& protocol, const Method& me
   std::vector<cimpute::CompletionEvaluation> runs;
   if (kind == "loo") {
     runs.push_back(cimpute::leave_one_pair_out(method, t, reference));
+  } else if (kind == "loco") {
+    runs.push_back(cimpute::leave_one_context_out(method, t, reference));
   } else {
     for (int s = 0; s < seeds; ++s) {
       const unsigned seed = 1000u + unsigned(s);

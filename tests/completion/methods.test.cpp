@@ -174,3 +174,20 @@ TEST_CASE("kfold_per_context and sparse_per_context split as documented",
   CHECK_THROWS_AS(cimpute::sparse_per_context(cimpute::MeanCompletion<double>(), t, 0, seed),
                   cimpute::invalid_argument);
 }
+
+TEST_CASE("leave_one_context_out holds each context out whole", "[completion][protocol]") {
+  const Tensor t = planted(11);
+  // Context mean cannot see the held-out context: its prediction falls back to the global mean.
+  const auto ev = cimpute::leave_one_context_out(cimpute::MeanCompletion<double>(), t, "c0");
+  CHECK(ev.pairs.size() == 7);
+  std::vector<Eigen::Index> c2_rows;
+  for (Eigen::Index r = 0; r < t.num_observed(); ++r)
+    if (t.observed_pairs()[std::size_t(r)].context == 2) c2_rows.push_back(r);
+  Eigen::RowVectorXd global = Eigen::RowVectorXd::Zero(t.num_features());
+  for (Eigen::Index r : c2_rows) global += t.observed().row(r);
+  global /= double(c2_rows.size());
+  // The first evaluated pairs belong to c1; their prediction is the mean of c2 (the only other
+  // non-reference context).
+  CHECK(ev.pairs.front().context == 1);
+  CHECK((ev.predictions.row(0) - global).norm() < 1e-12);
+}

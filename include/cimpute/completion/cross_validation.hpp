@@ -1,6 +1,7 @@
 /// @file cross_validation.hpp
 /// @brief Evaluation protocols for completion methods: leave-one-pair-out, K-fold within each
-/// context, the sparse regime (B training perturbations per context), and summaries over seeds.
+/// context, the sparse regime (B training perturbations per context), leave-one-context-out, and
+/// summaries over seeds.
 #pragma once
 
 #include "cimpute/completion/training_set.hpp"
@@ -174,6 +175,32 @@ CompletionEvaluation sparse_per_context(Method method, const PerturbationTensor<
   std::vector<PairIndex> pairs;
   const auto start = std::chrono::steady_clock::now();
   detail::fit_predict_append(method, t, train, test, ref, pred, truth, pairs);
+  return detail::collect(
+      pred, truth, pairs,
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
+}
+
+/// Leave-one-context-out: each context outside the reference is held out whole and its pairs
+/// predicted by `method` fitted on every other context's pairs (the hardest protocol: the
+/// held-out context has no training signature at all).
+template <class Method, class Scalar>
+CompletionEvaluation leave_one_context_out(Method method, const PerturbationTensor<Scalar>& t,
+                                           const std::string& reference_context = "") {
+  const char* fn = "leave_one_context_out";
+  const Eigen::Index ref =
+      reference_context.empty() ? -1 : t.contexts().index(reference_context, fn);
+  const auto by_ctx = detail::rows_by_context(t, ref);
+  std::vector<Eigen::RowVectorXd> pred, truth;
+  std::vector<PairIndex> pairs;
+  const auto start = std::chrono::steady_clock::now();
+  for (std::size_t c = 0; c < by_ctx.size(); ++c) {
+    if (by_ctx[c].empty()) continue;
+    std::vector<Eigen::Index> train;
+    for (std::size_t o = 0; o < by_ctx.size(); ++o)
+      if (o != c) train.insert(train.end(), by_ctx[o].begin(), by_ctx[o].end());
+    if (train.empty()) detail::throw_invalid(fn, "only one context outside the reference");
+    detail::fit_predict_append(method, t, train, by_ctx[c], ref, pred, truth, pairs);
+  }
   return detail::collect(
       pred, truth, pairs,
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
