@@ -1,0 +1,10 @@
+/// @file graph.hpp
+/// @brief Umbrella header of the graph module: DAGs, PDAGs, essential graphs, d-separation,
+/// structural Hamming distance.
+#pragma once
+
+#include "cimpute/graph/d_separation.hpp"
+#include "cimpute/graph/dag.hpp"
+#include "cimpute/graph/essential_graph.hpp"
+#include "cimpute/graph/graph_metrics.hpp"
+#include "cimpute/graph/pdag.hpp"
