@@ -5,6 +5,7 @@
 
 #include "cimpute/graph/d_separation.hpp"
 #include "cimpute/graph/dag.hpp"
+#include "cimpute/graph/edge_list.hpp"
 #include "cimpute/graph/essential_graph.hpp"
 #include "cimpute/graph/graph_metrics.hpp"
 #include "cimpute/graph/pdag.hpp"

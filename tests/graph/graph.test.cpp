@@ -3,6 +3,7 @@
 #include "test_data.hpp"
 
 #include <cimpute/graph.hpp>
+#include <cimpute/io/table.hpp>
 
 #include <algorithm>
 #include <numeric>
@@ -202,4 +203,26 @@ TEST_CASE("graph: DAG operations and errors", "[graph][dag]") {
   const Dag r1 = cimpute::random_dag(200, 4, 7), r2 = cimpute::random_dag(200, 4, 7);
   CHECK(r1.arcs() == r2.arcs());
   CHECK(std::abs(2.0 * r1.num_arcs() / 200 - 4.0) < 0.5);
+}
+
+TEST_CASE("graph: the Sachs consensus network as a CSV arc list", "[graph][csv]") {
+  const std::string rel = "sachs/consensus_graph.csv";
+  CIMPUTE_REQUIRE_DATA(rel);
+  // The data's 11 variables, in the column order of the flow-cytometry table.
+  const auto header =
+      cimpute::read_delimited(cimpute_test::data_path("sachs/sachs_9conditions_labeled.csv"))
+          .header;
+  std::vector<std::string> vars;
+  for (const auto& h : header)
+    if (h != "condition" && h != "target" && h != "iv_type") vars.push_back(h);
+  REQUIRE(vars.size() == 11);
+  const Dag g = cimpute::read_edge_list(cimpute_test::data_path(rel), vars);
+  CHECK(g.num_arcs() == 18);
+  CHECK(g.has_arc(g.node("praf"), g.node("pmek")));
+  const auto out = (cimpute_test::temp_dir() / "sachs_roundtrip.csv").string();
+  cimpute::write_edge_list(out, g);
+  const Dag back = cimpute::read_edge_list(out, vars);
+  CHECK(back.arcs() == g.arcs());
+  CHECK_THROWS_WITH(cimpute::read_edge_list(cimpute_test::data_path(rel), {"praf", "pmek"}),
+                    Catch::Contains("consensus_graph.csv:") && Catch::Contains("no node named"));
 }
