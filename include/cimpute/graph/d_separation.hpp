@@ -37,26 +37,26 @@ inline bool d_separated(const Dag& g, const std::vector<int>& A, const std::vect
   }
   // Traverse (node, direction) states: up = arrived from a child, down = arrived from a parent.
   std::vector<char> seen_up(std::size_t(p), 0), seen_down(std::size_t(p), 0);
-  std::vector<std::pair<int, bool>> todo;
+  std::vector<std::pair<int, bool>> frontier;
   for (int a : A) {
     check(a);
     if (in_s[std::size_t(a)]) detail::throw_invalid(fn, "node ", a, " is in both A and S");
-    todo.emplace_back(a, true);
+    frontier.emplace_back(a, true);
   }
-  while (!todo.empty()) {
-    const auto [v, up] = todo.back();
-    todo.pop_back();
+  while (!frontier.empty()) {
+    const auto [v, up] = frontier.back();
+    frontier.pop_back();
     if (up ? seen_up[std::size_t(v)] : seen_down[std::size_t(v)]) continue;
     (up ? seen_up : seen_down)[std::size_t(v)] = 1;
     if (!in_s[std::size_t(v)] && in_b[std::size_t(v)]) return false;
     if (up && !in_s[std::size_t(v)]) {
-      for (int u : g.parents(v)) todo.emplace_back(u, true);
-      for (int c : g.children(v)) todo.emplace_back(c, false);
+      for (int u : g.parents(v)) frontier.emplace_back(u, true);
+      for (int c : g.children(v)) frontier.emplace_back(c, false);
     } else if (!up) {
       if (!in_s[std::size_t(v)])
-        for (int c : g.children(v)) todo.emplace_back(c, false);
+        for (int c : g.children(v)) frontier.emplace_back(c, false);
       if (anc_s[std::size_t(v)])
-        for (int u : g.parents(v)) todo.emplace_back(u, true);
+        for (int u : g.parents(v)) frontier.emplace_back(u, true);
     }
   }
   return true;

@@ -13,6 +13,21 @@
 
 namespace cimpute {
 
+namespace detail {
+/// Sorted-vector sets of node indices, shared by `Dag` and `Pdag`.
+inline bool sorted_contains(const std::vector<int>& v, int x) {
+  return std::binary_search(v.begin(), v.end(), x);
+}
+inline void sorted_insert(std::vector<int>& v, int x) {
+  auto it = std::lower_bound(v.begin(), v.end(), x);
+  if (it == v.end() || *it != x) v.insert(it, x);
+}
+inline void sorted_erase(std::vector<int>& v, int x) {
+  auto it = std::lower_bound(v.begin(), v.end(), x);
+  if (it != v.end() && *it == x) v.erase(it);
+}
+} // namespace detail
+
 /// A directed acyclic graph on nodes 0..p-1 (optionally named). Parents and children are kept as
 /// sorted vectors, so neighbourhood queries cost O(degree) and the graph scales to p = 10,000
 /// sparse nodes. Adding an arc that would close a cycle throws.
@@ -182,17 +197,9 @@ private:
     if (i < 0 || i >= num_nodes())
       detail::throw_invalid(fn, "node ", i, " out of range [0, ", num_nodes(), ")");
   }
-  static bool contains(const std::vector<int>& v, int x) {
-    return std::binary_search(v.begin(), v.end(), x);
-  }
-  static void insert(std::vector<int>& v, int x) {
-    auto it = std::lower_bound(v.begin(), v.end(), x);
-    if (it == v.end() || *it != x) v.insert(it, x);
-  }
-  static void erase(std::vector<int>& v, int x) {
-    auto it = std::lower_bound(v.begin(), v.end(), x);
-    if (it != v.end() && *it == x) v.erase(it);
-  }
+  static bool contains(const std::vector<int>& v, int x) { return detail::sorted_contains(v, x); }
+  static void insert(std::vector<int>& v, int x) { detail::sorted_insert(v, x); }
+  static void erase(std::vector<int>& v, int x) { detail::sorted_erase(v, x); }
   bool reaches(int from, int to) const {
     if (from == to) return true;
     std::vector<char> seen(static_cast<std::size_t>(num_nodes()), 0);

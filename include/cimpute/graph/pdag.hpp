@@ -98,17 +98,9 @@ private:
     if (i < 0 || i >= num_nodes() || j < 0 || j >= num_nodes())
       detail::throw_invalid("Pdag", "node pair (", i, ", ", j, ") outside [0, ", num_nodes(), ")");
   }
-  static bool has(const std::vector<int>& v, int x) {
-    return std::binary_search(v.begin(), v.end(), x);
-  }
-  static void insert(std::vector<int>& v, int x) {
-    auto it = std::lower_bound(v.begin(), v.end(), x);
-    if (it == v.end() || *it != x) v.insert(it, x);
-  }
-  static void erase(std::vector<int>& v, int x) {
-    auto it = std::lower_bound(v.begin(), v.end(), x);
-    if (it != v.end() && *it == x) v.erase(it);
-  }
+  static bool has(const std::vector<int>& v, int x) { return detail::sorted_contains(v, x); }
+  static void insert(std::vector<int>& v, int x) { detail::sorted_insert(v, x); }
+  static void erase(std::vector<int>& v, int x) { detail::sorted_erase(v, x); }
 
   std::vector<std::vector<int>> m_in, m_out, m_und;
   int m_num_arcs = 0, m_num_und = 0;

@@ -369,9 +369,9 @@ inline void flush_buffer(std::ostream& os, std::string& out, std::size_t thresho
 }
 
 /// Create a file atomically: `create(tmp)` writes the whole file at `tmp` (a fresh name
-/// `path + ".tmp.XXXXXXXX"` in the same folder), which is then renamed onto `path`. On any
-/// exception the temporary file is removed and `path` is left untouched. Used by every writer,
-/// text or HDF5.
+/// `path + ".tmp."` followed by 8 random hex digits in the same folder), which is then renamed onto
+/// `path`. On any exception the temporary file is removed and `path` is left untouched. Used by
+/// every writer, text or HDF5.
 template <class CreateFn>
 void create_file_atomic(const std::string& path, const char* function, CreateFn&& create) {
   static std::atomic<unsigned> counter{0};
