@@ -62,15 +62,16 @@ public:
   /// The mode-n unfolding (see the class documentation for the column order).
   Matrix unfold(int n) const {
     check_mode(n, "Tensor3::unfold");
-    const Eigen::Index I = m_dims[0], J = m_dims[1], K = m_dims[2];
-    if (n == 0) return Eigen::Map<const Matrix>(m_data.data(), I, J * K);
-    Matrix out(m_dims[n], n == 1 ? I * K : I * J);
+    // (No variable named I: <complex.h>, pulled in by LAPACKE, defines it as a macro.)
+    const Eigen::Index d0 = m_dims[0], d1 = m_dims[1], d2 = m_dims[2];
+    if (n == 0) return Eigen::Map<const Matrix>(m_data.data(), d0, d1 * d2);
+    Matrix out(m_dims[n], n == 1 ? d0 * d2 : d0 * d1);
     if (n == 1) {
-      for (Eigen::Index k = 0; k < K; ++k) out.middleCols(k * I, I) = slice(k).transpose();
+      for (Eigen::Index k = 0; k < d2; ++k) out.middleCols(k * d0, d0) = slice(k).transpose();
     } else {
-      for (Eigen::Index j = 0; j < J; ++j)
-        for (Eigen::Index k = 0; k < K; ++k)
-          out.row(k).segment(j * I, I) = slice(k).col(j).transpose();
+      for (Eigen::Index j = 0; j < d1; ++j)
+        for (Eigen::Index k = 0; k < d2; ++k)
+          out.row(k).segment(j * d0, d0) = slice(k).col(j).transpose();
     }
     return out;
   }
