@@ -8,6 +8,8 @@
 #include <algorithm>
 #include <numeric>
 #include <random>
+#include <set>
+#include <tuple>
 
 using cimpute::Dag;
 using cimpute::Pdag;
@@ -225,4 +227,110 @@ TEST_CASE("graph: the Sachs consensus network as a CSV arc list", "[graph][csv]"
   CHECK(back.arcs() == g.arcs());
   CHECK_THROWS_WITH(cimpute::read_edge_list(cimpute_test::data_path(rel), {"praf", "pmek"}),
                     Catch::Contains("consensus_graph.csv:") && Catch::Contains("no node named"));
+}
+
+namespace {
+// Hauser & Bühlmann (2012, Theorem 10): two DAGs are interventionally Markov equivalent for a
+// target family iff, for every target set I of the family and the empty set, the graphs with the
+// arcs into I removed have the same skeleton and the same v-structures. An oracle independent of
+// the protection rules that `interventional_cpdag` applies.
+using Triple = std::tuple<int, int, int>;
+std::set<Triple> v_structures(const Dag& g) {
+  std::set<Triple> out;
+  for (int c = 0; c < g.num_nodes(); ++c) {
+    const auto& pa = g.parents(c);
+    for (std::size_t x = 0; x < pa.size(); ++x)
+      for (std::size_t y = x + 1; y < pa.size(); ++y)
+        if (!g.adjacent(pa[x], pa[y])) out.emplace(pa[x], c, pa[y]);
+  }
+  return out;
+}
+std::set<std::pair<int, int>> skeleton(const Dag& g) {
+  std::set<std::pair<int, int>> out;
+  for (auto [i, j] : g.arcs()) out.emplace(std::min(i, j), std::max(i, j));
+  return out;
+}
+Dag without_arcs_into(const Dag& g, const std::vector<int>& targets) {
+  Dag h = g;
+  for (int t : targets)
+    for (int q : g.parents(t)) h.remove_arc(q, t);
+  return h;
+}
+bool i_equivalent(const Dag& a, const Dag& b, std::vector<std::vector<int>> family) {
+  family.push_back({});
+  for (const auto& I : family) {
+    const Dag ma = without_arcs_into(a, I), mb = without_arcs_into(b, I);
+    if (skeleton(ma) != skeleton(mb) || v_structures(ma) != v_structures(mb)) return false;
+  }
+  return true;
+}
+} // namespace
+
+TEST_CASE("graph: enumerated (I-)equivalence classes equal the brute-force characterisation",
+          "[graph][mec]") {
+  for (std::uint64_t seed = 0; seed < 24; ++seed) {
+    const Dag g = cimpute::random_dag(7, 3, seed);
+    std::vector<std::vector<int>> family;
+    if (seed % 3 == 1) family = {{int(seed % 7)}};
+    if (seed % 3 == 2) family = {{int(seed % 7)}, {int((seed + 3) % 7), int((seed + 5) % 7)}};
+    INFO("seed " << seed << ", " << family.size() << " target sets, " << g.num_arcs() << " arcs");
+    // Brute force: every acyclic orientation of g's skeleton, kept when I-equivalent to g.
+    const auto edges = g.arcs();
+    std::set<std::vector<std::pair<int, int>>> brute;
+    for (std::uint32_t mask = 0; mask < (1U << edges.size()); ++mask) {
+      Dag h(g.num_nodes());
+      bool acyclic = true;
+      for (std::size_t k = 0; k < edges.size() && acyclic; ++k) {
+        try {
+          if (mask >> k & 1U)
+            h.add_arc(edges[k].second, edges[k].first);
+          else
+            h.add_arc(edges[k].first, edges[k].second);
+        } catch (const cimpute::invalid_argument&) {
+          acyclic = false;
+        }
+      }
+      if (acyclic && i_equivalent(g, h, family)) brute.insert(h.arcs());
+    }
+    const Pdag e = cimpute::interventional_cpdag(g, family);
+    const auto members = cimpute::equivalence_class(e, family);
+    std::set<std::vector<std::pair<int, int>>> enumerated;
+    for (const Dag& h : members) {
+      enumerated.insert(h.arcs());
+      CHECK(cimpute::interventional_cpdag(h, family) == e);
+    }
+    CHECK(enumerated.size() == members.size()); // no DAG twice
+    CHECK(enumerated == brute);
+    CHECK(enumerated.count(g.arcs()) == 1);
+    CHECK(cimpute::equivalence_class_size(e, family) == members.size());
+  }
+  // A PDAG that is no essential graph represents no class.
+  Pdag not_essential(3);
+  not_essential.add_arc(0, 1);
+  not_essential.add_arc(1, 2);
+  CHECK(cimpute::equivalence_class(not_essential).empty());
+}
+
+TEST_CASE("graph: scale-free DAGs by preferential attachment", "[graph][random]") {
+  const int p = 2000;
+  const Dag g = cimpute::scale_free_dag(p, 2, 3);
+  CHECK(g.arcs() == cimpute::scale_free_dag(p, 2, 3).arcs());
+  CHECK(g.arcs() != cimpute::scale_free_dag(p, 2, 4).arcs());
+  // Node k of the growth gets min(2, k) parents: 0 + 1 + 2 (p - 2) arcs.
+  CHECK(g.num_arcs() == 1 + 2 * (p - 2));
+  std::vector<int> in_degree_count(3, 0);
+  int max_out = 0;
+  for (int v = 0; v < p; ++v) {
+    REQUIRE(g.parents(v).size() <= 2);
+    ++in_degree_count[g.parents(v).size()];
+    max_out = std::max(max_out, int(g.children(v).size()));
+  }
+  CHECK(in_degree_count == std::vector<int>{1, 1, p - 2});
+  CHECK(int(g.topological_order().size()) == p);
+  // Hubs: an Erdős–Rényi DAG with the same mean degree has a far smaller maximum out-degree.
+  const Dag er = cimpute::random_dag(p, 2.0 * g.num_arcs() / p, 3);
+  int er_max_out = 0;
+  for (int v = 0; v < p; ++v) er_max_out = std::max(er_max_out, int(er.children(v).size()));
+  CHECK(max_out > 3 * er_max_out);
+  CHECK_THROWS_WITH(cimpute::scale_free_dag(10, 0, 1), Catch::Contains("scale_free_dag"));
 }

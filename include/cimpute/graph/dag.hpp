@@ -262,4 +262,42 @@ inline Dag random_dag(int p, double expected_degree, std::uint64_t seed) {
   return g;
 }
 
+/// A scale-free random DAG grown by preferential attachment (Barabási–Albert), shaped like a gene
+/// regulatory network: nodes arrive one by one and each new node receives arcs from
+/// `min(m, k)` distinct earlier nodes (k = nodes so far), each chosen with probability
+/// proportional to its current out-degree + 1. Early nodes become hubs with many children
+/// (master regulators); every later node has m parents; the out-degree distribution has a
+/// power-law tail. The nodes are then randomly relabelled. Deterministic for a given seed.
+inline Dag scale_free_dag(int p, int m, std::uint64_t seed) {
+  const char* fn = "scale_free_dag";
+  if (p < 1) detail::throw_invalid(fn, "p must be >= 1, got ", p);
+  if (m < 1) detail::throw_invalid(fn, "m (parents per new node) must be >= 1, got ", m);
+  std::mt19937_64 rng(seed);
+  std::vector<int> perm(static_cast<std::size_t>(p));
+  for (int i = 0; i < p; ++i) perm[std::size_t(i)] = i;
+  std::shuffle(perm.begin(), perm.end(), rng);
+  // `pool` holds node v (out-degree(v) + 1) times: a uniform draw from it is a draw
+  // proportional to out-degree + 1.
+  std::vector<int> pool, chosen;
+  pool.reserve(static_cast<std::size_t>(p) * std::size_t(m + 1));
+  Dag g(p);
+  for (int k = 0; k < p; ++k) {
+    chosen.clear();
+    const int want = std::min(m, k);
+    while (int(chosen.size()) < want) {
+      std::uniform_int_distribution<std::size_t> pick(0, pool.size() - 1);
+      const int v = pool[pick(rng)];
+      if (std::find(chosen.begin(), chosen.end(), v) == chosen.end()) chosen.push_back(v);
+    }
+    // Arcs go from earlier to later nodes (acyclic by construction): no cycle check needed, but
+    // add_arc keeps the graph's invariants.
+    for (int v : chosen) {
+      g.add_arc(perm[std::size_t(v)], perm[std::size_t(k)]);
+      pool.push_back(v);
+    }
+    pool.push_back(k);
+  }
+  return g;
+}
+
 } // namespace cimpute

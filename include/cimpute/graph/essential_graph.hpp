@@ -78,19 +78,16 @@ inline Pdag interventional_cpdag(const Dag& g, const std::vector<std::vector<int
   return detail::essential_graph(g, targets, "interventional_cpdag");
 }
 
-/// Number of DAGs whose CPDAG equals `e` (the Markov equivalence class size), by enumerating the
-/// orientations of its undirected edges. Exponential: meant for small classes (at most 24
-/// undirected edges, else `invalid_argument`).
-inline std::uint64_t equivalence_class_size(const Pdag& e,
-                                            const std::vector<std::vector<int>>& targets = {}) {
+namespace detail {
+// Calls f(dag) for every DAG whose (interventional) essential graph equals `e`, found by
+// enumerating the orientations of e's undirected edges.
+template <class F>
+void for_each_class_member(const Pdag& e, const std::vector<std::vector<int>>& targets,
+                           const char* fn, F&& f) {
   const auto und = e.undirected_edges();
-  if (und.size() > 24)
-    detail::throw_invalid("equivalence_class_size", und.size(),
-                          " undirected edges: too many to enumerate");
-  std::uint64_t count = 0;
+  if (und.size() > 24) throw_invalid(fn, und.size(), " undirected edges: too many to enumerate");
   for (std::uint64_t mask = 0; mask < (std::uint64_t(1) << und.size()); ++mask) {
     Dag g(e.num_nodes());
-    bool acyclic = true;
     try {
       for (const auto& [i, j] : e.arcs()) g.add_arc(i, j);
       for (std::size_t k = 0; k < und.size(); ++k) {
@@ -101,10 +98,32 @@ inline std::uint64_t equivalence_class_size(const Pdag& e,
           g.add_arc(i, j);
       }
     } catch (const invalid_argument&) {
-      acyclic = false;
+      continue; // this orientation has a cycle
     }
-    if (acyclic && detail::essential_graph(g, targets, "equivalence_class_size") == e) ++count;
+    if (essential_graph(g, targets, fn) == e) f(g);
   }
+}
+} // namespace detail
+
+/// The DAGs of the (interventional) Markov equivalence class that `e` represents: every DAG
+/// whose (interventional) CPDAG under `targets` equals `e`, in a deterministic order. Found by
+/// enumerating the orientations of e's undirected edges, so exponential: meant for small
+/// classes (at most 24 undirected edges, else `invalid_argument`). An `e` that is not an
+/// essential graph gives an empty list.
+inline std::vector<Dag> equivalence_class(const Pdag& e,
+                                          const std::vector<std::vector<int>>& targets = {}) {
+  std::vector<Dag> out;
+  detail::for_each_class_member(e, targets, "equivalence_class",
+                                [&](const Dag& g) { out.push_back(g); });
+  return out;
+}
+
+/// Number of DAGs whose (interventional) CPDAG equals `e` (the class size); same enumeration
+/// and limits as `equivalence_class`, without storing the DAGs.
+inline std::uint64_t equivalence_class_size(const Pdag& e,
+                                            const std::vector<std::vector<int>>& targets = {}) {
+  std::uint64_t count = 0;
+  detail::for_each_class_member(e, targets, "equivalence_class_size", [&](const Dag&) { ++count; });
   return count;
 }
 
