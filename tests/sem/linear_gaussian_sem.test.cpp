@@ -3,9 +3,13 @@
 // per-setting exclusion of intervened samples) recovering planted weights.
 #include "test_data.hpp"
 
+#include <cimpute/graph.hpp>
 #include <cimpute/sem.hpp>
 
 #include <Eigen/Dense>
+
+#include <algorithm>
+#include <random>
 
 using cimpute::Intervention;
 using Sem = cimpute::LinearGaussianSem<double>;
@@ -27,7 +31,8 @@ TEST_CASE("LinearGaussianSem: closed-form moments and the sampler agree", "[sem]
       IB.transpose().inverse() * s.noise_variances().asDiagonal() * IB.inverse();
   CHECK((s.covariance() - Sigma).cwiseAbs().maxCoeff() < 1e-12);
   const std::vector<Intervention> settings{Intervention{}, Intervention::perfect({2}, 1.0, 0.01),
-                                           Intervention::shift({0, 4}, 2.0)};
+                                           Intervention::shift({0, 4}, 2.0),
+                                           Intervention::scaling({1, 3, 5}, 0.3, 2.0)};
   for (std::size_t k = 0; k < settings.size(); ++k) {
     INFO("setting " << k);
     const Eigen::Index n = 200000;
@@ -109,4 +114,42 @@ TEST_CASE("LinearGaussianSem: bad input", "[sem]") {
   CHECK_THROWS_AS(s.log_likelihood(Eigen::MatrixXd::Zero(3, 3)), cimpute::invalid_argument);
   CHECK_THROWS_WITH(s.log_likelihood(Eigen::MatrixXd::Zero(3, 2), Intervention::perfect({0})),
                     Catch::Contains("variance is 0"));
+}
+
+TEST_CASE("d-separation agrees with the zero partial correlations of random linear SEMs",
+          "[sem][dsep]") {
+  // An independent route to conditional independence: the partial correlation of a and b given
+  // S, from the closed-form covariance, is zero exactly when a and b are d-separated by S
+  // (random weights are faithful with probability one).
+  std::mt19937_64 rng(17);
+  int separated = 0, connected = 0;
+  for (std::uint64_t k = 0; k < 100; ++k) {
+    const cimpute::Dag g = cimpute::random_dag(7, 2.5, 1000 + k);
+    const Eigen::MatrixXd Sigma = Sem::random(g, 2000 + k).covariance();
+    for (int trial = 0; trial < 5; ++trial) {
+      std::vector<int> nodes{0, 1, 2, 3, 4, 5, 6};
+      std::shuffle(nodes.begin(), nodes.end(), rng);
+      const int a = nodes[0], b = nodes[1];
+      const std::vector<int> S(nodes.begin() + 2, nodes.begin() + 2 + int(rng() % 4));
+      std::vector<int> idx{a, b};
+      idx.insert(idx.end(), S.begin(), S.end());
+      Eigen::MatrixXd sub(idx.size(), idx.size());
+      for (std::size_t i = 0; i < idx.size(); ++i)
+        for (std::size_t j = 0; j < idx.size(); ++j)
+          sub(Eigen::Index(i), Eigen::Index(j)) = Sigma(idx[i], idx[j]);
+      const Eigen::MatrixXd P = sub.inverse();
+      const double rho = -P(0, 1) / std::sqrt(P(0, 0) * P(1, 1));
+      INFO("graph " << k << ", a " << a << ", b " << b << ", |S| " << S.size() << ", rho " << rho);
+      if (cimpute::d_separated(g, {a}, {b}, S)) {
+        CHECK(std::abs(rho) < 1e-10);
+        ++separated;
+      } else {
+        CHECK(std::abs(rho) > 1e-6);
+        ++connected;
+      }
+    }
+  }
+  // Both outcomes were exercised.
+  CHECK(separated > 50);
+  CHECK(connected > 50);
 }

@@ -71,6 +71,15 @@ struct Intervention {
     for (int v : nodes) iv.targets.push_back({v, InterventionKind::Shift, 0, 0, s, 1, 1});
     return iv;
   }
+  /// Scaling interventions on `nodes`: incoming weights (or the mechanism) times `weight_scale`,
+  /// noise sd times `noise_scale`.
+  static Intervention scaling(const std::vector<int>& nodes, double weight_scale,
+                              double noise_scale = 1.0) {
+    Intervention iv;
+    for (int v : nodes)
+      iv.targets.push_back({v, InterventionKind::Scaling, 0, 0, 0, weight_scale, noise_scale});
+    return iv;
+  }
 };
 
 } // namespace cimpute

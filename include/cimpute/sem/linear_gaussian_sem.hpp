@@ -67,55 +67,37 @@ public:
 
   /// The interventional SEM's parameters (B', mu', sigma'^2).
   LinearGaussianSem intervened(const Intervention& iv) const {
-    Matrix B = m_B;
-    Vector mu = m_mu, s2 = m_s2;
-    for (const auto& t : iv.all()) {
-      t.validate();
-      if (t.node >= num_nodes())
-        detail::throw_invalid("LinearGaussianSem::intervened", "target ", t.node, " outside [0, ",
-                              num_nodes(), ")");
-      switch (t.kind) {
-      case InterventionKind::Perfect:
-        B.col(t.node).setZero();
-        mu[t.node] = Scalar(t.mean);
-        s2[t.node] = Scalar(t.variance);
-        break;
-      case InterventionKind::Shift:
-        mu[t.node] += Scalar(t.shift);
-        break;
-      case InterventionKind::Scaling:
-        B.col(t.node) *= Scalar(t.weight_scale);
-        s2[t.node] *= Scalar(t.noise_scale * t.noise_scale);
-        break;
-      }
-    }
-    return LinearGaussianSem(m_g, B, mu, s2);
+    const Applied a = apply(iv, "LinearGaussianSem::intervened");
+    Matrix B = m_B * a.weight_scale.asDiagonal();
+    return LinearGaussianSem(Unchecked{}, m_g, std::move(B), a.mu, a.s2, m_order);
   }
 
-  /// \f$ E[X] = (I - B)^{-T} \mu \f$ under the intervention.
+  /// \f$ E[X] = (I - B)^{-T} \mu \f$ under the intervention. O(p + arcs).
   Vector mean(const Intervention& iv = {}) const {
-    const LinearGaussianSem s = intervened(iv);
-    return s.solve_rows(s.m_mu.transpose()).transpose();
+    const Applied a = apply(iv, "LinearGaussianSem::mean");
+    return propagate(a.mu.transpose(), a.weight_scale).transpose();
   }
   /// \f$ \mathrm{Cov}(X) = (I - B)^{-T} \mathrm{diag}(\sigma^2) (I - B)^{-1} \f$.
   Matrix covariance(const Intervention& iv = {}) const {
-    const LinearGaussianSem s = intervened(iv);
-    const Matrix A =
-        s.solve_rows(Matrix(s.m_s2.cwiseSqrt().asDiagonal())); // rows: sd_i e_i (I-B)^-1
+    const Applied a = apply(iv, "LinearGaussianSem::covariance");
+    // Rows of A: sd_i e_i (I - B)^-1.
+    const Matrix A = propagate(Matrix(a.s2.cwiseSqrt().asDiagonal()), a.weight_scale);
     return A.transpose() * A;
   }
   /// n samples (rows) under the intervention, seeded: \f$ X = E (I - B)^{-1} \f$ with the rows of
-  /// E drawn from the noise, one triangular solve for all samples.
+  /// E drawn from the noise, propagated through the graph column by column in topological order
+  /// (all samples at once; O(n x arcs), and the weights are never copied).
   Matrix sample(Eigen::Index n, std::uint64_t seed, const Intervention& iv = {}) const {
     if (n < 0) detail::throw_invalid("LinearGaussianSem::sample", "negative sample count ", n);
-    const LinearGaussianSem s = intervened(iv);
+    const Applied a = apply(iv, "LinearGaussianSem::sample");
     std::mt19937_64 rng(seed);
     std::normal_distribution<double> n01(0, 1);
     Matrix E(n, num_nodes());
-    for (Eigen::Index j = 0; j < E.cols(); ++j)
-      for (Eigen::Index i = 0; i < n; ++i)
-        E(i, j) = s.m_mu[j] + std::sqrt(s.m_s2[j]) * Scalar(n01(rng));
-    return s.solve_rows(E);
+    for (Eigen::Index j = 0; j < E.cols(); ++j) {
+      const Scalar sd = std::sqrt(a.s2[j]);
+      for (Eigen::Index i = 0; i < n; ++i) E(i, j) = a.mu[j] + sd * Scalar(n01(rng));
+    }
+    return propagate(std::move(E), a.weight_scale);
   }
   /// Log-likelihood of the samples (rows of X) under the intervention (all variances > 0).
   Scalar log_likelihood(const Eigen::Ref<const Matrix>& X, const Intervention& iv = {}) const {
@@ -177,23 +159,49 @@ public:
   }
 
 private:
-  // Solve Y (I - B) = E for Y, row by row, in topological order (I - B is unit upper triangular
-  // in that order).
-  Matrix solve_rows(const Matrix& E) const {
-    const Eigen::Index p = num_nodes();
-    Eigen::VectorXi perm(p);
-    for (Eigen::Index k = 0; k < p; ++k) perm[k] = m_order[std::size_t(k)];
-    Matrix U(p, p);
-    for (Eigen::Index a = 0; a < p; ++a)
-      for (Eigen::Index b = 0; b < p; ++b)
-        U(a, b) = (a == b ? Scalar(1) : Scalar(0)) - m_B(perm[a], perm[b]);
-    Matrix Ep(E.rows(), p);
-    for (Eigen::Index k = 0; k < p; ++k) Ep.col(k) = E.col(perm[k]);
-    // Y U = E  <=>  U^T Y^T = E^T, U^T unit lower triangular.
-    const Matrix Yp =
-        U.template triangularView<Eigen::UnitUpper>().transpose().solve(Ep.transpose()).transpose();
-    Matrix Y(E.rows(), p);
-    for (Eigen::Index k = 0; k < p; ++k) Y.col(perm[k]) = Yp.col(k);
+  struct Unchecked {};
+  // For parameters derived from validated ones (interventions): skips the O(p^2) arc check.
+  LinearGaussianSem(Unchecked, const Dag& g, Matrix B, Vector mu, Vector s2, std::vector<int> order)
+      : m_g(g), m_B(std::move(B)), m_mu(std::move(mu)), m_s2(std::move(s2)),
+        m_order(std::move(order)) {}
+
+  // An intervention as per-node changes: noise means and variances, and a factor on each node's
+  // incoming weights (0 for a perfect intervention, which cuts them).
+  struct Applied {
+    Vector mu, s2, weight_scale;
+  };
+  Applied apply(const Intervention& iv, const char* fn) const {
+    Applied a{m_mu, m_s2, Vector::Ones(num_nodes())};
+    for (const auto& t : iv.all()) {
+      t.validate();
+      if (t.node >= num_nodes())
+        detail::throw_invalid(fn, "target ", t.node, " outside [0, ", num_nodes(), ")");
+      switch (t.kind) {
+      case InterventionKind::Perfect:
+        a.weight_scale[t.node] = Scalar(0);
+        a.mu[t.node] = Scalar(t.mean);
+        a.s2[t.node] = Scalar(t.variance);
+        break;
+      case InterventionKind::Shift:
+        a.mu[t.node] += Scalar(t.shift);
+        break;
+      case InterventionKind::Scaling:
+        a.weight_scale[t.node] *= Scalar(t.weight_scale);
+        a.s2[t.node] *= Scalar(t.noise_scale * t.noise_scale);
+        break;
+      }
+    }
+    return a;
+  }
+
+  // Y with Y (I - B diag(scale)) = E, i.e. Y_j = E_j + scale_j sum over parents i of B_ij Y_i,
+  // column by column in topological order: O(rows x arcs), each step a vectorized column update.
+  Matrix propagate(Matrix Y, const Vector& scale) const {
+    for (int j : m_order) {
+      if (scale[j] == Scalar(0)) continue;
+      for (int i : m_g.parents(j))
+        if (m_B(i, j) != Scalar(0)) Y.col(j) += (scale[j] * m_B(i, j)) * Y.col(i);
+    }
     return Y;
   }
 
