@@ -9,6 +9,7 @@
 #include <algorithm>
 #include <charconv>
 #include <cstdio>
+#include <cstdlib>
 #include <filesystem>
 #include <iostream>
 #include <map>
@@ -29,15 +30,23 @@ constexpr const char* kUsage =
     "\n"
     "  complete           evaluate completion methods on perturbation x context signatures\n"
     "      --data DIR|FILE       an L1000 directory (drug and DMSO tables) or a GCT/GCTX of\n"
-    "                            signatures with cell_id / pert_id column metadata\n"
-    "      --protocol P          loo (leave-one-pair-out), loco (leave-one-context-out),\n"
+    "                            signatures with cell_id / pert_id column metadata; without\n"
+    "                            --data (or with --data simulated) a simulated CMap-like\n"
+    "                            screen (simulate_perturbations; its defaults: 200 drugs x\n"
+    "                            20 cells x 978 genes, half the pairs observed)\n"
+    "      --sim-drugs N, --sim-cells N, --sim-genes N, --sim-density X, --sim-seed S\n"
+    "                            sizes, observed fraction and seed of the simulated screen\n"
+    "      --protocol P          loo (leave-one-pair-out; the default for --data),\n"
+    "                            loco (leave-one-context-out),\n"
     "                            kfold:K (K folds within each\n"
-    "                            context), sparse:B (B training perturbations per context)\n"
+    "                            context; kfold:5 is the default for simulated data),\n"
+    "                            sparse:B (B training perturbations per context)\n"
     "      --seeds N             random splits for kfold / sparse (default 3); the tsv\n"
     "                            columns hold the means over seeds\n"
     "      --methods LIST        comma-separated: context-mean, perturbation-mean, two-way-mean,\n"
     "                            dnpp, ntk-reference; or all (default)\n"
-    "      --reference-context C training-only context, never evaluated (default MCF7; none)\n"
+    "      --reference-context C training-only context, never evaluated (default MCF7 for\n"
+    "                            --data, none for simulated data; none)\n"
     "      --format table|tsv    tsv prints: protocol method pearson r2 cosine seconds\n"
     "\n"
     "  --version          print the version\n"
@@ -216,6 +225,15 @@ cimpute::PerturbationTensor<double> load_signatures(const std::string& data) {
   return cimpute::PerturbationTensor<double>::from_labeled(m, "pert_id", "cell_id", false);
 }
 
+// A positive integer option value.
+int positive_int(const std::string& option, const std::string& v) {
+  int out = 0;
+  const auto r = std::from_chars(v.data(), v.data() + v.size(), out);
+  if (r.ec != std::errc() || r.ptr != v.data() + v.size() || out < 1)
+    throw UsageError(option + " needs a positive integer, got '" + v + "'");
+  return out;
+}
+
 // Parse "loo", "kfold:K" or "sparse:B" into a name and a number.
 std::pair<std::string, int> parse_protocol(const std::string& p) {
   if (p == "loo") return {"loo", 0};
@@ -254,8 +272,9 @@ cimpute::ScoreSummary run_protocol(const std::string& protocol, const Method& me
 }
 
 int complete(const std::vector<std::string>& args) {
-  std::string data, protocol = "loo", methods = "all", reference = "MCF7", format = "table";
+  std::string data, protocol, methods = "all", reference, format = "table";
   int seeds = 3;
+  cimpute::PerturbationSimulatorParams sim;
   for (std::size_t i = 0; i < args.size(); ++i) {
     const std::string& a = args[i];
     auto value = [&]() -> std::string {
@@ -272,15 +291,28 @@ int complete(const std::vector<std::string>& args) {
       reference = value();
     else if (a == "--format")
       format = value();
-    else if (a == "--seeds") {
+    else if (a == "--seeds")
+      seeds = positive_int(a, value());
+    else if (a == "--sim-drugs")
+      sim.drugs = positive_int(a, value());
+    else if (a == "--sim-cells")
+      sim.contexts = positive_int(a, value());
+    else if (a == "--sim-genes")
+      sim.genes = positive_int(a, value());
+    else if (a == "--sim-seed")
+      sim.seed = std::uint64_t(positive_int(a, value()));
+    else if (a == "--sim-density") {
       const std::string v = value();
-      const auto r = std::from_chars(v.data(), v.data() + v.size(), seeds);
-      if (r.ec != std::errc() || r.ptr != v.data() + v.size() || seeds < 1)
-        throw UsageError("--seeds needs a positive integer, got '" + v + "'");
+      char* end = nullptr;
+      sim.density = std::strtod(v.c_str(), &end);
+      if (v.empty() || *end != '\0' || !(sim.density > 0 && sim.density <= 1))
+        throw UsageError("--sim-density needs a number in (0, 1], got '" + v + "'");
     } else
       throw UsageError("unknown option '" + a + "' for complete");
   }
-  if (data.empty()) throw UsageError("complete needs --data DIR|FILE");
+  const bool simulated = data.empty() || data == "simulated";
+  if (protocol.empty()) protocol = simulated ? "kfold:5" : "loo";
+  if (reference.empty()) reference = simulated ? "none" : "MCF7";
   if (format != "table" && format != "tsv") throw UsageError("--format must be table or tsv");
   parse_protocol(protocol); // reject a bad protocol before reading the data
   if (reference == "none") reference.clear();
@@ -292,7 +324,18 @@ int complete(const std::vector<std::string>& args) {
       throw UsageError("unknown or not yet available method '" + m +
                        "' (available: context-mean, "
                        "perturbation-mean, two-way-mean, dnpp, ntk-reference)");
-  const auto t = load_signatures(data);
+  cimpute::PerturbationTensor<double> t;
+  if (simulated) {
+    std::fprintf(stderr,
+                 "cimpute: no --data: simulated screen of %d drugs x %d cells x %d genes, "
+                 "density %.2f, seed %llu (protocol %s)\n",
+                 sim.drugs, sim.contexts, sim.genes, sim.density,
+                 static_cast<unsigned long long>(sim.seed), protocol.c_str());
+    t = cimpute::simulate_perturbations<double>(sim).signatures;
+    data = "simulated data";
+  } else {
+    t = load_signatures(data);
+  }
   if (!reference.empty() && !t.contexts().contains(reference))
     throw cimpute::invalid_argument(data + ": no context named '" + reference +
                                     "' (use --reference-context none)");

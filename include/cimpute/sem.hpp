@@ -1,6 +1,9 @@
 /// @file sem.hpp
-/// @brief Umbrella header of the sem module: interventions and linear Gaussian SEMs.
+/// @brief Umbrella header of the sem module: interventions, linear Gaussian and nonlinear
+/// additive-noise SEMs, and the perturbation simulator.
 #pragma once
 
 #include "cimpute/sem/intervention.hpp"
 #include "cimpute/sem/linear_gaussian_sem.hpp"
+#include "cimpute/sem/nonlinear_sem.hpp"
+#include "cimpute/sem/perturbation_simulator.hpp"
