@@ -28,8 +28,8 @@ void check_points(const char* fn, const Eigen::MatrixBase<Derived>& X, const cha
 /// Turn a block of inner products G(i, j) = <x_i, y_j> into kernel values in place, given the
 /// squared norms of the rows (`xx`) and columns (`yy`). Only entries with i >= j + `lower_from`
 /// are transformed when `lower_from` >= 0 (the lower triangle of a symmetric Gram); all when -1.
-template <class Kernel, class Matrix, class Vector>
-void transform_inner(const Kernel& k, Matrix& G, const Vector& xx, const Vector& yy,
+template <class Kernel, class Matrix, class VectorX, class VectorY>
+void transform_inner(const Kernel& k, Matrix& G, const VectorX& xx, const VectorY& yy,
                      Eigen::Index lower_from) {
   using Scalar = typename Kernel::Scalar;
   const Eigen::Index n = G.cols();
