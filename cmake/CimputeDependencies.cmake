@@ -1,6 +1,8 @@
 # Finds Eigen (required) and the optional components, and exposes each to code as a
 # CIMPUTE_HAS_<NAME> macro (0/1) on the interface target.
 find_package(Eigen3 3.3 REQUIRED NO_MODULE)
+# Boost.Math (header-only) for statistical distributions: apt-get install libboost-math-dev.
+find_package(Boost 1.70 REQUIRED)
 
 find_package(HDF5 QUIET COMPONENTS C)
 find_package(ZLIB QUIET)
@@ -40,7 +42,10 @@ function(cimpute_link_optional_dependencies target)
   _cimpute_optional(${target} ZLIB ZLIB_FOUND ZLIB::ZLIB zlib1g-dev)
   _cimpute_optional(${target} OPENMP OpenMP_CXX_FOUND OpenMP::OpenMP_CXX "an OpenMP runtime")
   if(CIMPUTE_USE_BLAS)
-    target_compile_definitions(${target} INTERFACE EIGEN_USE_BLAS EIGEN_USE_LAPACKE CIMPUTE_USE_BLAS=1)
+    # LAPACKE's complex types as std::complex: otherwise its header includes C's <complex.h>,
+    # whose macro `I` breaks C++ code (Boost among others) included after Eigen.
+    target_compile_definitions(${target} INTERFACE EIGEN_USE_BLAS EIGEN_USE_LAPACKE CIMPUTE_USE_BLAS=1
+      "lapack_complex_float=std::complex<float>" "lapack_complex_double=std::complex<double>")
     target_link_libraries(${target} INTERFACE BLAS::BLAS LAPACK::LAPACK ${CIMPUTE_LAPACKE_LIBRARY})
   endif()
   message(STATUS "cimpute optional components: BLAS=${CIMPUTE_USE_BLAS} HDF5=${CIMPUTE_WITH_HDF5} "
