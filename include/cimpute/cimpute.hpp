@@ -4,6 +4,7 @@
 
 #include "cimpute/completion.hpp"
 #include "cimpute/core.hpp"
+#include "cimpute/discovery.hpp"
 #include "cimpute/graph.hpp"
 #include "cimpute/io.hpp"
 #include "cimpute/kernels.hpp"

@@ -1,6 +1,6 @@
 /// @file graph.hpp
 /// @brief Umbrella header of the graph module: DAGs, PDAGs, essential graphs, d-separation,
-/// structural Hamming distance.
+/// Meek rules, structural Hamming distance.
 #pragma once
 
 #include "cimpute/graph/d_separation.hpp"
@@ -8,4 +8,5 @@
 #include "cimpute/graph/edge_list.hpp"
 #include "cimpute/graph/essential_graph.hpp"
 #include "cimpute/graph/graph_metrics.hpp"
+#include "cimpute/graph/meek_rules.hpp"
 #include "cimpute/graph/pdag.hpp"
