@@ -8,7 +8,7 @@
 #include <Eigen/Cholesky>
 #include <Eigen/Core>
 
-#include <boost/math/distributions/normal.hpp>
+#include "cimpute/core/boost_math.hpp"
 
 #include <algorithm>
 #include <cmath>
