@@ -1,6 +1,8 @@
 // The `cimpute` command-line tool.
 //
 //   cimpute inspect FILE|DIR [--label-columns a,b] [--format F]
+//   cimpute complete [--data DIR|FILE] [--protocol P] [--methods LIST] ...
+//   cimpute discover --data FILE.csv [--method igsp|utigsp|gsp|pc] ...
 //   cimpute --version | --help
 //
 // Exit status: 0 on success, 2 on bad input or usage (one line on stderr), 3 on internal errors.
@@ -48,6 +50,24 @@ constexpr const char* kUsage =
     "      --reference-context C training-only context, never evaluated (default MCF7 for\n"
     "                            --data, none for simulated data; none)\n"
     "      --format table|tsv    tsv prints: protocol method pearson r2 cosine seconds\n"
+    "\n"
+    "  discover           learn a causal graph from observational + interventional samples\n"
+    "      --data FILE.csv       samples x variables with label columns (e.g. Sachs)\n"
+    "      --setting-column C    the column naming each sample's setting (default condition)\n"
+    "      --target-column C     its intervention target(s), ';'-separated (default target)\n"
+    "      --control V           the target value of observational samples (default none)\n"
+    "      --exclude-settings A,B  settings to leave out\n"
+    "      --ignore-columns A,B  other label columns to skip\n"
+    "      --log                 natural log of the values\n"
+    "      --method M            igsp (default), utigsp, gsp or pc\n"
+    "      --unknown-targets     (igsp) treat the targets as unknown: run utigsp\n"
+    "      --alpha A             CI test level (default 1e-3)\n"
+    "      --alpha-inv A         invariance test level (default 1e-3)\n"
+    "      --seed S              starting orders (default 1)\n"
+    "      --out FILE            also write the arcs there (CSV cause,effect)\n"
+    "      --targets-out FILE    (utigsp) the learned targets as CSV setting,target\n"
+    "                            prints the arcs as cause,effect lines (PC: an undirected\n"
+    "                            edge of the CPDAG prints both ways)\n"
     "\n"
     "  --version          print the version\n"
     "  --help             print this help\n"
@@ -378,6 +398,109 @@ int complete(const std::vector<std::string>& args) {
   return 0;
 }
 
+int discover(const std::vector<std::string>& args) {
+  cimpute::InterventionalCsvOptions o;
+  std::string data, method = "igsp", out, targets_out;
+  double alpha = 1e-3, alpha_inv = 1e-3;
+  int seed = 1;
+  bool unknown = false;
+  auto number = [](const std::string& option, const std::string& v) {
+    char* end = nullptr;
+    const double x = std::strtod(v.c_str(), &end);
+    if (v.empty() || *end != '\0' || !(x > 0 && x < 1))
+      throw UsageError(option + " needs a number in (0, 1), got '" + v + "'");
+    return x;
+  };
+  for (std::size_t i = 0; i < args.size(); ++i) {
+    const std::string& a = args[i];
+    auto value = [&]() -> std::string {
+      if (i + 1 >= args.size()) throw UsageError("option " + a + " needs a value");
+      return args[++i];
+    };
+    if (a == "--data")
+      data = value();
+    else if (a == "--setting-column")
+      o.setting_column = value();
+    else if (a == "--target-column")
+      o.target_column = value();
+    else if (a == "--control")
+      o.control = value();
+    else if (a == "--exclude-settings")
+      o.exclude_settings = split(value(), ',');
+    else if (a == "--ignore-columns")
+      o.ignore_columns = split(value(), ',');
+    else if (a == "--log")
+      o.log = true;
+    else if (a == "--method")
+      method = value();
+    else if (a == "--unknown-targets")
+      unknown = true;
+    else if (a == "--alpha")
+      alpha = number(a, value());
+    else if (a == "--alpha-inv")
+      alpha_inv = number(a, value());
+    else if (a == "--seed")
+      seed = positive_int(a, value());
+    else if (a == "--out")
+      out = value();
+    else if (a == "--targets-out")
+      targets_out = value();
+    else
+      throw UsageError("unknown option '" + a + "' for discover");
+  }
+  if (data.empty()) throw UsageError("discover needs --data FILE.csv");
+  if (method != "igsp" && method != "utigsp" && method != "gsp" && method != "pc")
+    throw UsageError("--method must be igsp, utigsp, gsp or pc, got '" + method + "'");
+  if (unknown && method == "igsp") method = "utigsp";
+  if (!targets_out.empty() && method != "utigsp")
+    throw UsageError("--targets-out needs --method utigsp (or --unknown-targets)");
+  const auto d = cimpute::read_interventional_csv(data, o);
+  const auto ci = cimpute::GaussianCiTest::from_data(d.observational);
+  cimpute::IgspOptions opt;
+  opt.alpha = alpha;
+  opt.alpha_invariance = alpha_inv;
+  opt.seed = std::uint64_t(seed);
+  std::vector<std::pair<std::string, std::string>> edges;
+  if (method == "pc") {
+    const auto res = cimpute::pc(ci, {alpha, -1});
+    for (const auto& [i, j] : res.cpdag.arcs()) edges.emplace_back(d.variables[i], d.variables[j]);
+    for (const auto& [i, j] : res.cpdag.undirected_edges()) {
+      edges.emplace_back(d.variables[i], d.variables[j]);
+      edges.emplace_back(d.variables[j], d.variables[i]);
+    }
+  } else {
+    cimpute::Dag g;
+    std::vector<std::vector<int>> learned;
+    if (method == "gsp") {
+      g = cimpute::gsp(ci, opt);
+    } else {
+      const cimpute::GaussianInvarianceTests inv(d.observational, d.settings, d.targets);
+      if (method == "igsp") {
+        g = cimpute::igsp(ci, inv, opt);
+      } else {
+        auto res = cimpute::utigsp(ci, inv, opt);
+        g = std::move(res.dag);
+        learned = std::move(res.targets);
+      }
+    }
+    for (const auto& [i, j] : g.arcs()) edges.emplace_back(d.variables[i], d.variables[j]);
+    if (!targets_out.empty())
+      cimpute::detail::write_file_atomic(targets_out, "discover", [&](std::ostream& os) {
+        os << "setting,target\n";
+        for (std::size_t k = 0; k < learned.size(); ++k)
+          for (int v : learned[k]) os << d.setting_names[k] << ',' << d.variables[v] << '\n';
+      });
+  }
+  std::sort(edges.begin(), edges.end());
+  auto write = [&](std::ostream& os) {
+    os << "cause,effect\n";
+    for (const auto& [a, b] : edges) os << a << ',' << b << '\n';
+  };
+  write(std::cout);
+  if (!out.empty()) cimpute::detail::write_file_atomic(out, "discover", write);
+  return 0;
+}
+
 // One line: newlines in messages are folded so that stderr holds exactly one line.
 void error_line(const std::string& msg) {
   std::string m = msg;
@@ -403,6 +526,7 @@ int main(int argc, char** argv) {
     }
     if (cmd == "inspect") return inspect(args);
     if (cmd == "complete") return complete(args);
+    if (cmd == "discover") return discover(args);
     throw UsageError("unknown command '" + cmd + "'");
   } catch (const UsageError& e) {
     error_line(std::string(e.what()) + " (see cimpute --help)");

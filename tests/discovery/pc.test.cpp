@@ -1,22 +1,14 @@
 // PC: with a d-separation oracle as its independence test it returns exactly the CPDAG of the
 // true DAG (computed by the independent protection-rule algorithm), for every variable order;
 // with Gaussian tests on linear SEM data it gets close; Meek rules on known patterns.
+#include "oracles.hpp"
 #include "test_data.hpp"
 
 #include <cimpute/discovery.hpp>
 #include <cimpute/graph.hpp>
 #include <cimpute/sem.hpp>
 
-namespace {
-// The perfect conditional independence test of a DAG: d-separation.
-struct DSeparationOracle {
-  cimpute::Dag g;
-  int num_variables() const { return g.num_nodes(); }
-  bool independent(int i, int j, const std::vector<int>& S, double) const {
-    return cimpute::d_separated(g, {i}, {j}, S);
-  }
-};
-} // namespace
+using cimpute_test::DSeparationOracle;
 
 TEST_CASE("pc: the oracle version returns the CPDAG", "[discovery][pc]") {
   for (std::uint64_t seed = 0; seed < 30; ++seed) {

@@ -11,6 +11,7 @@
 #include <Eigen/Dense>
 
 #include <cmath>
+#include <fstream>
 
 using cimpute::GaussianCiTest;
 using cimpute::GaussianInvarianceTest;
@@ -148,4 +149,54 @@ TEST_CASE("GaussianInvarianceTest: nominal level under invariance, detects inter
                     Catch::Contains("variables"));
   CHECK_THROWS_WITH(weights.test(5, {}), Catch::Contains("outside"));
   CHECK_THROWS_WITH(weights.test(2, {2}), Catch::Contains("invalid for target"));
+}
+
+TEST_CASE("read_interventional_csv: settings, targets and bad input", "[discovery][io]") {
+  const auto dir = cimpute_test::temp_dir();
+  auto write = [&](const std::string& name, const std::string& text) {
+    const auto path = (dir / name).string();
+    std::ofstream(path) << text;
+    return path;
+  };
+  const std::string good = write("iv_good.csv", "cond,target,a,b,c\n"
+                                                "obs,none,1,2,3\n"
+                                                "obs,none,2,1,4\n"
+                                                "x,a,5,2,3\n"
+                                                "y,b;c,1,7,8\n"
+                                                "x,a,6,1,2\n");
+  const auto d = cimpute::read_interventional_csv(good, {"cond", "target"});
+  CHECK(d.variables == std::vector<std::string>{"a", "b", "c"});
+  CHECK(d.observational.rows() == 2);
+  CHECK(d.setting_names == std::vector<std::string>{"x", "y"});
+  CHECK(d.settings[0].rows() == 2);
+  CHECK(d.settings[0](1, 0) == 6.0);
+  CHECK(d.targets == std::vector<std::vector<int>>{{0}, {1, 2}});
+  cimpute::InterventionalCsvOptions ex{"cond", "target"};
+  ex.exclude_settings = {"y"};
+  CHECK(cimpute::read_interventional_csv(good, ex).settings.size() == 1);
+  ex.exclude_settings = {"z"};
+  CHECK_THROWS_WITH(cimpute::read_interventional_csv(good, ex),
+                    Catch::Contains("no setting named 'z'"));
+  const std::string bad_target =
+      write("iv_bad_target.csv", "cond,target,a,b\nobs,none,1,2\nx,q,1,2\n");
+  CHECK_THROWS_WITH(cimpute::read_interventional_csv(bad_target, {"cond", "target"}),
+                    Catch::Contains("iv_bad_target.csv:3") &&
+                        Catch::Contains("'q' is not a variable"));
+  const std::string mixed = write("iv_mixed.csv", "cond,target,a\nobs,none,1\nx,a,1\nx,none,2\n");
+  CHECK_THROWS_WITH(cimpute::read_interventional_csv(mixed, {"cond", "target"}),
+                    Catch::Contains("iv_mixed.csv:4") && Catch::Contains("setting 'x'"));
+  const std::string text = write("iv_text.csv", "cond,target,a,kind\nobs,none,1,foo\n");
+  CHECK_THROWS_WITH(cimpute::read_interventional_csv(text, {"cond", "target"}),
+                    Catch::Contains("iv_text.csv:2:4") && Catch::Contains("'kind'"));
+  const std::string no_obs = write("iv_no_obs.csv", "cond,target,a\nx,a,1\n");
+  CHECK_THROWS_WITH(cimpute::read_interventional_csv(no_obs, {"cond", "target"}),
+                    Catch::Contains("no observational samples"));
+  cimpute::InterventionalCsvOptions lg{"cond", "target"};
+  lg.log = true;
+  const std::string neg = write("iv_neg.csv", "cond,target,a\nobs,none,-1\n");
+  CHECK_THROWS_WITH(cimpute::read_interventional_csv(neg, lg), Catch::Contains("log of -1"));
+  // A constant column cannot be tested.
+  Eigen::MatrixXd X = Eigen::MatrixXd::Random(20, 3);
+  X.col(1).setConstant(2.0);
+  CHECK_THROWS_WITH(GaussianCiTest::from_data(X), Catch::Contains("constant column"));
 }

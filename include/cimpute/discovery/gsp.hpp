@@ -1,0 +1,229 @@
+/// @file gsp.hpp
+/// @brief Greedy sparsest permutation (GSP): minimal I-maps of permutations, covered-arc
+/// reversals with the correct minimal-I-map update, minimum-degree starting orders, and the
+/// depth-limited search over covered-arc reversals (Solus, Wang & Uhler 2021).
+#pragma once
+
+#include "cimpute/core/errors.hpp"
+#include "cimpute/graph/dag.hpp"
+
+#include <algorithm>
+#include <cstdint>
+#include <functional>
+#include <random>
+#include <set>
+#include <utility>
+#include <vector>
+
+namespace cimpute {
+
+/// The minimal I-map of the permutation `order` under a conditional independence test: the arc
+/// order[a] -> order[b] (a < b) is present iff order[a] and order[b] are dependent given
+/// {order[0..b-1]} without order[a]. `CiTest` as for `pc`.
+template <class CiTest>
+Dag minimal_imap(const CiTest& test, const std::vector<int>& order, double alpha) {
+  const int p = test.num_variables();
+  if (int(order.size()) != p)
+    detail::throw_invalid("minimal_imap", "the order has ", order.size(), " entries for ", p,
+                          " variables");
+  Dag g(p);
+  std::vector<int> prefix;
+  for (int b = 0; b < p; ++b) {
+    const int j = order[std::size_t(b)];
+    for (int a = 0; a < b; ++a) {
+      const int i = order[std::size_t(a)];
+      std::vector<int> S;
+      for (int v : prefix)
+        if (v != i) S.push_back(v);
+      if (!test.independent(i, j, S, alpha)) g.add_arc(i, j);
+    }
+    prefix.push_back(j);
+  }
+  return g;
+}
+
+/// Reverse the covered arc i -> j of a minimal I-map and update it to the minimal I-map of the
+/// permutation with i and j swapped (Solus et al. 2021, Lemma): j -> i replaces i -> j, and for
+/// every k in pa(i) (= pa(j) without i), with R = pa(i) \ {k}: the arc k -> i is dropped when
+/// i _||_ k | R u {j}, and k -> j when j _||_ k | R.
+template <class CiTest>
+Dag reverse_covered_arc(const CiTest& test, const Dag& g, int i, int j, double alpha) {
+  if (!g.is_covered(i, j))
+    detail::throw_invalid("reverse_covered_arc", "the arc ", i, " -> ", j, " is not covered");
+  Dag h = g;
+  h.reverse_arc(i, j);
+  const std::vector<int> pa = g.parents(i);
+  for (int k : pa) {
+    std::vector<int> R;
+    for (int v : pa)
+      if (v != k) R.push_back(v);
+    std::vector<int> Rj = R;
+    Rj.push_back(j);
+    std::sort(Rj.begin(), Rj.end());
+    if (test.independent(i, k, Rj, alpha)) h.remove_arc(k, i);
+    if (test.independent(j, k, R, alpha)) h.remove_arc(k, j);
+  }
+  return h;
+}
+
+/// A starting order for permutation searches: the undirected graph with an edge i - j iff i and
+/// j are dependent given all other variables, eliminated by minimum degree (ties broken at
+/// random; eliminating a node joins its neighbours), the elimination order reversed.
+template <class CiTest>
+std::vector<int> minimum_degree_order(const CiTest& test, double alpha, std::uint64_t seed) {
+  const int p = test.num_variables();
+  std::vector<std::set<int>> nb(static_cast<std::size_t>(p));
+  for (int i = 0; i < p; ++i)
+    for (int j = i + 1; j < p; ++j) {
+      std::vector<int> rest;
+      for (int v = 0; v < p; ++v)
+        if (v != i && v != j) rest.push_back(v);
+      if (!test.independent(i, j, rest, alpha)) {
+        nb[std::size_t(i)].insert(j);
+        nb[std::size_t(j)].insert(i);
+      }
+    }
+  std::mt19937_64 rng(seed);
+  std::vector<char> gone(static_cast<std::size_t>(p), 0);
+  std::vector<int> elimination;
+  for (int step = 0; step < p; ++step) {
+    std::size_t best = std::size_t(-1);
+    std::vector<int> ties;
+    for (int v = 0; v < p; ++v) {
+      if (gone[std::size_t(v)]) continue;
+      const std::size_t d = nb[std::size_t(v)].size();
+      if (d < best) best = d, ties.clear();
+      if (d == best) ties.push_back(v);
+    }
+    const int v = ties[std::uniform_int_distribution<std::size_t>(0, ties.size() - 1)(rng)];
+    const std::vector<int> n(nb[std::size_t(v)].begin(), nb[std::size_t(v)].end());
+    for (int a : n) {
+      nb[std::size_t(a)].erase(v);
+      for (int b : n)
+        if (a != b) nb[std::size_t(a)].insert(b);
+    }
+    nb[std::size_t(v)].clear();
+    gone[std::size_t(v)] = 1;
+    elimination.push_back(v);
+  }
+  std::reverse(elimination.begin(), elimination.end());
+  return elimination;
+}
+
+/// Options of `gsp` (defaults as in the reference implementation).
+struct GspOptions {
+  double alpha = 1e-3; ///< level of the conditional independence tests
+  int depth = 4;       ///< depth of the search over covered-arc reversals before giving up
+  int runs = 5;        ///< starting orders searched; the sparsest result wins
+  int candidates = 10; ///< minimum-degree orders drawn; the `runs` sparsest I-maps are searched
+  std::uint64_t seed = 1;
+  /// Called after each run with (run index, arcs of that run's result).
+  std::function<void(int, int)> progress;
+
+  void validate(const char* fn) const {
+    if (!(alpha > 0 && alpha < 1))
+      detail::throw_invalid(fn, "alpha must be in (0, 1), got ", alpha);
+    if (depth < 1) detail::throw_invalid(fn, "depth must be >= 1, got ", depth);
+    if (runs < 1) detail::throw_invalid(fn, "runs must be >= 1, got ", runs);
+    if (candidates < runs)
+      detail::throw_invalid(fn, "candidates (", candidates, ") must be >= runs (", runs, ")");
+  }
+};
+
+namespace detail {
+/// The covered arcs of g, in arc order.
+inline std::vector<std::pair<int, int>> covered_arcs(const Dag& g) {
+  std::vector<std::pair<int, int>> out;
+  for (const auto& [i, j] : g.arcs())
+    if (g.is_covered(i, j)) out.push_back({i, j});
+  return out;
+}
+
+/// Depth-limited depth-first search over covered-arc reversals from `start`, under a
+/// lexicographic score (smaller is better): whenever a strictly better DAG is found the search
+/// restarts from it; ends when no DAG within `depth` reversals of the current one is better.
+/// `allowed(g, i, j)` filters the reversals; `score(g)` gives the score. Each DFS level keeps
+/// its own list of remaining candidates, so backtracking resumes the parent's list.
+template <class Score, class Allowed, class Reverse>
+Dag covered_arc_search(Dag start, int depth, Score&& score, Allowed&& allowed, Reverse&& reverse) {
+  Dag current = std::move(start);
+  auto best = score(current);
+  while (true) {
+    struct Frame {
+      Dag g;
+      std::vector<std::pair<int, int>> todo;
+      std::size_t next = 0;
+    };
+    std::set<std::vector<std::pair<int, int>>> visited{current.arcs()};
+    std::vector<Frame> stack;
+    stack.push_back({current, covered_arcs(current), 0});
+    bool improved = false;
+    while (!stack.empty() && !improved) {
+      Frame& f = stack.back();
+      if (f.next == f.todo.size()) {
+        stack.pop_back();
+        continue;
+      }
+      const auto [i, j] = f.todo[f.next++];
+      if (!allowed(f.g, i, j)) continue;
+      Dag h = reverse(f.g, i, j);
+      if (!visited.insert(h.arcs()).second) continue;
+      const auto s = score(h);
+      if (s < best) {
+        current = std::move(h);
+        best = s;
+        improved = true;
+      } else if (!(best < s) && int(stack.size()) < depth) {
+        // Equally good: explore further (DAGs with a worse score are not entered).
+        auto todo = covered_arcs(h);
+        stack.push_back({std::move(h), std::move(todo), 0});
+      }
+    }
+    if (!improved) return current;
+  }
+}
+
+/// The searches of GSP and its interventional variants: draw `candidates` minimum-degree
+/// orders, keep the `runs` with the sparsest minimal I-maps, run `search(start)` (returning the
+/// DAG and its score) from each, and return the best-scoring DAG (the first on ties).
+template <class CiTest, class Search>
+Dag best_of_runs(const CiTest& ci, const GspOptions& o, Search&& search) {
+  std::mt19937_64 rng(o.seed);
+  std::vector<Dag> starts;
+  for (int c = 0; c < o.candidates; ++c)
+    starts.push_back(minimal_imap(ci, minimum_degree_order(ci, o.alpha, rng()), o.alpha));
+  std::stable_sort(starts.begin(), starts.end(),
+                   [](const Dag& a, const Dag& b) { return a.num_arcs() < b.num_arcs(); });
+  starts.resize(std::size_t(o.runs));
+  Dag best;
+  decltype(search(starts[0]).second) best_score{};
+  for (int r = 0; r < o.runs; ++r) {
+    auto [g, s] = search(starts[std::size_t(r)]);
+    if (o.progress) o.progress(r, g.num_arcs());
+    if (r == 0 || s < best_score) best = std::move(g), best_score = s;
+  }
+  return best;
+}
+} // namespace detail
+
+/// Greedy sparsest permutation (Solus, Wang & Uhler 2021) from observational data: draw
+/// `candidates` minimum-degree starting orders, keep the `runs` with the sparsest minimal
+/// I-maps, and from each search over covered-arc reversals (depth-limited DFS; any strictly
+/// sparser DAG restarts the search from it); return the sparsest DAG found. Deterministic for a
+/// given seed.
+template <class CiTest>
+Dag gsp(const CiTest& test, const GspOptions& options = {}) {
+  options.validate("gsp");
+  auto allowed = [](const Dag&, int, int) { return true; };
+  auto reverse = [&](const Dag& g, int i, int j) {
+    return reverse_covered_arc(test, g, i, j, options.alpha);
+  };
+  return detail::best_of_runs(test, options, [&](const Dag& start) {
+    Dag g = detail::covered_arc_search(
+        start, options.depth, [](const Dag& d) { return d.num_arcs(); }, allowed, reverse);
+    const int arcs = g.num_arcs();
+    return std::make_pair(std::move(g), arcs);
+  });
+}
+
+} // namespace cimpute

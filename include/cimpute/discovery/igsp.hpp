@@ -1,0 +1,209 @@
+/// @file igsp.hpp
+/// @brief Interventional greedy sparsest permutation: IGSP with known targets (Wang, Solus, Yang
+/// & Uhler 2017) and UT-IGSP with unknown targets (Squires, Wang & Uhler 2020).
+#pragma once
+
+#include "cimpute/core/errors.hpp"
+#include "cimpute/discovery/gaussian_invariance_test.hpp"
+#include "cimpute/discovery/gsp.hpp"
+#include "cimpute/graph/dag.hpp"
+
+#include <algorithm>
+#include <map>
+#include <mutex>
+#include <tuple>
+#include <utility>
+#include <vector>
+
+namespace cimpute {
+
+/// Gaussian invariance tests of every interventional setting against the observational data,
+/// memoised: the `InvarianceTest` concept used by `igsp` and `utigsp`
+/// (`int num_settings() const`, `const std::vector<int>& targets(int k) const` — the known
+/// targets of setting k, possibly empty —, and `bool invariant(int k, int i, const
+/// std::vector<int>& S, double alpha) const`).
+class GaussianInvarianceTests {
+public:
+  /// Observational samples and one sample matrix per setting with its known targets.
+  GaussianInvarianceTests(const Eigen::MatrixXd& observational,
+                          const std::vector<Eigen::MatrixXd>& settings,
+                          std::vector<std::vector<int>> targets)
+      : m_targets(std::move(targets)) {
+    if (m_targets.size() != settings.size())
+      detail::throw_invalid("GaussianInvarianceTests", settings.size(), " settings but ",
+                            m_targets.size(), " target lists");
+    for (const auto& X : settings) m_tests.emplace_back(observational, X);
+    for (auto& t : m_targets) {
+      std::sort(t.begin(), t.end());
+      for (int v : t)
+        if (v < 0 || v >= int(observational.cols()))
+          detail::throw_invalid("GaussianInvarianceTests", "target ", v, " is not a variable");
+    }
+  }
+  int num_settings() const noexcept { return int(m_tests.size()); }
+  const std::vector<int>& targets(int k) const { return m_targets.at(std::size_t(k)); }
+  /// Is X_i | X_S the same in setting k as in the observational data (memoised)?
+  bool invariant(int k, int i, std::vector<int> S, double alpha) const {
+    std::sort(S.begin(), S.end());
+    auto key = std::make_tuple(k, i, S);
+    {
+      std::lock_guard<std::mutex> lock(m_mutex);
+      const auto it = m_cache.find(key);
+      if (it != m_cache.end()) return it->second >= alpha;
+    }
+    const double p = m_tests.at(std::size_t(k)).test(i, S).p_value();
+    std::lock_guard<std::mutex> lock(m_mutex);
+    m_cache.emplace(std::move(key), p);
+    return p >= alpha;
+  }
+
+private:
+  std::vector<GaussianInvarianceTest> m_tests;
+  std::vector<std::vector<int>> m_targets;
+  mutable std::mutex m_mutex;
+  mutable std::map<std::tuple<int, int, std::vector<int>>, double> m_cache;
+};
+
+/// Options of `igsp` and `utigsp`: those of `gsp` plus the invariance tests' level.
+struct IgspOptions : GspOptions {
+  double alpha_invariance = 1e-3; ///< level of the invariance tests
+};
+
+namespace detail {
+inline bool contains(const std::vector<int>& sorted, int v) {
+  return std::binary_search(sorted.begin(), sorted.end(), v);
+}
+
+// Every subset of `v` (as sorted vectors), smallest first.
+inline std::vector<std::vector<int>> subsets(const std::vector<int>& v) {
+  std::vector<std::vector<int>> out{{}};
+  for (int x : v) {
+    const std::size_t n = out.size();
+    for (std::size_t k = 0; k < n; ++k) {
+      auto s = out[k];
+      s.push_back(x);
+      std::sort(s.begin(), s.end());
+      out.push_back(std::move(s));
+    }
+  }
+  std::stable_sort(out.begin(), out.end(),
+                   [](const auto& a, const auto& b) { return a.size() < b.size(); });
+  return out;
+}
+
+// Is i -> j I-covered in g: covered, and no setting with target set exactly {i} changes X_j?
+template <class Inv>
+bool i_covered(const Inv& inv, const Dag& g, int i, int j, double alpha) {
+  if (!g.is_covered(i, j)) return false;
+  for (int k = 0; k < inv.num_settings(); ++k) {
+    const auto& T = inv.targets(k);
+    if (T.size() == 1 && T[0] == i && !inv.invariant(k, j, {}, alpha)) return false;
+  }
+  return true;
+}
+
+// Is the arc i -> j I-contradicting (Wang et al. 2017, general targets)? When X_j | S is
+// invariant for some S within ne(j) \ {i} under every setting containing i but not j (and there
+// is at least one), or when under some setting containing j but not i, X_i | S changes for
+// every S within ne(i) \ {j}.
+template <class Inv>
+bool i_contradicting(const Inv& inv, const Dag& g, int i, int j, double alpha) {
+  auto neighbours = [&](int v, int except) {
+    std::vector<int> n = g.parents(v);
+    n.insert(n.end(), g.children(v).begin(), g.children(v).end());
+    n.erase(std::remove(n.begin(), n.end(), except), n.end());
+    std::sort(n.begin(), n.end());
+    return n;
+  };
+  std::vector<int> with_i, with_j;
+  for (int k = 0; k < inv.num_settings(); ++k) {
+    const auto& T = inv.targets(k);
+    if (contains(T, i) && !contains(T, j)) with_i.push_back(k);
+    if (contains(T, j) && !contains(T, i)) with_j.push_back(k);
+  }
+  if (!with_i.empty())
+    for (const auto& S : subsets(neighbours(j, i))) {
+      bool all_invariant = true;
+      for (int k : with_i) all_invariant = all_invariant && inv.invariant(k, j, S, alpha);
+      if (all_invariant) return true;
+    }
+  for (int k : with_j) {
+    bool always_changes = true;
+    for (const auto& S : subsets(neighbours(i, j)))
+      if (inv.invariant(k, i, S, alpha)) {
+        always_changes = false;
+        break;
+      }
+    if (always_changes) return true;
+  }
+  return false;
+}
+
+} // namespace detail
+
+/// IGSP (Wang, Solus, Yang & Uhler 2017): GSP on the observational CI tests whose covered-arc
+/// reversals are restricted to I-covered arcs, with the score (arcs, I-contradicting arcs)
+/// compared lexicographically, so that among the sparsest DAGs the one most consistent with the
+/// interventions wins. `InvarianceTest` as documented at `GaussianInvarianceTests` (known
+/// targets).
+template <class CiTest, class InvarianceTest>
+Dag igsp(const CiTest& ci, const InvarianceTest& inv, const IgspOptions& options = {}) {
+  options.validate("igsp");
+  if (!(options.alpha_invariance > 0 && options.alpha_invariance < 1))
+    detail::throw_invalid("igsp", "alpha_invariance must be in (0, 1)");
+  const double a = options.alpha, ai = options.alpha_invariance;
+  auto score = [&](const Dag& g) {
+    int contradicting = 0;
+    for (const auto& [i, j] : g.arcs()) contradicting += detail::i_contradicting(inv, g, i, j, ai);
+    return std::make_pair(g.num_arcs(), contradicting);
+  };
+  auto allowed = [&](const Dag& g, int i, int j) { return detail::i_covered(inv, g, i, j, ai); };
+  auto reverse = [&](const Dag& g, int i, int j) { return reverse_covered_arc(ci, g, i, j, a); };
+  return detail::best_of_runs(ci, options, [&](const Dag& start) {
+    Dag g = detail::covered_arc_search(start, options.depth, score, allowed, reverse);
+    auto s = score(g);
+    return std::make_pair(std::move(g), s);
+  });
+}
+
+/// The result of `utigsp`: the DAG and, per setting, the learned targets (the nodes whose
+/// conditional given their parents is not invariant).
+struct UtigspResult {
+  Dag dag;
+  std::vector<std::vector<int>> targets;
+};
+
+/// UT-IGSP (Squires, Wang & Uhler 2020) for unknown targets: score(G) = (arcs, number of
+/// (setting, node) pairs whose X_v | X_pa(v) is not invariant), compared lexicographically;
+/// search over covered-arc reversals moving only to neighbours with a score no worse and
+/// restarting on strictly better ones. The known targets of `inv` are not used.
+template <class CiTest, class InvarianceTest>
+UtigspResult utigsp(const CiTest& ci, const InvarianceTest& inv, const IgspOptions& options = {}) {
+  options.validate("utigsp");
+  if (!(options.alpha_invariance > 0 && options.alpha_invariance < 1))
+    detail::throw_invalid("utigsp", "alpha_invariance must be in (0, 1)");
+  const double a = options.alpha, ai = options.alpha_invariance;
+  auto varying = [&](const Dag& g, int k) {
+    std::vector<int> out;
+    for (int v = 0; v < g.num_nodes(); ++v)
+      if (!inv.invariant(k, v, g.parents(v), ai)) out.push_back(v);
+    return out;
+  };
+  auto score = [&](const Dag& g) {
+    std::size_t changes = 0;
+    for (int k = 0; k < inv.num_settings(); ++k) changes += varying(g, k).size();
+    return std::make_pair(g.num_arcs(), changes);
+  };
+  auto allowed = [](const Dag&, int, int) { return true; };
+  auto reverse = [&](const Dag& g, int i, int j) { return reverse_covered_arc(ci, g, i, j, a); };
+  UtigspResult res;
+  res.dag = detail::best_of_runs(ci, options, [&](const Dag& start) {
+    Dag g = detail::covered_arc_search(start, options.depth, score, allowed, reverse);
+    auto s = score(g);
+    return std::make_pair(std::move(g), s);
+  });
+  for (int k = 0; k < inv.num_settings(); ++k) res.targets.push_back(varying(res.dag, k));
+  return res;
+}
+
+} // namespace cimpute
