@@ -151,6 +151,14 @@ TEST_CASE("GaussianInvarianceTest: nominal level under invariance, detects inter
   CHECK_THROWS_WITH(weights.test(2, {2}), Catch::Contains("invalid for target"));
 }
 
+namespace {
+cimpute::InterventionalCsvOptions cond_options() {
+  cimpute::InterventionalCsvOptions o;
+  o.setting_column = "cond";
+  return o;
+}
+} // namespace
+
 TEST_CASE("read_interventional_csv: settings, targets and bad input", "[discovery][io]") {
   const auto dir = cimpute_test::temp_dir();
   auto write = [&](const std::string& name, const std::string& text) {
@@ -164,14 +172,14 @@ TEST_CASE("read_interventional_csv: settings, targets and bad input", "[discover
                                                 "x,a,5,2,3\n"
                                                 "y,b;c,1,7,8\n"
                                                 "x,a,6,1,2\n");
-  const auto d = cimpute::read_interventional_csv(good, {"cond", "target"});
+  const auto d = cimpute::read_interventional_csv(good, cond_options());
   CHECK(d.variables == std::vector<std::string>{"a", "b", "c"});
   CHECK(d.observational.rows() == 2);
   CHECK(d.setting_names == std::vector<std::string>{"x", "y"});
   CHECK(d.settings[0].rows() == 2);
   CHECK(d.settings[0](1, 0) == 6.0);
   CHECK(d.targets == std::vector<std::vector<int>>{{0}, {1, 2}});
-  cimpute::InterventionalCsvOptions ex{"cond", "target"};
+  cimpute::InterventionalCsvOptions ex = cond_options();
   ex.exclude_settings = {"y"};
   CHECK(cimpute::read_interventional_csv(good, ex).settings.size() == 1);
   ex.exclude_settings = {"z"};
@@ -179,19 +187,19 @@ TEST_CASE("read_interventional_csv: settings, targets and bad input", "[discover
                     Catch::Contains("no setting named 'z'"));
   const std::string bad_target =
       write("iv_bad_target.csv", "cond,target,a,b\nobs,none,1,2\nx,q,1,2\n");
-  CHECK_THROWS_WITH(cimpute::read_interventional_csv(bad_target, {"cond", "target"}),
+  CHECK_THROWS_WITH(cimpute::read_interventional_csv(bad_target, cond_options()),
                     Catch::Contains("iv_bad_target.csv:3") &&
                         Catch::Contains("'q' is not a variable"));
   const std::string mixed = write("iv_mixed.csv", "cond,target,a\nobs,none,1\nx,a,1\nx,none,2\n");
-  CHECK_THROWS_WITH(cimpute::read_interventional_csv(mixed, {"cond", "target"}),
+  CHECK_THROWS_WITH(cimpute::read_interventional_csv(mixed, cond_options()),
                     Catch::Contains("iv_mixed.csv:4") && Catch::Contains("setting 'x'"));
   const std::string text = write("iv_text.csv", "cond,target,a,kind\nobs,none,1,foo\n");
-  CHECK_THROWS_WITH(cimpute::read_interventional_csv(text, {"cond", "target"}),
+  CHECK_THROWS_WITH(cimpute::read_interventional_csv(text, cond_options()),
                     Catch::Contains("iv_text.csv:2:4") && Catch::Contains("'kind'"));
   const std::string no_obs = write("iv_no_obs.csv", "cond,target,a\nx,a,1\n");
-  CHECK_THROWS_WITH(cimpute::read_interventional_csv(no_obs, {"cond", "target"}),
+  CHECK_THROWS_WITH(cimpute::read_interventional_csv(no_obs, cond_options()),
                     Catch::Contains("no observational samples"));
-  cimpute::InterventionalCsvOptions lg{"cond", "target"};
+  cimpute::InterventionalCsvOptions lg = cond_options();
   lg.log = true;
   const std::string neg = write("iv_neg.csv", "cond,target,a\nobs,none,-1\n");
   CHECK_THROWS_WITH(cimpute::read_interventional_csv(neg, lg), Catch::Contains("log of -1"));

@@ -109,15 +109,26 @@ public:
       const auto it = m_cache.find(key);
       if (it != m_cache.end()) return it->second;
     }
-    const double r = partial_correlation(i, j, S);
-    const double z = std::sqrt(double(m_n) - double(S.size()) - 3) * std::abs(std::atanh(r));
-    const double p =
-        2 * boost::math::cdf(boost::math::complement(boost::math::normal_distribution<>(), z));
+    const double p = p_value_of(partial_correlation(i, j, S), S.size());
     std::lock_guard<std::mutex> lock(m_mutex);
     m_cache.emplace(std::move(key), p);
     ++m_computed;
     return p;
   }
+  /// The Fisher-z p-value of a partial correlation r given a conditioning set of `s` variables
+  /// (not memoised: for callers that computed r themselves, e.g. from a precision matrix).
+  double p_value_of(double r, std::size_t s) const {
+    if (m_n <= Eigen::Index(s) + 3)
+      detail::throw_invalid("GaussianCiTest::p_value_of", "n = ", m_n,
+                            " samples are too few for a conditioning set of ", s);
+    const double lim = 1 - 1e-15;
+    r = std::clamp(r, -lim, lim);
+    const double z = std::sqrt(double(m_n) - double(s) - 3) * std::abs(std::atanh(r));
+    return 2 * boost::math::cdf(boost::math::complement(boost::math::normal_distribution<>(), z));
+  }
+  /// The covariance matrix the tests work from.
+  const Matrix& covariance() const noexcept { return m_cov; }
+
   /// True when the test does not reject independence at level alpha (p >= alpha).
   bool independent(int i, int j, const std::vector<int>& S, double alpha) const {
     return p_value(i, j, S) >= alpha;

@@ -5,7 +5,10 @@
 #pragma once
 
 #include "cimpute/core/errors.hpp"
+#include "cimpute/discovery/gaussian_ci_test.hpp"
 #include "cimpute/graph/dag.hpp"
+
+#include <Eigen/Cholesky>
 
 #include <algorithm>
 #include <cstdint>
@@ -42,6 +45,39 @@ Dag minimal_imap(const CiTest& test, const std::vector<int>& order, double alpha
   return g;
 }
 
+/// The Gaussian fast path of `minimal_imap` (Solus et al. 2021): with P the precision matrix of
+/// the variables in `order`, the partial correlations of the last variable of the order with
+/// each earlier one given the rest are read off P's last row; removing that variable from P is a
+/// Schur complement (P without its last row and column, minus the outer product of that row over
+/// its diagonal entry), which leaves the precision of the shorter prefix. O(p^3) in all, against
+/// O(p^2) separate tests of growing conditioning sets for the generic version; same tests and
+/// p-values up to rounding.
+inline Dag minimal_imap(const GaussianCiTest& test, const std::vector<int>& order, double alpha) {
+  const int p = test.num_variables();
+  if (int(order.size()) != p)
+    detail::throw_invalid("minimal_imap", "the order has ", order.size(), " entries for ", p,
+                          " variables");
+  Eigen::MatrixXd S(p, p);
+  for (int a = 0; a < p; ++a)
+    for (int b = 0; b < p; ++b)
+      S(a, b) = test.covariance()(order[std::size_t(a)], order[std::size_t(b)]);
+  const Eigen::LDLT<Eigen::MatrixXd> ldlt(S);
+  Eigen::MatrixXd P = ldlt.solve(Eigen::MatrixXd::Identity(p, p));
+  Dag g(p);
+  for (int b = p - 1; b >= 1; --b) {
+    const int j = order[std::size_t(b)];
+    for (int a = 0; a < b; ++a) {
+      const double r = -P(a, b) / std::sqrt(P(a, a) * P(b, b));
+      if (test.p_value_of(r, std::size_t(b - 1)) < alpha) g.add_arc(order[std::size_t(a)], j);
+    }
+    const Eigen::VectorXd col = P.col(b).head(b);
+    const double d = P(b, b);
+    P.conservativeResize(b, b);
+    P.noalias() -= col * col.transpose() / d;
+  }
+  return g;
+}
+
 /// Reverse the covered arc i -> j of a minimal I-map and update it to the minimal I-map of the
 /// permutation with i and j swapped (Solus et al. 2021, Lemma): j -> i replaces i -> j, and for
 /// every k in pa(i) (= pa(j) without i), with R = pa(i) \ {k}: the arc k -> i is dropped when
@@ -66,11 +102,10 @@ Dag reverse_covered_arc(const CiTest& test, const Dag& g, int i, int j, double a
   return h;
 }
 
-/// A starting order for permutation searches: the undirected graph with an edge i - j iff i and
-/// j are dependent given all other variables, eliminated by minimum degree (ties broken at
-/// random; eliminating a node joins its neighbours), the elimination order reversed.
+namespace detail {
+// i - j iff i and j are dependent given all other variables.
 template <class CiTest>
-std::vector<int> minimum_degree_order(const CiTest& test, double alpha, std::uint64_t seed) {
+std::vector<std::set<int>> dependence_graph(const CiTest& test, double alpha) {
   const int p = test.num_variables();
   std::vector<std::set<int>> nb(static_cast<std::size_t>(p));
   for (int i = 0; i < p; ++i)
@@ -83,6 +118,30 @@ std::vector<int> minimum_degree_order(const CiTest& test, double alpha, std::uin
         nb[std::size_t(j)].insert(i);
       }
     }
+  return nb;
+}
+// Gaussian: all partial correlations given the rest from one precision matrix.
+inline std::vector<std::set<int>> dependence_graph(const GaussianCiTest& test, double alpha) {
+  const int p = test.num_variables();
+  const Eigen::MatrixXd P = test.covariance().ldlt().solve(Eigen::MatrixXd::Identity(p, p));
+  std::vector<std::set<int>> nb(static_cast<std::size_t>(p));
+  for (int i = 0; i < p; ++i)
+    for (int j = i + 1; j < p; ++j)
+      if (test.p_value_of(-P(i, j) / std::sqrt(P(i, i) * P(j, j)), std::size_t(p - 2)) < alpha) {
+        nb[std::size_t(i)].insert(j);
+        nb[std::size_t(j)].insert(i);
+      }
+  return nb;
+}
+} // namespace detail
+
+/// A starting order for permutation searches: the undirected graph with an edge i - j iff i and
+/// j are dependent given all other variables, eliminated by minimum degree (ties broken at
+/// random; eliminating a node joins its neighbours), the elimination order reversed.
+template <class CiTest>
+std::vector<int> minimum_degree_order(const CiTest& test, double alpha, std::uint64_t seed) {
+  const int p = test.num_variables();
+  std::vector<std::set<int>> nb = detail::dependence_graph(test, alpha);
   std::mt19937_64 rng(seed);
   std::vector<char> gone(static_cast<std::size_t>(p), 0);
   std::vector<int> elimination;
