@@ -7,7 +7,7 @@
 // Then the scale of IGSP and UT-IGSP: wall time for p = 50 .. max_p, expected degree 2,
 // 20 single-node settings, n = 5,000 per setting.
 //
-//   ./discovery_sim [dags=100] [max_p=1000]
+//   ./discovery_sim [dags=100] [max_p=1000]      (dags = 0: the scale part only)
 #include <cimpute/discovery.hpp>
 #include <cimpute/graph.hpp>
 #include <cimpute/sem.hpp>
@@ -75,7 +75,8 @@ int main(int argc, char** argv) {
   std::printf("p = 20, degree 1.5, 5 settings (1 known target + 0..3 hidden), %d DAGs\n", dags);
   std::printf("%-8s %6s %7s %-7s %8s %10s %9s %9s %8s\n", "interv.", "n", "alpha", "method", "SHD",
               "exact I-CP", "missed", "extra", "sec/DAG");
-  for (bool perfect : {false, true})
+  for (bool perfect : {false, true}) {
+    if (dags < 1) break; // scale only
     for (Eigen::Index n : {1000, 2000, 5000})
       for (double alpha : {1e-5, 1e-3}) {
         struct Acc {
@@ -127,20 +128,26 @@ int main(int argc, char** argv) {
                       acc[m].sec / dags);
         std::fflush(stdout);
       }
+  }
 
-  std::printf("\nscale: expected degree 2, 20 single-node shift settings, n = 5,000 per setting\n");
-  std::printf("%6s %-7s %9s %8s %7s\n", "p", "method", "seconds", "SHD", "arcs");
+  // With p^2 / 2 tests per minimal I-map, a fixed alpha adds about alpha p^2 / 2 false arcs (125
+  // at p = 500, alpha = 1e-3): alpha is scaled as 1e-3 (50 / p)^2 to keep that number constant.
+  std::printf("\nscale: expected degree 2, 20 single-node shift settings, n = 5,000 per setting,"
+              " alpha = 1e-3 (50 / p)^2\n");
+  std::printf("%6s %-7s %9s %9s %8s %7s %10s\n", "p", "method", "alpha", "seconds", "SHD", "arcs",
+              "est. arcs");
   for (int p : {50, 100, 200, 500, 1000, 2000}) {
     if (p > max_p) break;
     const Problem pr = make(p, 2.0, 20, 0, false, 5000, 99);
     const auto ci = cimpute::GaussianCiTest::from_data(pr.obs);
     const cimpute::GaussianInvarianceTests inv(pr.obs, pr.settings, pr.known);
     cimpute::IgspOptions o;
+    o.alpha = o.alpha_invariance = 1e-3 * (50.0 / p) * (50.0 / p);
     for (int m = 0; m < 2; ++m) {
       const auto t0 = std::chrono::steady_clock::now();
       const cimpute::Dag h = m == 0 ? cimpute::igsp(ci, inv, o) : cimpute::utigsp(ci, inv, o).dag;
-      std::printf("%6d %-7s %9.1f %8d %7d\n", p, m == 0 ? "igsp" : "utigsp", seconds_since(t0),
-                  cimpute::shd(h, pr.g), pr.g.num_arcs());
+      std::printf("%6d %-7s %9.1e %9.1f %8d %7d %10d\n", p, m == 0 ? "igsp" : "utigsp", o.alpha,
+                  seconds_since(t0), cimpute::shd(h, pr.g), pr.g.num_arcs(), h.num_arcs());
       std::fflush(stdout);
     }
   }

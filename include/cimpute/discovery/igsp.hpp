@@ -152,9 +152,24 @@ Dag igsp(const CiTest& ci, const InvarianceTest& inv, const IgspOptions& options
   if (!(options.alpha_invariance > 0 && options.alpha_invariance < 1))
     detail::throw_invalid("igsp", "alpha_invariance must be in (0, 1)");
   const double a = options.alpha, ai = options.alpha_invariance;
+  // Whether i -> j contradicts the interventions depends only on the neighbourhoods of i and j:
+  // memoised on (i, j, ne(i), ne(j)), so a search step re-tests only the arcs it touched.
+  std::map<std::tuple<int, int, std::vector<int>, std::vector<int>>, bool> memo;
+  auto neighbourhood = [](const Dag& g, int v) {
+    std::vector<int> n = g.parents(v);
+    n.insert(n.end(), g.children(v).begin(), g.children(v).end());
+    std::sort(n.begin(), n.end());
+    return n;
+  };
   auto score = [&](const Dag& g) {
     int contradicting = 0;
-    for (const auto& [i, j] : g.arcs()) contradicting += detail::i_contradicting(inv, g, i, j, ai);
+    for (const auto& [i, j] : g.arcs()) {
+      auto key = std::make_tuple(i, j, neighbourhood(g, i), neighbourhood(g, j));
+      auto it = memo.find(key);
+      if (it == memo.end())
+        it = memo.emplace(std::move(key), detail::i_contradicting(inv, g, i, j, ai)).first;
+      contradicting += it->second;
+    }
     return std::make_pair(g.num_arcs(), contradicting);
   };
   auto allowed = [&](const Dag& g, int i, int j) { return detail::i_covered(inv, g, i, j, ai); };
@@ -189,9 +204,20 @@ UtigspResult utigsp(const CiTest& ci, const InvarianceTest& inv, const IgspOptio
       if (!inv.invariant(k, v, g.parents(v), ai)) out.push_back(v);
     return out;
   };
+  // The number of settings in which X_v | X_pa(v) changes, memoised on (v, pa(v)).
+  std::map<std::pair<int, std::vector<int>>, std::size_t> memo;
   auto score = [&](const Dag& g) {
     std::size_t changes = 0;
-    for (int k = 0; k < inv.num_settings(); ++k) changes += varying(g, k).size();
+    for (int v = 0; v < g.num_nodes(); ++v) {
+      auto key = std::make_pair(v, g.parents(v));
+      auto it = memo.find(key);
+      if (it == memo.end()) {
+        std::size_t c = 0;
+        for (int k = 0; k < inv.num_settings(); ++k) c += !inv.invariant(k, v, g.parents(v), ai);
+        it = memo.emplace(std::move(key), c).first;
+      }
+      changes += it->second;
+    }
     return std::make_pair(g.num_arcs(), changes);
   };
   auto allowed = [](const Dag&, int, int) { return true; };
