@@ -15,6 +15,7 @@
 #include <functional>
 #include <random>
 #include <set>
+#include <unordered_set>
 #include <utility>
 #include <vector>
 
@@ -190,6 +191,17 @@ struct GspOptions {
 };
 
 namespace detail {
+/// A 64-bit hash (FNV-1a) of the arc set: the visited set of the covered-arc search (a
+/// collision, with probability ~ visited^2 / 2^64, would only skip one DAG of the search).
+inline std::uint64_t arc_set_hash(const Dag& g) {
+  std::uint64_t x = 1469598103934665603ULL;
+  for (int i = 0; i < g.num_nodes(); ++i) {
+    x = (x ^ (std::uint64_t(i) | (1ULL << 40))) * 1099511628211ULL;
+    for (int j : g.children(i)) x = (x ^ std::uint64_t(j)) * 1099511628211ULL;
+  }
+  return x;
+}
+
 /// The covered arcs of g, in arc order.
 inline std::vector<std::pair<int, int>> covered_arcs(const Dag& g) {
   std::vector<std::pair<int, int>> out;
@@ -213,7 +225,7 @@ Dag covered_arc_search(Dag start, int depth, Score&& score, Allowed&& allowed, R
       std::vector<std::pair<int, int>> todo;
       std::size_t next = 0;
     };
-    std::set<std::vector<std::pair<int, int>>> visited{current.arcs()};
+    std::unordered_set<std::uint64_t> visited{arc_set_hash(current)};
     std::vector<Frame> stack;
     stack.push_back({current, covered_arcs(current), 0});
     bool improved = false;
@@ -226,7 +238,7 @@ Dag covered_arc_search(Dag start, int depth, Score&& score, Allowed&& allowed, R
       const auto [i, j] = f.todo[f.next++];
       if (!allowed(f.g, i, j)) continue;
       Dag h = reverse(f.g, i, j);
-      if (!visited.insert(h.arcs()).second) continue;
+      if (!visited.insert(arc_set_hash(h)).second) continue;
       const auto s = score(h);
       if (s < best) {
         current = std::move(h);

@@ -9,9 +9,11 @@
 #include "cimpute/graph/dag.hpp"
 
 #include <algorithm>
+#include <cstdint>
 #include <map>
 #include <mutex>
 #include <tuple>
+#include <unordered_map>
 #include <utility>
 #include <vector>
 
@@ -70,6 +72,35 @@ struct IgspOptions : GspOptions {
 };
 
 namespace detail {
+/// A 64-bit hash (FNV-1a) of every node's parent set (`parents_only`) or parent and child sets:
+/// the memo keys of the IGSP / UT-IGSP scores. The sets are sorted, so equal sets hash equal.
+inline std::vector<std::uint64_t> neighbourhood_hashes(const Dag& g, bool parents_only) {
+  std::vector<std::uint64_t> h(static_cast<std::size_t>(g.num_nodes()));
+  for (int v = 0; v < g.num_nodes(); ++v) {
+    std::uint64_t x = 1469598103934665603ULL;
+    auto mix = [&x](std::uint64_t y) { x = (x ^ y) * 1099511628211ULL; };
+    for (int u : g.parents(v)) mix(std::uint64_t(u) + 1);
+    mix(0xFFFFFFFFULL); // separator: parents | children
+    if (!parents_only)
+      for (int u : g.children(v)) mix(std::uint64_t(u) + 1);
+    h[std::size_t(v)] = x;
+  }
+  return h;
+}
+struct ArcKey {
+  int i, j;
+  std::uint64_t hi, hj;
+  bool operator==(const ArcKey& o) const {
+    return i == o.i && j == o.j && hi == o.hi && hj == o.hj;
+  }
+};
+struct ArcKeyHash {
+  std::size_t operator()(const ArcKey& k) const {
+    return std::size_t(k.hi * 31 + k.hj * 17 + std::uint64_t(k.i) * 1000003ULL +
+                       std::uint64_t(k.j));
+  }
+};
+
 inline bool contains(const std::vector<int>& sorted, int v) {
   return std::binary_search(sorted.begin(), sorted.end(), v);
 }
@@ -153,23 +184,20 @@ Dag igsp(const CiTest& ci, const InvarianceTest& inv, const IgspOptions& options
     detail::throw_invalid("igsp", "alpha_invariance must be in (0, 1)");
   const double a = options.alpha, ai = options.alpha_invariance;
   // Whether i -> j contradicts the interventions depends only on the neighbourhoods of i and j:
-  // memoised on (i, j, ne(i), ne(j)), so a search step re-tests only the arcs it touched.
-  std::map<std::tuple<int, int, std::vector<int>, std::vector<int>>, bool> memo;
-  auto neighbourhood = [](const Dag& g, int v) {
-    std::vector<int> n = g.parents(v);
-    n.insert(n.end(), g.children(v).begin(), g.children(v).end());
-    std::sort(n.begin(), n.end());
-    return n;
-  };
+  // memoised on (i, j, hash of ne(i), hash of ne(j)), so a score costs O(p + arcs) lookups and
+  // the subsets of a neighbourhood are tested once.
+  std::unordered_map<detail::ArcKey, bool, detail::ArcKeyHash> memo;
   auto score = [&](const Dag& g) {
+    const std::vector<std::uint64_t> h = detail::neighbourhood_hashes(g, false);
     int contradicting = 0;
-    for (const auto& [i, j] : g.arcs()) {
-      auto key = std::make_tuple(i, j, neighbourhood(g, i), neighbourhood(g, j));
-      auto it = memo.find(key);
-      if (it == memo.end())
-        it = memo.emplace(std::move(key), detail::i_contradicting(inv, g, i, j, ai)).first;
-      contradicting += it->second;
-    }
+    for (int j = 0; j < g.num_nodes(); ++j)
+      for (int i : g.parents(j)) {
+        const detail::ArcKey key{i, j, h[std::size_t(i)], h[std::size_t(j)]};
+        auto it = memo.find(key);
+        if (it == memo.end())
+          it = memo.emplace(key, detail::i_contradicting(inv, g, i, j, ai)).first;
+        contradicting += it->second;
+      }
     return std::make_pair(g.num_arcs(), contradicting);
   };
   auto allowed = [&](const Dag& g, int i, int j) { return detail::i_covered(inv, g, i, j, ai); };
@@ -205,16 +233,17 @@ UtigspResult utigsp(const CiTest& ci, const InvarianceTest& inv, const IgspOptio
     return out;
   };
   // The number of settings in which X_v | X_pa(v) changes, memoised on (v, pa(v)).
-  std::map<std::pair<int, std::vector<int>>, std::size_t> memo;
+  std::unordered_map<detail::ArcKey, std::size_t, detail::ArcKeyHash> memo; // (v, v, hash of pa)
   auto score = [&](const Dag& g) {
+    const std::vector<std::uint64_t> h = detail::neighbourhood_hashes(g, true);
     std::size_t changes = 0;
     for (int v = 0; v < g.num_nodes(); ++v) {
-      auto key = std::make_pair(v, g.parents(v));
+      const detail::ArcKey key{v, v, h[std::size_t(v)], 0};
       auto it = memo.find(key);
       if (it == memo.end()) {
         std::size_t c = 0;
         for (int k = 0; k < inv.num_settings(); ++k) c += !inv.invariant(k, v, g.parents(v), ai);
-        it = memo.emplace(std::move(key), c).first;
+        it = memo.emplace(key, c).first;
       }
       changes += it->second;
     }
