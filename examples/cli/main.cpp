@@ -87,6 +87,22 @@ std::vector<std::string> split(const std::string& s, char d) {
   return out;
 }
 
+// The value after option args[i] (advancing i); a usage error when it is missing.
+std::string option_value(const std::vector<std::string>& args, std::size_t& i) {
+  if (i + 1 >= args.size()) throw UsageError("option " + args[i] + " needs a value");
+  return args[++i];
+}
+
+// A number in (0, 1) (or (0, 1] with `one_allowed`).
+double fraction(const std::string& option, const std::string& v, bool one_allowed) {
+  char* end = nullptr;
+  const double x = std::strtod(v.c_str(), &end);
+  if (v.empty() || *end != '\0' || !(x > 0 && (x < 1 || (one_allowed && x == 1))))
+    throw UsageError(option + " needs a number in (0, 1" + (one_allowed ? "]" : ")") + ", got '" +
+                     v + "'");
+  return x;
+}
+
 std::string id_range(const std::vector<std::string>& ids) {
   if (ids.empty()) return "(none)";
   if (ids.size() == 1) return ids.front();
@@ -173,10 +189,7 @@ int inspect(const std::vector<std::string>& args) {
   bool labels_given = false;
   for (std::size_t i = 0; i < args.size(); ++i) {
     const std::string& a = args[i];
-    auto value = [&]() -> std::string {
-      if (i + 1 >= args.size()) throw UsageError("option " + a + " needs a value");
-      return args[++i];
-    };
+    auto value = [&] { return option_value(args, i); };
     if (a == "--format")
       format = value();
     else if (a == "--label-columns") {
@@ -297,10 +310,7 @@ int complete(const std::vector<std::string>& args) {
   cimpute::PerturbationSimulatorParams sim;
   for (std::size_t i = 0; i < args.size(); ++i) {
     const std::string& a = args[i];
-    auto value = [&]() -> std::string {
-      if (i + 1 >= args.size()) throw UsageError("option " + a + " needs a value");
-      return args[++i];
-    };
+    auto value = [&] { return option_value(args, i); };
     if (a == "--data")
       data = value();
     else if (a == "--protocol")
@@ -321,13 +331,9 @@ int complete(const std::vector<std::string>& args) {
       sim.genes = positive_int(a, value());
     else if (a == "--sim-seed")
       sim.seed = std::uint64_t(positive_int(a, value()));
-    else if (a == "--sim-density") {
-      const std::string v = value();
-      char* end = nullptr;
-      sim.density = std::strtod(v.c_str(), &end);
-      if (v.empty() || *end != '\0' || !(sim.density > 0 && sim.density <= 1))
-        throw UsageError("--sim-density needs a number in (0, 1], got '" + v + "'");
-    } else
+    else if (a == "--sim-density")
+      sim.density = fraction(a, value(), true);
+    else
       throw UsageError("unknown option '" + a + "' for complete");
   }
   const bool simulated = data.empty() || data == "simulated";
@@ -404,19 +410,9 @@ int discover(const std::vector<std::string>& args) {
   double alpha = 1e-3, alpha_inv = 1e-3;
   int seed = 1;
   bool unknown = false;
-  auto number = [](const std::string& option, const std::string& v) {
-    char* end = nullptr;
-    const double x = std::strtod(v.c_str(), &end);
-    if (v.empty() || *end != '\0' || !(x > 0 && x < 1))
-      throw UsageError(option + " needs a number in (0, 1), got '" + v + "'");
-    return x;
-  };
   for (std::size_t i = 0; i < args.size(); ++i) {
     const std::string& a = args[i];
-    auto value = [&]() -> std::string {
-      if (i + 1 >= args.size()) throw UsageError("option " + a + " needs a value");
-      return args[++i];
-    };
+    auto value = [&] { return option_value(args, i); };
     if (a == "--data")
       data = value();
     else if (a == "--setting-column")
@@ -436,9 +432,9 @@ int discover(const std::vector<std::string>& args) {
     else if (a == "--unknown-targets")
       unknown = true;
     else if (a == "--alpha")
-      alpha = number(a, value());
+      alpha = fraction(a, value(), false);
     else if (a == "--alpha-inv")
-      alpha_inv = number(a, value());
+      alpha_inv = fraction(a, value(), false);
     else if (a == "--seed")
       seed = positive_int(a, value());
     else if (a == "--out")

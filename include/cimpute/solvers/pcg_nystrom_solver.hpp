@@ -201,31 +201,34 @@ private:
     detail::transform_inner(m_k, G, aa, bb, -1);
     return G;
   }
-  // K(X, B) V block by block (or from the cache when B is the cached set).
-  Matrix kernel_times(const Matrix& B, const Vector& bb, const Matrix& V) const {
-    Matrix out(m_X.rows(), V.cols());
+  // Calls f(r0, G) for consecutive blocks of rows of X, with G = K(X[r0 : r0 + b], B): the one
+  // place kernel blocks are computed on the fly.
+  template <class F>
+  void for_each_block(const Matrix& B, const Vector& bb, F&& f) const {
     Matrix G;
     for (Eigen::Index r0 = 0; r0 < m_X.rows(); r0 += m_opt.block_rows) {
       const Eigen::Index b = std::min(m_opt.block_rows, m_X.rows() - r0);
       G.resize(b, B.rows());
       G.noalias() = m_X.middleRows(r0, b) * B.transpose();
       detail::transform_inner(m_k, G, m_xx.segment(r0, b), bb, -1);
-      out.middleRows(r0, b).noalias() = G * V;
+      f(r0, static_cast<const Matrix&>(G));
     }
+  }
+  // K(X, B) V block by block.
+  Matrix kernel_times(const Matrix& B, const Vector& bb, const Matrix& V) const {
+    Matrix out(m_X.rows(), V.cols());
+    for_each_block(B, bb, [&](Eigen::Index r0, const Matrix& G) {
+      out.middleRows(r0, G.rows()).noalias() = G * V;
+    });
     return out;
   }
   // K_nm^T Y block by block (or from the cache).
   Matrix knm_transpose_times(const Matrix& Y) const {
     if (kernel_cached()) return m_cache.transpose() * Y;
     Matrix out = Matrix::Zero(m_C.rows(), Y.cols());
-    Matrix G;
-    for (Eigen::Index r0 = 0; r0 < m_X.rows(); r0 += m_opt.block_rows) {
-      const Eigen::Index b = std::min(m_opt.block_rows, m_X.rows() - r0);
-      G.resize(b, m_C.rows());
-      G.noalias() = m_X.middleRows(r0, b) * m_C.transpose();
-      detail::transform_inner(m_k, G, m_xx.segment(r0, b), m_cc, -1);
-      out.noalias() += G.transpose() * Y.middleRows(r0, b);
-    }
+    for_each_block(m_C, m_cc, [&](Eigen::Index r0, const Matrix& G) {
+      out.noalias() += G.transpose() * Y.middleRows(r0, G.rows());
+    });
     return out;
   }
   Matrix knm_times(const Matrix& V) const {
@@ -256,18 +259,13 @@ private:
     Kss.diagonal().array() += m_ridge;
     const Eigen::LLT<Matrix> llt(Kss);
     Vector score(n);
-    Matrix G;
-    for (Eigen::Index r0 = 0; r0 < n; r0 += m_opt.block_rows) {
-      const Eigen::Index b = std::min(m_opt.block_rows, n - r0);
-      G.resize(b, S.rows());
-      G.noalias() = m_X.middleRows(r0, b) * S.transpose();
-      detail::transform_inner(m_k, G, m_xx.segment(r0, b), ss, -1);
+    for_each_block(S, ss, [&](Eigen::Index r0, const Matrix& G) {
       const Matrix L = llt.matrixL().solve(G.transpose()); // |S| x b
-      for (Eigen::Index i = 0; i < b; ++i)
+      for (Eigen::Index i = 0; i < G.rows(); ++i)
         score[r0 + i] =
             std::max(Scalar(0), detail::self_value(m_k, m_xx[r0 + i]) - L.col(i).squaredNorm()) /
             m_ridge;
-    }
+    });
     // Weighted sampling without replacement (Efraimidis & Spirakis): the m largest
     // log(u) / w keys.
     std::uniform_real_distribution<double> u(std::numeric_limits<double>::min(), 1.0);
@@ -299,12 +297,8 @@ private:
   }
   Matrix kernel_times_identity(const Matrix& B, const Vector& bb) const {
     Matrix out(m_X.rows(), B.rows());
-    for (Eigen::Index r0 = 0; r0 < m_X.rows(); r0 += m_opt.block_rows) {
-      const Eigen::Index b = std::min(m_opt.block_rows, m_X.rows() - r0);
-      Matrix G = m_X.middleRows(r0, b) * B.transpose();
-      detail::transform_inner(m_k, G, m_xx.segment(r0, b), bb, -1);
-      out.middleRows(r0, b) = G;
-    }
+    for_each_block(B, bb,
+                   [&](Eigen::Index r0, const Matrix& G) { out.middleRows(r0, G.rows()) = G; });
     return out;
   }
   Matrix apply_full(const Matrix& P) const {
