@@ -79,17 +79,22 @@ inline Dag minimal_imap(const GaussianCiTest& test, const std::vector<int>& orde
   return g;
 }
 
-/// Reverse the covered arc i -> j of a minimal I-map and update it to the minimal I-map of the
-/// permutation with i and j swapped (Solus et al. 2021, Lemma): j -> i replaces i -> j, and for
-/// every k in pa(i) (= pa(j) without i), with R = pa(i) \ {k}: the arc k -> i is dropped when
-/// i _||_ k | R u {j}, and k -> j when j _||_ k | R.
+namespace detail {
+/// What `reverse_covered_arc_in_place` changed, for `undo_reversal`.
+struct CoveredReversal {
+  int i, j;
+  std::vector<std::pair<int, int>> removed; ///< arcs dropped by the minimal-I-map update
+};
+
+/// `reverse_covered_arc` on `g` itself (no copy), returning what to undo.
 template <class CiTest>
-Dag reverse_covered_arc(const CiTest& test, const Dag& g, int i, int j, double alpha) {
+CoveredReversal reverse_covered_arc_in_place(const CiTest& test, Dag& g, int i, int j,
+                                             double alpha) {
   if (!g.is_covered(i, j))
-    detail::throw_invalid("reverse_covered_arc", "the arc ", i, " -> ", j, " is not covered");
-  Dag h = g;
-  h.reverse_arc(i, j);
+    throw_invalid("reverse_covered_arc", "the arc ", i, " -> ", j, " is not covered");
+  CoveredReversal r{i, j, {}};
   const std::vector<int> pa = g.parents(i);
+  g.reverse_arc(i, j);
   for (int k : pa) {
     std::vector<int> R;
     for (int v : pa)
@@ -97,9 +102,27 @@ Dag reverse_covered_arc(const CiTest& test, const Dag& g, int i, int j, double a
     std::vector<int> Rj = R;
     Rj.push_back(j);
     std::sort(Rj.begin(), Rj.end());
-    if (test.independent(i, k, Rj, alpha)) h.remove_arc(k, i);
-    if (test.independent(j, k, R, alpha)) h.remove_arc(k, j);
+    if (test.independent(i, k, Rj, alpha)) g.remove_arc(k, i), r.removed.push_back({k, i});
+    if (test.independent(j, k, R, alpha)) g.remove_arc(k, j), r.removed.push_back({k, j});
   }
+  return r;
+}
+
+/// Restore g as it was before `reverse_covered_arc_in_place` returned `r`.
+inline void undo_reversal(Dag& g, const CoveredReversal& r) {
+  g.reverse_arc(r.j, r.i);
+  for (const auto& [a, b] : r.removed) g.add_arc(a, b);
+}
+} // namespace detail
+
+/// Reverse the covered arc i -> j of a minimal I-map and update it to the minimal I-map of the
+/// permutation with i and j swapped (Solus et al. 2021, Lemma): j -> i replaces i -> j, and for
+/// every k in pa(i) (= pa(j) without i), with R = pa(i) \ {k}: the arc k -> i is dropped when
+/// i _||_ k | R u {j}, and k -> j when j _||_ k | R.
+template <class CiTest>
+Dag reverse_covered_arc(const CiTest& test, const Dag& g, int i, int j, double alpha) {
+  Dag h = g;
+  detail::reverse_covered_arc_in_place(test, h, i, j, alpha);
   return h;
 }
 
@@ -214,9 +237,11 @@ inline std::vector<std::pair<int, int>> covered_arcs(const Dag& g) {
 /// lexicographic score (smaller is better): whenever a strictly better DAG is found the search
 /// restarts from it; ends when no DAG within `depth` reversals of the current one is better.
 /// `allowed(g, i, j)` filters the reversals; `score(g)` gives the score. Each DFS level keeps
-/// its own list of remaining candidates, so backtracking resumes the parent's list.
-template <class Score, class Allowed, class Reverse>
-Dag covered_arc_search(Dag start, int depth, Score&& score, Allowed&& allowed, Reverse&& reverse) {
+/// its own list of remaining candidates, so backtracking resumes the parent's list. Candidates
+/// are reversed in place and undone, so a DAG is copied only when the search enters it.
+template <class CiTest, class Score, class Allowed>
+Dag covered_arc_search(Dag start, int depth, Score&& score, Allowed&& allowed, const CiTest& test,
+                       double alpha) {
   Dag current = std::move(start);
   auto best = score(current);
   while (true) {
@@ -237,18 +262,23 @@ Dag covered_arc_search(Dag start, int depth, Score&& score, Allowed&& allowed, R
       }
       const auto [i, j] = f.todo[f.next++];
       if (!allowed(f.g, i, j)) continue;
-      Dag h = reverse(f.g, i, j);
-      if (!visited.insert(arc_set_hash(h)).second) continue;
-      const auto s = score(h);
-      if (s < best) {
-        current = std::move(h);
-        best = s;
-        improved = true;
-      } else if (!(best < s) && int(stack.size()) < depth) {
-        // Equally good: explore further (DAGs with a worse score are not entered).
-        auto todo = covered_arcs(h);
-        stack.push_back({std::move(h), std::move(todo), 0});
+      const CoveredReversal r = reverse_covered_arc_in_place(test, f.g, i, j, alpha);
+      if (visited.insert(arc_set_hash(f.g)).second) {
+        const auto s = score(f.g);
+        if (s < best) {
+          current = f.g;
+          best = s;
+          improved = true;
+        } else if (!(best < s) && int(stack.size()) < depth) {
+          // Equally good: explore further (DAGs with a worse score are not entered).
+          Dag h = f.g;
+          auto todo = covered_arcs(h);
+          undo_reversal(f.g, r); // before push_back invalidates f
+          stack.push_back({std::move(h), std::move(todo), 0});
+          continue;
+        }
       }
+      undo_reversal(f.g, r);
     }
     if (!improved) return current;
   }
@@ -286,12 +316,10 @@ template <class CiTest>
 Dag gsp(const CiTest& test, const GspOptions& options = {}) {
   options.validate("gsp");
   auto allowed = [](const Dag&, int, int) { return true; };
-  auto reverse = [&](const Dag& g, int i, int j) {
-    return reverse_covered_arc(test, g, i, j, options.alpha);
-  };
   return detail::best_of_runs(test, options, [&](const Dag& start) {
     Dag g = detail::covered_arc_search(
-        start, options.depth, [](const Dag& d) { return d.num_arcs(); }, allowed, reverse);
+        start, options.depth, [](const Dag& d) { return d.num_arcs(); }, allowed, test,
+        options.alpha);
     const int arcs = g.num_arcs();
     return std::make_pair(std::move(g), arcs);
   });

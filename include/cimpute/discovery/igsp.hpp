@@ -201,9 +201,8 @@ Dag igsp(const CiTest& ci, const InvarianceTest& inv, const IgspOptions& options
     return std::make_pair(g.num_arcs(), contradicting);
   };
   auto allowed = [&](const Dag& g, int i, int j) { return detail::i_covered(inv, g, i, j, ai); };
-  auto reverse = [&](const Dag& g, int i, int j) { return reverse_covered_arc(ci, g, i, j, a); };
   return detail::best_of_runs(ci, options, [&](const Dag& start) {
-    Dag g = detail::covered_arc_search(start, options.depth, score, allowed, reverse);
+    Dag g = detail::covered_arc_search(start, options.depth, score, allowed, ci, a);
     auto s = score(g);
     return std::make_pair(std::move(g), s);
   });
@@ -250,10 +249,9 @@ UtigspResult utigsp(const CiTest& ci, const InvarianceTest& inv, const IgspOptio
     return std::make_pair(g.num_arcs(), changes);
   };
   auto allowed = [](const Dag&, int, int) { return true; };
-  auto reverse = [&](const Dag& g, int i, int j) { return reverse_covered_arc(ci, g, i, j, a); };
   UtigspResult res;
   res.dag = detail::best_of_runs(ci, options, [&](const Dag& start) {
-    Dag g = detail::covered_arc_search(start, options.depth, score, allowed, reverse);
+    Dag g = detail::covered_arc_search(start, options.depth, score, allowed, ci, a);
     auto s = score(g);
     return std::make_pair(std::move(g), s);
   });
