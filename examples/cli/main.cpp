@@ -456,44 +456,23 @@ int discover(const std::vector<std::string>& args) {
   opt.alpha = alpha;
   opt.alpha_invariance = alpha_inv;
   opt.seed = std::uint64_t(seed);
-  std::vector<std::pair<std::string, std::string>> edges;
+  cimpute::Pdag learned;
   if (method == "pc") {
-    const auto res = cimpute::pc(ci, {alpha, -1});
-    for (const auto& [i, j] : res.cpdag.arcs()) edges.emplace_back(d.variables[i], d.variables[j]);
-    for (const auto& [i, j] : res.cpdag.undirected_edges()) {
-      edges.emplace_back(d.variables[i], d.variables[j]);
-      edges.emplace_back(d.variables[j], d.variables[i]);
-    }
+    learned = cimpute::pc(ci, {alpha, -1}).cpdag;
+  } else if (method == "gsp") {
+    learned = cimpute::Pdag(cimpute::gsp(ci, opt));
   } else {
-    cimpute::Dag g;
-    std::vector<std::vector<int>> learned;
-    if (method == "gsp") {
-      g = cimpute::gsp(ci, opt);
+    const cimpute::GaussianInvarianceTests inv(d.observational, d.settings, d.targets);
+    if (method == "igsp") {
+      learned = cimpute::Pdag(cimpute::igsp(ci, inv, opt));
     } else {
-      const cimpute::GaussianInvarianceTests inv(d.observational, d.settings, d.targets);
-      if (method == "igsp") {
-        g = cimpute::igsp(ci, inv, opt);
-      } else {
-        auto res = cimpute::utigsp(ci, inv, opt);
-        g = std::move(res.dag);
-        learned = std::move(res.targets);
-      }
+      const auto res = cimpute::utigsp(ci, inv, opt);
+      learned = cimpute::Pdag(res.dag);
+      if (!targets_out.empty()) cimpute::write_targets(targets_out, d, res.targets);
     }
-    for (const auto& [i, j] : g.arcs()) edges.emplace_back(d.variables[i], d.variables[j]);
-    if (!targets_out.empty())
-      cimpute::detail::write_file_atomic(targets_out, "discover", [&](std::ostream& os) {
-        os << "setting,target\n";
-        for (std::size_t k = 0; k < learned.size(); ++k)
-          for (int v : learned[k]) os << d.setting_names[k] << ',' << d.variables[v] << '\n';
-      });
   }
-  std::sort(edges.begin(), edges.end());
-  auto write = [&](std::ostream& os) {
-    os << "cause,effect\n";
-    for (const auto& [a, b] : edges) os << a << ',' << b << '\n';
-  };
-  write(std::cout);
-  if (!out.empty()) cimpute::detail::write_file_atomic(out, "discover", write);
+  cimpute::write_edge_list(std::cout, learned, d.variables);
+  if (!out.empty()) cimpute::write_edge_list(out, learned, d.variables);
   return 0;
 }
 

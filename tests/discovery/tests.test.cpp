@@ -2,6 +2,7 @@
 // inverse of the correlation submatrix, p-values against erfc, memoisation, type I error at the
 // nominal level on data whose independences are known (d-separation), power against planted
 // dependences and interventions, bad input.
+#include "partial_correlation.hpp"
 #include "test_data.hpp"
 
 #include <cimpute/discovery.hpp>
@@ -18,17 +19,6 @@ using cimpute::GaussianInvarianceTest;
 using cimpute::Intervention;
 
 namespace {
-// Partial correlation from the inverse of the correlation submatrix on {i, j} u S.
-double explicit_partial(const Eigen::MatrixXd& C, int i, int j, const std::vector<int>& S) {
-  std::vector<int> idx{i, j};
-  idx.insert(idx.end(), S.begin(), S.end());
-  Eigen::MatrixXd sub(idx.size(), idx.size());
-  for (std::size_t a = 0; a < idx.size(); ++a)
-    for (std::size_t b = 0; b < idx.size(); ++b)
-      sub(Eigen::Index(a), Eigen::Index(b)) = C(idx[a], idx[b]);
-  const Eigen::MatrixXd P = sub.inverse();
-  return -P(0, 1) / std::sqrt(P(0, 0) * P(1, 1));
-}
 cimpute::LinearGaussianSem<double> chain_sem() {
   // 0 -> 1 -> 2, 3 -> 2, 4 isolated.
   cimpute::Dag g(5);
@@ -52,7 +42,8 @@ TEST_CASE("GaussianCiTest: partial correlations, p-values, memoisation", "[disco
       (X.rowwise() - X.colwise().mean()).transpose() * (X.rowwise() - X.colwise().mean()) / 499.0;
   for (const std::vector<int>& S : {std::vector<int>{}, {1}, {1, 3}, {1, 3, 4}}) {
     INFO("|S| = " << S.size());
-    CHECK(t.partial_correlation(0, 2, S) == Approx(explicit_partial(C, 0, 2, S)).margin(1e-12));
+    CHECK(t.partial_correlation(0, 2, S) ==
+          Approx(cimpute_test::explicit_partial_correlation(C, 0, 2, S)).margin(1e-12));
     CHECK(t.partial_correlation(2, 0, S) == Approx(t.partial_correlation(0, 2, S)).margin(1e-15));
     // The Fisher-z p-value, through erfc instead of Boost's normal distribution.
     const double r = t.partial_correlation(0, 2, S);

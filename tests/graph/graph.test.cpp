@@ -9,6 +9,7 @@
 #include <numeric>
 #include <random>
 #include <set>
+#include <sstream>
 #include <tuple>
 
 using cimpute::Dag;
@@ -333,4 +334,19 @@ TEST_CASE("graph: scale-free DAGs by preferential attachment", "[graph][random]"
   for (int v = 0; v < p; ++v) er_max_out = std::max(er_max_out, int(er.children(v).size()));
   CHECK(max_out > 3 * er_max_out);
   CHECK_THROWS_WITH(cimpute::scale_free_dag(10, 0, 1), Catch::Contains("scale_free_dag"));
+}
+
+TEST_CASE("graph: PDAG edge lists (undirected edges both ways, sorted by name)", "[graph][csv]") {
+  Pdag e(3);
+  e.add_arc(2, 0);
+  e.add_undirected(0, 1);
+  std::ostringstream os;
+  cimpute::write_edge_list(os, e, {"b", "a", "c"});
+  CHECK(os.str() == "cause,effect\na,b\nb,a\nc,b\n");
+  const auto path = (cimpute_test::temp_dir() / "pdag_edges.csv").string();
+  cimpute::write_edge_list(path, e, {"b", "a", "c"});
+  const auto table = cimpute::read_delimited(path);
+  CHECK(table.rows.size() == 3);
+  CHECK(table.rows[2] == std::vector<std::string>{"c", "b"});
+  CHECK_THROWS_WITH(cimpute::write_edge_list(os, e, {"x"}), Catch::Contains("1 names for 3"));
 }

@@ -1,6 +1,7 @@
 // Linear Gaussian SEM: closed-form moments against an explicit inverse, the sampler against the
 // closed form, the likelihood against the multivariate normal density, and fitting (with
 // per-setting exclusion of intervened samples) recovering planted weights.
+#include "partial_correlation.hpp"
 #include "test_data.hpp"
 
 #include <cimpute/graph.hpp>
@@ -131,14 +132,7 @@ TEST_CASE("d-separation agrees with the zero partial correlations of random line
       std::shuffle(nodes.begin(), nodes.end(), rng);
       const int a = nodes[0], b = nodes[1];
       const std::vector<int> S(nodes.begin() + 2, nodes.begin() + 2 + int(rng() % 4));
-      std::vector<int> idx{a, b};
-      idx.insert(idx.end(), S.begin(), S.end());
-      Eigen::MatrixXd sub(idx.size(), idx.size());
-      for (std::size_t i = 0; i < idx.size(); ++i)
-        for (std::size_t j = 0; j < idx.size(); ++j)
-          sub(Eigen::Index(i), Eigen::Index(j)) = Sigma(idx[i], idx[j]);
-      const Eigen::MatrixXd P = sub.inverse();
-      const double rho = -P(0, 1) / std::sqrt(P(0, 0) * P(1, 1));
+      const double rho = cimpute_test::explicit_partial_correlation(Sigma, a, b, S);
       INFO("graph " << k << ", a " << a << ", b " << b << ", |S| " << S.size() << ", rho " << rho);
       if (cimpute::d_separated(g, {a}, {b}, S)) {
         CHECK(std::abs(rho) < 1e-10);

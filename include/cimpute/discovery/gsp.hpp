@@ -247,7 +247,7 @@ Dag covered_arc_search(Dag start, int depth, Score&& score, Allowed&& allowed, c
   while (true) {
     struct Frame {
       Dag g;
-      std::vector<std::pair<int, int>> todo;
+      std::vector<std::pair<int, int>> candidates; // covered arcs still to try
       std::size_t next = 0;
     };
     std::unordered_set<std::uint64_t> visited{arc_set_hash(current)};
@@ -256,11 +256,11 @@ Dag covered_arc_search(Dag start, int depth, Score&& score, Allowed&& allowed, c
     bool improved = false;
     while (!stack.empty() && !improved) {
       Frame& f = stack.back();
-      if (f.next == f.todo.size()) {
+      if (f.next == f.candidates.size()) {
         stack.pop_back();
         continue;
       }
-      const auto [i, j] = f.todo[f.next++];
+      const auto [i, j] = f.candidates[f.next++];
       if (!allowed(f.g, i, j)) continue;
       const CoveredReversal r = reverse_covered_arc_in_place(test, f.g, i, j, alpha);
       if (visited.insert(arc_set_hash(f.g)).second) {
@@ -272,9 +272,9 @@ Dag covered_arc_search(Dag start, int depth, Score&& score, Allowed&& allowed, c
         } else if (!(best < s) && int(stack.size()) < depth) {
           // Equally good: explore further (DAGs with a worse score are not entered).
           Dag h = f.g;
-          auto todo = covered_arcs(h);
+          auto candidates = covered_arcs(h);
           undo_reversal(f.g, r); // before push_back invalidates f
-          stack.push_back({std::move(h), std::move(todo), 0});
+          stack.push_back({std::move(h), std::move(candidates), 0});
           continue;
         }
       }

@@ -6,6 +6,7 @@
 
 #include "cimpute/core/errors.hpp"
 #include "cimpute/io/table.hpp"
+#include "cimpute/io/text_file.hpp"
 
 #include <Eigen/Core>
 
@@ -139,6 +140,22 @@ inline InterventionalData read_interventional_csv(const std::string& path,
   std::sort(obs_rows.begin(), obs_rows.end());
   out.observational = values(obs_rows);
   return out;
+}
+
+/// Write per-setting targets (e.g. UT-IGSP's learned ones, one list per `d.settings` entry) as
+/// CSV `setting,target` rows by name (atomically).
+inline void write_targets(const std::string& path, const InterventionalData& d,
+                          const std::vector<std::vector<int>>& targets) {
+  const char* fn = "write_targets";
+  if (targets.size() != d.setting_names.size())
+    detail::throw_invalid(fn, targets.size(), " target lists for ", d.setting_names.size(),
+                          " settings");
+  detail::write_file_atomic(path, fn, [&](std::ostream& os) {
+    os << "setting,target\n";
+    for (std::size_t k = 0; k < targets.size(); ++k)
+      for (int v : targets[k])
+        os << d.setting_names[k] << ',' << d.variables.at(std::size_t(v)) << '\n';
+  });
 }
 
 } // namespace cimpute

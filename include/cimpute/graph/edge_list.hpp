@@ -1,14 +1,18 @@
 /// @file edge_list.hpp
-/// @brief Arc lists as CSV (`cause,effect` by node name): read into and write from a `Dag`.
+/// @brief Arc lists as CSV (`cause,effect` by node name): read into a `Dag`, write from a
+/// `Dag` or a `Pdag`.
 #pragma once
 
 #include "cimpute/core/errors.hpp"
 #include "cimpute/graph/dag.hpp"
+#include "cimpute/graph/pdag.hpp"
 #include "cimpute/io/table.hpp"
 #include "cimpute/io/text_file.hpp"
 
 #include <algorithm>
+#include <ostream>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace cimpute {
@@ -40,6 +44,30 @@ inline Dag read_edge_list(const std::string& path, std::vector<std::string> node
     }
   }
   return g;
+}
+
+/// Write the edges of `g` as CSV `cause,effect` with node i named `names[i]`, sorted by name; an
+/// undirected edge (a CPDAG's a - b) appears as the two lines a,b and b,a.
+inline void write_edge_list(std::ostream& os, const Pdag& g,
+                            const std::vector<std::string>& names) {
+  if (int(names.size()) != g.num_nodes())
+    detail::throw_invalid("write_edge_list", names.size(), " names for ", g.num_nodes(), " nodes");
+  std::vector<std::pair<std::string, std::string>> edges;
+  for (const auto& [i, j] : g.arcs())
+    edges.emplace_back(names[std::size_t(i)], names[std::size_t(j)]);
+  for (const auto& [i, j] : g.undirected_edges()) {
+    edges.emplace_back(names[std::size_t(i)], names[std::size_t(j)]);
+    edges.emplace_back(names[std::size_t(j)], names[std::size_t(i)]);
+  }
+  std::sort(edges.begin(), edges.end());
+  os << "cause,effect\n";
+  for (const auto& [a, b] : edges) os << a << ',' << b << '\n';
+}
+/// The same, to a file (atomically).
+inline void write_edge_list(const std::string& path, const Pdag& g,
+                            const std::vector<std::string>& names) {
+  detail::write_file_atomic(path, "write_edge_list",
+                            [&](std::ostream& os) { write_edge_list(os, g, names); });
 }
 
 /// Write the arcs of `g` as CSV `cause,effect` by node name (atomically).
