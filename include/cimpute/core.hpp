@@ -2,6 +2,7 @@
 /// @brief Umbrella header of the core module: errors, labels, labelled matrices, tensors.
 #pragma once
 
+#include "cimpute/core/blas_threads.hpp"
 #include "cimpute/core/config.hpp"
 #include "cimpute/core/errors.hpp"
 #include "cimpute/core/labeled_matrix.hpp"

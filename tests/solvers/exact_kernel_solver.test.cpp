@@ -103,6 +103,15 @@ TEST_CASE("ExactKernelSolver: fallbacks are used and reported", "[solvers][exact
   const cimpute::ExactKernelSolver<double> sing(S);
   CHECK(sing.info() == cimpute::ComputationInfo::Success);
   CHECK((sing.used_ldlt() || sing.jitter() > 0));
+  // compute_in_place takes K's storage and gives the same solution.
+  Eigen::MatrixXd Kc = K;
+  cimpute::ExactKernelSolver<double> in_place;
+  in_place.compute_in_place(Kc, 0.01);
+  CHECK(Kc.size() == 0);
+  const cimpute::ExactKernelSolver<double> copy(K, 0.01);
+  CHECK((in_place.solve(Y) - copy.solve(Y)).cwiseAbs().maxCoeff() == 0.0);
+  Eigen::MatrixXd rect(2, 3);
+  CHECK_THROWS_AS(in_place.compute_in_place(rect), cimpute::invalid_argument);
 }
 
 TEST_CASE("ExactKernelSolver: bad input", "[solvers][exact]") {

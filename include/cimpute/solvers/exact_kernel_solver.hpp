@@ -42,57 +42,16 @@ public:
   /// Factorise \f$ K + \lambda I \f$. Throws `invalid_argument` for a non-square, non-finite or
   /// asymmetric K (tolerance \f$ 100\,\epsilon \max|K| \f$) or a negative ridge.
   ExactKernelSolver& compute(const Eigen::Ref<const Matrix>& K, Scalar ridge = Scalar(0)) {
-    const char* fn = "ExactKernelSolver::compute";
-    if (K.rows() != K.cols())
-      detail::throw_invalid(fn, "K is ", K.rows(), " x ", K.cols(), ", not square");
-    if (!(ridge >= Scalar(0)) || !std::isfinite(ridge))
-      detail::throw_invalid(fn, "ridge must be finite and >= 0, got ", ridge);
-    for (Eigen::Index j = 0; j < K.cols(); ++j)
-      for (Eigen::Index i = 0; i < K.rows(); ++i)
-        if (!std::isfinite(K(i, j)))
-          detail::throw_invalid(fn, "non-finite entry ", K(i, j), " at (", i, ", ", j, ")");
-    const Scalar scale = K.size() ? K.cwiseAbs().maxCoeff() : Scalar(0);
-    const Scalar asym = K.size() ? (K - K.transpose()).cwiseAbs().maxCoeff() : Scalar(0);
-    if (asym > Scalar(100) * std::numeric_limits<Scalar>::epsilon() * scale)
-      detail::throw_invalid(fn, "K is not symmetric (max |K - K^T| = ", asym, ")");
-    const Eigen::Index n = K.rows();
-    m_n = n;
-    m_ridge = ridge;
-    m_jitter = Scalar(0);
-    m_used_ldlt = false;
-    m_A = K;
-    m_A.diagonal().array() += ridge;
-    m_llt.compute(m_A);
-    m_info = ComputationInfo::Success;
-    if (m_llt.info() == Eigen::Success) {
-      m_factored = true;
-      return *this;
-    }
-    m_ldlt.compute(m_A);
-    if (m_ldlt.info() == Eigen::Success && m_ldlt.isPositive() &&
-        (m_ldlt.vectorD().array() > Scalar(0)).all()) {
-      m_used_ldlt = true;
-      m_factored = true;
-      return *this;
-    }
-    const Scalar base =
-        std::numeric_limits<Scalar>::epsilon() *
-        std::max(Scalar(1), m_A.diagonal().cwiseAbs().sum() / Scalar(std::max<Eigen::Index>(n, 1)));
-    for (int k = 0; k < 12; ++k) {
-      const Scalar j = base * std::pow(Scalar(10), Scalar(k));
-      Matrix B = m_A;
-      B.diagonal().array() += j;
-      m_llt.compute(B);
-      if (m_llt.info() == Eigen::Success) {
-        m_jitter = j;
-        m_A = std::move(B);
-        m_factored = true;
-        return *this;
-      }
-    }
-    m_factored = false;
-    m_info = ComputationInfo::NumericalIssue;
-    return *this;
+    check_input(K, ridge, "ExactKernelSolver::compute");
+    return factor(Matrix(K), ridge);
+  }
+  /// As `compute`, but takes over K's storage (K is left empty): the peak memory is two n x n
+  /// matrices instead of three, which matters for large Gram matrices.
+  ExactKernelSolver& compute_in_place(Matrix& K, Scalar ridge = Scalar(0)) {
+    check_input(K, ridge, "ExactKernelSolver::compute_in_place");
+    Matrix A;
+    A.swap(K);
+    return factor(std::move(A), ridge);
   }
 
   /// Success, or NumericalIssue when no factorisation worked.
@@ -184,6 +143,61 @@ public:
   }
 
 private:
+  static void check_input(const Eigen::Ref<const Matrix>& K, Scalar ridge, const char* fn) {
+    if (K.rows() != K.cols())
+      detail::throw_invalid(fn, "K is ", K.rows(), " x ", K.cols(), ", not square");
+    if (!(ridge >= Scalar(0)) || !std::isfinite(ridge))
+      detail::throw_invalid(fn, "ridge must be finite and >= 0, got ", ridge);
+    for (Eigen::Index j = 0; j < K.cols(); ++j)
+      for (Eigen::Index i = 0; i < K.rows(); ++i)
+        if (!std::isfinite(K(i, j)))
+          detail::throw_invalid(fn, "non-finite entry ", K(i, j), " at (", i, ", ", j, ")");
+    const Scalar scale = K.size() ? K.cwiseAbs().maxCoeff() : Scalar(0);
+    const Scalar asym = K.size() ? (K - K.transpose()).cwiseAbs().maxCoeff() : Scalar(0);
+    if (asym > Scalar(100) * std::numeric_limits<Scalar>::epsilon() * scale)
+      detail::throw_invalid(fn, "K is not symmetric (max |K - K^T| = ", asym, ")");
+  }
+  // Factorise A = K + ridge I (A is consumed): LLT, else LDLT with positive pivots, else LLT
+  // with a growing jitter on the diagonal.
+  ExactKernelSolver& factor(Matrix A, Scalar ridge) {
+    const Eigen::Index n = A.rows();
+    m_n = n;
+    m_ridge = ridge;
+    m_jitter = Scalar(0);
+    m_used_ldlt = false;
+    m_factored = false;
+    m_info = ComputationInfo::Success;
+    A.diagonal().array() += ridge;
+    m_llt.compute(A);
+    if (m_llt.info() == Eigen::Success) {
+      m_factored = true;
+      return *this;
+    }
+    m_ldlt.compute(A);
+    if (m_ldlt.info() == Eigen::Success && m_ldlt.isPositive() &&
+        (m_ldlt.vectorD().array() > Scalar(0)).all()) {
+      m_used_ldlt = true;
+      m_factored = true;
+      return *this;
+    }
+    const Scalar base =
+        std::numeric_limits<Scalar>::epsilon() *
+        std::max(Scalar(1), A.diagonal().cwiseAbs().sum() / Scalar(std::max<Eigen::Index>(n, 1)));
+    Scalar added = Scalar(0);
+    for (int k = 0; k < 12; ++k) {
+      const Scalar j = base * std::pow(Scalar(10), Scalar(k));
+      A.diagonal().array() += j - added;
+      added = j;
+      m_llt.compute(A);
+      if (m_llt.info() == Eigen::Success) {
+        m_jitter = j;
+        m_factored = true;
+        return *this;
+      }
+    }
+    m_info = ComputationInfo::NumericalIssue;
+    return *this;
+  }
   void check_ready(const char* fn) const {
     if (m_n == 0 && !m_factored) detail::throw_logic(fn, "call compute() first");
     if (!m_factored) detail::throw_logic(fn, "the factorisation failed (info() is NumericalIssue)");
@@ -193,7 +207,7 @@ private:
   Scalar m_ridge = Scalar(0), m_jitter = Scalar(0);
   bool m_used_ldlt = false, m_factored = false;
   ComputationInfo m_info = ComputationInfo::InvalidInput;
-  Matrix m_A, m_alpha;
+  Matrix m_alpha;
   Eigen::LLT<Matrix> m_llt;
   Eigen::LDLT<Matrix> m_ldlt;
 };
