@@ -46,10 +46,15 @@ constexpr const char* kUsage =
     "      --seeds N             random splits for kfold / sparse (default 3); the tsv\n"
     "                            columns hold the means over seeds\n"
     "      --methods LIST        comma-separated: context-mean, perturbation-mean, two-way-mean,\n"
-    "                            dnpp, ntk-reference; or all (default)\n"
+    "                            dnpp, falrtc, synthetic-interventions, soft-impute, ntk\n"
+    "                            (hyper-parameters by inner CV), ntk-reference (published\n"
+    "                            settings); or all (default)\n"
     "      --reference-context C training-only context, never evaluated (default MCF7 for\n"
     "                            --data, none for simulated data; none)\n"
     "      --format table|tsv    tsv prints: protocol method pearson r2 cosine seconds\n"
+    "      --predict-out F.gct   also fit every method on all observed pairs and write its\n"
+    "                            predictions of every missing pair (column metadata pert_id,\n"
+    "                            cell_id, method)\n"
     "\n"
     "  discover           learn a causal graph from observational + interventional samples\n"
     "      --data FILE.csv       samples x variables with label columns (e.g. Sachs)\n"
@@ -267,45 +272,8 @@ int positive_int(const std::string& option, const std::string& v) {
   return out;
 }
 
-// Parse "loo", "kfold:K" or "sparse:B" into a name and a number.
-std::pair<std::string, int> parse_protocol(const std::string& p) {
-  if (p == "loo") return {"loo", 0};
-  if (p == "loco") return {"loco", 0};
-  const auto colon = p.find(':');
-  const std::string kind = p.substr(0, colon);
-  if (colon != std::string::npos && (kind == "kfold" || kind == "sparse")) {
-    int v = 0;
-    const std::string num = p.substr(colon + 1);
-    const auto r = std::from_chars(num.data(), num.data() + num.size(), v);
-    if (r.ec == std::errc() && r.ptr == num.data() + num.size() && v >= 1) return {kind, v};
-  }
-  throw UsageError("protocol '" + p + "' is not loo, loco, kfold:K or sparse:B");
-}
-
-// Run a protocol once per seed (leave-one-pair-out is deterministic: once).
-template <class Method>
-cimpute::ScoreSummary run_protocol(const std::string& protocol, const Method& method,
-                                   const cimpute::PerturbationTensor<double>& t,
-                                   const std::string& reference, int seeds) {
-  const auto [kind, value] = parse_protocol(protocol);
-  std::vector<cimpute::CompletionEvaluation> runs;
-  if (kind == "loo") {
-    runs.push_back(cimpute::leave_one_pair_out(method, t, reference));
-  } else if (kind == "loco") {
-    runs.push_back(cimpute::leave_one_context_out(method, t, reference));
-  } else {
-    for (int s = 0; s < seeds; ++s) {
-      const unsigned seed = 1000u + unsigned(s);
-      runs.push_back(kind == "kfold"
-                         ? cimpute::kfold_per_context(method, t, value, seed, reference)
-                         : cimpute::sparse_per_context(method, t, value, seed, reference));
-    }
-  }
-  return cimpute::summarize(runs);
-}
-
 int complete(const std::vector<std::string>& args) {
-  std::string data, protocol, methods = "all", reference, format = "table";
+  std::string data, protocol, methods = "all", reference, format = "table", predict_out;
   int seeds = 3;
   cimpute::PerturbationSimulatorParams sim;
   for (std::size_t i = 0; i < args.size(); ++i) {
@@ -321,6 +289,8 @@ int complete(const std::vector<std::string>& args) {
       reference = value();
     else if (a == "--format")
       format = value();
+    else if (a == "--predict-out")
+      predict_out = value();
     else if (a == "--seeds")
       seeds = positive_int(a, value());
     else if (a == "--sim-drugs")
@@ -340,16 +310,22 @@ int complete(const std::vector<std::string>& args) {
   if (protocol.empty()) protocol = simulated ? "kfold:5" : "loo";
   if (reference.empty()) reference = simulated ? "none" : "MCF7";
   if (format != "table" && format != "tsv") throw UsageError("--format must be table or tsv");
-  parse_protocol(protocol); // reject a bad protocol before reading the data
+  cimpute::CompletionProtocol proto;
+  try { // reject a bad protocol before reading the data
+    proto = cimpute::CompletionProtocol::parse(protocol);
+  } catch (const cimpute::invalid_argument&) {
+    throw UsageError("protocol '" + protocol + "' is not loo, loco, kfold:K or sparse:B");
+  }
   if (reference == "none") reference.clear();
-  const std::vector<std::string> known{"context-mean", "perturbation-mean", "two-way-mean", "dnpp",
-                                       "ntk-reference"};
-  std::vector<std::string> list = methods == "all" ? known : split(methods, ',');
+  std::vector<std::string> list =
+      methods == "all" ? cimpute::completion_method_names() : split(methods, ',');
   for (const auto& m : list)
-    if (std::find(known.begin(), known.end(), m) == known.end())
-      throw UsageError("unknown or not yet available method '" + m +
-                       "' (available: context-mean, "
-                       "perturbation-mean, two-way-mean, dnpp, ntk-reference)");
+    if (!cimpute::is_completion_method(m)) {
+      std::string known;
+      for (const auto& n : cimpute::completion_method_names())
+        known += (known.empty() ? "" : ", ") + n;
+      throw UsageError("unknown method '" + m + "' (available: " + known + ")");
+    }
   cimpute::PerturbationTensor<double> t;
   if (simulated) {
     std::fprintf(stderr,
@@ -371,26 +347,10 @@ int complete(const std::vector<std::string>& args) {
     std::printf("%-10s %-18s %8s %8s %8s %9s\n", "protocol", "method", "pearson", "r2", "cosine",
                 "seconds");
   for (const auto& name : list) {
-    cimpute::ScoreSummary ev;
-    if (name == "context-mean")
-      ev = run_protocol(protocol, cimpute::MeanCompletion<double>(cimpute::MeanKind::Context), t,
-                        reference, seeds);
-    else if (name == "perturbation-mean")
-      ev = run_protocol(protocol, cimpute::MeanCompletion<double>(cimpute::MeanKind::Perturbation),
-                        t, reference, seeds);
-    else if (name == "two-way-mean")
-      ev = run_protocol(protocol, cimpute::MeanCompletion<double>(cimpute::MeanKind::TwoWay), t,
-                        reference, seeds);
-    else if (name == "dnpp")
-      ev = run_protocol(protocol, cimpute::DnppCompletion<double>(10), t, reference, seeds);
-    else {
-      cimpute::NtkCompletionOptions o; // the published settings
-      if (reference.empty())
-        o.prior = cimpute::NtkPrior::OneHot;
-      else
-        o.reference_context = reference;
-      ev = run_protocol(protocol, cimpute::NtkCompletion<double>(o), t, reference, seeds);
-    }
+    const cimpute::ScoreSummary ev =
+        cimpute::visit_completion_method<double>(name, reference, [&](const auto& method) {
+          return cimpute::evaluate_protocol(method, t, proto, reference, seeds);
+        });
     if (format == "tsv")
       std::printf("%s\t%s\t%.6f\t%.6f\t%.6f\t%.3f\n", protocol.c_str(), name.c_str(),
                   ev.mean.pearson, ev.mean.r2, ev.mean.cosine, ev.seconds);
@@ -400,6 +360,13 @@ int complete(const std::vector<std::string>& args) {
                   ev.seconds, ev.runs, ev.runs == 1 ? "" : "s", ev.standard_error.pearson,
                   ev.standard_error.r2, ev.standard_error.cosine);
     std::fflush(stdout);
+  }
+  if (!predict_out.empty()) {
+    const auto pred = cimpute::complete_missing_by_name(list, t, reference);
+    cimpute::write_gct(predict_out, pred);
+    std::fprintf(stderr, "cimpute: wrote %lld predicted signatures (%zu method%s) to %s\n",
+                 static_cast<long long>(pred.cols()), list.size(), list.size() == 1 ? "" : "s",
+                 predict_out.c_str());
   }
   return 0;
 }

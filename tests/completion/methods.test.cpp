@@ -3,6 +3,7 @@
 #include "test_data.hpp"
 
 #include <cimpute/completion.hpp>
+#include <cimpute/io/gct.hpp>
 #include <cimpute/kernels/gram.hpp>
 
 #include <random>
@@ -190,4 +191,153 @@ TEST_CASE("leave_one_context_out holds each context out whole", "[completion][pr
   // non-reference context).
   CHECK(ev.pairs.front().context == 1);
   CHECK((ev.predictions.row(0) - global).norm() < 1e-12);
+}
+
+TEST_CASE("SyntheticInterventions recovers a context that is a combination of others",
+          "[completion][synthetic-interventions]") {
+  // Contexts c0..c2 random, c3 = 0.5 c0 + 0.3 c1 - 0.2 c2 exactly, for 6 perturbations x 7 genes;
+  // (p5, c3) is held out.
+  std::mt19937 rng(17);
+  std::normal_distribution<double> n01(0, 1);
+  std::vector<Eigen::RowVectorXd> base(18);
+  for (auto& v : base) {
+    v.resize(7);
+    for (Eigen::Index g = 0; g < 7; ++g) v[g] = n01(rng);
+  }
+  std::vector<std::string> p, c;
+  std::vector<Eigen::RowVectorXd> rows;
+  for (int k = 0; k < 4; ++k)
+    for (int d = 0; d < 6; ++d) {
+      if (k == 3 && d == 5) continue;
+      rows.push_back(k < 3 ? base[std::size_t(k * 6 + d)]
+                           : Eigen::RowVectorXd(0.5 * base[std::size_t(d)] +
+                                                0.3 * base[std::size_t(6 + d)] -
+                                                0.2 * base[std::size_t(12 + d)]));
+      p.push_back("p" + std::to_string(d));
+      c.push_back("c" + std::to_string(k));
+    }
+  Eigen::MatrixXd X(Eigen::Index(rows.size()), 7);
+  for (std::size_t i = 0; i < rows.size(); ++i) X.row(Eigen::Index(i)) = rows[i];
+  const Tensor t = Tensor::from_signatures(X, p, c, {"a", "b", "c", "d", "e", "f", "g"});
+  const cimpute::TrainingSet<double> train(t, all_rows(t));
+  const Eigen::RowVectorXd want = 0.5 * base[5] + 0.3 * base[11] - 0.2 * base[17];
+  {
+    cimpute::SyntheticInterventionsOptions o;
+    o.energy = 1.0;            // ordinary least squares
+    o.center_contexts = false; // the planted model has no context means
+    cimpute::SyntheticInterventions<double> exact(o);
+    exact.fit(train);
+    CHECK((exact.predict({{5, 3}}).row(0) - want).cwiseAbs().maxCoeff() < 1e-10);
+    CHECK(exact.fallbacks() == 0);
+  }
+  // A perturbation measured nowhere in training has no donor: the context mean.
+  std::vector<Eigen::Index> without_p4;
+  for (Eigen::Index i = 0; i < t.num_observed(); ++i)
+    if (t.observed_pairs()[std::size_t(i)].perturbation != 4) without_p4.push_back(i);
+  const cimpute::TrainingSet<double> train4(t, without_p4);
+  cimpute::SyntheticInterventions<double> si;
+  si.fit(train4);
+  const Eigen::RowVectorXd c0_mean = train4.mean_of(train4.context_rows(0));
+  CHECK((si.predict({{4, 0}}).row(0) - c0_mean).norm() < 1e-14);
+  CHECK(si.fallbacks() == 1);
+}
+
+TEST_CASE("NtkCompletionCV: closed-form inner leave-one-out equals explicit refits",
+          "[completion][ntk]") {
+  const Tensor t = planted(7);
+  cimpute::NtkSearchOptions s;
+  s.priors = {cimpute::NtkPrior::OneHot};
+  s.depths = {2};
+  s.identity_weights = {1.0};
+  s.scales = {0.75};
+  s.ridges = {0.05};
+  cimpute::NtkCompletionCV<double> cv(s);
+  cv.fit(cimpute::TrainingSet<double>(t, all_rows(t)));
+  REQUIRE(cv.search_points().size() == 1);
+  const auto& pt = cv.search_points()[0];
+  const auto explicit_loo =
+      cimpute::leave_one_pair_out(cimpute::NtkCompletion<double>(pt.options), t);
+  CHECK(std::abs(pt.scores.pearson - explicit_loo.scores.pearson) < 1e-9);
+  CHECK(std::abs(pt.scores.r2 - explicit_loo.scores.r2) < 1e-9);
+  CHECK(std::abs(pt.scores.cosine - explicit_loo.scores.cosine) < 1e-9);
+
+  // The default search picks the best point by the mean of the three scores; without a
+  // reference context the train-context-average prior is not tried.
+  cimpute::NtkCompletionCV<double> full;
+  full.fit(cimpute::TrainingSet<double>(t, all_rows(t)));
+  double best = -1;
+  for (const auto& q : full.search_points()) {
+    CHECK(q.options.prior != cimpute::NtkPrior::TrainContextAverage);
+    best = std::max(best, q.criterion);
+  }
+  const auto& sel = full.selected();
+  const auto it = std::find_if(full.search_points().begin(), full.search_points().end(),
+                               [&](const auto& q) { return q.criterion == best; });
+  CHECK(it->options.depth == sel.depth);
+  CHECK(it->options.identity_weight == sel.identity_weight);
+  // The refit model is the selected one.
+  CHECK((full.predict({{3, 2}}) - full.model().predict({{3, 2}})).norm() == 0.0);
+  CHECK(full.model().options().depth == sel.depth);
+}
+
+TEST_CASE("complete_missing predicts every unobserved pair with CMap metadata",
+          "[completion][protocol]") {
+  const Tensor t = planted(2);
+  const auto m = cimpute::complete_missing(cimpute::MeanCompletion<double>(), t);
+  REQUIRE(m.cols() == 1);
+  CHECK(m.col_ids()[0] == "p3:c2");
+  CHECK(m.col_meta().field("pert_id")[0] == "p3");
+  CHECK(m.col_meta().field("cell_id")[0] == "c2");
+  cimpute::MeanCompletion<double> mean;
+  mean.fit(cimpute::TrainingSet<double>(t, all_rows(t)));
+  CHECK((m.data().col(0).transpose() - mean.predict({{3, 2}}).row(0)).norm() < 1e-14);
+}
+
+TEST_CASE("visit_completion_method constructs every named method", "[completion][registry]") {
+  for (const auto& name : cimpute::completion_method_names()) {
+    INFO(name);
+    const std::string got =
+        cimpute::visit_completion_method<double>(name, "", [](const auto& m) { return m.name(); });
+    CHECK(got == name);
+  }
+  CHECK_THROWS_WITH(
+      cimpute::visit_completion_method<double>("bogus", "", [](const auto& m) { return m.name(); }),
+      Catch::Contains("unknown method 'bogus'") && Catch::Contains("soft-impute"));
+}
+
+TEST_CASE("EnsembleCompletion averages its members", "[completion][ensemble]") {
+  const Tensor t = planted(4);
+  const cimpute::TrainingSet<double> train(t, all_rows(t));
+  using Mean = cimpute::MeanCompletion<double>;
+  cimpute::EnsembleCompletion<double, Mean, Mean, cimpute::DnppCompletion<double>> e(
+      "mix", Mean(cimpute::MeanKind::Context), Mean(cimpute::MeanKind::Perturbation),
+      cimpute::DnppCompletion<double>(2));
+  CHECK_THROWS_AS(e.predict({{3, 2}}), cimpute::logic_error);
+  e.fit(train);
+  const std::vector<PairIndex> q{{3, 2}, {0, 1}};
+  const Eigen::MatrixXd want = (Mean(cimpute::MeanKind::Context).fit(train).predict(q) +
+                                Mean(cimpute::MeanKind::Perturbation).fit(train).predict(q) +
+                                cimpute::DnppCompletion<double>(2).fit(train).predict(q)) /
+                               3;
+  CHECK((e.predict(q) - want).cwiseAbs().maxCoeff() < 1e-14);
+  CHECK(e.name() == "mix");
+}
+
+TEST_CASE("complete_missing_by_name writes every method's predictions side by side",
+          "[completion][registry]") {
+  const Tensor t = planted(2);
+  const auto m = cimpute::complete_missing_by_name<double>({"context-mean", "dnpp"}, t);
+  REQUIRE(m.cols() == 2);
+  CHECK(m.col_ids()[0] == "context-mean:p3:c2");
+  CHECK(m.col_ids()[1] == "dnpp:p3:c2");
+  CHECK(m.col_meta().field("method")[1] == "dnpp");
+  CHECK(m.col_meta().field("cell_id")[1] == "c2");
+  const auto dnpp = cimpute::complete_missing(cimpute::DnppCompletion<double>(10), t);
+  CHECK((m.data().col(1) - dnpp.data().col(0)).norm() == 0.0);
+  // The file round-trips through GCT.
+  const auto path = (cimpute_test::temp_dir() / "predictions.gct").string();
+  cimpute::write_gct(path, m);
+  const auto back = cimpute::read_gct<double>(path);
+  CHECK(back.col_meta().field("pert_id")[0] == "p3");
+  CHECK((back.data() - m.data()).cwiseAbs().maxCoeff() == 0.0);
 }

@@ -5,6 +5,9 @@
 #pragma once
 
 #include "cimpute/completion/training_set.hpp"
+#include "cimpute/core/blas_threads.hpp"
+#include "cimpute/core/config.hpp"
+#include "cimpute/core/labeled_matrix.hpp"
 #include "cimpute/stats/metrics.hpp"
 
 #include <Eigen/Core>
@@ -12,6 +15,8 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
+#include <cstdlib>
+#include <exception>
 #include <random>
 #include <string>
 #include <vector>
@@ -30,7 +35,8 @@ struct CompletionEvaluation {
 /// Leave-one-pair-out: every observed pair outside `reference_context` (empty: none) is predicted
 /// by `method` fitted on all other observed pairs outside it; the reference context's pairs are
 /// never evaluated and reach the method as `TrainingSet::reference_rows()` (features for the NTK
-/// prior, extra data for DNPP, unused by the means), as in the reference protocol. `Method`
+/// prior, extra data for DNPP, unused by the means), as in the reference protocol. With OpenMP the
+/// refits run in parallel on copies of `method` (deterministic on any thread count). `Method`
 /// needs `fit(const TrainingSet<Scalar>&)` and `predict(const std::vector<PairIndex>&)`.
 template <class Method, class Scalar>
 CompletionEvaluation leave_one_pair_out(Method method, const PerturbationTensor<Scalar>& t,
@@ -47,18 +53,43 @@ CompletionEvaluation leave_one_pair_out(Method method, const PerturbationTensor<
   ev.predictions.resize(static_cast<Eigen::Index>(eval.size()), t.num_features());
   ev.truths.resize(ev.predictions.rows(), t.num_features());
   const auto start = std::chrono::steady_clock::now();
-  std::vector<Eigen::Index> rows;
-  for (std::size_t k = 0; k < eval.size(); ++k) {
-    rows.clear();
-    for (Eigen::Index r : eval)
-      if (r != eval[k]) rows.push_back(r);
-    const TrainingSet<Scalar> train(t, rows, ref);
-    const PairIndex p = t.observed_pairs()[std::size_t(eval[k])];
-    method.fit(train);
-    ev.predictions.row(Eigen::Index(k)) = method.predict({p}).row(0).template cast<double>();
-    ev.truths.row(Eigen::Index(k)) = t.observed().row(eval[k]).template cast<double>();
-    ev.pairs.push_back(p);
+  ev.pairs.resize(eval.size());
+  std::exception_ptr error;
+  const long n = long(eval.size());
+  // The refits are independent: with OpenMP each thread refits its own copy of the method, with
+  // BLAS single-threaded meanwhile. Every prediction lands in its own row, so the result is the
+  // same on any thread count.
+#if CIMPUTE_HAS_OPENMP
+  const ScopedSingleThreadedBlas single_blas;
+#pragma omp parallel
+#endif
+  {
+    Method local = method;
+    std::vector<Eigen::Index> rows;
+#if CIMPUTE_HAS_OPENMP
+#pragma omp for schedule(dynamic)
+#endif
+    for (long k = 0; k < n; ++k) {
+      try {
+        rows.clear();
+        for (Eigen::Index r : eval)
+          if (r != eval[std::size_t(k)]) rows.push_back(r);
+        const TrainingSet<Scalar> train(t, rows, ref);
+        const PairIndex p = t.observed_pairs()[std::size_t(eval[std::size_t(k)])];
+        local.fit(train);
+        ev.predictions.row(Eigen::Index(k)) = local.predict({p}).row(0).template cast<double>();
+        ev.truths.row(Eigen::Index(k)) =
+            t.observed().row(eval[std::size_t(k)]).template cast<double>();
+        ev.pairs[std::size_t(k)] = p;
+      } catch (...) {
+#if CIMPUTE_HAS_OPENMP
+#pragma omp critical(cimpute_loo_error)
+#endif
+        if (!error) error = std::current_exception();
+      }
+    }
   }
+  if (error) std::rethrow_exception(error);
   ev.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   ev.scores = completion_scores(ev.predictions, ev.truths);
   return ev;
@@ -206,6 +237,44 @@ CompletionEvaluation leave_one_context_out(Method method, const PerturbationTens
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
 }
 
+/// The missing pairs completed: `method` is fitted on every observed pair outside
+/// `reference_context` (which reaches it as side information, as in the protocols) and predicts
+/// every unobserved (perturbation, context) pair whose perturbation and context are each observed
+/// somewhere (a label with no signature at all, e.g. a dropped control, is skipped). Returns a
+/// features x pairs matrix with column ids `perturbation:context`, column metadata `pert_id` and
+/// `cell_id` (the CMap names), ready for `write_gct`.
+template <class Method, class Scalar>
+LabeledMatrix<Scalar> complete_missing(Method method, const PerturbationTensor<Scalar>& t,
+                                       const std::string& reference_context = "") {
+  const char* fn = "complete_missing";
+  const Eigen::Index ref =
+      reference_context.empty() ? -1 : t.contexts().index(reference_context, fn);
+  std::vector<Eigen::Index> rows;
+  for (Eigen::Index r = 0; r < t.num_observed(); ++r)
+    if (t.observed_pairs()[std::size_t(r)].context != ref) rows.push_back(r);
+  std::vector<PairIndex> missing;
+  std::vector<std::string> ids, pert, cell;
+  const Eigen::MatrixXi seen = t.mask().template cast<int>();
+  for (Eigen::Index c = 0; c < t.num_contexts(); ++c)
+    for (Eigen::Index p = 0; p < t.num_perturbations(); ++p)
+      if (!t.is_observed(p, c) && seen.row(p).sum() > 0 && seen.col(c).sum() > 0) {
+        missing.push_back({p, c});
+        pert.push_back(t.perturbations()[p]);
+        cell.push_back(t.contexts()[c]);
+        ids.push_back(pert.back() + ":" + cell.back());
+      }
+  typename LabeledMatrix<Scalar>::Matrix values(t.num_features(), Eigen::Index(missing.size()));
+  if (!missing.empty()) {
+    method.fit(TrainingSet<Scalar>(t, rows, ref));
+    values = method.predict(missing).transpose();
+  }
+  MetadataTable meta(Eigen::Index(missing.size()));
+  meta.add_field("pert_id", std::move(pert));
+  meta.add_field("cell_id", std::move(cell));
+  return LabeledMatrix<Scalar>(std::move(values), t.features().ids(), std::move(ids),
+                               MetadataTable(t.num_features()), std::move(meta));
+}
+
 /// Mean and standard error of the scores of several evaluations (e.g. one per seed).
 struct ScoreSummary {
   CompletionScores mean, standard_error;
@@ -233,6 +302,74 @@ inline ScoreSummary summarize(const std::vector<CompletionEvaluation>& runs) {
   stat([](const CompletionScores& c) { return c.cosine; }, s.mean.cosine, s.standard_error.cosine);
   for (const auto& r : runs) s.seconds += r.seconds;
   return s;
+}
+
+} // namespace cimpute
+
+namespace cimpute {
+
+/// A named evaluation protocol: `loo` (leave-one-pair-out), `loco` (leave-one-context-out),
+/// `kfold:K` (K folds within each context) or `sparse:B` (B training perturbations per context).
+struct CompletionProtocol {
+  enum class Kind { LeaveOnePairOut, LeaveOneContextOut, KFold, Sparse };
+  Kind kind = Kind::LeaveOnePairOut;
+  int value = 0;    ///< K or B
+  std::string name; ///< as given
+
+  /// Parse a protocol name; throws `invalid_argument` naming it when it is none of the above.
+  static CompletionProtocol parse(const std::string& p) {
+    CompletionProtocol out;
+    out.name = p;
+    if (p == "loo") return out;
+    if (p == "loco") {
+      out.kind = Kind::LeaveOneContextOut;
+      return out;
+    }
+    const auto colon = p.find(':');
+    const std::string kind = p.substr(0, colon);
+    if (colon != std::string::npos && (kind == "kfold" || kind == "sparse")) {
+      const std::string num = p.substr(colon + 1);
+      char* end = nullptr;
+      const long v = num.empty() ? 0 : std::strtol(num.c_str(), &end, 10);
+      if (end && *end == 0 && v >= (kind == "kfold" ? 2 : 1) && v < 1000000) {
+        out.kind = kind == "kfold" ? Kind::KFold : Kind::Sparse;
+        out.value = int(v);
+        return out;
+      }
+    }
+    detail::throw_invalid("CompletionProtocol::parse", "protocol '", p,
+                          "' is not loo, loco, kfold:K (K >= 2) or sparse:B (B >= 1)");
+  }
+  /// True for the protocols that draw random splits (kfold, sparse).
+  bool is_random() const noexcept { return kind == Kind::KFold || kind == Kind::Sparse; }
+};
+
+/// Run `protocol` on `method`: once for the deterministic protocols, once per seed
+/// `first_seed`, `first_seed + 1`, ... for the random ones; returns the mean and standard error.
+template <class Method, class Scalar>
+ScoreSummary evaluate_protocol(const Method& method, const PerturbationTensor<Scalar>& t,
+                               const CompletionProtocol& protocol,
+                               const std::string& reference_context = "", int seeds = 3,
+                               unsigned first_seed = 1000) {
+  if (seeds < 1) detail::throw_invalid("evaluate_protocol", "seeds must be >= 1, got ", seeds);
+  std::vector<CompletionEvaluation> runs;
+  using K = CompletionProtocol::Kind;
+  switch (protocol.kind) {
+  case K::LeaveOnePairOut:
+    runs.push_back(leave_one_pair_out(method, t, reference_context));
+    break;
+  case K::LeaveOneContextOut:
+    runs.push_back(leave_one_context_out(method, t, reference_context));
+    break;
+  default:
+    for (int s = 0; s < seeds; ++s) {
+      const unsigned seed = first_seed + unsigned(s);
+      runs.push_back(protocol.kind == K::KFold
+                         ? kfold_per_context(method, t, protocol.value, seed, reference_context)
+                         : sparse_per_context(method, t, protocol.value, seed, reference_context));
+    }
+  }
+  return summarize(runs);
 }
 
 } // namespace cimpute

@@ -4,6 +4,7 @@
 #pragma once
 
 #include "cimpute/completion/training_set.hpp"
+#include "cimpute/core/config.hpp"
 #include "cimpute/kernels/ntk.hpp"
 #include "cimpute/solvers/exact_kernel_solver.hpp"
 
@@ -22,7 +23,15 @@ enum class NtkPrior {
   /// f = [s |e_d| m_c, e_d]: e_d is perturbation d's signature in a training-only reference
   /// context (the mean reference signature when d is missing there), m_c the unit-normalised
   /// mean of context c's training signatures (the reference code's experiment setting).
-  TrainContextAverage
+  TrainContextAverage,
+  /// f = [s r_c, e_d] with user-supplied context features r (rows in context order, e.g. cell-line
+  /// baseline expression) and perturbation features e (rows in perturbation order, e.g. drug
+  /// fingerprints); a part whose matrix is empty is one-hot.
+  UserFeatures,
+  /// f = [s |e_d| m_c, e_d] as TrainContextAverage, with e_d the mean of perturbation d's
+  /// training signatures (and its reference-context ones) instead of its reference signature;
+  /// needs no reference context.
+  TrainAverages
 };
 
 /// Hyper-parameters of `NtkCompletion`. The defaults are the published settings.
@@ -34,6 +43,10 @@ struct NtkCompletionOptions {
   double scale = 0.75;          ///< s in the prior (context part for TrainContextAverage)
   NtkPrior prior = NtkPrior::TrainContextAverage;
   std::string reference_context = "MCF7"; ///< for TrainContextAverage
+  /// For UserFeatures: one row per perturbation of the tensor (empty: one-hot).
+  Eigen::MatrixXd perturbation_features;
+  /// For UserFeatures: one row per context of the tensor (empty: one-hot).
+  Eigen::MatrixXd context_features;
   /// Throws `invalid_argument` naming the bad value.
   void validate() const {
     const char* fn = "NtkCompletionOptions::validate";
@@ -43,6 +56,8 @@ struct NtkCompletionOptions {
         detail::throw_invalid(fn, "negative or non-finite value ", v);
     if (prior == NtkPrior::TrainContextAverage && reference_context.empty())
       detail::throw_invalid(fn, "the train-context-average prior needs a reference context");
+    for (const Eigen::MatrixXd* f : {&perturbation_features, &context_features})
+      if (!f->allFinite()) detail::throw_invalid(fn, "user features have a non-finite entry");
   }
 };
 
@@ -62,34 +77,58 @@ public:
     m_opt.validate();
     m_kernel = NtkKernel<double>(m_opt.depth, m_opt.bias);
   }
-  std::string name() const { return "ntk"; }
+  /// The name in tables: the fixed-settings NTK (`NtkCompletionCV` is "ntk").
+  std::string name() const { return "ntk-reference"; }
   const NtkCompletionOptions& options() const noexcept { return m_opt; }
 
-  NtkCompletion& fit(const TrainingSet<Scalar>& train) {
-    const char* fn = "NtkCompletion::fit";
+  /// Compute the pair features of the prior from `train` (no solve): afterwards
+  /// `kernel_matrix` is available.
+  NtkCompletion& prepare(const TrainingSet<Scalar>& train) {
+    const char* fn = "NtkCompletion::prepare";
     const auto& t = train.tensor();
-    m_tensor = &t;
     const Eigen::Index P = t.num_perturbations(), C = t.num_contexts();
     if (m_opt.prior == NtkPrior::OneHot) {
       m_R = Eigen::MatrixXd::Identity(C, C);
       m_E = m_opt.scale * m_opt.scale * Eigen::MatrixXd::Identity(P, P);
       m_N = Eigen::MatrixXd::Ones(P, P);
+    } else if (m_opt.prior == NtkPrior::UserFeatures) {
+      const auto& e = m_opt.perturbation_features;
+      const auto& r = m_opt.context_features;
+      if (e.size() > 0 && e.rows() != P)
+        detail::throw_invalid(fn, "perturbation features have ", e.rows(), " rows, the tensor ", P,
+                              " perturbations");
+      if (r.size() > 0 && r.rows() != C)
+        detail::throw_invalid(fn, "context features have ", r.rows(), " rows, the tensor ", C,
+                              " contexts");
+      m_E = e.size() > 0 ? Eigen::MatrixXd(e * e.transpose()) : Eigen::MatrixXd::Identity(P, P);
+      m_R = r.size() > 0 ? Eigen::MatrixXd(r * r.transpose()) : Eigen::MatrixXd::Identity(C, C);
+      m_N = m_opt.scale * m_opt.scale * Eigen::MatrixXd::Ones(P, P);
     } else {
-      const Eigen::Index ref = t.contexts().index(m_opt.reference_context, fn);
-      // The reference signatures are features: the training rows of the reference context, and
-      // the protocol's reference rows (which are not regression points).
-      std::vector<Eigen::Index> ref_rows = train.context_rows(ref);
-      if (ref == train.reference_context())
-        for (Eigen::Index r : train.reference_rows()) ref_rows.push_back(r);
-      if (ref_rows.empty())
-        detail::throw_invalid(fn, "the reference context '", m_opt.reference_context,
-                              "' has no signatures");
-      const Eigen::RowVectorXd ref_mean = train.mean_of(ref_rows).template cast<double>();
       Eigen::MatrixXd e(P, t.num_features());
-      for (Eigen::Index d = 0; d < P; ++d) e.row(d) = ref_mean;
-      for (Eigen::Index r : ref_rows)
-        e.row(t.observed_pairs()[std::size_t(r)].perturbation) =
-            t.observed().row(r).template cast<double>();
+      if (m_opt.prior == NtkPrior::TrainContextAverage) {
+        const Eigen::Index ref = t.contexts().index(m_opt.reference_context, fn);
+        // The reference signatures are features: the training rows of the reference context,
+        // and the protocol's reference rows (which are not regression points).
+        std::vector<Eigen::Index> ref_rows = train.context_rows(ref);
+        if (ref == train.reference_context())
+          for (Eigen::Index r : train.reference_rows()) ref_rows.push_back(r);
+        if (ref_rows.empty())
+          detail::throw_invalid(fn, "the reference context '", m_opt.reference_context,
+                                "' has no signatures");
+        const Eigen::RowVectorXd ref_mean = train.mean_of(ref_rows).template cast<double>();
+        for (Eigen::Index d = 0; d < P; ++d) e.row(d) = ref_mean;
+        for (Eigen::Index r : ref_rows)
+          e.row(t.observed_pairs()[std::size_t(r)].perturbation) =
+              t.observed().row(r).template cast<double>();
+      } else { // TrainAverages: the perturbation's mean over training and reference rows
+        const TrainingSet<Scalar> all = train.with_reference();
+        const Eigen::RowVectorXd global = all.global_mean().template cast<double>();
+        for (Eigen::Index d = 0; d < P; ++d) {
+          const auto& rows = all.perturbation_rows(d);
+          e.row(d) =
+              rows.empty() ? global : Eigen::RowVectorXd(all.mean_of(rows).template cast<double>());
+        }
+      }
       const Eigen::RowVectorXd global = train.global_mean().template cast<double>();
       Eigen::MatrixXd m(C, t.num_features());
       for (Eigen::Index c = 0; c < C; ++c) {
@@ -104,9 +143,18 @@ public:
       m_N = m_opt.scale * m_opt.scale * en * en.transpose();
       m_R.noalias() = m * m.transpose();
     }
+    m_tensor = &t;
+    return *this;
+  }
+
+  /// Fit: `prepare(train)`, then solve the kernel regression on the training pairs.
+  NtkCompletion& fit(const TrainingSet<Scalar>& train) {
+    const char* fn = "NtkCompletion::fit";
+    prepare(train);
     m_train = train.pairs();
-    const Eigen::MatrixXd K = gram(m_train, m_train, true);
-    const ExactKernelSolver<double> solver(K, m_opt.ridge);
+    Eigen::MatrixXd K = kernel_matrix(m_train, m_train, true);
+    ExactKernelSolver<double> solver;
+    solver.compute_in_place(K, m_opt.ridge); // K's storage is reused: two n x n matrices at peak
     if (solver.info() != ComputationInfo::Success)
       detail::throw_invalid(fn,
                             "the training kernel matrix is not positive definite even with jitter "
@@ -116,9 +164,18 @@ public:
   }
 
   Matrix predict(const std::vector<PairIndex>& pairs) const {
-    if (!m_tensor) detail::throw_logic("NtkCompletion::predict", "call fit() first");
+    if (!m_tensor || m_train.empty())
+      detail::throw_logic("NtkCompletion::predict", "call fit() first");
     detail::check_pairs("NtkCompletion::predict", *m_tensor, pairs);
-    return (gram(pairs, m_train, false) * m_alpha).template cast<Scalar>();
+    return (kernel_matrix(pairs, m_train, false) * m_alpha).template cast<Scalar>();
+  }
+
+  /// The NTK between pairs `a` and `b` under the prepared prior; `symmetric` (a = b, the training
+  /// Gram) adds the private identity coordinate on the diagonal.
+  Eigen::MatrixXd kernel_matrix(const std::vector<PairIndex>& a, const std::vector<PairIndex>& b,
+                                bool symmetric) const {
+    if (!m_tensor) detail::throw_logic("NtkCompletion::kernel_matrix", "call prepare() first");
+    return gram(a, b, symmetric);
   }
 
 private:
@@ -136,9 +193,14 @@ private:
         nb(static_cast<Eigen::Index>(b.size()));
     for (std::size_t i = 0; i < a.size(); ++i) na[Eigen::Index(i)] = sq(a[i]);
     for (std::size_t j = 0; j < b.size(); ++j) nb[Eigen::Index(j)] = sq(b[j]);
+    // The symmetric Gram is computed on its lower triangle and mirrored, so that it is exactly
+    // symmetric whatever the rounding of the small Gram matrices.
     Eigen::MatrixXd K(na.size(), nb.size());
+#if CIMPUTE_HAS_OPENMP
+#pragma omp parallel for schedule(dynamic, 16) if (na.size() * nb.size() > 100000)
+#endif
     for (Eigen::Index j = 0; j < nb.size(); ++j)
-      for (Eigen::Index i = 0; i < na.size(); ++i) {
+      for (Eigen::Index i = symmetric ? j : 0; i < na.size(); ++i) {
         const PairIndex& p = a[std::size_t(i)];
         const PairIndex& q = b[std::size_t(j)];
         const bool same = symmetric && i == j;
@@ -146,6 +208,7 @@ private:
         const double u = same ? 1.0 : (den > 0 ? inner(p, q) / den : 0.0);
         K(i, j) = m_kernel.from_inner(u, 1.0, 1.0);
       }
+    if (symmetric) K.triangularView<Eigen::StrictlyUpper>() = K.transpose();
     return K;
   }
 

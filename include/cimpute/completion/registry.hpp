@@ -1,0 +1,114 @@
+/// @file registry.hpp
+/// @brief Completion methods by name (the names of `cimpute complete --methods`), for programs
+/// that choose methods at run time.
+#pragma once
+
+#include "cimpute/completion/cross_validation.hpp"
+#include "cimpute/completion/dnpp.hpp"
+#include "cimpute/completion/ensemble.hpp"
+#include "cimpute/completion/falrtc.hpp"
+#include "cimpute/completion/means.hpp"
+#include "cimpute/completion/ntk_completion.hpp"
+#include "cimpute/completion/ntk_cv.hpp"
+#include "cimpute/completion/soft_impute.hpp"
+#include "cimpute/completion/synthetic_interventions.hpp"
+
+#include <algorithm>
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace cimpute {
+
+/// The method names, in table order: context-mean, perturbation-mean, two-way-mean, dnpp,
+/// falrtc, synthetic-interventions, soft-impute, ntk (hyper-parameters by inner CV),
+/// ntk-reference (the published settings), ntk-ensemble (the average of ntk, soft-impute and
+/// falrtc).
+inline const std::vector<std::string>& completion_method_names() {
+  static const std::vector<std::string> names{"context-mean",  "perturbation-mean",
+                                              "two-way-mean",  "dnpp",
+                                              "falrtc",        "synthetic-interventions",
+                                              "soft-impute",   "ntk",
+                                              "ntk-reference", "ntk-ensemble"};
+  return names;
+}
+
+/// True when `name` is one of `completion_method_names()`.
+inline bool is_completion_method(const std::string& name) {
+  const auto& n = completion_method_names();
+  return std::find(n.begin(), n.end(), name) != n.end();
+}
+
+/// Construct the method called `name` with its default settings and return `visitor(method)`
+/// (every branch must return the same type). `reference_context` (empty: none) is the protocol's
+/// training-only context: the reference NTK uses it for its train-context-average prior, and
+/// falls back to the one-hot prior without one. DNPP uses 10 neighbours, FaLRTC Hodos' settings.
+/// Throws `invalid_argument` for an unknown name, listing the known ones.
+template <class Scalar, class Visitor>
+decltype(auto) visit_completion_method(const std::string& name,
+                                       const std::string& reference_context, Visitor&& visitor) {
+  if (name == "context-mean") return visitor(MeanCompletion<Scalar>(MeanKind::Context));
+  if (name == "perturbation-mean") return visitor(MeanCompletion<Scalar>(MeanKind::Perturbation));
+  if (name == "two-way-mean") return visitor(MeanCompletion<Scalar>(MeanKind::TwoWay));
+  if (name == "dnpp") return visitor(DnppCompletion<Scalar>(10));
+  if (name == "falrtc") return visitor(FalrtcCompletion<Scalar>(FalrtcOptions::hodos()));
+  if (name == "synthetic-interventions") return visitor(SyntheticInterventions<Scalar>());
+  if (name == "soft-impute") return visitor(SoftImputeCompletion<Scalar>());
+  if (name == "ntk") return visitor(NtkCompletionCV<Scalar>());
+  if (name == "ntk-ensemble")
+    return visitor(EnsembleCompletion<Scalar, NtkCompletionCV<Scalar>, SoftImputeCompletion<Scalar>,
+                                      FalrtcCompletion<Scalar>>(
+        "ntk-ensemble", NtkCompletionCV<Scalar>(), SoftImputeCompletion<Scalar>(),
+        FalrtcCompletion<Scalar>(FalrtcOptions::hodos())));
+  if (name == "ntk-reference") {
+    NtkCompletionOptions o; // the published settings
+    if (reference_context.empty())
+      o.prior = NtkPrior::OneHot;
+    else
+      o.reference_context = reference_context;
+    return visitor(NtkCompletion<Scalar>(o));
+  }
+  std::string known;
+  for (const auto& n : completion_method_names()) known += (known.empty() ? "" : ", ") + n;
+  detail::throw_invalid("visit_completion_method", "unknown method '", name, "' (known: ", known,
+                        ")");
+}
+
+/// `complete_missing` for each named method, side by side: a features x (methods x missing pairs)
+/// matrix with column ids `method:perturbation:context` and column metadata `pert_id`, `cell_id`
+/// and `method`, ready for `write_gct`.
+template <class Scalar>
+LabeledMatrix<Scalar> complete_missing_by_name(const std::vector<std::string>& methods,
+                                               const PerturbationTensor<Scalar>& t,
+                                               const std::string& reference_context = "") {
+  std::vector<LabeledMatrix<Scalar>> parts;
+  Eigen::Index cols = 0;
+  for (const auto& name : methods) {
+    parts.push_back(visit_completion_method<Scalar>(name, reference_context, [&](const auto& m) {
+      return complete_missing(m, t, reference_context);
+    }));
+    cols += parts.back().cols();
+  }
+  typename LabeledMatrix<Scalar>::Matrix values(t.num_features(), cols);
+  std::vector<std::string> ids, pert, cell, method;
+  Eigen::Index at = 0;
+  for (std::size_t k = 0; k < parts.size(); ++k) {
+    const auto& p = parts[k];
+    values.middleCols(at, p.cols()) = p.data();
+    at += p.cols();
+    for (Eigen::Index j = 0; j < p.cols(); ++j) {
+      ids.push_back(methods[k] + ":" + p.col_ids()[std::size_t(j)]);
+      pert.push_back(p.col_meta().field("pert_id")[std::size_t(j)]);
+      cell.push_back(p.col_meta().field("cell_id")[std::size_t(j)]);
+      method.push_back(methods[k]);
+    }
+  }
+  MetadataTable meta(cols);
+  meta.add_field("pert_id", std::move(pert));
+  meta.add_field("cell_id", std::move(cell));
+  meta.add_field("method", std::move(method));
+  return LabeledMatrix<Scalar>(std::move(values), t.features().ids(), std::move(ids),
+                               MetadataTable(t.num_features()), std::move(meta));
+}
+
+} // namespace cimpute
