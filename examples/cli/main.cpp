@@ -31,8 +31,9 @@ constexpr const char* kUsage =
     "                            columns whose first value is not a number)\n"
     "\n"
     "  complete           evaluate completion methods on perturbation x context signatures\n"
-    "      --data DIR|FILE       an L1000 directory (drug and DMSO tables) or a GCT/GCTX of\n"
-    "                            signatures with cell_id / pert_id column metadata; without\n"
+    "      --data DIR|FILE       an L1000 directory (drug and DMSO tables), or a GCT / GCTX /\n"
+    "                            h5ad of signatures with cell_id / pert_id column (obs)\n"
+    "                            metadata; without\n"
     "                            --data (or with --data simulated) a simulated CMap-like\n"
     "                            screen (simulate_perturbations; its defaults: 200 drugs x\n"
     "                            20 cells x 978 genes, half the pairs observed)\n"
@@ -257,9 +258,16 @@ cimpute::PerturbationTensor<double> load_signatures(const std::string& data) {
 #if CIMPUTE_HAS_HDF5
   else if (fmt == F::Gctx)
     m = cimpute::read_gctx<double>(data);
+  else if (fmt == F::H5ad)
+    m = cimpute::read_h5ad<double>(data).to_dense(); // signatures as obs, genes as var
 #endif
   else
-    throw cimpute::invalid_argument(data + ": --data needs an L1000 directory or a GCT/GCTX file");
+    throw cimpute::invalid_argument(
+        data + ": --data needs an L1000 directory, a GCT / GCTX file or an h5ad of signatures");
+  for (const char* field : {"pert_id", "cell_id"})
+    if (!m.col_meta().has_field(field))
+      throw cimpute::invalid_argument(data + ": the signatures need '" + field +
+                                      "' column metadata (obs column for h5ad)");
   return cimpute::PerturbationTensor<double>::from_labeled(m, "pert_id", "cell_id", false);
 }
 

@@ -153,13 +153,12 @@ public:
     prepare(train);
     m_train = train.pairs();
     Eigen::MatrixXd K = kernel_matrix(m_train, m_train, true);
-    ExactKernelSolver<double> solver;
-    solver.compute_in_place(K, m_opt.ridge); // K's storage is reused: two n x n matrices at peak
-    if (solver.info() != ComputationInfo::Success)
+    m_solver.compute_in_place(K, m_opt.ridge); // K's storage is reused: two n x n at peak
+    if (m_solver.info() != ComputationInfo::Success)
       detail::throw_invalid(fn,
                             "the training kernel matrix is not positive definite even with jitter "
                             "(raise the ridge or the identity weight)");
-    m_alpha = solver.solve(train.signatures().template cast<double>());
+    m_Y = train.signatures().template cast<double>();
     return *this;
   }
 
@@ -167,7 +166,12 @@ public:
     if (!m_tensor || m_train.empty())
       detail::throw_logic("NtkCompletion::predict", "call fit() first");
     detail::check_pairs("NtkCompletion::predict", *m_tensor, pairs);
-    return (kernel_matrix(pairs, m_train, false) * m_alpha).template cast<Scalar>();
+    const Eigen::MatrixXd Kt = kernel_matrix(pairs, m_train, false);
+    // K_t K^{-1} Y in the cheaper order: (K^{-1} K_t^T)^T Y costs n^2 m + n m G for m test
+    // pairs, K_t (K^{-1} Y) costs n^2 G + n m G.
+    if (Kt.rows() < m_Y.cols())
+      return (m_solver.solve(Kt.transpose()).transpose() * m_Y).template cast<Scalar>();
+    return (Kt * m_solver.solve(m_Y)).template cast<Scalar>();
   }
 
   /// The NTK between pairs `a` and `b` under the prepared prior; `symmetric` (a = b, the training
@@ -215,7 +219,8 @@ private:
   NtkCompletionOptions m_opt;
   NtkKernel<double> m_kernel;
   const PerturbationTensor<Scalar>* m_tensor = nullptr;
-  Eigen::MatrixXd m_E, m_N, m_R, m_alpha;
+  Eigen::MatrixXd m_E, m_N, m_R, m_Y;
+  ExactKernelSolver<double> m_solver;
   std::vector<PairIndex> m_train;
 };
 

@@ -15,6 +15,7 @@
 #include <limits>
 #include <random>
 #include <string>
+#include <type_traits>
 #include <vector>
 
 namespace cimpute {
@@ -213,19 +214,20 @@ private:
   Eigen::Index feature_of(Eigen::Index col, const PerturbationTensor<Scalar>& t) const {
     return by_perturbation() ? col % t.num_features() : col / t.num_perturbations();
   }
-  // The G entries of pair p in the unfolded matrix X, as a 1 x G expression.
+  // The G entries of pair p in the unfolded matrix X (const or not), as a strided 1 x G map:
+  // row p from column G c (stride: the rows), or row c from column p (stride: P rows).
   template <class M>
   auto block(M& X, const PairIndex& p, const PerturbationTensor<Scalar>& t) const {
-    const Eigen::Index G = t.num_features(), P = t.num_perturbations();
-    return by_perturbation()
-               ? Eigen::Map<Eigen::Matrix<typename M::Scalar, 1, Eigen::Dynamic>, 0,
-                            Eigen::InnerStride<>>(
-                     const_cast<typename M::Scalar*>(&X(p.perturbation, G * p.context)), G,
-                     Eigen::InnerStride<>(X.rows()))
-               : Eigen::Map<Eigen::Matrix<typename M::Scalar, 1, Eigen::Dynamic>, 0,
-                            Eigen::InnerStride<>>(
-                     const_cast<typename M::Scalar*>(&X(p.context, p.perturbation)), G,
-                     Eigen::InnerStride<>(X.rows() * P));
+    using Elem = std::remove_pointer_t<decltype(X.data())>; // Scalar or const Scalar
+    using Row = Eigen::Matrix<Scalar, 1, Eigen::Dynamic>;
+    using Target = std::conditional_t<std::is_const<Elem>::value, const Row, Row>;
+    const Eigen::Index G = t.num_features();
+    const bool by_p = by_perturbation();
+    const Eigen::Index offset =
+        by_p ? p.perturbation + X.rows() * G * p.context : p.context + X.rows() * p.perturbation;
+    const Eigen::Index stride = by_p ? X.rows() : X.rows() * t.num_perturbations();
+    return Eigen::Map<Target, 0, Eigen::InnerStride<>>(X.data() + offset, G,
+                                                       Eigen::InnerStride<>(stride));
   }
 
   SoftImputeOptions m_opt;
