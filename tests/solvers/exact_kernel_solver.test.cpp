@@ -128,3 +128,13 @@ TEST_CASE("ExactKernelSolver: bad input", "[solvers][exact]") {
   CHECK_THROWS_WITH(s.solve(Eigen::MatrixXd::Ones(2, 1)), Catch::Contains("2 rows"));
   CHECK_THROWS_AS(s.predict(Eigen::MatrixXd::Ones(1, 3)), cimpute::logic_error);
 }
+
+TEST_CASE("ExactKernelSolver: an unfitted solver can be copied and moved", "[solvers][exact]") {
+  // Eigen's default-constructed decompositions leave their status uninitialised; copying them
+  // used to be undefined behaviour (caught by UBSan in the sanitizer build).
+  const cimpute::ExactKernelSolver<double> a;
+  cimpute::ExactKernelSolver<double> b = a;
+  b = cimpute::ExactKernelSolver<double>();
+  CHECK(b.info() == cimpute::ComputationInfo::InvalidInput);
+  CHECK_THROWS_AS(b.solve(Eigen::MatrixXd::Ones(1, 1)), cimpute::logic_error);
+}

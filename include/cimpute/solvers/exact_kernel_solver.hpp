@@ -208,8 +208,10 @@ private:
   bool m_used_ldlt = false, m_factored = false;
   ComputationInfo m_info = ComputationInfo::InvalidInput;
   Matrix m_alpha;
-  Eigen::LLT<Matrix> m_llt;
-  Eigen::LDLT<Matrix> m_ldlt;
+  // Initialised by decomposing an empty matrix: Eigen's default constructors leave the status
+  // member uninitialised, so copying an unfitted solver would read it.
+  Eigen::LLT<Matrix> m_llt{Matrix(0, 0)};
+  Eigen::LDLT<Matrix> m_ldlt{Matrix(0, 0)};
 };
 
 } // namespace cimpute
