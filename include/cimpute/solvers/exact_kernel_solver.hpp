@@ -208,10 +208,11 @@ private:
   bool m_used_ldlt = false, m_factored = false;
   ComputationInfo m_info = ComputationInfo::InvalidInput;
   Matrix m_alpha;
-  // Initialised by decomposing an empty matrix: Eigen's default constructors leave the status
-  // member uninitialised, so copying an unfitted solver would read it.
-  Eigen::LLT<Matrix> m_llt{Matrix(0, 0)};
-  Eigen::LDLT<Matrix> m_ldlt{Matrix(0, 0)};
+  // Initialised by decomposing a 1 x 1 identity: Eigen's default constructors leave the status
+  // member uninitialised, so copying an unfitted solver would read it. (Not an empty matrix:
+  // with EIGEN_USE_LAPACKE, LAPACK's dpotrf rejects lda = 0 and prints to stderr.)
+  Eigen::LLT<Matrix> m_llt{Matrix::Identity(1, 1)};
+  Eigen::LDLT<Matrix> m_ldlt{Matrix::Identity(1, 1)};
 };
 
 } // namespace cimpute
