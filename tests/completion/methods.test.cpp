@@ -125,6 +125,14 @@ TEST_CASE("NtkCompletion equals dense kernel regression on explicit pair feature
   const Eigen::MatrixXd Kt = cimpute::gram(k, Ft, F);
   const Eigen::MatrixXd ref = Kt * K.llt().solve(train.signatures());
   CHECK((pred - ref).cwiseAbs().maxCoeff() < 1e-10);
+  // The posterior variance on the same explicit features: k(x, x) - k_x^T (K + ridge I)^-1 k_x.
+  const Eigen::VectorXd var = ntk.posterior_variance(test);
+  const Eigen::MatrixXd Kss = cimpute::gram(k, Ft);
+  const Eigen::VectorXd var_ref = Kss.diagonal() - (Kt * K.llt().solve(Kt.transpose())).diagonal();
+  CHECK((var - var_ref).cwiseAbs().maxCoeff() < 1e-10);
+  CHECK(std::abs(ntk.prior_variance() - Kss(0, 0)) < 1e-12);
+  CHECK((var.array() > 0).all());
+  CHECK((var.array() < ntk.prior_variance()).all());
 }
 
 TEST_CASE("leave_one_pair_out covers every non-reference pair once", "[completion][protocol]") {
@@ -278,6 +286,35 @@ TEST_CASE("NtkCompletionCV: closed-form inner leave-one-out equals explicit refi
   // The refit model is the selected one.
   CHECK((full.predict({{3, 2}}) - full.model().predict({{3, 2}})).norm() == 0.0);
   CHECK(full.model().options().depth == sel.depth);
+}
+
+TEST_CASE("NtkCompletionCV: inner leave-one-context-out equals explicit refits",
+          "[completion][ntk]") {
+  const Tensor t = planted(9);
+  cimpute::NtkSearchOptions s;
+  s.inner = cimpute::InnerProtocol::LeaveOneContextOut;
+  s.depths = {2};
+  s.identity_weights = {1.0};
+  s.scales = {1.5};
+  s.ridges = {0.0, 0.05};
+  cimpute::NtkCompletionOptions base;
+  base.context_features = Eigen::MatrixXd::Random(3, 4); // one row per context
+  cimpute::NtkCompletionCV<double> cv(s, base);
+  // c0 is the reference; c1 and c2 are held out in turn.
+  std::vector<Eigen::Index> rows;
+  for (Eigen::Index r = 0; r < t.num_observed(); ++r)
+    if (t.observed_pairs()[std::size_t(r)].context != 0) rows.push_back(r);
+  cv.fit(cimpute::TrainingSet<double>(t, rows, 0));
+  // One-hot and user features by the closed form, train-context-average by refits: 3 x 2 points.
+  REQUIRE(cv.search_points().size() == 6);
+  for (const auto& pt : cv.search_points()) {
+    INFO("prior " << cimpute::to_string(pt.options.prior) << ", ridge " << pt.options.ridge);
+    const auto ref =
+        cimpute::leave_one_context_out(cimpute::NtkCompletion<double>(pt.options), t, "c0");
+    CHECK(std::abs(pt.scores.pearson - ref.scores.pearson) < 1e-9);
+    CHECK(std::abs(pt.scores.r2 - ref.scores.r2) < 1e-9);
+    CHECK(std::abs(pt.scores.cosine - ref.scores.cosine) < 1e-9);
+  }
 }
 
 TEST_CASE("complete_missing predicts every unobserved pair with CMap metadata",

@@ -34,6 +34,20 @@ enum class NtkPrior {
   TrainAverages
 };
 
+/// The name of a prior: one-hot, train-context-average, user-features, train-averages.
+inline std::string to_string(NtkPrior p) {
+  switch (p) {
+  case NtkPrior::OneHot:
+    return "one-hot";
+  case NtkPrior::TrainContextAverage:
+    return "train-context-average";
+  case NtkPrior::UserFeatures:
+    return "user-features";
+  default:
+    return "train-averages";
+  }
+}
+
 /// Hyper-parameters of `NtkCompletion`. The defaults are the published settings.
 struct NtkCompletionOptions {
   int depth = 1;                ///< hidden layers of the ReLU network
@@ -60,6 +74,23 @@ struct NtkCompletionOptions {
       if (!f->allFinite()) detail::throw_invalid(fn, "user features have a non-finite entry");
   }
 };
+
+/// Context features from the contexts' baseline profiles (one row per context, e.g. the log2
+/// control expression of each cell line, `read_l1000_baselines`): each feature centred across
+/// contexts, then each row scaled to unit length, so that the context part of the NTK prior
+/// compares the cell lines' deviations from the average cell. This prior can predict contexts
+/// without any training signature.
+inline Eigen::MatrixXd context_features_from_baselines(const Eigen::MatrixXd& baselines) {
+  const char* fn = "context_features_from_baselines";
+  if (baselines.rows() < 2) detail::throw_invalid(fn, "need at least 2 contexts");
+  if (!baselines.allFinite()) detail::throw_invalid(fn, "non-finite baseline value");
+  Eigen::MatrixXd f = baselines.rowwise() - baselines.colwise().mean();
+  for (Eigen::Index c = 0; c < f.rows(); ++c) {
+    const double n = f.row(c).norm();
+    if (n > 0) f.row(c) /= n;
+  }
+  return f;
+}
 
 /// NTK matrix completion: kernel regression over (perturbation, context) pairs,
 /// \f$ \hat Y_{test} = K(test, train) (K(train, train) + \lambda I)^{-1} Y_{train} \f$, with the
@@ -172,6 +203,26 @@ public:
     if (Kt.rows() < m_Y.cols())
       return (m_solver.solve(Kt.transpose()).transpose() * m_Y).template cast<Scalar>();
     return (Kt * m_solver.solve(m_Y)).template cast<Scalar>();
+  }
+
+  /// The prior variance \f$ k(x, x) \f$ of a pair: the same for every pair, whose features are
+  /// unit-normalised.
+  double prior_variance() const { return m_kernel.from_inner(1.0, 1.0, 1.0); }
+
+  /// The kernel posterior variance of each pair,
+  /// \f$ k(x, x) - k_x^\top (K + \lambda I)^{-1} k_x \f$ (Rasmussen & Williams 2006, eq. 2.26),
+  /// in kernel units: between 0 and `prior_variance()`, smaller the more the pair resembles the
+  /// training pairs. A test pair is a new point (its private identity coordinate is its own),
+  /// so even a training pair's variance is positive. Multiply by a per-gene noise scale for
+  /// expression units; divide by `prior_variance()` for the fraction of variance left.
+  Eigen::VectorXd posterior_variance(const std::vector<PairIndex>& pairs) const {
+    const char* fn = "NtkCompletion::posterior_variance";
+    if (!m_tensor || m_train.empty()) detail::throw_logic(fn, "call fit() first");
+    detail::check_pairs(fn, *m_tensor, pairs);
+    const Eigen::MatrixXd Kt = kernel_matrix(pairs, m_train, false);
+    const Eigen::MatrixXd V = m_solver.solve(Kt.transpose()); // n x m
+    const Eigen::VectorXd explained = (Kt.array() * V.transpose().array()).rowwise().sum();
+    return (prior_variance() - explained.array()).max(0.0);
   }
 
   /// The NTK between pairs `a` and `b` under the prepared prior; `symmetric` (a = b, the training

@@ -39,14 +39,31 @@ inline bool is_completion_method(const std::string& name) {
   return std::find(n.begin(), n.end(), name) != n.end();
 }
 
-/// Construct the method called `name` with its default settings and return `visitor(method)`
-/// (every branch must return the same type). `reference_context` (empty: none) is the protocol's
-/// training-only context: the reference NTK uses it for its train-context-average prior, and
-/// falls back to the one-hot prior without one. DNPP uses 10 neighbours, FaLRTC Hodos' settings.
-/// Throws `invalid_argument` for an unknown name, listing the known ones.
+/// What the named methods may know about the task beyond the training set.
+struct CompletionSetup {
+  /// The protocol's training-only context (empty: none): the reference NTK uses it for its
+  /// train-context-average prior, and falls back to the one-hot prior without one.
+  std::string reference_context;
+  /// Optional context features, one row per context of the tensor (e.g.
+  /// `context_features_from_baselines`): `ntk` (alone or in the ensemble) also tries the NTK
+  /// prior on them.
+  Eigen::MatrixXd context_features;
+  /// The pairs to predict lie in contexts without any training pair (leave-one-context-out,
+  /// a hidden context): `ntk` then chooses its settings by leave-one-context-out.
+  bool new_contexts = false;
+};
+
+/// Construct the method called `name` for `setup` and return `visitor(method)` (every branch
+/// must return the same type). DNPP uses 10 neighbours, FaLRTC Hodos' settings. Throws
+/// `invalid_argument` for an unknown name, listing the known ones.
 template <class Scalar, class Visitor>
-decltype(auto) visit_completion_method(const std::string& name,
-                                       const std::string& reference_context, Visitor&& visitor) {
+decltype(auto) visit_completion_method(const std::string& name, const CompletionSetup& setup,
+                                       Visitor&& visitor) {
+  const std::string& reference_context = setup.reference_context;
+  NtkSearchOptions search;
+  if (setup.new_contexts) search.inner = InnerProtocol::LeaveOneContextOut;
+  NtkCompletionOptions base;
+  base.context_features = setup.context_features;
   if (name == "context-mean") return visitor(MeanCompletion<Scalar>(MeanKind::Context));
   if (name == "perturbation-mean") return visitor(MeanCompletion<Scalar>(MeanKind::Perturbation));
   if (name == "two-way-mean") return visitor(MeanCompletion<Scalar>(MeanKind::TwoWay));
@@ -54,11 +71,11 @@ decltype(auto) visit_completion_method(const std::string& name,
   if (name == "falrtc") return visitor(FalrtcCompletion<Scalar>(FalrtcOptions::hodos()));
   if (name == "synthetic-interventions") return visitor(SyntheticInterventions<Scalar>());
   if (name == "soft-impute") return visitor(SoftImputeCompletion<Scalar>());
-  if (name == "ntk") return visitor(NtkCompletionCV<Scalar>());
+  if (name == "ntk") return visitor(NtkCompletionCV<Scalar>(search, base));
   if (name == "ntk-ensemble")
     return visitor(EnsembleCompletion<Scalar, NtkCompletionCV<Scalar>, SoftImputeCompletion<Scalar>,
                                       FalrtcCompletion<Scalar>>(
-        "ntk-ensemble", NtkCompletionCV<Scalar>(), SoftImputeCompletion<Scalar>(),
+        "ntk-ensemble", NtkCompletionCV<Scalar>(search, base), SoftImputeCompletion<Scalar>(),
         FalrtcCompletion<Scalar>(FalrtcOptions::hodos())));
   if (name == "ntk-reference") {
     NtkCompletionOptions o; // the published settings
@@ -74,18 +91,27 @@ decltype(auto) visit_completion_method(const std::string& name,
                         ")");
 }
 
+/// `visit_completion_method` with only a training-only reference context (empty: none).
+template <class Scalar, class Visitor>
+decltype(auto) visit_completion_method(const std::string& name,
+                                       const std::string& reference_context, Visitor&& visitor) {
+  CompletionSetup setup;
+  setup.reference_context = reference_context;
+  return visit_completion_method<Scalar>(name, setup, std::forward<Visitor>(visitor));
+}
+
 /// `complete_missing` for each named method, side by side: a features x (methods x missing pairs)
 /// matrix with column ids `method:perturbation:context` and column metadata `pert_id`, `cell_id`
 /// and `method`, ready for `write_gct`.
 template <class Scalar>
 LabeledMatrix<Scalar> complete_missing_by_name(const std::vector<std::string>& methods,
                                                const PerturbationTensor<Scalar>& t,
-                                               const std::string& reference_context = "") {
+                                               const CompletionSetup& setup) {
   std::vector<LabeledMatrix<Scalar>> parts;
   Eigen::Index cols = 0;
   for (const auto& name : methods) {
-    parts.push_back(visit_completion_method<Scalar>(name, reference_context, [&](const auto& m) {
-      return complete_missing(m, t, reference_context);
+    parts.push_back(visit_completion_method<Scalar>(name, setup, [&](const auto& m) {
+      return complete_missing(m, t, setup.reference_context);
     }));
     cols += parts.back().cols();
   }
@@ -109,6 +135,16 @@ LabeledMatrix<Scalar> complete_missing_by_name(const std::vector<std::string>& m
   meta.add_field("method", std::move(method));
   return LabeledMatrix<Scalar>(std::move(values), t.features().ids(), std::move(ids),
                                MetadataTable(t.num_features()), std::move(meta));
+}
+
+/// `complete_missing_by_name` with only a training-only reference context (empty: none).
+template <class Scalar>
+LabeledMatrix<Scalar> complete_missing_by_name(const std::vector<std::string>& methods,
+                                               const PerturbationTensor<Scalar>& t,
+                                               const std::string& reference_context = "") {
+  CompletionSetup setup;
+  setup.reference_context = reference_context;
+  return complete_missing_by_name(methods, t, setup);
 }
 
 } // namespace cimpute

@@ -6,8 +6,11 @@
 #include "cimpute/core/perturbation_tensor.hpp"
 #include "cimpute/io/table.hpp"
 
+#include <Eigen/Core>
+
 #include <filesystem>
 #include <string>
+#include <vector>
 
 namespace cimpute {
 
@@ -41,6 +44,42 @@ PerturbationTensor<Scalar> read_l1000_directory(const std::string& dir,
   so.kind = SignatureKind::Log2FoldChange;
   so.pseudocount = 0.0; // Level-2 values are positive intensities
   return profiles.relative_to_control(so);
+}
+
+/// The log2 control (DMSO) profile of each context of an L1000 directory, one row per entry of
+/// `contexts` in that order (e.g. `tensor.contexts().ids()`), features in file order: the cell
+/// lines' baseline expression, usable as NTK context features
+/// (`context_features_from_baselines`). Throws when a context has no control row or more than
+/// one, or a value is not positive.
+template <class Scalar = double>
+Eigen::MatrixXd read_l1000_baselines(const std::string& dir,
+                                     const std::vector<std::string>& contexts,
+                                     const L1000DirectoryOptions& opt = {}) {
+  const char* fn = "read_l1000_baselines";
+  const std::string path = (std::filesystem::path(dir) / opt.controls).string();
+  TableReadOptions topt;
+  topt.label_columns = {opt.context_column, opt.perturbation_column};
+  const auto ctrl = read_table<Scalar>(path, topt);
+  const auto& cell = ctrl.col_meta().field(opt.context_column);
+  const auto& pert = ctrl.col_meta().field(opt.perturbation_column);
+  Eigen::MatrixXd out(Eigen::Index(contexts.size()), ctrl.rows());
+  for (std::size_t c = 0; c < contexts.size(); ++c) {
+    Eigen::Index col = -1;
+    for (std::size_t j = 0; j < cell.size(); ++j)
+      if (cell[j] == contexts[c] && pert[j] == opt.control) {
+        if (col >= 0)
+          detail::throw_invalid(fn, path, ": context '", contexts[c], "' has two control rows");
+        col = Eigen::Index(j);
+      }
+    if (col < 0)
+      detail::throw_invalid(fn, path, ": context '", contexts[c], "' has no control row");
+    const Eigen::VectorXd v = ctrl.data().col(col).template cast<double>();
+    if (!(v.array() > 0).all())
+      detail::throw_invalid(fn, path, ": the control of '", contexts[c],
+                            "' has a value that is not positive");
+    out.row(Eigen::Index(c)) = v.array().log2().transpose();
+  }
+  return out;
 }
 
 } // namespace cimpute
