@@ -3,6 +3,7 @@
 //   cimpute inspect FILE|DIR [--label-columns a,b] [--format F]
 //   cimpute complete [--data DIR|FILE] [--protocol P] [--methods LIST] ...
 //   cimpute discover --data FILE.csv [--method igsp|utigsp|gsp|pc] ...
+//   cimpute repurpose --disease FILE --context C --data DIR|FILE [--impute M] [--score S] ...
 //   cimpute --version | --help
 //
 // Exit status: 0 on success, 2 on bad input or usage (one line on stderr), 3 on internal errors.
@@ -10,13 +11,16 @@
 
 #include <algorithm>
 #include <charconv>
+#include <cmath>
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
 #include <iostream>
+#include <limits>
 #include <map>
 #include <sstream>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 namespace {
@@ -53,6 +57,10 @@ constexpr const char* kUsage =
     "      --reference-context C training-only context, never evaluated (default MCF7 for\n"
     "                            --data, none for simulated data; none)\n"
     "      --format table|tsv    tsv prints: protocol method pearson r2 cosine seconds\n"
+    "      --context-features F  none (default), baseline (the cells' log2 DMSO profiles of an\n"
+    "                            L1000 directory) or a CSV/TSV with one row per context (id,\n"
+    "                            then numbers): ntk also tries the NTK prior on them; under\n"
+    "                            loco, ntk chooses its settings by leave-one-context-out\n"
     "      --predict-out F.gct   also fit every method on all observed pairs and write its\n"
     "                            predictions of every missing pair (column metadata pert_id,\n"
     "                            cell_id, method)\n"
@@ -74,6 +82,30 @@ constexpr const char* kUsage =
     "      --targets-out FILE    (utigsp) the learned targets as CSV setting,target\n"
     "                            prints the arcs as cause,effect lines (PC: an undirected\n"
     "                            edge of the CPDAG prints both ways)\n"
+    "\n"
+    "  repurpose          rank drugs by how strongly their signature in the disease's context\n"
+    "                     reverses a disease signature; prints rank drug score source\n"
+    "                     uncertainty (most reversing first)\n"
+    "      --disease FILE        gene,log fold change table (CSV/TSV; header optional)\n"
+    "      --disease-id-type T   symbol (default; the data's Entrez ids are mapped) or entrez\n"
+    "      --context C           the disease's context (cell line), e.g. A549\n"
+    "      --data DIR|FILE       as for complete\n"
+    "      --gene-map FILE       Entrez id -> symbol: a GCT with pr_gene_id / pr_gene_symbol\n"
+    "                            row metadata, or a two-column table (default: the first\n"
+    "                            such GCT in the --data folder)\n"
+    "      --impute M            ntk (default; uncertainty = NTK posterior variance / prior\n"
+    "                            variance), ntk-reference, any complete method, or none\n"
+    "      --reference-context C training-only context of the imputation (default MCF7 when\n"
+    "                            present and not the disease's context; none)\n"
+    "      --hide-context        treat the context's measured signatures as missing\n"
+    "      --context-features F  baseline (the cells' log2 DMSO profiles; default for an\n"
+    "                            L1000 directory), none, or a CSV/TSV with one row per\n"
+    "                            context (id, then numbers) for the ntk imputation\n"
+    "      --score S             cosine (default; with the reversed disease signature),\n"
+    "                            pearson, spearman, wtcs, ks\n"
+    "      --set-size N          genes per up / down set of the disease for wtcs, ks (100)\n"
+    "      --top N               print the N most reversing drugs only\n"
+    "      --format table|tsv    tsv prints: rank drug score source uncertainty\n"
     "\n"
     "  --version          print the version\n"
     "  --help             print this help\n"
@@ -280,8 +312,46 @@ int positive_int(const std::string& option, const std::string& v) {
   return out;
 }
 
+// Context features from a table with one row per context: the context id, then numbers.
+Eigen::MatrixXd read_context_features(const std::string& path, const cimpute::Labels& contexts) {
+  const auto t = cimpute::read_delimited(path);
+  if (t.header.size() < 2)
+    throw cimpute::invalid_argument(path + ": context features need an id column and a value");
+  Eigen::MatrixXd f = Eigen::MatrixXd::Constant(contexts.size(), Eigen::Index(t.header.size() - 1),
+                                                std::numeric_limits<double>::quiet_NaN());
+  for (std::size_t i = 0; i < t.rows.size(); ++i) {
+    const Eigen::Index c = contexts.find(t.rows[i][0]);
+    if (c < 0) continue; // a context the data does not have
+    for (std::size_t j = 1; j < t.header.size(); ++j) {
+      double v = 0;
+      if (!cimpute::detail::parse_double(t.rows[i][j], v) || !std::isfinite(v))
+        throw cimpute::parse_error(path, i + 2, j + 1,
+                                   "context feature '" + t.rows[i][j] + "' is not a number");
+      f(c, Eigen::Index(j - 1)) = v;
+    }
+  }
+  for (Eigen::Index c = 0; c < contexts.size(); ++c)
+    if (f.row(c).hasNaN())
+      throw cimpute::invalid_argument(path + ": no features for context '" + contexts[c] + "'");
+  return f;
+}
+
+// The --context-features option: none, baseline (an L1000 directory's DMSO profiles) or FILE.
+Eigen::MatrixXd context_features_option(const std::string& value, const std::string& data,
+                                        const cimpute::PerturbationTensor<double>& t) {
+  if (value == "none") return {};
+  if (value == "baseline") {
+    if (data.empty() || !std::filesystem::is_directory(data))
+      throw UsageError("--context-features baseline needs an L1000 directory as --data");
+    return cimpute::context_features_from_baselines(
+        cimpute::read_l1000_baselines(data, t.contexts().ids()));
+  }
+  return read_context_features(value, t.contexts());
+}
+
 int complete(const std::vector<std::string>& args) {
   std::string data, protocol, methods = "all", reference, format = "table", predict_out;
+  std::string context_features = "none";
   int seeds = 3;
   cimpute::PerturbationSimulatorParams sim;
   for (std::size_t i = 0; i < args.size(); ++i) {
@@ -311,6 +381,8 @@ int complete(const std::vector<std::string>& args) {
       sim.seed = std::uint64_t(positive_int(a, value()));
     else if (a == "--sim-density")
       sim.density = fraction(a, value(), true);
+    else if (a == "--context-features")
+      context_features = value();
     else
       throw UsageError("unknown option '" + a + "' for complete");
   }
@@ -349,6 +421,10 @@ int complete(const std::vector<std::string>& args) {
   if (!reference.empty() && !t.contexts().contains(reference))
     throw cimpute::invalid_argument(data + ": no context named '" + reference +
                                     "' (use --reference-context none)");
+  cimpute::CompletionSetup setup;
+  setup.reference_context = reference;
+  setup.new_contexts = proto.kind == cimpute::CompletionProtocol::Kind::LeaveOneContextOut;
+  setup.context_features = context_features_option(context_features, simulated ? "" : data, t);
   if (format == "tsv")
     std::cout << "protocol\tmethod\tpearson\tr2\tcosine\tseconds\n";
   else
@@ -356,7 +432,7 @@ int complete(const std::vector<std::string>& args) {
                 "seconds");
   for (const auto& name : list) {
     const cimpute::ScoreSummary ev =
-        cimpute::visit_completion_method<double>(name, reference, [&](const auto& method) {
+        cimpute::visit_completion_method<double>(name, setup, [&](const auto& method) {
           return cimpute::evaluate_protocol(method, t, proto, reference, seeds);
         });
     if (format == "tsv")
@@ -370,11 +446,160 @@ int complete(const std::vector<std::string>& args) {
     std::fflush(stdout);
   }
   if (!predict_out.empty()) {
-    const auto pred = cimpute::complete_missing_by_name(list, t, reference);
+    setup.new_contexts = false; // every missing pair lies in a context with training pairs
+    const auto pred = cimpute::complete_missing_by_name(list, t, setup);
     cimpute::write_gct(predict_out, pred);
     std::fprintf(stderr, "cimpute: wrote %lld predicted signatures (%zu method%s) to %s\n",
                  static_cast<long long>(pred.cols()), list.size(), list.size() == 1 ? "" : "s",
                  predict_out.c_str());
+  }
+  return 0;
+}
+
+// The Entrez id -> symbol mapping for `repurpose`: --gene-map, else the data file's own row
+// metadata (GCT / GCTX: row id -> pr_gene_symbol), else the first GCT of the data folder with
+// pr_gene_id / pr_gene_symbol row metadata (the A375 plate beside the L1000 tables).
+std::unordered_map<std::string, std::string> gene_symbols(const std::string& data,
+                                                          const std::string& gene_map) {
+  if (!gene_map.empty()) {
+    std::fprintf(stderr, "cimpute: gene symbols from %s\n", gene_map.c_str());
+    return cimpute::read_id_mapping(gene_map);
+  }
+  if (!std::filesystem::is_directory(data))
+    return cimpute::read_id_mapping(data, "id", "pr_gene_symbol");
+  std::vector<std::string> gcts;
+  for (const auto& e : std::filesystem::directory_iterator(data))
+    if (e.path().extension() == ".gct") gcts.push_back(e.path().string());
+  std::sort(gcts.begin(), gcts.end());
+  for (const auto& f : gcts) {
+    try {
+      auto map = cimpute::read_id_mapping(f);
+      std::fprintf(stderr, "cimpute: gene symbols from the row metadata of %s\n", f.c_str());
+      return map;
+    } catch (const std::invalid_argument&) { // not a plate with gene symbols: try the next
+    }
+  }
+  throw cimpute::invalid_argument(data +
+                                  ": no GCT with pr_gene_id / pr_gene_symbol row metadata in the "
+                                  "folder; give --gene-map FILE or --disease-id-type entrez");
+}
+
+int repurpose(const std::vector<std::string>& args) {
+  std::string disease, id_type = "symbol", data, gene_map, score = "cosine", format = "table";
+  std::string reference = "auto", context_features = "auto";
+  cimpute::RepurposingOptions opt;
+  int top = 0;
+  for (std::size_t i = 0; i < args.size(); ++i) {
+    const std::string& a = args[i];
+    auto value = [&] { return option_value(args, i); };
+    if (a == "--disease")
+      disease = value();
+    else if (a == "--disease-id-type")
+      id_type = value();
+    else if (a == "--context")
+      opt.context = value();
+    else if (a == "--data")
+      data = value();
+    else if (a == "--gene-map")
+      gene_map = value();
+    else if (a == "--impute")
+      opt.impute = value();
+    else if (a == "--reference-context")
+      reference = value();
+    else if (a == "--hide-context")
+      opt.hide_context = true;
+    else if (a == "--score")
+      score = value();
+    else if (a == "--set-size")
+      opt.set_size = positive_int(a, value());
+    else if (a == "--context-features")
+      context_features = value();
+    else if (a == "--top")
+      top = positive_int(a, value());
+    else if (a == "--format")
+      format = value();
+    else
+      throw UsageError("unknown option '" + a + "' for repurpose");
+  }
+  if (disease.empty()) throw UsageError("repurpose needs --disease FILE");
+  if (opt.context.empty()) throw UsageError("repurpose needs --context (e.g. A549)");
+  if (data.empty()) throw UsageError("repurpose needs --data DIR|FILE");
+  if (id_type != "symbol" && id_type != "entrez")
+    throw UsageError("--disease-id-type must be symbol or entrez, got '" + id_type + "'");
+  if (format != "table" && format != "tsv") throw UsageError("--format must be table or tsv");
+  if (opt.impute == "autoencoder")
+    throw UsageError("--impute autoencoder is not available yet (the autoencoder module is not "
+                     "part of this version); use ntk or none");
+  if (opt.impute != "none" && !cimpute::is_completion_method(opt.impute))
+    throw UsageError("unknown --impute method '" + opt.impute + "'");
+  if (opt.hide_context && opt.impute == "none")
+    throw UsageError("--hide-context needs an imputation method (--impute ntk)");
+  try {
+    opt.score = cimpute::parse_connectivity_score(score);
+  } catch (const cimpute::invalid_argument&) {
+    throw UsageError("--score must be cosine, pearson, spearman, wtcs or ks, got '" + score + "'");
+  }
+  const cimpute::GeneSignature dz = cimpute::read_gene_signature(disease);
+  cimpute::PerturbationTensor<double> t = load_signatures(data);
+  if (!t.contexts().contains(opt.context))
+    throw cimpute::invalid_argument(data + ": no context named '" + opt.context + "'");
+  if (reference == "auto")
+    reference = t.contexts().contains("MCF7") && opt.context != "MCF7" ? "MCF7" : "none";
+  opt.reference_context = reference == "none" ? "" : reference;
+  if (!opt.reference_context.empty() && !t.contexts().contains(opt.reference_context))
+    throw cimpute::invalid_argument(data + ": no context named '" + opt.reference_context +
+                                    "' (use --reference-context none)");
+  if (id_type == "symbol") {
+    const Eigen::Index before = t.num_features();
+    t = t.rename_features(gene_symbols(data, gene_map), true);
+    if (t.num_features() < before)
+      std::fprintf(stderr, "cimpute: %lld of %lld features have no gene symbol and are left out\n",
+                   static_cast<long long>(before - t.num_features()),
+                   static_cast<long long>(before));
+  }
+  if (context_features == "auto")
+    context_features = std::filesystem::is_directory(data) ? "baseline" : "none";
+  opt.context_features = context_features_option(context_features, data, t);
+  const cimpute::RepurposingResult res = cimpute::repurpose(t, dz, opt);
+  bool context_seen = false;
+  const Eigen::Index ci = t.contexts().index(opt.context);
+  for (Eigen::Index d = 0; d < t.num_perturbations(); ++d)
+    context_seen = context_seen || t.is_observed(d, ci);
+  if (res.ntk_selected)
+    std::fprintf(stderr,
+                 "cimpute: ntk chose prior %s, depth %d, identity weight %g, scale %g, ridge %g "
+                 "(by leave-one-%s-out on the training signatures)\n",
+                 cimpute::to_string(res.ntk_selected->prior).c_str(), res.ntk_selected->depth,
+                 res.ntk_selected->identity_weight, res.ntk_selected->scale,
+                 res.ntk_selected->ridge, opt.hide_context || !context_seen ? "context" : "pair");
+  long long imputed = 0;
+  for (const auto& r : res.ranking) imputed += r.imputed ? 1 : 0;
+  std::fprintf(stderr,
+               "cimpute: disease signature of %zu genes, %zu shared with the %lld features of the "
+               "data; %s: %lld drugs measured, %lld imputed (%s), %zu without a signature\n",
+               dz.ids.size(), res.disease.columns.size(), static_cast<long long>(t.num_features()),
+               opt.context.c_str(), static_cast<long long>(res.ranking.size()) - imputed, imputed,
+               opt.impute.c_str(), res.unscored.size());
+  if (format == "tsv")
+    std::cout << "rank\tdrug\tscore\tsource\tuncertainty\n";
+  else
+    std::printf("%-5s %-24s %9s %-9s %11s\n", "rank", "drug", "score", "source", "uncertainty");
+  std::size_t shown = 0;
+  for (const auto& r : res.ranking) {
+    if (top > 0 && shown == std::size_t(top)) break;
+    ++shown;
+    char unc[32];
+    if (std::isnan(r.uncertainty))
+      std::snprintf(unc, sizeof unc, "na");
+    else
+      std::snprintf(unc, sizeof unc, "%.6f", r.uncertainty);
+    const char* source = r.imputed ? "imputed" : "measured";
+    if (format == "tsv")
+      std::printf("%lld\t%s\t%.6f\t%s\t%s\n", static_cast<long long>(r.rank), r.drug.c_str(),
+                  r.score, source, unc);
+    else
+      std::printf("%-5lld %-24s %9.4f %-9s %11s\n", static_cast<long long>(r.rank), r.drug.c_str(),
+                  r.score, source, unc);
   }
   return 0;
 }
@@ -477,6 +702,7 @@ int main(int argc, char** argv) {
     if (cmd == "inspect") return inspect(args);
     if (cmd == "complete") return complete(args);
     if (cmd == "discover") return discover(args);
+    if (cmd == "repurpose") return repurpose(args);
     throw UsageError("unknown command '" + cmd + "'");
   } catch (const UsageError& e) {
     error_line(std::string(e.what()) + " (see cimpute --help)");

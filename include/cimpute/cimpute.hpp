@@ -3,6 +3,7 @@
 #pragma once
 
 #include "cimpute/completion.hpp"
+#include "cimpute/connectivity.hpp"
 #include "cimpute/core.hpp"
 #include "cimpute/discovery.hpp"
 #include "cimpute/graph.hpp"

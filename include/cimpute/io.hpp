@@ -6,6 +6,7 @@
 #include "cimpute/core/config.hpp"
 #include "cimpute/io/format.hpp"
 #include "cimpute/io/gct.hpp"
+#include "cimpute/io/gene_signature.hpp"
 #include "cimpute/io/l1000_directory.hpp"
 #include "cimpute/io/mtx.hpp"
 #include "cimpute/io/table.hpp"
