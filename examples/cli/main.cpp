@@ -53,7 +53,8 @@ constexpr const char* kUsage =
     "      --methods LIST        comma-separated: context-mean, perturbation-mean, two-way-mean,\n"
     "                            dnpp, falrtc, synthetic-interventions, soft-impute, ntk\n"
     "                            (hyper-parameters by inner CV), ntk-reference (published\n"
-    "                            settings); or all (default)\n"
+    "                            settings), ntk-ensemble, autoencoder (latent transfer);\n"
+    "                            or all (default)\n"
     "      --reference-context C training-only context, never evaluated (default MCF7 for\n"
     "                            --data, none for simulated data; none)\n"
     "      --format table|tsv    tsv prints: protocol method pearson r2 cosine seconds\n"
@@ -61,6 +62,8 @@ constexpr const char* kUsage =
     "                            L1000 directory) or a CSV/TSV with one row per context (id,\n"
     "                            then numbers): ntk also tries the NTK prior on them; under\n"
     "                            loco, ntk chooses its settings by leave-one-context-out\n"
+    "      --autoencoder-hidden A,B  hidden sizes of the autoencoder method (1024)\n"
+    "      --autoencoder-epochs N    its training epochs (200), --autoencoder-seed S (0)\n"
     "      --predict-out F.gct   also fit every method on all observed pairs and write its\n"
     "                            predictions of every missing pair (column metadata pert_id,\n"
     "                            cell_id, method)\n"
@@ -94,7 +97,8 @@ constexpr const char* kUsage =
     "                            row metadata, or a two-column table (default: the first\n"
     "                            such GCT in the --data folder)\n"
     "      --impute M            ntk (default; uncertainty = NTK posterior variance / prior\n"
-    "                            variance), ntk-reference, any complete method, or none\n"
+    "                            variance), ntk-reference, autoencoder, any complete\n"
+    "                            method, or none\n"
     "      --reference-context C training-only context of the imputation (default MCF7 when\n"
     "                            present and not the disease's context; none)\n"
     "      --hide-context        treat the context's measured signatures as missing\n"
@@ -352,6 +356,7 @@ Eigen::MatrixXd context_features_option(const std::string& value, const std::str
 int complete(const std::vector<std::string>& args) {
   std::string data, protocol, methods = "all", reference, format = "table", predict_out;
   std::string context_features = "none";
+  cimpute::AutoencoderTransferOptions ae;
   int seeds = 3;
   cimpute::PerturbationSimulatorParams sim;
   for (std::size_t i = 0; i < args.size(); ++i) {
@@ -383,6 +388,13 @@ int complete(const std::vector<std::string>& args) {
       sim.density = fraction(a, value(), true);
     else if (a == "--context-features")
       context_features = value();
+    else if (a == "--autoencoder-hidden") {
+      ae.hidden.clear();
+      for (const auto& h : split(value(), ',')) ae.hidden.push_back(positive_int(a, h));
+    } else if (a == "--autoencoder-epochs")
+      ae.epochs = positive_int(a, value());
+    else if (a == "--autoencoder-seed")
+      ae.seed = std::uint64_t(positive_int(a, value()));
     else
       throw UsageError("unknown option '" + a + "' for complete");
   }
@@ -425,6 +437,9 @@ int complete(const std::vector<std::string>& args) {
   setup.reference_context = reference;
   setup.new_contexts = proto.kind == cimpute::CompletionProtocol::Kind::LeaveOneContextOut;
   setup.context_features = context_features_option(context_features, simulated ? "" : data, t);
+  setup.autoencoder = ae;
+  if (!simulated && std::filesystem::is_directory(data)) // control profiles for the transfer
+    setup.autoencoder.baselines = cimpute::read_l1000_baselines(data, t.contexts().ids());
   if (format == "tsv")
     std::cout << "protocol\tmethod\tpearson\tr2\tcosine\tseconds\n";
   else
@@ -527,9 +542,6 @@ int repurpose(const std::vector<std::string>& args) {
   if (id_type != "symbol" && id_type != "entrez")
     throw UsageError("--disease-id-type must be symbol or entrez, got '" + id_type + "'");
   if (format != "table" && format != "tsv") throw UsageError("--format must be table or tsv");
-  if (opt.impute == "autoencoder")
-    throw UsageError("--impute autoencoder is not available yet (the autoencoder module is not "
-                     "part of this version); use ntk or none");
   if (opt.impute != "none" && !cimpute::is_completion_method(opt.impute))
     throw UsageError("unknown --impute method '" + opt.impute + "'");
   if (opt.hide_context && opt.impute == "none")
@@ -560,6 +572,8 @@ int repurpose(const std::vector<std::string>& args) {
   if (context_features == "auto")
     context_features = std::filesystem::is_directory(data) ? "baseline" : "none";
   opt.context_features = context_features_option(context_features, data, t);
+  if (std::filesystem::is_directory(data)) // control profiles for --impute autoencoder
+    opt.autoencoder.baselines = cimpute::read_l1000_baselines(data, t.contexts().ids());
   const cimpute::RepurposingResult res = cimpute::repurpose(t, dz, opt);
   bool context_seen = false;
   const Eigen::Index ci = t.contexts().index(opt.context);

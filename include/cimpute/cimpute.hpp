@@ -9,6 +9,7 @@
 #include "cimpute/graph.hpp"
 #include "cimpute/io.hpp"
 #include "cimpute/kernels.hpp"
+#include "cimpute/nn.hpp"
 #include "cimpute/sem.hpp"
 #include "cimpute/solvers.hpp"
 #include "cimpute/stats.hpp"

@@ -4,6 +4,7 @@
 /// protocols.
 #pragma once
 
+#include "cimpute/completion/autoencoder_transfer.hpp"
 #include "cimpute/completion/cross_validation.hpp"
 #include "cimpute/completion/dnpp.hpp"
 #include "cimpute/completion/ensemble.hpp"

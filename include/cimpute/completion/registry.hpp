@@ -3,6 +3,7 @@
 /// that choose methods at run time.
 #pragma once
 
+#include "cimpute/completion/autoencoder_transfer.hpp"
 #include "cimpute/completion/cross_validation.hpp"
 #include "cimpute/completion/dnpp.hpp"
 #include "cimpute/completion/ensemble.hpp"
@@ -23,13 +24,14 @@ namespace cimpute {
 /// The method names, in table order: context-mean, perturbation-mean, two-way-mean, dnpp,
 /// falrtc, synthetic-interventions, soft-impute, ntk (hyper-parameters by inner CV),
 /// ntk-reference (the published settings), ntk-ensemble (the average of ntk, soft-impute and
-/// falrtc).
+/// falrtc), autoencoder (`AutoencoderTransfer`).
 inline const std::vector<std::string>& completion_method_names() {
   static const std::vector<std::string> names{"context-mean",  "perturbation-mean",
                                               "two-way-mean",  "dnpp",
                                               "falrtc",        "synthetic-interventions",
                                               "soft-impute",   "ntk",
-                                              "ntk-reference", "ntk-ensemble"};
+                                              "ntk-reference", "ntk-ensemble",
+                                              "autoencoder"};
   return names;
 }
 
@@ -51,6 +53,8 @@ struct CompletionSetup {
   /// The pairs to predict lie in contexts without any training pair (leave-one-context-out,
   /// a hidden context): `ntk` then chooses its settings by leave-one-context-out.
   bool new_contexts = false;
+  /// Settings of `autoencoder` (network, epochs, seed, and the contexts' control profiles).
+  AutoencoderTransferOptions autoencoder;
 };
 
 /// Construct the method called `name` for `setup` and return `visitor(method)` (every branch
@@ -77,6 +81,7 @@ decltype(auto) visit_completion_method(const std::string& name, const Completion
                                       FalrtcCompletion<Scalar>>(
         "ntk-ensemble", NtkCompletionCV<Scalar>(search, base), SoftImputeCompletion<Scalar>(),
         FalrtcCompletion<Scalar>(FalrtcOptions::hodos())));
+  if (name == "autoencoder") return visitor(AutoencoderTransfer<Scalar>(setup.autoencoder));
   if (name == "ntk-reference") {
     NtkCompletionOptions o; // the published settings
     if (reference_context.empty())

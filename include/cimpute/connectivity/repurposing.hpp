@@ -82,6 +82,8 @@ struct RepurposingOptions {
   /// NTK prior on them, which can predict a context that has no training signature. When the
   /// context has no training signature, `ntk` selects its settings by leave-one-context-out.
   Eigen::MatrixXd context_features;
+  /// Settings of the "autoencoder" imputation (with the contexts' control profiles).
+  AutoencoderTransferOptions autoencoder;
   /// Throws `invalid_argument` naming the bad value.
   void validate() const {
     const char* fn = "RepurposingOptions::validate";
@@ -228,6 +230,7 @@ RepurposingResult repurpose(const PerturbationTensor<Scalar>& t, const GeneSigna
     CompletionSetup setup;
     setup.reference_context = ref_name;
     setup.new_contexts = train.context_rows(ctx).empty();
+    setup.autoencoder = opt.autoencoder;
     if (opt.context_features.size() > 0) {
       if (opt.context_features.rows() != t.num_contexts())
         detail::throw_invalid(fn, "context features have ", opt.context_features.rows(),

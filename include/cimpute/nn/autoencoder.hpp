@@ -1,0 +1,356 @@
+/// @file autoencoder.hpp
+/// @brief Over-parameterized autoencoders trained to interpolation (Radhakrishnan, Belkin, Uhler,
+/// PNAS 2020; Belyaeva et al., Nat Commun 2021), with a documented binary weight format.
+#pragma once
+
+#include "cimpute/core/errors.hpp"
+#include "cimpute/io/text_file.hpp"
+#include "cimpute/nn/mlp.hpp"
+#include "cimpute/nn/optimizer.hpp"
+
+#include <Eigen/Core>
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <cstdint>
+#include <cstring>
+#include <fstream>
+#include <functional>
+#include <limits>
+#include <numeric>
+#include <random>
+#include <string>
+#include <vector>
+
+namespace cimpute {
+
+template <class Scalar, class Activation>
+void save_network(const std::string& path, const Mlp<Scalar, Activation>& net);
+template <class Scalar, class Activation>
+Mlp<Scalar, Activation> load_network(const std::string& path, Activation activation = {});
+
+/// Which optimizer `Autoencoder::train` uses.
+enum class OptimizerKind {
+  Adam, ///< `Adam` with `AutoencoderTraining::adam`
+  Sgd   ///< `Sgd` with `AutoencoderTraining::momentum` (0: plain gradient descent)
+};
+
+/// How `Autoencoder::train` runs. The defaults are the reference recipe (Adam, learning rate
+/// 1e-4, batch 128, 90/10 split, stop below a training MSE of 1e-15 or at the epoch cap).
+struct AutoencoderTraining {
+  int max_epochs = 1000;            ///< epoch cap
+  double loss_threshold = 1e-15;    ///< stop once the epoch's training MSE is below this
+  Eigen::Index batch_size = 128;    ///< 0: full batch
+  double validation_fraction = 0.1; ///< held out (seeded) for the best checkpoint; 0: none
+  std::uint64_t seed = 0;           ///< shuffling and the validation split
+  OptimizerKind optimizer = OptimizerKind::Adam;
+  AdamOptions adam;
+  double momentum = 0.0; ///< for `OptimizerKind::Sgd`
+  LearningRateSchedule schedule{LearningRateSchedule::Kind::Constant, 1e-4};
+  /// Keep the weights of the epoch with the lowest validation loss (training loss without a
+  /// validation set) instead of the last ones.
+  bool keep_best = true;
+  void validate() const {
+    const char* fn = "AutoencoderTraining::validate";
+    if (max_epochs < 1) detail::throw_invalid(fn, "max_epochs must be >= 1, got ", max_epochs);
+    if (batch_size < 0) detail::throw_invalid(fn, "negative batch size ", batch_size);
+    if (!(validation_fraction >= 0 && validation_fraction < 1))
+      detail::throw_invalid(fn, "validation fraction must lie in [0, 1), got ",
+                            validation_fraction);
+    if (!(loss_threshold >= 0)) detail::throw_invalid(fn, "negative loss threshold");
+    if (!(momentum >= 0 && momentum < 1)) detail::throw_invalid(fn, "momentum outside [0, 1)");
+    adam.validate();
+    schedule.validate();
+  }
+};
+
+/// One epoch of training, as given to the progress callback.
+struct EpochReport {
+  int epoch = 0;         ///< 1-based
+  double train_loss = 0; ///< mean squared error over the epoch's batches
+  double validation_loss = std::numeric_limits<double>::quiet_NaN(); ///< NaN without a split
+  double seconds = 0;                                                ///< wall time of the epoch
+};
+
+/// The outcome of `Autoencoder::train`.
+struct TrainingHistory {
+  std::vector<EpochReport> epochs;
+  int best_epoch = 0;             ///< the epoch whose weights were kept
+  bool reached_threshold = false; ///< stopped because the training loss fell below the threshold
+};
+
+/// An autoencoder \f$ f = \mathrm{dec} \circ \mathrm{enc} \f$ on d features: an `Mlp` with sizes
+/// {d, hidden..., d}. The code of a sample is the first layer's output before the nonlinearity
+/// (the embedding of Belyaeva et al.); `decode` continues from there. The reference network is
+/// `Autoencoder<float>(978)`: 978 -> 1024 -> 978, no bias, leaky ReLU (0.01), PyTorch's uniform
+/// initialisation.
+template <class Scalar_ = float, class Activation_ = LeakyRelu>
+class Autoencoder {
+public:
+  using Scalar = Scalar_;
+  using Activation = Activation_;
+  using Network = Mlp<Scalar, Activation>;
+  using Matrix = typename Network::Matrix;
+  using Vector = typename Network::Vector;
+  using Index = Eigen::Index;
+
+  Autoencoder() = default;
+  /// d features, hidden layer sizes (at least one), bias, activation, initialisation, seed.
+  explicit Autoencoder(Index features, std::vector<Index> hidden = {1024}, bool bias = false,
+                       Activation activation = {}, Initialization init = Initialization::Uniform,
+                       std::uint64_t seed = 0)
+      : m_net(sizes_of(features, hidden), bias, activation, init, seed) {}
+  /// Wrap an existing network whose input and output sizes agree (e.g. a loaded one).
+  explicit Autoencoder(Network net) : m_net(std::move(net)) {
+    if (m_net.num_layers() < 2 || m_net.input_size() != m_net.output_size())
+      detail::throw_invalid("Autoencoder", "the network needs >= 2 layers and equal input and "
+                                           "output sizes");
+  }
+
+  const Network& network() const noexcept { return m_net; }
+  Network& network() noexcept { return m_net; }
+  Index features() const noexcept { return m_net.input_size(); }
+  Index code_size() const noexcept { return m_net.sizes()[1]; }
+
+  /// f(X): the reconstructions of the rows of X.
+  Matrix reconstruct(const Eigen::Ref<const Matrix>& X) const { return m_net.forward(X); }
+  /// The codes of the rows of X (first layer, before the nonlinearity).
+  Matrix encode(const Eigen::Ref<const Matrix>& X) const {
+    typename Network::Cache c;
+    m_net.forward(X, c);
+    return std::move(c.z[0]);
+  }
+  /// The outputs of codes (rows), i.e. the network from the first nonlinearity on.
+  Matrix decode(const Eigen::Ref<const Matrix>& codes) const {
+    if (codes.cols() != code_size())
+      detail::throw_invalid("Autoencoder::decode", "codes have ", codes.cols(),
+                            " entries, the code size is ", code_size());
+    if (!codes.allFinite()) detail::throw_invalid("Autoencoder::decode", "non-finite code");
+    Matrix a = m_net.activation().value(codes.array()).matrix();
+    for (Index k = 1; k < m_net.num_layers(); ++k) {
+      Matrix z = a * m_net.weight(k).transpose();
+      if (m_net.has_bias()) z.rowwise() += m_net.bias(k).transpose();
+      a = k + 1 < m_net.num_layers() ? Matrix(m_net.activation().value(z.array()).matrix())
+                                     : std::move(z);
+    }
+    return a;
+  }
+
+  /// Mean squared reconstruction error of the rows of X (mean over all entries).
+  double loss(const Eigen::Ref<const Matrix>& X) const {
+    return double((reconstruct(X) - X).squaredNorm()) / double(X.size());
+  }
+
+  /// Train on the rows of X to reconstruct themselves with the MSE loss (mean over entries), in
+  /// shuffled mini-batches; `progress` (optional) sees every epoch. Deterministic for a seed.
+  TrainingHistory train(const Eigen::Ref<const Matrix>& X, const AutoencoderTraining& opt = {},
+                        const std::function<void(const EpochReport&)>& progress = {}) {
+    const char* fn = "Autoencoder::train";
+    opt.validate();
+    if (X.cols() != features())
+      detail::throw_invalid(fn, "data have ", X.cols(), " features, the network ", features());
+    if (X.rows() < 1) detail::throw_invalid(fn, "no training sample");
+    if (!X.allFinite()) detail::throw_invalid(fn, "the data have a non-finite value");
+    std::mt19937_64 rng(opt.seed);
+    std::vector<Index> order(static_cast<std::size_t>(X.rows()));
+    std::iota(order.begin(), order.end(), Index(0));
+    Index n_val = 0;
+    if (opt.validation_fraction > 0 && X.rows() >= 2) {
+      std::shuffle(order.begin(), order.end(), rng);
+      n_val = std::max<Index>(1, Index(std::ceil(opt.validation_fraction * double(X.rows()))));
+      n_val = std::min<Index>(n_val, X.rows() - 1);
+    }
+    std::vector<Index> train_rows(order.begin(), order.end() - n_val);
+    const std::vector<Index> val_rows(order.end() - n_val, order.end());
+    const Matrix Xval = X(val_rows, Eigen::all);
+    const Index n = Index(train_rows.size());
+    const Index batch = opt.batch_size == 0 ? n : std::min(opt.batch_size, n);
+
+    Adam<Scalar> adam(m_net.parameters().size(), opt.adam);
+    Sgd<Scalar> sgd(m_net.parameters().size(), opt.momentum);
+    typename Network::Cache cache;
+    Vector grad(m_net.parameters().size());
+    Matrix xb, dout;
+    TrainingHistory h;
+    double best = std::numeric_limits<double>::infinity();
+    Vector best_theta = m_net.parameters();
+    long step = 0;
+    for (int epoch = 1; epoch <= opt.max_epochs; ++epoch) {
+      const auto t0 = std::chrono::steady_clock::now();
+      std::shuffle(train_rows.begin(), train_rows.end(), rng);
+      double sum = 0;
+      for (Index b0 = 0; b0 < n; b0 += batch) {
+        const Index len = std::min(batch, n - b0);
+        xb = X(std::vector<Index>(train_rows.begin() + b0, train_rows.begin() + b0 + len),
+               Eigen::all);
+        const Matrix& y = m_net.forward(xb, cache);
+        dout = y - xb;
+        sum += double(dout.squaredNorm());
+        dout *= Scalar(2.0 / double(dout.size()));
+        m_net.backward(cache, dout, grad);
+        const double lr = opt.schedule.at(step++);
+        if (opt.optimizer == OptimizerKind::Adam)
+          adam.step(m_net.parameters(), grad, lr);
+        else
+          sgd.step(m_net.parameters(), grad, lr);
+      }
+      EpochReport r;
+      r.epoch = epoch;
+      r.train_loss = sum / double(n * features());
+      if (n_val > 0) r.validation_loss = loss(Xval);
+      r.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+      if (!std::isfinite(r.train_loss))
+        detail::throw_invalid(fn, "the training loss diverged at epoch ", epoch,
+                              " (lower the learning rate)");
+      h.epochs.push_back(r);
+      if (progress) progress(r);
+      const double score = n_val > 0 ? r.validation_loss : r.train_loss;
+      if (score < best) {
+        best = score;
+        h.best_epoch = epoch;
+        if (opt.keep_best) best_theta = m_net.parameters();
+      }
+      if (r.train_loss < opt.loss_threshold) {
+        h.reached_threshold = true;
+        break;
+      }
+    }
+    if (opt.keep_best)
+      m_net.parameters() = best_theta;
+    else
+      h.best_epoch = h.epochs.back().epoch;
+    return h;
+  }
+
+  /// Write the weights to `path` atomically in the cimpute network format (little-endian):
+  /// 8 bytes magic `CIMPNN01`; uint32 format version (1); uint32 scalar size (4 float, 8
+  /// double); uint32 activation id; uint32 bias flag; uint32 number of sizes L+1; L+1 uint64
+  /// layer sizes; uint64 parameter count; the parameters (`Mlp::parameters()` order); uint64
+  /// FNV-1a hash of the parameter bytes.
+  void save(const std::string& path) const { save_network(path, m_net); }
+
+  /// Read weights written by `save`; throws `invalid_argument` naming the file for a wrong magic,
+  /// version, scalar type or activation, inconsistent sizes, a truncated file or a hash mismatch.
+  static Autoencoder load(const std::string& path) {
+    return Autoencoder(load_network<Scalar, Activation>(path));
+  }
+
+private:
+  static std::vector<Index> sizes_of(Index d, const std::vector<Index>& hidden) {
+    if (hidden.empty()) detail::throw_invalid("Autoencoder", "need at least one hidden layer");
+    std::vector<Index> s{d};
+    s.insert(s.end(), hidden.begin(), hidden.end());
+    s.push_back(d);
+    return s;
+  }
+  Network m_net;
+};
+
+namespace detail {
+inline std::uint64_t fnv1a(const char* p, std::size_t n) {
+  std::uint64_t h = 1469598103934665603ull;
+  for (std::size_t i = 0; i < n; ++i) {
+    h ^= std::uint64_t(static_cast<unsigned char>(p[i]));
+    h *= 1099511628211ull;
+  }
+  return h;
+}
+constexpr char kNetworkMagic[8] = {'C', 'I', 'M', 'P', 'N', 'N', '0', '1'};
+constexpr std::uint32_t kNetworkVersion = 1;
+} // namespace detail
+
+/// Write an `Mlp` in the cimpute network format (see `Autoencoder::save`).
+template <class Scalar, class Activation>
+void save_network(const std::string& path, const Mlp<Scalar, Activation>& net) {
+  detail::write_file_atomic(path, "save_network", [&](std::ostream& os) {
+    auto u32 = [&](std::uint32_t v) { os.write(reinterpret_cast<const char*>(&v), 4); };
+    auto u64 = [&](std::uint64_t v) { os.write(reinterpret_cast<const char*>(&v), 8); };
+    os.write(detail::kNetworkMagic, 8);
+    u32(detail::kNetworkVersion);
+    u32(std::uint32_t(sizeof(Scalar)));
+    u32(Activation::id);
+    u32(net.has_bias() ? 1u : 0u);
+    u32(std::uint32_t(net.sizes().size()));
+    for (Eigen::Index s : net.sizes()) u64(std::uint64_t(s));
+    const auto& theta = net.parameters();
+    u64(std::uint64_t(theta.size()));
+    const char* bytes = reinterpret_cast<const char*>(theta.data());
+    const std::size_t nbytes = std::size_t(theta.size()) * sizeof(Scalar);
+    os.write(bytes, std::streamsize(nbytes));
+    u64(detail::fnv1a(bytes, nbytes));
+  });
+}
+
+/// Read an `Mlp` written by `save_network` (see `Autoencoder::load` for the checks).
+template <class Scalar, class Activation>
+Mlp<Scalar, Activation> load_network(const std::string& path, Activation activation) {
+  const char* fn = "load_network";
+  const std::string buf = detail::read_raw_file(path, fn);
+  std::size_t at = 0;
+  auto need = [&](std::size_t n, const char* what) {
+    if (buf.size() - at < n)
+      detail::throw_invalid(fn, "'", path, "' is truncated (reading ", what, " at byte ", at, ")");
+  };
+  auto u32 = [&](const char* what) {
+    need(4, what);
+    std::uint32_t v;
+    std::memcpy(&v, buf.data() + at, 4);
+    at += 4;
+    return v;
+  };
+  auto u64 = [&](const char* what) {
+    need(8, what);
+    std::uint64_t v;
+    std::memcpy(&v, buf.data() + at, 8);
+    at += 8;
+    return v;
+  };
+  need(8, "the magic");
+  if (std::memcmp(buf.data(), detail::kNetworkMagic, 8) != 0)
+    detail::throw_invalid(fn, "'", path, "' is not a cimpute network file (bad magic)");
+  at = 8;
+  const std::uint32_t version = u32("the version");
+  if (version != detail::kNetworkVersion)
+    detail::throw_invalid(fn, "'", path, "' has format version ", version, ", expected ",
+                          detail::kNetworkVersion);
+  const std::uint32_t scalar = u32("the scalar size");
+  if (scalar != sizeof(Scalar))
+    detail::throw_invalid(fn, "'", path, "' holds ", scalar == 4 ? "float" : "double",
+                          " weights, asked for ", sizeof(Scalar) == 4 ? "float" : "double");
+  const std::uint32_t act = u32("the activation");
+  if (act != Activation::id)
+    detail::throw_invalid(fn, "'", path, "' was saved with activation id ", act, ", asked for id ",
+                          Activation::id);
+  const std::uint32_t bias = u32("the bias flag");
+  if (bias > 1) detail::throw_invalid(fn, "'", path, "' has a bad bias flag ", bias);
+  const std::uint32_t nsizes = u32("the number of sizes");
+  if (nsizes < 2 || nsizes > 1000)
+    detail::throw_invalid(fn, "'", path, "' has ", nsizes, " layer sizes");
+  std::vector<Eigen::Index> sizes;
+  for (std::uint32_t k = 0; k < nsizes; ++k) {
+    const std::uint64_t s = u64("a layer size");
+    if (s < 1 || s > (std::uint64_t(1) << 31))
+      detail::throw_invalid(fn, "'", path, "' has a bad layer size ", s);
+    sizes.push_back(Eigen::Index(s));
+  }
+  Mlp<Scalar, Activation> net(sizes, bias == 1, activation, Initialization::Zero);
+  const std::uint64_t count = u64("the parameter count");
+  if (count != std::uint64_t(net.parameters().size()))
+    detail::throw_invalid(fn, "'", path, "' holds ", count, " parameters, its sizes need ",
+                          net.parameters().size());
+  const std::size_t nbytes = std::size_t(count) * sizeof(Scalar);
+  need(nbytes, "the parameters");
+  std::memcpy(net.parameters().data(), buf.data() + at, nbytes);
+  const std::uint64_t hash = detail::fnv1a(buf.data() + at, nbytes);
+  at += nbytes;
+  if (u64("the hash") != hash)
+    detail::throw_invalid(fn, "'", path, "' is corrupt (parameter hash mismatch)");
+  if (at != buf.size())
+    detail::throw_invalid(fn, "'", path, "' has ", buf.size() - at, " trailing bytes");
+  if (!net.parameters().allFinite())
+    detail::throw_invalid(fn, "'", path, "' holds non-finite parameters");
+  return net;
+}
+
+} // namespace cimpute

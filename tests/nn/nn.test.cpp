@@ -1,0 +1,242 @@
+// Networks: gradient and Jacobian checks against finite differences, optimizers against their
+// update rules, interpolation and attractors of a tiny autoencoder, weight files, determinism,
+// bad input.
+#include "test_data.hpp"
+
+#include <cimpute/nn.hpp>
+
+#include <filesystem>
+#include <fstream>
+#include <random>
+
+using cimpute::Mlp;
+
+namespace {
+template <class M>
+M random_matrix(Eigen::Index r, Eigen::Index c, unsigned seed, double scale = 1.0) {
+  std::mt19937_64 rng(seed);
+  std::normal_distribution<double> n01(0, scale);
+  M m(r, c);
+  for (Eigen::Index i = 0; i < m.size(); ++i) m(i) = typename M::Scalar(n01(rng));
+  return m;
+}
+
+// 0.5 |f(X) - T|^2 and its gradient by backpropagation, against central differences.
+template <class Act>
+void gradient_check(Act act, bool bias) {
+  Mlp<double, Act> f({4, 7, 5, 3}, bias, act, cimpute::Initialization::Xavier, 11);
+  const Eigen::MatrixXd X = random_matrix<Eigen::MatrixXd>(6, 4, 1);
+  const Eigen::MatrixXd T = random_matrix<Eigen::MatrixXd>(6, 3, 2);
+  typename Mlp<double, Act>::Cache c;
+  const Eigen::MatrixXd Y = f.forward(X, c);
+  Eigen::VectorXd g;
+  Eigen::MatrixXd dx;
+  f.backward(c, Y - T, g, &dx);
+  auto loss = [&](const Mlp<double, Act>& m, const Eigen::MatrixXd& x) {
+    return 0.5 * (m.forward(x) - T).squaredNorm();
+  };
+  const double h = 1e-6;
+  double worst = 0;
+  for (Eigen::Index i = 0; i < f.parameters().size(); ++i) {
+    Mlp<double, Act> p = f, m = f;
+    p.parameters()[i] += h;
+    m.parameters()[i] -= h;
+    const double num = (loss(p, X) - loss(m, X)) / (2 * h);
+    worst = std::max(worst, std::abs(num - g[i]) / std::max(1.0, std::abs(num)));
+  }
+  for (Eigen::Index i = 0; i < X.size(); ++i) {
+    Eigen::MatrixXd xp = X, xm = X;
+    xp(i) += h;
+    xm(i) -= h;
+    const double num = (loss(f, xp) - loss(f, xm)) / (2 * h);
+    worst = std::max(worst, std::abs(num - dx(i)) / std::max(1.0, std::abs(num)));
+  }
+  CHECK(worst < 1e-7);
+}
+} // namespace
+
+TEST_CASE("Mlp: backpropagation equals finite differences", "[nn][mlp]") {
+  gradient_check(cimpute::LeakyRelu{}, true);
+  gradient_check(cimpute::LeakyRelu{0.2}, false);
+  gradient_check(cimpute::Tanh{}, true);
+  gradient_check(cimpute::Sine{2.0}, true);
+  gradient_check(cimpute::Identity{}, true);
+}
+
+TEST_CASE("Mlp: Jacobian and batched Jacobian-vector products", "[nn][mlp]") {
+  Mlp<double, cimpute::Tanh> f({5, 8, 8, 5}, true, {}, cimpute::Initialization::He, 4);
+  const Eigen::MatrixXd X = random_matrix<Eigen::MatrixXd>(3, 5, 5);
+  const Eigen::MatrixXd V = random_matrix<Eigen::MatrixXd>(3, 5, 6);
+  Mlp<double, cimpute::Tanh>::Cache c;
+  f.forward(X, c);
+  const Eigen::MatrixXd JV = f.jvp(c, V);
+  for (Eigen::Index i = 0; i < 3; ++i) {
+    const Eigen::VectorXd x = X.row(i).transpose();
+    const Eigen::MatrixXd J = f.jacobian(x);
+    Eigen::MatrixXd num(5, 5);
+    const double h = 1e-6;
+    for (Eigen::Index j = 0; j < 5; ++j) {
+      Eigen::VectorXd xp = x, xm = x;
+      xp[j] += h;
+      xm[j] -= h;
+      num.col(j) = (f.forward(xp.transpose()) - f.forward(xm.transpose())).transpose() / (2 * h);
+    }
+    CHECK((J - num).cwiseAbs().maxCoeff() < 1e-8);
+    CHECK((JV.row(i).transpose() - J * V.row(i).transpose()).norm() < 1e-12);
+  }
+  // A bias-free leaky ReLU network is positively homogeneous: J(x) x = f(x).
+  Mlp<double, cimpute::LeakyRelu> g({5, 9, 5}, false, {}, cimpute::Initialization::He, 8);
+  const Eigen::VectorXd x = X.row(0).transpose();
+  CHECK((g.jacobian(x) * x - g.forward(x.transpose()).transpose()).norm() < 1e-12);
+}
+
+TEST_CASE("Adam and Sgd follow torch.optim's update rules", "[nn][optimizer]") {
+  cimpute::Adam<double> adam(1);
+  Eigen::VectorXd theta(1), g(1);
+  theta << 1.0;
+  g << 0.5;
+  adam.step(theta, g, 0.1); // the first step moves by lr: m/(1-b1) = g, sqrt(v/(1-b2)) = |g|
+  const double first = 1 - 0.1 * 0.5 / (0.5 + 1e-8);
+  CHECK(theta[0] == Approx(first).epsilon(1e-14));
+  g << -0.2;
+  adam.step(theta, g, 0.1);
+  const double m = 0.9 * 0.05 + 0.1 * -0.2, v = 0.999 * 0.00025 + 0.001 * 0.04;
+  const double expected =
+      first - 0.1 / (1 - 0.81) * m / (std::sqrt(v) / std::sqrt(1 - 0.999 * 0.999) + 1e-8);
+  CHECK(theta[0] == Approx(expected).epsilon(1e-12));
+  cimpute::Sgd<double> sgd(1, 0.5);
+  theta << 1.0;
+  g << 1.0;
+  sgd.step(theta, g, 0.1); // b = g
+  sgd.step(theta, g, 0.1); // b = 0.5 + 1
+  CHECK(theta[0] == Approx(1.0 - 0.1 - 0.15).epsilon(1e-12));
+  CHECK_THROWS_WITH(sgd.step(theta, Eigen::VectorXd(2), 0.1), Catch::Contains("Sgd::step"));
+}
+
+TEST_CASE("A tiny autoencoder interpolates and its training examples are attractors",
+          "[nn][autoencoder][attractors]") {
+  // 5 unit-norm points in 10 dimensions; 10 -> 64 -> 64 -> 64 -> 10 with biases, leaky ReLU,
+  // Adam, full batch (the configuration found to make every example an attractor).
+  Eigen::MatrixXd X = random_matrix<Eigen::MatrixXd>(5, 10, 1).rowwise().normalized();
+  cimpute::Autoencoder<double> ae(10, {64, 64, 64}, true, {}, cimpute::Initialization::Uniform, 3);
+  cimpute::AutoencoderTraining t;
+  t.max_epochs = 5000;
+  t.batch_size = 0;
+  t.validation_fraction = 0;
+  t.loss_threshold = 1e-14;
+  t.schedule.rate = 1e-3;
+  int reported = 0;
+  const auto h = ae.train(X, t, [&](const cimpute::EpochReport&) { ++reported; });
+  CHECK(h.reached_threshold);
+  CHECK(reported == int(h.epochs.size()));
+  CHECK(ae.loss(X) < 1e-13);
+  const auto rep = cimpute::attractor_report(ae.network(), X, 1e-5);
+  INFO("spectral radii " << rep.spectral_radius.transpose());
+  CHECK(rep.fraction() == 1.0);
+  CHECK(rep.spectral_radius.maxCoeff() < 0.95);
+  // Noisy starts iterate back to their source.
+  const Eigen::MatrixXd noisy = X + random_matrix<Eigen::MatrixXd>(5, 10, 9, 0.05);
+  const auto it = cimpute::iterate_map(ae.network(), noisy, X, 2000, 1e-10);
+  for (Eigen::Index i = 0; i < 5; ++i) {
+    CHECK(it.converged[std::size_t(i)]);
+    CHECK(it.nearest[std::size_t(i)] == i);
+    CHECK(it.distance[i] < 1e-6);
+  }
+  // Without biases the same recipe cannot store attractors: J(x) x = f(x) = x makes 1 an
+  // eigenvalue at every fixed point.
+  cimpute::Autoencoder<double> flat(10, {64, 64, 64}, false, {}, cimpute::Initialization::Uniform,
+                                    3);
+  flat.train(X, t);
+  const auto rf = cimpute::attractor_report(flat.network(), X, 1e-5);
+  CHECK(rf.spectral_radius.minCoeff() > 1 - 1e-6);
+}
+
+TEST_CASE("Autoencoder: codes, decoding, validation checkpoint", "[nn][autoencoder]") {
+  const Eigen::MatrixXf X = random_matrix<Eigen::MatrixXf>(40, 12, 3);
+  cimpute::Autoencoder<float> ae(12, {16}, true, {}, cimpute::Initialization::He, 1);
+  CHECK((ae.decode(ae.encode(X)) - ae.reconstruct(X)).cwiseAbs().maxCoeff() < 1e-5f);
+  cimpute::AutoencoderTraining t;
+  t.max_epochs = 30;
+  t.batch_size = 8;
+  t.schedule.rate = 1e-2;
+  const auto h = ae.train(X, t);
+  REQUIRE(h.epochs.size() == 30);
+  double best = 1e300;
+  int arg = 0;
+  for (const auto& e : h.epochs) {
+    CHECK(std::isfinite(e.validation_loss));
+    if (e.validation_loss < best) best = e.validation_loss, arg = e.epoch;
+  }
+  CHECK(h.best_epoch == arg);
+  CHECK(h.epochs.back().train_loss < h.epochs.front().train_loss);
+}
+
+TEST_CASE("Autoencoder weights: save / load round trip and corrupt files", "[nn][io]") {
+  const auto dir = cimpute_test::temp_dir();
+  const std::string path = (dir / "ae.cimpnn").string();
+  cimpute::Autoencoder<float> ae(6, {9, 4}, true, {}, cimpute::Initialization::He, 2);
+  ae.save(path);
+  const auto back = cimpute::Autoencoder<float>::load(path);
+  CHECK(back.network().sizes() == ae.network().sizes());
+  CHECK(back.network().parameters() == ae.network().parameters());
+  CHECK_THROWS_WITH(cimpute::Autoencoder<double>::load(path), Catch::Contains("float weights"));
+  CHECK_THROWS_WITH((cimpute::Autoencoder<float, cimpute::Tanh>::load(path)),
+                    Catch::Contains("activation id"));
+  std::string bytes;
+  {
+    std::ifstream in(path, std::ios::binary);
+    bytes.assign(std::istreambuf_iterator<char>(in), {});
+  }
+  auto write = [&](const std::string& name, const std::string& b) {
+    const std::string p = (dir / name).string();
+    std::ofstream(p, std::ios::binary) << b;
+    return p;
+  };
+  std::string flipped = bytes;
+  flipped[flipped.size() - 20] ^= 0x10; // inside the parameters
+  CHECK_THROWS_WITH(cimpute::Autoencoder<float>::load(write("flip.cimpnn", flipped)),
+                    Catch::Contains("hash mismatch"));
+  CHECK_THROWS_WITH(cimpute::Autoencoder<float>::load(write("cut.cimpnn", bytes.substr(0, 60))),
+                    Catch::Contains("truncated"));
+  CHECK_THROWS_WITH(cimpute::Autoencoder<float>::load(write("magic.cimpnn", "XX" + bytes)),
+                    Catch::Contains("bad magic"));
+  CHECK_THROWS_WITH(cimpute::Autoencoder<float>::load(write("tail.cimpnn", bytes + "x")),
+                    Catch::Contains("trailing"));
+  CHECK_THROWS_WITH(cimpute::Autoencoder<float>::load((dir / "absent.cimpnn").string()),
+                    Catch::Contains("absent.cimpnn"));
+}
+
+TEST_CASE("Training is deterministic for a seed, on any thread count", "[nn][autoencoder]") {
+  const Eigen::MatrixXf X = random_matrix<Eigen::MatrixXf>(300, 50, 7);
+  auto train = [&](int threads) {
+    Eigen::setNbThreads(threads);
+    cimpute::Autoencoder<float> ae(50, {256}, false, {}, cimpute::Initialization::Uniform, 5);
+    cimpute::AutoencoderTraining t;
+    t.max_epochs = 3;
+    t.batch_size = 32;
+    t.seed = 9;
+    ae.train(X, t);
+    return Eigen::VectorXf(ae.network().parameters());
+  };
+  const Eigen::VectorXf one = train(1), two = train(2), again = train(2);
+  Eigen::setNbThreads(0);
+  CHECK(one == two);
+  CHECK(two == again);
+}
+
+TEST_CASE("nn: bad input is rejected with a clear message", "[nn]") {
+  CHECK_THROWS_WITH((Mlp<float>({4, 0, 2})), Catch::Contains("layer size 0"));
+  CHECK_THROWS_WITH((Mlp<float>({4})), Catch::Contains("input and an output"));
+  Mlp<float> f({4, 3, 2});
+  CHECK_THROWS_WITH(f.forward(Eigen::MatrixXf::Ones(2, 5)), Catch::Contains("5 features"));
+  Eigen::MatrixXf bad = Eigen::MatrixXf::Ones(2, 4);
+  bad(1, 2) = std::nanf("");
+  CHECK_THROWS_WITH(f.forward(bad), Catch::Contains("non-finite"));
+  cimpute::Autoencoder<float> ae(4, {3});
+  CHECK_THROWS_WITH(ae.train(bad), Catch::Contains("non-finite"));
+  cimpute::AutoencoderTraining t;
+  t.validation_fraction = 1.0;
+  CHECK_THROWS_WITH(ae.train(Eigen::MatrixXf::Ones(3, 4), t), Catch::Contains("validation"));
+  CHECK_THROWS_WITH(cimpute::spectral_radius(Eigen::MatrixXd::Ones(2, 3)),
+                    Catch::Contains("square"));
+}
