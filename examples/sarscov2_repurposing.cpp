@@ -23,13 +23,6 @@
 #include <string>
 #include <vector>
 
-namespace {
-double pearson(const Eigen::RowVectorXd& a, const Eigen::RowVectorXd& b) {
-  const Eigen::RowVectorXd ac = a.array() - a.mean(), bc = b.array() - b.mean();
-  return ac.dot(bc) / (ac.norm() * bc.norm());
-}
-} // namespace
-
 int main(int argc, char** argv) try {
   std::string data = CIMPUTE_DATA_DIR;
   std::string impute = "ntk";
@@ -131,8 +124,8 @@ int main(int argc, char** argv) try {
     const auto& m = measured.ranking[k];
     const std::size_t j = at.at(m.drug);
     const auto& h = hidden.ranking[j];
-    const double r =
-        pearson(measured.signatures.row(Eigen::Index(k)), hidden.signatures.row(Eigen::Index(j)));
+    const double r = cimpute::pooled_pearson(measured.signatures.row(Eigen::Index(k)),
+                                             hidden.signatures.row(Eigen::Index(j)));
     mean_r += r / double(measured.ranking.size());
     std::printf("%-4lld %-14s %9.4f | %-4lld %9.4f %11.4f %14.4f\n", static_cast<long long>(m.rank),
                 m.drug.c_str(), m.score, static_cast<long long>(h.rank), h.score, h.uncertainty, r);

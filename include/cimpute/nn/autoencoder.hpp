@@ -127,14 +127,7 @@ public:
       detail::throw_invalid("Autoencoder::decode", "codes have ", codes.cols(),
                             " entries, the code size is ", code_size());
     if (!codes.allFinite()) detail::throw_invalid("Autoencoder::decode", "non-finite code");
-    Matrix a = m_net.activation().value(codes.array()).matrix();
-    for (Index k = 1; k < m_net.num_layers(); ++k) {
-      Matrix z = a * m_net.weight(k).transpose();
-      if (m_net.has_bias()) z.rowwise() += m_net.bias(k).transpose();
-      a = k + 1 < m_net.num_layers() ? Matrix(m_net.activation().value(z.array()).matrix())
-                                     : std::move(z);
-    }
-    return a;
+    return m_net.forward_from(1, m_net.activation().value(codes.array()).matrix());
   }
 
   /// Mean squared reconstruction error of the rows of X (mean over all entries).

@@ -117,8 +117,13 @@ public:
   /// f(X) for a batch (rows are samples).
   Matrix forward(const Eigen::Ref<const Matrix>& X) const {
     check_input("Mlp::forward", X);
-    Matrix a = X;
-    for (Index k = 0; k < num_layers(); ++k) {
+    return forward_from(0, X);
+  }
+
+  /// The network from layer `first` on, applied to `a` (the input of that layer: the activated
+  /// output of layer first - 1, or the data for first = 0). Unchecked; `forward` checks.
+  Matrix forward_from(Index first, Matrix a) const {
+    for (Index k = first; k < num_layers(); ++k) {
       Matrix z = affine(k, a);
       a = k + 1 < num_layers() ? Matrix(m_act.value(z.array()).matrix()) : std::move(z);
     }
