@@ -23,6 +23,8 @@
 #include <unordered_map>
 #include <vector>
 
+#include <unistd.h>
+
 namespace {
 
 constexpr const char* kUsage =
@@ -76,8 +78,17 @@ constexpr const char* kUsage =
     "      --exclude-settings A,B  settings to leave out\n"
     "      --ignore-columns A,B  other label columns to skip\n"
     "      --log                 natural log of the values\n"
-    "      --method M            igsp (default), utigsp, gsp or pc\n"
-    "      --unknown-targets     (igsp) treat the targets as unknown: run utigsp\n"
+    "      --method M            igsp (default), utigsp, gsp or pc; utigsp uses the target\n"
+    "                            column as partial knowledge\n"
+    "      --unknown-targets     ignore the target column (runs utigsp when --method igsp)\n"
+    "      --tests T             gaussian (default) or kernel (HSIC; nonlinear data)\n"
+    "      --max-samples N       kernel tests: samples used per test (default 1000)\n"
+    "      --depth D, --runs R   search depth (4) and starting orders searched (5)\n"
+    "      --graph G             dag (default) or essential: print the I-CPDAG (undirected\n"
+    "                            edges both ways); pc always prints its CPDAG\n"
+    "      --bootstrap B         also rerun on B bootstrap resamples (stability selection)\n"
+    "      --stability-out FILE  with --bootstrap: CSV cause,effect,directed,adjacent\n"
+    "                            (fractions of resamples; one row per ordered adjacent pair)\n"
     "      --alpha A             CI test level (default 1e-3)\n"
     "      --alpha-inv A         invariance test level (default 1e-3)\n"
     "      --seed S              starting orders (default 1)\n"
@@ -620,10 +631,8 @@ int repurpose(const std::vector<std::string>& args) {
 
 int discover(const std::vector<std::string>& args) {
   cimpute::InterventionalCsvOptions o;
-  std::string data, method = "igsp", out, targets_out;
-  double alpha = 1e-3, alpha_inv = 1e-3;
-  int seed = 1;
-  bool unknown = false;
+  cimpute::DiscoveryOptions d;
+  std::string data, method = "igsp", out, targets_out, graph = "dag", stability_out;
   for (std::size_t i = 0; i < args.size(); ++i) {
     const std::string& a = args[i];
     auto value = [&] { return option_value(args, i); };
@@ -644,13 +653,31 @@ int discover(const std::vector<std::string>& args) {
     else if (a == "--method")
       method = value();
     else if (a == "--unknown-targets")
-      unknown = true;
+      d.unknown_targets = true;
+    else if (a == "--tests") {
+      const std::string t = value();
+      if (t != "gaussian" && t != "kernel")
+        throw UsageError("--tests must be gaussian or kernel, got '" + t + "'");
+      d.tests = cimpute::parse_discovery_tests(t);
+    } else if (a == "--max-samples")
+      d.hsic.max_samples = positive_int(a, value());
     else if (a == "--alpha")
-      alpha = fraction(a, value(), false);
+      d.search.alpha = fraction(a, value(), false);
     else if (a == "--alpha-inv")
-      alpha_inv = fraction(a, value(), false);
+      d.search.alpha_invariance = fraction(a, value(), false);
     else if (a == "--seed")
-      seed = positive_int(a, value());
+      d.search.seed = std::uint64_t(positive_int(a, value()));
+    else if (a == "--depth")
+      d.search.depth = positive_int(a, value());
+    else if (a == "--runs") {
+      d.search.runs = positive_int(a, value());
+      d.search.candidates = std::max(d.search.candidates, d.search.runs);
+    } else if (a == "--graph")
+      graph = value();
+    else if (a == "--bootstrap")
+      d.bootstrap = positive_int(a, value());
+    else if (a == "--stability-out")
+      stability_out = value();
     else if (a == "--out")
       out = value();
     else if (a == "--targets-out")
@@ -661,32 +688,28 @@ int discover(const std::vector<std::string>& args) {
   if (data.empty()) throw UsageError("discover needs --data FILE.csv");
   if (method != "igsp" && method != "utigsp" && method != "gsp" && method != "pc")
     throw UsageError("--method must be igsp, utigsp, gsp or pc, got '" + method + "'");
-  if (unknown && method == "igsp") method = "utigsp";
+  if (graph != "dag" && graph != "essential")
+    throw UsageError("--graph must be dag or essential, got '" + graph + "'");
+  if (d.unknown_targets && method == "igsp") method = "utigsp";
   if (!targets_out.empty() && method != "utigsp")
     throw UsageError("--targets-out needs --method utigsp (or --unknown-targets)");
-  const auto d = cimpute::read_interventional_csv(data, o);
-  const auto ci = cimpute::GaussianCiTest::from_data(d.observational);
-  cimpute::IgspOptions opt;
-  opt.alpha = alpha;
-  opt.alpha_invariance = alpha_inv;
-  opt.seed = std::uint64_t(seed);
-  cimpute::Pdag learned;
-  if (method == "pc") {
-    learned = cimpute::pc(ci, {alpha, -1}).cpdag;
-  } else if (method == "gsp") {
-    learned = cimpute::Pdag(cimpute::gsp(ci, opt));
-  } else {
-    const cimpute::GaussianInvarianceTests inv(d.observational, d.settings, d.targets);
-    if (method == "igsp") {
-      learned = cimpute::Pdag(cimpute::igsp(ci, inv, opt));
-    } else {
-      const auto res = cimpute::utigsp(ci, inv, opt);
-      learned = cimpute::Pdag(res.dag);
-      if (!targets_out.empty()) cimpute::write_targets(targets_out, d, res.targets);
-    }
-  }
-  cimpute::write_edge_list(std::cout, learned, d.variables);
-  if (!out.empty()) cimpute::write_edge_list(out, learned, d.variables);
+  if (!stability_out.empty() && d.bootstrap == 0)
+    throw UsageError("--stability-out needs --bootstrap B");
+  d.method = cimpute::parse_discovery_method(method);
+  const auto samples = cimpute::read_interventional_csv(data, o);
+  if (d.bootstrap > 0)
+    d.bootstrap_progress = [tty = bool(isatty(fileno(stderr)))](int done, int total) {
+      if (tty) std::fprintf(stderr, "\rcimpute discover: bootstrap %d / %d", done, total);
+      if (done == total)
+        std::fprintf(stderr, "%scimpute discover: %d bootstrap resamples done\n", tty ? "\r" : "",
+                     total);
+    };
+  const cimpute::DiscoveryResult res = cimpute::discover(samples, d);
+  const cimpute::Pdag& learned = graph == "dag" ? res.graph : res.essential;
+  cimpute::write_edge_list(std::cout, learned, samples.variables);
+  if (!out.empty()) cimpute::write_edge_list(out, learned, samples.variables);
+  if (!targets_out.empty()) cimpute::write_targets(targets_out, samples, res.targets);
+  if (!stability_out.empty()) cimpute::write_stability(stability_out, res, samples.variables);
   return 0;
 }
 

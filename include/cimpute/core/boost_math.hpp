@@ -10,5 +10,6 @@
 #pragma push_macro("I")
 #undef I
 #include <boost/math/distributions/fisher_f.hpp>
+#include <boost/math/distributions/gamma.hpp>
 #include <boost/math/distributions/normal.hpp>
 #pragma pop_macro("I")

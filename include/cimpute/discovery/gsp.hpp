@@ -5,6 +5,7 @@
 #pragma once
 
 #include "cimpute/core/errors.hpp"
+#include "cimpute/core/parallel.hpp"
 #include "cimpute/discovery/gaussian_ci_test.hpp"
 #include "cimpute/graph/dag.hpp"
 
@@ -13,6 +14,7 @@
 #include <algorithm>
 #include <cstdint>
 #include <functional>
+#include <mutex>
 #include <random>
 #include <set>
 #include <unordered_set>
@@ -200,7 +202,8 @@ struct GspOptions {
   int runs = 5;        ///< starting orders searched; the sparsest result wins
   int candidates = 10; ///< minimum-degree orders drawn; the `runs` sparsest I-maps are searched
   std::uint64_t seed = 1;
-  /// Called after each run with (run index, arcs of that run's result).
+  /// Called after each run with (run index, arcs of that run's result). Runs are parallel, so
+  /// calls come from any thread, one at a time, in completion order.
   std::function<void(int, int)> progress;
 
   void validate(const char* fn) const {
@@ -286,24 +289,38 @@ Dag covered_arc_search(Dag start, int depth, Score&& score, Allowed&& allowed, c
 
 /// The searches of GSP and its interventional variants: draw `candidates` minimum-degree
 /// orders, keep the `runs` with the sparsest minimal I-maps, run `search(start)` (returning the
-/// DAG and its score) from each, and return the best-scoring DAG (the first on ties).
+/// DAG and its score) from each, and return the best-scoring DAG (the lowest run index on ties).
+/// The starts and the runs are independent tasks on OpenMP threads (`detail::parallel_for`):
+/// each start's seed is drawn beforehand and each run writes its own slot, so the result is the
+/// same on any thread count. `search` must therefore be callable concurrently (the tests' memos
+/// are guarded; per-run state belongs inside `search`).
 template <class CiTest, class Search>
 Dag best_of_runs(const CiTest& ci, const GspOptions& o, Search&& search) {
   std::mt19937_64 rng(o.seed);
-  std::vector<Dag> starts;
-  for (int c = 0; c < o.candidates; ++c)
-    starts.push_back(minimal_imap(ci, minimum_degree_order(ci, o.alpha, rng()), o.alpha));
+  std::vector<std::uint64_t> seeds(static_cast<std::size_t>(o.candidates));
+  for (auto& s : seeds) s = rng();
+  std::vector<Dag> starts(seeds.size());
+  parallel_for(long(seeds.size()), [&](long c) {
+    starts[std::size_t(c)] =
+        minimal_imap(ci, minimum_degree_order(ci, o.alpha, seeds[std::size_t(c)]), o.alpha);
+  });
   std::stable_sort(starts.begin(), starts.end(),
                    [](const Dag& a, const Dag& b) { return a.num_arcs() < b.num_arcs(); });
   starts.resize(std::size_t(o.runs));
-  Dag best;
-  decltype(search(starts[0]).second) best_score{};
-  for (int r = 0; r < o.runs; ++r) {
-    auto [g, s] = search(starts[std::size_t(r)]);
-    if (o.progress) o.progress(r, g.num_arcs());
-    if (r == 0 || s < best_score) best = std::move(g), best_score = s;
-  }
-  return best;
+  using Result = decltype(search(starts[0]));
+  std::vector<Result> results(starts.size());
+  std::mutex progress_mutex;
+  parallel_for(long(starts.size()), [&](long r) {
+    results[std::size_t(r)] = search(starts[std::size_t(r)]);
+    if (o.progress) {
+      const std::lock_guard<std::mutex> lock(progress_mutex);
+      o.progress(int(r), results[std::size_t(r)].first.num_arcs());
+    }
+  });
+  std::size_t best = 0;
+  for (std::size_t r = 1; r < results.size(); ++r)
+    if (results[r].second < results[best].second) best = r;
+  return std::move(results[best].first);
 }
 } // namespace detail
 

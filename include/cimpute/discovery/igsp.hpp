@@ -170,6 +170,67 @@ bool i_contradicting(const Inv& inv, const Dag& g, int i, int j, double alpha) {
   return false;
 }
 
+/// The IGSP score (arcs, I-contradicting arcs). Whether i -> j contradicts the interventions
+/// depends only on the neighbourhoods of i and j: memoised on (i, j, hash of ne(i), hash of
+/// ne(j)), so a score costs O(p + arcs) lookups and the subsets of a neighbourhood are tested
+/// once. One object per search (the memo is not shared between threads).
+template <class Inv>
+struct IgspScore {
+  const Inv& inv;
+  double alpha;
+  std::unordered_map<ArcKey, bool, ArcKeyHash> memo;
+
+  std::pair<int, int> operator()(const Dag& g) {
+    const std::vector<std::uint64_t> h = neighbourhood_hashes(g, false);
+    int contradicting = 0;
+    for (int j = 0; j < g.num_nodes(); ++j)
+      for (int i : g.parents(j)) {
+        const ArcKey key{i, j, h[std::size_t(i)], h[std::size_t(j)]};
+        auto it = memo.find(key);
+        if (it == memo.end()) it = memo.emplace(key, i_contradicting(inv, g, i, j, alpha)).first;
+        contradicting += it->second;
+      }
+    return {g.num_arcs(), contradicting};
+  }
+};
+
+/// The UT-IGSP score (arcs, number of (setting, node) pairs whose X_v | X_pa(v) is not
+/// invariant), memoised on (v, hash of pa(v)); one object per search.
+template <class Inv>
+struct UtigspScore {
+  const Inv& inv;
+  double alpha;
+  std::unordered_map<ArcKey, std::size_t, ArcKeyHash> memo; // (v, v, hash of pa(v), 0)
+
+  std::pair<int, std::size_t> operator()(const Dag& g) {
+    const std::vector<std::uint64_t> h = neighbourhood_hashes(g, true);
+    std::size_t changes = 0;
+    for (int v = 0; v < g.num_nodes(); ++v) {
+      const ArcKey key{v, v, h[std::size_t(v)], 0};
+      auto it = memo.find(key);
+      if (it == memo.end()) {
+        std::size_t c = 0;
+        for (int k = 0; k < inv.num_settings(); ++k) c += !inv.invariant(k, v, g.parents(v), alpha);
+        it = memo.emplace(key, c).first;
+      }
+      changes += it->second;
+    }
+    return {g.num_arcs(), changes};
+  }
+};
+
+/// UT-IGSP's use of partially known targets: the covered arc i -> j may be reversed only if
+/// X_j | X_pa(j) changes in every setting with i among its known targets (an intervention on a
+/// true cause i leaves the mechanism of its effect j invariant). Always true without known
+/// targets.
+template <class Inv>
+bool known_target_covered(const Inv& inv, const Dag& g, int i, int j, double alpha) {
+  if (!g.is_covered(i, j)) return false;
+  for (int k = 0; k < inv.num_settings(); ++k)
+    if (contains(inv.targets(k), i) && inv.invariant(k, j, g.parents(j), alpha)) return false;
+  return true;
+}
+
 } // namespace detail
 
 /// IGSP (Wang, Solus, Yang & Uhler 2017): GSP on the observational CI tests whose covered-arc
@@ -183,25 +244,9 @@ Dag igsp(const CiTest& ci, const InvarianceTest& inv, const IgspOptions& options
   if (!(options.alpha_invariance > 0 && options.alpha_invariance < 1))
     detail::throw_invalid("igsp", "alpha_invariance must be in (0, 1)");
   const double a = options.alpha, ai = options.alpha_invariance;
-  // Whether i -> j contradicts the interventions depends only on the neighbourhoods of i and j:
-  // memoised on (i, j, hash of ne(i), hash of ne(j)), so a score costs O(p + arcs) lookups and
-  // the subsets of a neighbourhood are tested once.
-  std::unordered_map<detail::ArcKey, bool, detail::ArcKeyHash> memo;
-  auto score = [&](const Dag& g) {
-    const std::vector<std::uint64_t> h = detail::neighbourhood_hashes(g, false);
-    int contradicting = 0;
-    for (int j = 0; j < g.num_nodes(); ++j)
-      for (int i : g.parents(j)) {
-        const detail::ArcKey key{i, j, h[std::size_t(i)], h[std::size_t(j)]};
-        auto it = memo.find(key);
-        if (it == memo.end())
-          it = memo.emplace(key, detail::i_contradicting(inv, g, i, j, ai)).first;
-        contradicting += it->second;
-      }
-    return std::make_pair(g.num_arcs(), contradicting);
-  };
   auto allowed = [&](const Dag& g, int i, int j) { return detail::i_covered(inv, g, i, j, ai); };
   return detail::best_of_runs(ci, options, [&](const Dag& start) {
+    detail::IgspScore<InvarianceTest> score{inv, ai, {}}; // one memo per run (runs are parallel)
     Dag g = detail::covered_arc_search(start, options.depth, score, allowed, ci, a);
     auto s = score(g);
     return std::make_pair(std::move(g), s);
@@ -215,47 +260,38 @@ struct UtigspResult {
   std::vector<std::vector<int>> targets;
 };
 
-/// UT-IGSP (Squires, Wang & Uhler 2020) for unknown targets: score(G) = (arcs, number of
-/// (setting, node) pairs whose X_v | X_pa(v) is not invariant), compared lexicographically;
-/// search over covered-arc reversals moving only to neighbours with a score no worse and
-/// restarting on strictly better ones. The known targets of `inv` are not used.
+/// UT-IGSP (Squires, Wang & Uhler 2020) for unknown or partially known targets: score(G) =
+/// (arcs, number of (setting, node) pairs whose X_v | X_pa(v) is not invariant), compared
+/// lexicographically; search over covered-arc reversals moving only to neighbours with a score
+/// no worse and restarting on strictly better ones. The known targets of `inv` (possibly none)
+/// are used as partial knowledge: a covered arc i -> j out of a known target i is reversed only
+/// when X_j | X_pa(j) changes in every setting that targets i, and the learned targets of a
+/// setting are its known targets plus the nodes whose conditional given their parents changes.
+/// With empty target lists this is UT-IGSP with fully unknown targets.
 template <class CiTest, class InvarianceTest>
 UtigspResult utigsp(const CiTest& ci, const InvarianceTest& inv, const IgspOptions& options = {}) {
   options.validate("utigsp");
   if (!(options.alpha_invariance > 0 && options.alpha_invariance < 1))
     detail::throw_invalid("utigsp", "alpha_invariance must be in (0, 1)");
   const double a = options.alpha, ai = options.alpha_invariance;
-  auto varying = [&](const Dag& g, int k) {
-    std::vector<int> out;
-    for (int v = 0; v < g.num_nodes(); ++v)
-      if (!inv.invariant(k, v, g.parents(v), ai)) out.push_back(v);
-    return out;
+  auto allowed = [&](const Dag& g, int i, int j) {
+    return detail::known_target_covered(inv, g, i, j, ai);
   };
-  // The number of settings in which X_v | X_pa(v) changes, memoised on (v, pa(v)).
-  std::unordered_map<detail::ArcKey, std::size_t, detail::ArcKeyHash> memo; // (v, v, hash of pa)
-  auto score = [&](const Dag& g) {
-    const std::vector<std::uint64_t> h = detail::neighbourhood_hashes(g, true);
-    std::size_t changes = 0;
-    for (int v = 0; v < g.num_nodes(); ++v) {
-      const detail::ArcKey key{v, v, h[std::size_t(v)], 0};
-      auto it = memo.find(key);
-      if (it == memo.end()) {
-        std::size_t c = 0;
-        for (int k = 0; k < inv.num_settings(); ++k) c += !inv.invariant(k, v, g.parents(v), ai);
-        it = memo.emplace(key, c).first;
-      }
-      changes += it->second;
-    }
-    return std::make_pair(g.num_arcs(), changes);
-  };
-  auto allowed = [](const Dag&, int, int) { return true; };
   UtigspResult res;
   res.dag = detail::best_of_runs(ci, options, [&](const Dag& start) {
+    detail::UtigspScore<InvarianceTest> score{inv, ai, {}};
     Dag g = detail::covered_arc_search(start, options.depth, score, allowed, ci, a);
     auto s = score(g);
     return std::make_pair(std::move(g), s);
   });
-  for (int k = 0; k < inv.num_settings(); ++k) res.targets.push_back(varying(res.dag, k));
+  for (int k = 0; k < inv.num_settings(); ++k) {
+    std::vector<int> t = inv.targets(k);
+    for (int v = 0; v < res.dag.num_nodes(); ++v)
+      if (!detail::contains(inv.targets(k), v) && !inv.invariant(k, v, res.dag.parents(v), ai))
+        t.push_back(v);
+    std::sort(t.begin(), t.end());
+    res.targets.push_back(std::move(t));
+  }
   return res;
 }
 

@@ -1,0 +1,288 @@
+/// @file discover.hpp
+/// @brief `discover`: one entry point for PC, GSP, IGSP and UT-IGSP on `InterventionalData`,
+/// with Gaussian or kernel (HSIC) tests, returning the DAG, its interventional essential graph
+/// (I-CPDAG) under the known or learned targets, and per-edge stability over bootstrap
+/// resamples (stability selection).
+#pragma once
+
+#include "cimpute/core/errors.hpp"
+#include "cimpute/core/parallel.hpp"
+#include "cimpute/discovery/gaussian_ci_test.hpp"
+#include "cimpute/discovery/gsp.hpp"
+#include "cimpute/discovery/hsic_ci_test.hpp"
+#include "cimpute/discovery/igsp.hpp"
+#include "cimpute/discovery/interventional_data.hpp"
+#include "cimpute/discovery/pc.hpp"
+#include "cimpute/graph/essential_graph.hpp"
+#include "cimpute/graph/pdag.hpp"
+#include "cimpute/io/text_file.hpp"
+
+#include <Eigen/Core>
+
+#include <algorithm>
+#include <cstdint>
+#include <cstdio>
+#include <functional>
+#include <mutex>
+#include <ostream>
+#include <random>
+#include <string>
+#include <tuple>
+#include <vector>
+
+namespace cimpute {
+
+/// The structure learners of `discover`.
+enum class DiscoveryMethod {
+  Pc,    ///< stable PC on the observational samples (CPDAG)
+  Gsp,   ///< greedy sparsest permutation on the observational samples
+  Igsp,  ///< interventional GSP with the known targets
+  Utigsp ///< UT-IGSP: unknown (or, with known targets, partially known) targets
+};
+/// The tests of `discover`.
+enum class DiscoveryTests {
+  Gaussian, ///< Fisher-z CI tests and the two-part Gaussian invariance test
+  Kernel    ///< HSIC CI tests on kernel-regression residuals and the kernel invariance test
+};
+
+/// "pc", "gsp", "igsp" or "utigsp"; anything else throws.
+inline DiscoveryMethod parse_discovery_method(const std::string& name) {
+  if (name == "pc") return DiscoveryMethod::Pc;
+  if (name == "gsp") return DiscoveryMethod::Gsp;
+  if (name == "igsp") return DiscoveryMethod::Igsp;
+  if (name == "utigsp") return DiscoveryMethod::Utigsp;
+  detail::throw_invalid("parse_discovery_method", "unknown method '", name,
+                        "' (pc, gsp, igsp, utigsp)");
+}
+/// "gaussian" or "kernel" (also "hsic"); anything else throws.
+inline DiscoveryTests parse_discovery_tests(const std::string& name) {
+  if (name == "gaussian") return DiscoveryTests::Gaussian;
+  if (name == "kernel" || name == "hsic") return DiscoveryTests::Kernel;
+  detail::throw_invalid("parse_discovery_tests", "unknown tests '", name, "' (gaussian, kernel)");
+}
+
+/// Options of `discover`.
+struct DiscoveryOptions {
+  DiscoveryMethod method = DiscoveryMethod::Igsp;
+  DiscoveryTests tests = DiscoveryTests::Gaussian;
+  /// Levels, search depth, runs, seed and run progress (alpha is also PC's level).
+  IgspOptions search;
+  HsicOptions hsic; ///< settings of the kernel tests
+  /// Ignore the known targets (UT-IGSP with fully unknown targets; not allowed for IGSP).
+  bool unknown_targets = false;
+  /// Bootstrap resamples for stability selection (0: none). Each resample draws every setting's
+  /// samples (and the observational ones) with replacement and reruns the method.
+  int bootstrap = 0;
+  /// Called after each bootstrap resample with (resamples done, total), one call at a time.
+  std::function<void(int, int)> bootstrap_progress;
+};
+
+/// The result of `discover`.
+struct DiscoveryResult {
+  /// The learned graph: the DAG with every arc directed (PC: its CPDAG).
+  Pdag graph;
+  /// The essential graph of `graph`: the I-CPDAG under the targets below (GSP and PC: the
+  /// CPDAG). Its undirected edges are the orientations the data cannot decide.
+  Pdag essential;
+  /// The targets of each setting the essential graph is taken under: the known ones for IGSP,
+  /// the learned ones for UT-IGSP, none for PC and GSP.
+  std::vector<std::vector<int>> targets;
+  /// With bootstrap: fraction of resamples whose essential graph has the arc i -> j (p x p);
+  /// empty otherwise.
+  Eigen::MatrixXd directed_frequency;
+  /// With bootstrap: fraction of resamples in which i and j are adjacent (symmetric p x p).
+  Eigen::MatrixXd adjacency_frequency;
+  int bootstrap = 0; ///< resamples behind the frequencies
+};
+
+namespace detail {
+template <class Ci, class Inv>
+DiscoveryResult discover_with(const Ci& ci, const Inv& inv,
+                              const std::vector<std::vector<int>>& known,
+                              const DiscoveryOptions& o) {
+  DiscoveryResult r;
+  switch (o.method) {
+  case DiscoveryMethod::Pc: {
+    PcOptions po;
+    po.alpha = o.search.alpha;
+    r.graph = pc(ci, po).cpdag;
+    r.essential = r.graph;
+    break;
+  }
+  case DiscoveryMethod::Gsp: {
+    const Dag g = gsp(ci, o.search);
+    r.graph = Pdag(g);
+    r.essential = cpdag(g);
+    break;
+  }
+  case DiscoveryMethod::Igsp: {
+    const Dag g = igsp(ci, inv, o.search);
+    r.graph = Pdag(g);
+    r.targets = known;
+    r.essential = interventional_cpdag(g, known);
+    break;
+  }
+  case DiscoveryMethod::Utigsp: {
+    UtigspResult u = utigsp(ci, inv, o.search);
+    r.graph = Pdag(u.dag);
+    r.targets = std::move(u.targets);
+    r.essential = interventional_cpdag(u.dag, r.targets);
+    break;
+  }
+  }
+  return r;
+}
+
+/// One run of `discover` on the given samples (no bootstrap).
+inline DiscoveryResult discover_once(const Eigen::MatrixXd& obs,
+                                     const std::vector<Eigen::MatrixXd>& settings,
+                                     const std::vector<std::vector<int>>& known,
+                                     const DiscoveryOptions& o) {
+  const bool interventional =
+      o.method == DiscoveryMethod::Igsp || o.method == DiscoveryMethod::Utigsp;
+  if (o.tests == DiscoveryTests::Gaussian) {
+    const GaussianCiTest ci = GaussianCiTest::from_data(obs);
+    if (!interventional) return discover_with(ci, GaussianInvarianceTests(obs, {}, {}), known, o);
+    return discover_with(ci, GaussianInvarianceTests(obs, settings, known), known, o);
+  }
+  const HsicCiTest ci(obs, o.hsic);
+  if (!interventional)
+    return discover_with(ci, KernelInvarianceTests(obs, {}, {}, o.hsic), known, o);
+  return discover_with(ci, KernelInvarianceTests(obs, settings, known, o.hsic), known, o);
+}
+
+/// Rows of X drawn with replacement.
+inline Eigen::MatrixXd resample_rows(const Eigen::MatrixXd& X, std::mt19937_64& rng) {
+  std::uniform_int_distribution<Eigen::Index> pick(0, X.rows() - 1);
+  Eigen::MatrixXd Y(X.rows(), X.cols());
+  for (Eigen::Index r = 0; r < X.rows(); ++r) Y.row(r) = X.row(pick(rng));
+  return Y;
+}
+} // namespace detail
+
+/// Learns a causal graph from observational and interventional samples with the method and tests
+/// of `options`: the DAG (PC: CPDAG), its essential graph under the known (IGSP) or learned
+/// (UT-IGSP) targets, and, with `options.bootstrap > 0`, how often each arc and adjacency of the
+/// essential graph appears over bootstrap resamples (stability selection: keep the edges above a
+/// frequency threshold such as 0.6 - 0.9). Resample b uses its own seed derived from
+/// `options.search.seed` and b, and the resamples run on OpenMP threads, so the result is the
+/// same on any thread count. PC and GSP use the observational samples only.
+inline DiscoveryResult discover(const InterventionalData& data,
+                                const DiscoveryOptions& options = {}) {
+  const char* fn = "discover";
+  if (options.unknown_targets && options.method == DiscoveryMethod::Igsp)
+    detail::throw_invalid(fn, "IGSP needs the known targets (use UT-IGSP for unknown targets)");
+  if (options.bootstrap < 0)
+    detail::throw_invalid(fn, "bootstrap must be >= 0, got ", options.bootstrap);
+  if (data.settings.size() != data.targets.size())
+    detail::throw_invalid(fn, data.settings.size(), " settings but ", data.targets.size(),
+                          " target lists");
+  const std::vector<std::vector<int>> known =
+      options.unknown_targets ? std::vector<std::vector<int>>(data.settings.size()) : data.targets;
+  DiscoveryResult result = detail::discover_once(data.observational, data.settings, known, options);
+  if (options.bootstrap == 0) return result;
+
+  const int B = options.bootstrap;
+  const int p = int(data.observational.cols());
+  DiscoveryOptions inner = options;
+  inner.search.progress = nullptr;
+  std::vector<Pdag> graphs(static_cast<std::size_t>(B));
+  std::mutex progress_mutex;
+  int done = 0;
+  detail::parallel_for(B, [&](long b) {
+    std::seed_seq seq{std::uint32_t(options.search.seed), std::uint32_t(options.search.seed >> 32),
+                      std::uint32_t(b), 0x5eedU};
+    std::mt19937_64 rng(seq);
+    const Eigen::MatrixXd obs = detail::resample_rows(data.observational, rng);
+    std::vector<Eigen::MatrixXd> settings;
+    for (const auto& X : data.settings) settings.push_back(detail::resample_rows(X, rng));
+    graphs[std::size_t(b)] = detail::discover_once(obs, settings, known, inner).essential;
+    if (options.bootstrap_progress) {
+      const std::lock_guard<std::mutex> lock(progress_mutex);
+      options.bootstrap_progress(++done, B);
+    }
+  });
+  result.directed_frequency = Eigen::MatrixXd::Zero(p, p);
+  result.adjacency_frequency = Eigen::MatrixXd::Zero(p, p);
+  for (const Pdag& g : graphs) {
+    for (const auto& [i, j] : g.arcs()) {
+      result.directed_frequency(i, j) += 1;
+      result.adjacency_frequency(i, j) += 1;
+      result.adjacency_frequency(j, i) += 1;
+    }
+    for (const auto& [i, j] : g.undirected_edges()) {
+      result.adjacency_frequency(i, j) += 1;
+      result.adjacency_frequency(j, i) += 1;
+    }
+  }
+  result.directed_frequency /= double(B);
+  result.adjacency_frequency /= double(B);
+  result.bootstrap = B;
+  return result;
+}
+
+/// The edges of a stability selection: every pair adjacent in at least `threshold` of the
+/// resamples, as a PDAG whose arc i -> j is directed when i -> j appeared in at least
+/// `threshold` of the resamples, and undirected otherwise.
+inline Pdag stable_edges(const DiscoveryResult& r, double threshold) {
+  const char* fn = "stable_edges";
+  if (r.bootstrap == 0) detail::throw_invalid(fn, "the result has no bootstrap frequencies");
+  if (!(threshold > 0 && threshold <= 1))
+    detail::throw_invalid(fn, "threshold must be in (0, 1], got ", threshold);
+  const int p = int(r.adjacency_frequency.rows());
+  Pdag out(p);
+  for (int i = 0; i < p; ++i)
+    for (int j = i + 1; j < p; ++j) {
+      if (r.adjacency_frequency(i, j) < threshold) continue;
+      if (r.directed_frequency(i, j) >= threshold)
+        out.add_arc(i, j);
+      else if (r.directed_frequency(j, i) >= threshold)
+        out.add_arc(j, i);
+      else
+        out.add_undirected(i, j);
+    }
+  return out;
+}
+
+/// Writes the bootstrap frequencies of `r` as CSV `cause,effect,directed,adjacent`: one row per
+/// ordered pair (i, j) adjacent in at least one resample, with the fraction of resamples whose
+/// essential graph has the arc i -> j and the fraction in which i and j are adjacent; rows
+/// sorted by adjacency, then directed frequency (both descending), then names. Frequencies with
+/// 4 decimals.
+inline void write_stability(std::ostream& os, const DiscoveryResult& r,
+                            const std::vector<std::string>& names) {
+  const char* fn = "write_stability";
+  if (r.bootstrap == 0) detail::throw_invalid(fn, "the result has no bootstrap frequencies");
+  const Eigen::Index p = r.adjacency_frequency.rows();
+  if (Eigen::Index(names.size()) != p)
+    detail::throw_invalid(fn, names.size(), " names for ", p, " variables");
+  std::vector<std::pair<Eigen::Index, Eigen::Index>> rows;
+  for (Eigen::Index i = 0; i < p; ++i)
+    for (Eigen::Index j = 0; j < p; ++j)
+      if (i != j && r.adjacency_frequency(i, j) > 0) rows.push_back({i, j});
+  std::sort(rows.begin(), rows.end(), [&](const auto& a, const auto& b) {
+    const double aa = r.adjacency_frequency(a.first, a.second),
+                 ab = r.adjacency_frequency(b.first, b.second);
+    if (aa != ab) return aa > ab;
+    const double da = r.directed_frequency(a.first, a.second),
+                 db = r.directed_frequency(b.first, b.second);
+    if (da != db) return da > db;
+    return std::tie(names[std::size_t(a.first)], names[std::size_t(a.second)]) <
+           std::tie(names[std::size_t(b.first)], names[std::size_t(b.second)]);
+  });
+  os << "cause,effect,directed,adjacent\n";
+  char buf[64];
+  for (const auto& [i, j] : rows) {
+    std::snprintf(buf, sizeof buf, "%.4f,%.4f", r.directed_frequency(i, j),
+                  r.adjacency_frequency(i, j));
+    os << names[std::size_t(i)] << ',' << names[std::size_t(j)] << ',' << buf << '\n';
+  }
+}
+/// `write_stability` to a file, atomically (a temporary renamed into place).
+inline void write_stability(const std::string& path, const DiscoveryResult& r,
+                            const std::vector<std::string>& names) {
+  detail::write_file_atomic(path, "write_stability",
+                            [&](std::ostream& os) { write_stability(os, r, names); });
+}
+
+} // namespace cimpute
