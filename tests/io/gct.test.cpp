@@ -287,6 +287,17 @@ TEMPLATE_TEST_CASE("gct: write then read gives back the same matrix and metadata
   CHECK_THROWS_AS(cimpute::write_gct(path, m, 0), cimpute::invalid_argument);
 }
 
+TEST_CASE("writers write devices directly and refuse directories", "[io][gct]") {
+  Eigen::MatrixXd d(1, 1);
+  d << 1.0;
+  const cimpute::LabeledMatrix<double> m(d, {"r"}, {"c"});
+  // /dev/null is written to, not replaced by a renamed temporary.
+  cimpute::write_gct("/dev/null", m);
+  CHECK(std::filesystem::is_character_file("/dev/null"));
+  CHECK_THROWS_WITH(cimpute::write_gct(cimpute_test::temp_dir().string(), m),
+                    Catch::Contains("not a regular file"));
+}
+
 TEST_CASE("gct: the writer refuses ids that would corrupt the file and leaves no file",
           "[io][gct]") {
   Eigen::MatrixXd d(1, 1);

@@ -368,12 +368,24 @@ inline void flush_buffer(std::ostream& os, std::string& out, std::size_t thresho
   }
 }
 
+/// True when `path` exists (following symlinks) and is not a regular file: a device such as
+/// /dev/stdout or /dev/null, a FIFO, a socket or a directory. Renaming a temporary onto such a
+/// path would replace it (for root, even a node in /dev), so writers must not.
+inline bool is_special_file(const std::string& path) {
+  std::error_code ec;
+  const auto st = std::filesystem::status(path, ec);
+  return !ec && std::filesystem::exists(st) && !std::filesystem::is_regular_file(st);
+}
+
 /// Create a file atomically: `create(tmp)` writes the whole file at `tmp` (a fresh name
 /// `path + ".tmp."` followed by 8 random hex digits in the same folder), which is then renamed onto
 /// `path`. On any exception the temporary file is removed and `path` is left untouched. Used by
-/// every writer, text or HDF5.
+/// every writer, text or HDF5. Throws when `path` is a directory, a device or a FIFO (see
+/// `write_file_atomic` for streams).
 template <class CreateFn>
 void create_file_atomic(const std::string& path, const char* function, CreateFn&& create) {
+  if (is_special_file(path))
+    throw_invalid(function, "'", path, "' is not a regular file (a directory, device or FIFO)");
   static std::atomic<unsigned> counter{0};
   std::random_device rd;
   std::string tmp;
@@ -398,9 +410,20 @@ void create_file_atomic(const std::string& path, const char* function, CreateFn&
 }
 
 /// Write a text or binary file atomically through `write(std::ostream&)` (see
-/// `create_file_atomic`).
+/// `create_file_atomic`). A character device or FIFO (e.g. /dev/stdout, a pipe) is written to
+/// directly, since it cannot be replaced atomically; a directory throws.
 template <class WriteFn>
 void write_file_atomic(const std::string& path, const char* function, WriteFn&& write) {
+  std::error_code ec;
+  const auto st = std::filesystem::status(path, ec);
+  if (!ec && (std::filesystem::is_character_file(st) || std::filesystem::is_fifo(st))) {
+    std::ofstream os(path, std::ios::binary);
+    if (!os) throw_invalid(function, "cannot open '", path, "' for writing");
+    write(static_cast<std::ostream&>(os));
+    os.flush();
+    if (!os) throw_invalid(function, "error while writing '", path, "'");
+    return;
+  }
   create_file_atomic(path, function, [&](const std::string& tmp) {
     std::ofstream os(tmp, std::ios::binary | std::ios::trunc);
     if (!os) throw_invalid(function, "cannot create file '", tmp, "'");
