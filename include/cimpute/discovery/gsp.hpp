@@ -217,15 +217,22 @@ struct GspOptions {
 };
 
 namespace detail {
-/// A 64-bit hash (FNV-1a) of the arc set: the visited set of the covered-arc search (a
-/// collision, with probability ~ visited^2 / 2^64, would only skip one DAG of the search).
+/// The hash of one arc (splitmix64 of the pair); an arc set hashes to the sum of its arcs'
+/// hashes (mod 2^64), so a reversal updates it in O(1). The visited set of the covered-arc
+/// search holds these sums (a collision, with probability ~ visited^2 / 2^64, would only skip
+/// one DAG of the search).
+inline std::uint64_t arc_hash(int i, int j) {
+  std::uint64_t x = (std::uint64_t(std::uint32_t(i)) << 32) | std::uint32_t(j);
+  x += 0x9E3779B97F4A7C15ULL;
+  x = (x ^ (x >> 30)) * 0xBF58476D1CE4E5B9ULL;
+  x = (x ^ (x >> 27)) * 0x94D049BB133111EBULL;
+  return x ^ (x >> 31);
+}
 inline std::uint64_t arc_set_hash(const Dag& g) {
-  std::uint64_t x = 1469598103934665603ULL;
-  for (int i = 0; i < g.num_nodes(); ++i) {
-    x = (x ^ (std::uint64_t(i) | (1ULL << 40))) * 1099511628211ULL;
-    for (int j : g.children(i)) x = (x ^ std::uint64_t(j)) * 1099511628211ULL;
-  }
-  return x;
+  std::uint64_t h = 0;
+  for (int i = 0; i < g.num_nodes(); ++i)
+    for (int j : g.children(i)) h += arc_hash(i, j);
+  return h;
 }
 
 /// The covered arcs of g, in arc order.
@@ -236,26 +243,57 @@ inline std::vector<std::pair<int, int>> covered_arcs(const Dag& g) {
   return out;
 }
 
+/// The score of the covered-arc searches: (arcs, a count compared second; smaller is better).
+using SearchScore = std::pair<int, long>;
+
+/// GSP's score: the number of arcs (no per-node terms).
+struct ArcCountScore {
+  SearchScore full(const Dag& g, std::vector<long>& terms) {
+    terms.clear();
+    return {g.num_arcs(), 0};
+  }
+  SearchScore update(const Dag& g, const std::vector<long>&, const std::vector<int>&,
+                     const SearchScore&, std::vector<std::pair<int, long>>& changed_terms) {
+    changed_terms.clear();
+    return {g.num_arcs(), 0};
+  }
+};
+
 /// Depth-limited depth-first search over covered-arc reversals from `start`, under a
 /// lexicographic score (smaller is better): whenever a strictly better DAG is found the search
 /// restarts from it; ends when no DAG within `depth` reversals of the current one is better.
-/// `allowed(g, i, j)` filters the reversals; `score(g)` gives the score. Each DFS level keeps
-/// its own list of remaining candidates, so backtracking resumes the parent's list. Candidates
-/// are reversed in place and undone, so a DAG is copied only when the search enters it.
-template <class CiTest, class Score, class Allowed>
-Dag covered_arc_search(Dag start, int depth, Score&& score, Allowed&& allowed, const CiTest& test,
+/// `allowed(g, i, j)` filters the reversals. The scorer is incremental: `full(g, terms)` scores
+/// a DAG and fills per-node terms; `update(g, terms, changed, score, new_terms)` rescores g after
+/// a reversal that changed the neighbourhoods of the nodes `changed`, from the terms before it,
+/// returning the changed terms — so a candidate costs the degrees of the nodes it touched, not
+/// O(p + arcs). Each DFS level keeps its own list of remaining candidates, so backtracking
+/// resumes the parent's list. Candidates are reversed in place and undone, so a DAG is copied
+/// only when the search enters it.
+template <class CiTest, class Scorer, class Allowed>
+Dag covered_arc_search(Dag start, int depth, Scorer& scorer, Allowed&& allowed, const CiTest& test,
                        double alpha) {
   Dag current = std::move(start);
-  auto best = score(current);
+  std::vector<long> current_terms;
+  SearchScore best = scorer.full(current, current_terms);
+  std::vector<int> changed;
+  std::vector<std::pair<int, long>> new_terms;
+  auto apply = [](std::vector<long> terms, const std::vector<std::pair<int, long>>& delta) {
+    for (const auto& [v, t] : delta) terms[std::size_t(v)] = t;
+    return terms;
+  };
   while (true) {
     struct Frame {
       Dag g;
+      std::vector<long> terms;
+      SearchScore score;
+      std::uint64_t hash;
       std::vector<std::pair<int, int>> candidates; // covered arcs still to try
       std::size_t next = 0;
     };
-    std::unordered_set<std::uint64_t> visited{arc_set_hash(current)};
+    const std::uint64_t start_hash = arc_set_hash(current);
+    std::unordered_set<std::uint64_t> visited{start_hash};
     std::vector<Frame> stack;
-    stack.push_back({current, covered_arcs(current), 0});
+    stack.push_back({current, current_terms, best, start_hash, covered_arcs(current), 0});
     bool improved = false;
     while (!stack.empty() && !improved) {
       Frame& f = stack.back();
@@ -266,18 +304,26 @@ Dag covered_arc_search(Dag start, int depth, Score&& score, Allowed&& allowed, c
       const auto [i, j] = f.candidates[f.next++];
       if (!allowed(f.g, i, j)) continue;
       const CoveredReversal r = reverse_covered_arc_in_place(test, f.g, i, j, alpha);
-      if (visited.insert(arc_set_hash(f.g)).second) {
-        const auto s = score(f.g);
+      std::uint64_t h = f.hash - arc_hash(i, j) + arc_hash(j, i);
+      changed.assign({i, j});
+      for (const auto& [a, b] : r.removed) {
+        h -= arc_hash(a, b);
+        changed.push_back(a);
+      }
+      if (visited.insert(h).second) {
+        std::sort(changed.begin(), changed.end());
+        changed.erase(std::unique(changed.begin(), changed.end()), changed.end());
+        const SearchScore s = scorer.update(f.g, f.terms, changed, f.score, new_terms);
         if (s < best) {
           current = f.g;
+          current_terms = apply(f.terms, new_terms);
           best = s;
           improved = true;
         } else if (!(best < s) && int(stack.size()) < depth) {
           // Equally good: explore further (DAGs with a worse score are not entered).
-          Dag h = f.g;
-          auto candidates = covered_arcs(h);
+          Frame child{f.g, apply(f.terms, new_terms), s, h, covered_arcs(f.g), 0};
           undo_reversal(f.g, r); // before push_back invalidates f
-          stack.push_back({std::move(h), std::move(candidates), 0});
+          stack.push_back(std::move(child));
           continue;
         }
       }
@@ -334,9 +380,8 @@ Dag gsp(const CiTest& test, const GspOptions& options = {}) {
   options.validate("gsp");
   auto allowed = [](const Dag&, int, int) { return true; };
   return detail::best_of_runs(test, options, [&](const Dag& start) {
-    Dag g = detail::covered_arc_search(
-        start, options.depth, [](const Dag& d) { return d.num_arcs(); }, allowed, test,
-        options.alpha);
+    detail::ArcCountScore score;
+    Dag g = detail::covered_arc_search(start, options.depth, score, allowed, test, options.alpha);
     const int arcs = g.num_arcs();
     return std::make_pair(std::move(g), arcs);
   });

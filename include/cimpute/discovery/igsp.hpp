@@ -72,21 +72,6 @@ struct IgspOptions : GspOptions {
 };
 
 namespace detail {
-/// A 64-bit hash (FNV-1a) of every node's parent set (`parents_only`) or parent and child sets:
-/// the memo keys of the IGSP / UT-IGSP scores. The sets are sorted, so equal sets hash equal.
-inline std::vector<std::uint64_t> neighbourhood_hashes(const Dag& g, bool parents_only) {
-  std::vector<std::uint64_t> h(static_cast<std::size_t>(g.num_nodes()));
-  for (int v = 0; v < g.num_nodes(); ++v) {
-    std::uint64_t x = 1469598103934665603ULL;
-    auto mix = [&x](std::uint64_t y) { x = (x ^ y) * 1099511628211ULL; };
-    for (int u : g.parents(v)) mix(std::uint64_t(u) + 1);
-    mix(0xFFFFFFFFULL); // separator: parents | children
-    if (!parents_only)
-      for (int u : g.children(v)) mix(std::uint64_t(u) + 1);
-    h[std::size_t(v)] = x;
-  }
-  return h;
-}
 struct ArcKey {
   int i, j;
   std::uint64_t hi, hj;
@@ -170,52 +155,108 @@ bool i_contradicting(const Inv& inv, const Dag& g, int i, int j, double alpha) {
   return false;
 }
 
-/// The IGSP score (arcs, I-contradicting arcs). Whether i -> j contradicts the interventions
-/// depends only on the neighbourhoods of i and j: memoised on (i, j, hash of ne(i), hash of
-/// ne(j)), so a score costs O(p + arcs) lookups and the subsets of a neighbourhood are tested
-/// once. One object per search (the memo is not shared between threads).
+/// The 64-bit hash (FNV-1a) of node v's sorted parent set, or parent and child sets: the memo key
+/// part of the IGSP / UT-IGSP scores.
+inline std::uint64_t neighbourhood_hash(const Dag& g, int v, bool parents_only) {
+  std::uint64_t x = 1469598103934665603ULL;
+  auto mix = [&x](std::uint64_t y) { x = (x ^ y) * 1099511628211ULL; };
+  for (int u : g.parents(v)) mix(std::uint64_t(u) + 1);
+  mix(0xFFFFFFFFULL); // separator: parents | children
+  if (!parents_only)
+    for (int u : g.children(v)) mix(std::uint64_t(u) + 1);
+  return x;
+}
+
+/// The IGSP score (arcs, I-contradicting arcs), incremental for `covered_arc_search`: the term of
+/// node v is the number of contradicting arcs into v. Whether a -> v contradicts the
+/// interventions depends only on the neighbourhoods of a and v, so it is memoised on (a, v, hash
+/// of ne(a), hash of ne(v)); after a reversal only the changed nodes and their children are
+/// rescored. One object per search (the memo is not shared between threads).
 template <class Inv>
 struct IgspScore {
   const Inv& inv;
   double alpha;
   std::unordered_map<ArcKey, bool, ArcKeyHash> memo;
 
-  std::pair<int, int> operator()(const Dag& g) {
-    const std::vector<std::uint64_t> h = neighbourhood_hashes(g, false);
-    int contradicting = 0;
-    for (int j = 0; j < g.num_nodes(); ++j)
-      for (int i : g.parents(j)) {
-        const ArcKey key{i, j, h[std::size_t(i)], h[std::size_t(j)]};
-        auto it = memo.find(key);
-        if (it == memo.end()) it = memo.emplace(key, i_contradicting(inv, g, i, j, alpha)).first;
-        contradicting += it->second;
-      }
-    return {g.num_arcs(), contradicting};
+  long term(const Dag& g, int v) {
+    const std::uint64_t hv = neighbourhood_hash(g, v, false);
+    long c = 0;
+    for (int a : g.parents(v)) {
+      const ArcKey key{a, v, neighbourhood_hash(g, a, false), hv};
+      auto it = memo.find(key);
+      if (it == memo.end()) it = memo.emplace(key, i_contradicting(inv, g, a, v, alpha)).first;
+      c += it->second;
+    }
+    return c;
+  }
+  SearchScore full(const Dag& g, std::vector<long>& terms) {
+    terms.assign(std::size_t(g.num_nodes()), 0);
+    long total = 0;
+    for (int v = 0; v < g.num_nodes(); ++v) total += terms[std::size_t(v)] = term(g, v);
+    return {g.num_arcs(), total};
+  }
+  SearchScore update(const Dag& g, const std::vector<long>& terms, const std::vector<int>& changed,
+                     const SearchScore& before, std::vector<std::pair<int, long>>& new_terms) {
+    std::vector<int> affected = changed;
+    for (int v : changed)
+      affected.insert(affected.end(), g.children(v).begin(), g.children(v).end());
+    std::sort(affected.begin(), affected.end());
+    affected.erase(std::unique(affected.begin(), affected.end()), affected.end());
+    new_terms.clear();
+    long total = before.second;
+    for (int v : affected) {
+      const long t = term(g, v);
+      total += t - terms[std::size_t(v)];
+      new_terms.push_back({v, t});
+    }
+    return {g.num_arcs(), total};
+  }
+  /// The score of g from scratch.
+  SearchScore operator()(const Dag& g) {
+    std::vector<long> terms;
+    return full(g, terms);
   }
 };
 
 /// The UT-IGSP score (arcs, number of (setting, node) pairs whose X_v | X_pa(v) is not
-/// invariant), memoised on (v, hash of pa(v)); one object per search.
+/// invariant), incremental: the term of v counts its non-invariant settings, memoised on (v, hash
+/// of pa(v)); a reversal changes the parent sets of the changed nodes only. One object per search.
 template <class Inv>
 struct UtigspScore {
   const Inv& inv;
   double alpha;
-  std::unordered_map<ArcKey, std::size_t, ArcKeyHash> memo; // (v, v, hash of pa(v), 0)
+  std::unordered_map<ArcKey, long, ArcKeyHash> memo; // (v, v, hash of pa(v), 0)
 
-  std::pair<int, std::size_t> operator()(const Dag& g) {
-    const std::vector<std::uint64_t> h = neighbourhood_hashes(g, true);
-    std::size_t changes = 0;
-    for (int v = 0; v < g.num_nodes(); ++v) {
-      const ArcKey key{v, v, h[std::size_t(v)], 0};
-      auto it = memo.find(key);
-      if (it == memo.end()) {
-        std::size_t c = 0;
-        for (int k = 0; k < inv.num_settings(); ++k) c += !inv.invariant(k, v, g.parents(v), alpha);
-        it = memo.emplace(key, c).first;
-      }
-      changes += it->second;
+  long term(const Dag& g, int v) {
+    const ArcKey key{v, v, neighbourhood_hash(g, v, true), 0};
+    auto it = memo.find(key);
+    if (it == memo.end()) {
+      long c = 0;
+      for (int k = 0; k < inv.num_settings(); ++k) c += !inv.invariant(k, v, g.parents(v), alpha);
+      it = memo.emplace(key, c).first;
     }
-    return {g.num_arcs(), changes};
+    return it->second;
+  }
+  SearchScore full(const Dag& g, std::vector<long>& terms) {
+    terms.assign(std::size_t(g.num_nodes()), 0);
+    long total = 0;
+    for (int v = 0; v < g.num_nodes(); ++v) total += terms[std::size_t(v)] = term(g, v);
+    return {g.num_arcs(), total};
+  }
+  SearchScore update(const Dag& g, const std::vector<long>& terms, const std::vector<int>& changed,
+                     const SearchScore& before, std::vector<std::pair<int, long>>& new_terms) {
+    new_terms.clear();
+    long total = before.second;
+    for (int v : changed) {
+      const long t = term(g, v);
+      total += t - terms[std::size_t(v)];
+      new_terms.push_back({v, t});
+    }
+    return {g.num_arcs(), total};
+  }
+  SearchScore operator()(const Dag& g) {
+    std::vector<long> terms;
+    return full(g, terms);
   }
 };
 
