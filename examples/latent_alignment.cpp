@@ -1,7 +1,8 @@
 // Are drug effects aligned across cell lines in the latent space of an over-parameterized
 // autoencoder (Belyaeva et al. 2021)? On the 24 x 20 L1000 tensor: train autoencoders on the
 // drug and DMSO profiles (log2 expression), then compare the cross-cell cosines of each drug's
-// effect (its profile minus its cell's DMSO profile) in latent, original and PCA space.
+// effect (its profile minus its cell's DMSO profile) in latent, original and PCA space, and in
+// the code space of the closed-form aligned linear encoder.
 //
 //   latent_alignment [L1000_DIR] [--epochs 3000]
 #include <cimpute/cimpute.hpp>
@@ -68,6 +69,9 @@ int main(int argc, char** argv) try {
     const std::string name = "PCA, " + std::to_string(pca.components()) + " components";
     print_row(name.c_str(), cimpute::cross_context_alignment(effects_of(pca.transform(Z)), pairs));
   }
+  const Eigen::MatrixXd W = cimpute::aligned_linear_encoder(Z);
+  print_row("closed-form aligned linear encoder (T^11, no training)",
+            cimpute::cross_context_alignment(effects_of(Z * W.transpose()), pairs));
   struct Net {
     const char* name;
     std::vector<Eigen::Index> hidden;

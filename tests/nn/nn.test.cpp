@@ -134,6 +134,8 @@ TEST_CASE("A tiny autoencoder interpolates and its training examples are attract
   INFO("spectral radii " << rep.spectral_radius.transpose());
   CHECK(rep.fraction() == 1.0);
   CHECK(rep.spectral_radius.maxCoeff() < 0.95);
+  const auto dense = cimpute::attractor_report(ae.network(), X, 1e-5, true);
+  CHECK(rep.spectral_radius.isApprox(dense.spectral_radius, 1e-6));
   // Noisy starts iterate back to their source.
   const Eigen::MatrixXd noisy = X + random_matrix<Eigen::MatrixXd>(5, 10, 9, 0.05);
   const auto it = cimpute::iterate_map(ae.network(), noisy, X, 2000, 1e-10);
@@ -149,6 +151,43 @@ TEST_CASE("A tiny autoencoder interpolates and its training examples are attract
   flat.train(X, t);
   const auto rf = cimpute::attractor_report(flat.network(), X, 1e-5);
   CHECK(rf.spectral_radius.minCoeff() > 1 - 1e-6);
+}
+
+TEST_CASE("spectral_radii: batched Arnoldi equals the dense eigenvalues", "[nn][attractors]") {
+  // Random networks (with and without bias, two activations) at random points: the Krylov
+  // radius equals the largest eigenvalue modulus of the explicit Jacobian.
+  for (bool bias : {true, false}) {
+    Mlp<double, cimpute::LeakyRelu> f({30, 80, 30}, bias, {}, cimpute::Initialization::He,
+                                      bias ? 5 : 6);
+    Mlp<double, cimpute::Tanh> g({30, 40, 40, 30}, bias, {}, cimpute::Initialization::Xavier, 7);
+    const Eigen::MatrixXd X = random_matrix<Eigen::MatrixXd>(23, 30, 8);
+    cimpute::SpectralRadiusOptions o;
+    o.batch = 10; // three batches, the last one partial
+    o.krylov_dim = 20;
+    const auto rf = cimpute::spectral_radii(f, X, o);
+    const auto rg = cimpute::spectral_radii(g, X, o);
+    for (Eigen::Index i = 0; i < X.rows(); ++i) {
+      CHECK(rf.converged[std::size_t(i)]);
+      CHECK(rg.converged[std::size_t(i)]);
+      CHECK(rf.radius[i] ==
+            Approx(cimpute::spectral_radius(f.jacobian(X.row(i).transpose()))).epsilon(1e-6));
+      CHECK(rg.radius[i] ==
+            Approx(cimpute::spectral_radius(g.jacobian(X.row(i).transpose()))).epsilon(1e-6));
+    }
+    // The same numbers whatever the batch size.
+    o.batch = 23;
+    CHECK(cimpute::spectral_radii(f, X, o).radius.isApprox(rf.radius, 1e-9));
+  }
+  // float networks are analysed in double precision: the radius equals that of the double copy.
+  Mlp<float, cimpute::LeakyRelu> h({25, 60, 25}, false, {}, cimpute::Initialization::He, 9);
+  const Eigen::MatrixXf Xf = random_matrix<Eigen::MatrixXf>(5, 25, 10);
+  const auto rh = cimpute::spectral_radii(h, Xf);
+  const auto hd = h.cast<double>();
+  CHECK(hd.parameters() == h.parameters().cast<double>());
+  for (Eigen::Index i = 0; i < 5; ++i)
+    CHECK(rh.radius[i] ==
+          Approx(cimpute::spectral_radius(hd.jacobian(Xf.row(i).transpose().cast<double>())))
+              .epsilon(1e-6));
 }
 
 TEST_CASE("Autoencoder: codes, decoding, validation checkpoint", "[nn][autoencoder]") {

@@ -7,6 +7,7 @@
 #include "cimpute/core/perturbation_tensor.hpp"
 
 #include <Eigen/Core>
+#include <Eigen/Eigenvalues>
 #include <Eigen/SVD>
 
 #include <algorithm>
@@ -77,5 +78,32 @@ private:
   Eigen::RowVectorXd m_mean;
   Eigen::MatrixXd m_components;
 };
+
+/// The closed-form aligned linear encoder (no gradient descent; from the code of Jain,
+/// Radhakrishnan & Uhler's latent-space alignment work): with \f$ T = X^T X / (n d) + I \f$
+/// (d x d, for the n x d data X) and \f$ M = T^{k} = U \operatorname{diag}(s) V^T \f$ (k = 11 in
+/// the reference), the encoder is \f$ W = U \operatorname{diag}\big(\sqrt{s^2/2 +
+/// \sqrt{1 + s^4/4}}\big) V^T \f$, and the code of a row x is \f$ W x \f$ (`X * W.transpose()`
+/// for a batch). T is symmetric positive definite, so its eigendecomposition gives the SVD of M
+/// (s = eigenvalue^k); the result is symmetric with eigenvalues >= 1. The map stretches the
+/// directions of large variance of the data far more than the others (s^k), which is what aligns
+/// effect vectors along the data's dominant directions.
+template <class Derived>
+Eigen::MatrixXd aligned_linear_encoder(const Eigen::MatrixBase<Derived>& X, int power = 11) {
+  const char* fn = "aligned_linear_encoder";
+  if (X.rows() < 1 || X.cols() < 1) detail::throw_invalid(fn, "empty data");
+  if (power < 1) detail::throw_invalid(fn, "power must be >= 1, got ", power);
+  if (!X.allFinite()) detail::throw_invalid(fn, "non-finite data");
+  const Eigen::MatrixXd Xd = X.template cast<double>();
+  const double nd = double(X.rows()) * double(X.cols());
+  Eigen::MatrixXd T = Xd.transpose() * Xd / nd;
+  T.diagonal().array() += 1.0;
+  const Eigen::SelfAdjointEigenSolver<Eigen::MatrixXd> es(T);
+  if (es.info() != Eigen::Success) detail::throw_invalid(fn, "the eigen-solver failed");
+  const Eigen::ArrayXd s = es.eigenvalues().array().pow(double(power));
+  // sqrt(s^2 / 2 + sqrt(1 + s^4 / 4)) = s sqrt(1 / 2 + sqrt(s^-4 + 1 / 4)): no overflow of s^4.
+  const Eigen::VectorXd g = (s * (0.5 + (s.pow(-4) + 0.25).sqrt()).sqrt()).matrix();
+  return es.eigenvectors() * g.asDiagonal() * es.eigenvectors().transpose();
+}
 
 } // namespace cimpute

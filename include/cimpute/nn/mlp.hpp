@@ -87,6 +87,15 @@ public:
     }
   }
 
+  /// The same network with parameters of another scalar type (e.g. a double copy of a float
+  /// network, for analyses that need double precision).
+  template <class NewScalar>
+  Mlp<NewScalar, Activation> cast() const {
+    Mlp<NewScalar, Activation> out(m_sizes, m_bias, m_act, Initialization::Zero, 0);
+    out.parameters() = m_theta.template cast<NewScalar>();
+    return out;
+  }
+
   Index num_layers() const noexcept { return Index(m_offset.size()); }
   Index input_size() const noexcept { return m_sizes.empty() ? 0 : m_sizes.front(); }
   Index output_size() const noexcept { return m_sizes.empty() ? 0 : m_sizes.back(); }
