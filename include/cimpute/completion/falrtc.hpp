@@ -137,9 +137,11 @@ FalrtcResult<Scalar> falrtc(const Tensor3<Scalar>& T, const FalrtcOptions& opt =
   }
 
   FalrtcResult<Scalar> res;
-  Tensor3<Scalar> X = T;
-  X.vec() = observed.select(T.vec().array(), Scalar(mean));
-  Tensor3<Scalar> Y = X, Z = X, W = X, G = X, Ylast = X;
+  // Five working tensors besides the input (Y, Z, W, G and the previous Y); the start (missing
+  // entries at the observed mean) is built in Y itself rather than in a sixth copy.
+  Tensor3<Scalar> Y = T;
+  Y.vec() = observed.select(T.vec().array(), Scalar(mean));
+  Tensor3<Scalar> Z = Y, W = Y, G = Y, Ylast = Y;
   Matrix z1(d1, d0 * d2);
 
   // Singular values of the mode-i unfolding of x and, when g is given, g += w * fold_i(U min(S,
@@ -174,7 +176,7 @@ FalrtcResult<Scalar> falrtc(const Tensor3<Scalar>& T, const FalrtcOptions& opt =
   // The decaying smoothing schedule of the authors' code.
   std::array<Vector, 3> sv;
   for (int i = 0; i < 3; ++i) {
-    sv[std::size_t(i)] = singular(X, i, Scalar(0), Scalar(0), nullptr);
+    sv[std::size_t(i)] = singular(Y, i, Scalar(0), Scalar(0), nullptr);
     peak[std::size_t(i)] = 0.3 * opt.alpha[std::size_t(i)] * double(sv[std::size_t(i)].maxCoeff());
   }
   res.initial_objective = nuclear(sv);
