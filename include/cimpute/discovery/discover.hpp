@@ -138,17 +138,17 @@ inline DiscoveryResult discover_once(const Eigen::MatrixXd& obs,
                                      const std::vector<Eigen::MatrixXd>& settings,
                                      const std::vector<std::vector<int>>& known,
                                      const DiscoveryOptions& o) {
+  // PC and GSP use the observational samples only: their invariance tests cover no setting.
   const bool interventional =
       o.method == DiscoveryMethod::Igsp || o.method == DiscoveryMethod::Utigsp;
-  if (o.tests == DiscoveryTests::Gaussian) {
-    const GaussianCiTest ci = GaussianCiTest::from_data(obs);
-    if (!interventional) return discover_with(ci, GaussianInvarianceTests(obs, {}, {}), known, o);
-    return discover_with(ci, GaussianInvarianceTests(obs, settings, known), known, o);
-  }
-  const HsicCiTest ci(obs, o.hsic);
-  if (!interventional)
-    return discover_with(ci, KernelInvarianceTests(obs, {}, {}, o.hsic), known, o);
-  return discover_with(ci, KernelInvarianceTests(obs, settings, known, o.hsic), known, o);
+  const std::vector<Eigen::MatrixXd> no_settings;
+  const std::vector<std::vector<int>> no_targets;
+  const auto& s = interventional ? settings : no_settings;
+  const auto& t = interventional ? known : no_targets;
+  if (o.tests == DiscoveryTests::Gaussian)
+    return discover_with(GaussianCiTest::from_data(obs), GaussianInvarianceTests(obs, s, t), known,
+                         o);
+  return discover_with(HsicCiTest(obs, o.hsic), KernelInvarianceTests(obs, s, t, o.hsic), known, o);
 }
 
 /// Rows of X drawn with replacement.

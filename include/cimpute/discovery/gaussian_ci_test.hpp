@@ -20,6 +20,24 @@
 
 namespace cimpute {
 
+namespace detail {
+/// Throws unless i, j and the conditioning set S are valid for a CI test on p variables: all in
+/// [0, p), i != j, S without i, j or repeats. Shared by the CI test types.
+inline void check_ci_query(int p, int i, int j, const std::vector<int>& S, const char* fn) {
+  auto bad = [&](int v) { return v < 0 || v >= p; };
+  if (bad(i) || bad(j)) throw_invalid(fn, "variables (", i, ", ", j, ") outside [0, ", p, ")");
+  if (i == j) throw_invalid(fn, "i and j are both ", i);
+  for (int v : S) {
+    if (bad(v)) throw_invalid(fn, "conditioning variable ", v, " outside [0, ", p, ")");
+    if (v == i || v == j) throw_invalid(fn, "conditioning set contains i or j (", v, ")");
+  }
+  std::vector<int> sorted = S;
+  std::sort(sorted.begin(), sorted.end());
+  const auto dup = std::adjacent_find(sorted.begin(), sorted.end());
+  if (dup != sorted.end()) throw_invalid(fn, "conditioning variable ", *dup, " repeated");
+}
+} // namespace detail
+
 /// Gaussian conditional independence test: \f$ r = \rho_{ij \cdot S} \f$ the partial correlation
 /// of variables i and j given the set S, \f$ z = \sqrt{n - |S| - 3}\,|\operatorname{atanh} r| \f$
 /// and the two-sided p-value \f$ 2(1 - \Phi(z)) \f$; i and j are judged dependent given S when
@@ -146,19 +164,7 @@ private:
   using Key = std::tuple<int, int, std::vector<int>>;
   double corr(int a, int b) const { return m_cov(a, b) / std::sqrt(m_cov(a, a) * m_cov(b, b)); }
   void check(int i, int j, const std::vector<int>& S, const char* fn) const {
-    const int p = num_variables();
-    auto bad = [&](int v) { return v < 0 || v >= p; };
-    if (bad(i) || bad(j))
-      detail::throw_invalid(fn, "variables (", i, ", ", j, ") outside [0, ", p, ")");
-    if (i == j) detail::throw_invalid(fn, "i and j are both ", i);
-    for (int v : S) {
-      if (bad(v)) detail::throw_invalid(fn, "conditioning variable ", v, " outside [0, ", p, ")");
-      if (v == i || v == j) detail::throw_invalid(fn, "conditioning set contains i or j (", v, ")");
-    }
-    std::vector<int> sorted = S;
-    std::sort(sorted.begin(), sorted.end());
-    const auto dup = std::adjacent_find(sorted.begin(), sorted.end());
-    if (dup != sorted.end()) detail::throw_invalid(fn, "conditioning variable ", *dup, " repeated");
+    detail::check_ci_query(num_variables(), i, j, S, fn);
   }
 
   Matrix m_cov;

@@ -7,6 +7,7 @@
 
 #include "cimpute/core/boost_math.hpp"
 #include "cimpute/core/errors.hpp"
+#include "cimpute/discovery/gaussian_ci_test.hpp"
 
 #include <Eigen/Cholesky>
 #include <Eigen/Core>
@@ -235,7 +236,7 @@ public:
       const auto it = m_cache.find(key);
       if (it != m_cache.end()) return it->second;
     }
-    const double p = test(key_i(key), key_j(key), S).p_value;
+    const double p = test(i, j, S).p_value; // HSIC is symmetric in i and j
     std::lock_guard<std::mutex> lock(m_mutex);
     m_cache.emplace(std::move(key), p);
     return p;
@@ -270,22 +271,8 @@ public:
 
 private:
   using Key = std::tuple<int, int, std::vector<int>>;
-  static int key_i(const Key& k) { return std::get<0>(k); }
-  static int key_j(const Key& k) { return std::get<1>(k); }
   void check(int i, int j, const std::vector<int>& S, const char* fn) const {
-    const int p = num_variables();
-    auto bad = [&](int v) { return v < 0 || v >= p; };
-    if (bad(i) || bad(j))
-      detail::throw_invalid(fn, "variables (", i, ", ", j, ") outside [0, ", p, ")");
-    if (i == j) detail::throw_invalid(fn, "i and j are both ", i);
-    std::vector<int> sorted = S;
-    std::sort(sorted.begin(), sorted.end());
-    for (int v : sorted) {
-      if (bad(v)) detail::throw_invalid(fn, "conditioning variable ", v, " outside [0, ", p, ")");
-      if (v == i || v == j) detail::throw_invalid(fn, "conditioning set contains i or j (", v, ")");
-    }
-    if (std::adjacent_find(sorted.begin(), sorted.end()) != sorted.end())
-      detail::throw_invalid(fn, "a conditioning variable is repeated");
+    detail::check_ci_query(num_variables(), i, j, S, fn);
   }
 
   HsicOptions m_options;

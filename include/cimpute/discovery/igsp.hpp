@@ -167,6 +167,30 @@ inline std::uint64_t neighbourhood_hash(const Dag& g, int v, bool parents_only) 
   return x;
 }
 
+/// The parts of an incremental score that only sum per-node terms: `scorer.term(g, v)` is node
+/// v's term; the score is (arcs, sum of terms). `score_from_terms` fills every term,
+/// `rescore_terms` recomputes those of `affected` from the previous terms and returns them.
+template <class Scorer>
+SearchScore score_from_terms(Scorer& scorer, const Dag& g, std::vector<long>& terms) {
+  terms.assign(std::size_t(g.num_nodes()), 0);
+  long total = 0;
+  for (int v = 0; v < g.num_nodes(); ++v) total += terms[std::size_t(v)] = scorer.term(g, v);
+  return {g.num_arcs(), total};
+}
+template <class Scorer>
+SearchScore rescore_terms(Scorer& scorer, const Dag& g, const std::vector<long>& terms,
+                          const std::vector<int>& affected, const SearchScore& before,
+                          std::vector<std::pair<int, long>>& new_terms) {
+  new_terms.clear();
+  long total = before.second;
+  for (int v : affected) {
+    const long t = scorer.term(g, v);
+    total += t - terms[std::size_t(v)];
+    new_terms.push_back({v, t});
+  }
+  return {g.num_arcs(), total};
+}
+
 /// The IGSP score (arcs, I-contradicting arcs), incremental for `covered_arc_search`: the term of
 /// node v is the number of contradicting arcs into v. Whether a -> v contradicts the
 /// interventions depends only on the neighbourhoods of a and v, so it is memoised on (a, v, hash
@@ -190,10 +214,7 @@ struct IgspScore {
     return c;
   }
   SearchScore full(const Dag& g, std::vector<long>& terms) {
-    terms.assign(std::size_t(g.num_nodes()), 0);
-    long total = 0;
-    for (int v = 0; v < g.num_nodes(); ++v) total += terms[std::size_t(v)] = term(g, v);
-    return {g.num_arcs(), total};
+    return score_from_terms(*this, g, terms);
   }
   SearchScore update(const Dag& g, const std::vector<long>& terms, const std::vector<int>& changed,
                      const SearchScore& before, std::vector<std::pair<int, long>>& new_terms) {
@@ -202,14 +223,7 @@ struct IgspScore {
       affected.insert(affected.end(), g.children(v).begin(), g.children(v).end());
     std::sort(affected.begin(), affected.end());
     affected.erase(std::unique(affected.begin(), affected.end()), affected.end());
-    new_terms.clear();
-    long total = before.second;
-    for (int v : affected) {
-      const long t = term(g, v);
-      total += t - terms[std::size_t(v)];
-      new_terms.push_back({v, t});
-    }
-    return {g.num_arcs(), total};
+    return rescore_terms(*this, g, terms, affected, before, new_terms);
   }
   /// The score of g from scratch.
   SearchScore operator()(const Dag& g) {
@@ -238,21 +252,11 @@ struct UtigspScore {
     return it->second;
   }
   SearchScore full(const Dag& g, std::vector<long>& terms) {
-    terms.assign(std::size_t(g.num_nodes()), 0);
-    long total = 0;
-    for (int v = 0; v < g.num_nodes(); ++v) total += terms[std::size_t(v)] = term(g, v);
-    return {g.num_arcs(), total};
+    return score_from_terms(*this, g, terms);
   }
   SearchScore update(const Dag& g, const std::vector<long>& terms, const std::vector<int>& changed,
                      const SearchScore& before, std::vector<std::pair<int, long>>& new_terms) {
-    new_terms.clear();
-    long total = before.second;
-    for (int v : changed) {
-      const long t = term(g, v);
-      total += t - terms[std::size_t(v)];
-      new_terms.push_back({v, t});
-    }
-    return {g.num_arcs(), total};
+    return rescore_terms(*this, g, terms, changed, before, new_terms);
   }
   SearchScore operator()(const Dag& g) {
     std::vector<long> terms;

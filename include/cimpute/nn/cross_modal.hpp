@@ -165,10 +165,7 @@ public:
         const std::function<void(const CrossModalEpoch&)>& progress = {}) {
     const char* fn = "CrossModalAutoencoders::train";
     options.validate(fn);
-    const Matrix* X[2] = {nullptr, nullptr};
-    const Matrix data1 = X1, data2 = X2;
-    X[0] = &data1;
-    X[1] = &data2;
+    const Eigen::Ref<const Matrix>* X[2] = {&X1, &X2};
     for (int m = 0; m < 2; ++m) {
       if (X[m]->cols() != m_enc[m].input_size())
         detail::throw_invalid(fn, "modality ", m + 1, " has ", X[m]->cols(), " features, not ",
