@@ -4,10 +4,12 @@
 #pragma once
 
 #include "cimpute/core/errors.hpp"
+#include "cimpute/core/parallel.hpp"
 #include "cimpute/nn/activation.hpp"
 
 #include <Eigen/Core>
 
+#include <algorithm>
 #include <cmath>
 #include <cstdint>
 #include <random>
@@ -16,6 +18,29 @@
 #include <vector>
 
 namespace cimpute {
+
+namespace detail {
+/// Runs `f(begin, length)` over a fixed partition of the columns [0, n) into at most 8 blocks
+/// (multiples of 16 columns), in parallel (`parallel_for`: OpenMP threads, BLAS kept to one
+/// thread) when `flops` is large enough to pay for a parallel region, else in order. The
+/// partition does not depend on the thread count and every block computes the same products
+/// either way, so the results do not either. One team splitting each product replaces BLAS's
+/// own threads, which would otherwise compete with the parallel elementwise work around them.
+template <class F>
+void for_column_blocks(Eigen::Index n, double flops, F&& f) {
+  const Eigen::Index width = std::max<Eigen::Index>(16, (n + 8 * 16 - 1) / (8 * 16) * 16);
+  const long parts = long((n + width - 1) / width);
+  auto block = [&](long k) {
+    const Eigen::Index begin = Eigen::Index(k) * width;
+    f(begin, std::min(width, n - begin));
+  };
+  if (flops < 4e6 || parts < 2) {
+    for (long k = 0; k < parts; ++k) block(k);
+    return;
+  }
+  parallel_for(parts, block);
+}
+} // namespace detail
 
 /// How `Mlp` initialises its weights (biases start at zero).
 enum class Initialization {
@@ -45,6 +70,8 @@ public:
   struct Cache {
     std::vector<Matrix> z; ///< pre-activations of layers 1..L (batch x out_k)
     std::vector<Matrix> a; ///< a[0] = input, a[k] = s(z[k-1]) for hidden layers
+    /// Scratch space of `backward` (reused from call to call: no allocation per batch).
+    mutable Matrix dz, da;
   };
 
   Mlp() = default;
@@ -147,8 +174,13 @@ public:
     c.a.resize(L);
     c.a[0] = X;
     for (std::size_t k = 0; k < L; ++k) {
-      c.z[k] = affine(Index(k), c.a[k]);
-      if (k + 1 < L) c.a[k + 1] = m_act.value(c.z[k].array()).matrix();
+      Matrix& z = c.z[k];
+      Matrix* a = k + 1 < L ? &c.a[k + 1] : nullptr;
+      z.resize(X.rows(), m_sizes[k + 1]);
+      if (a) a->resize(X.rows(), m_sizes[k + 1]);
+      affine_blocks(Index(k), c.a[k], z, [&](Index s, Index len) {
+        if (a) a->middleCols(s, len) = m_act.value(z.middleCols(s, len).array()).matrix();
+      });
     }
     return c.z[L - 1];
   }
@@ -162,20 +194,35 @@ public:
     if (c.z.size() != L || dout.rows() != c.z[L - 1].rows() || dout.cols() != output_size())
       detail::throw_invalid("Mlp::backward", "the output gradient does not match the cache");
     grad.resize(m_theta.size());
-    Matrix dz = dout;
+    Matrix& dz = c.dz;
+    Matrix& da = c.da;
+    dz = dout;
+    const Index n = dout.rows();
     for (std::size_t k = L; k-- > 0;) {
-      Eigen::Map<Matrix> gW(grad.data() + m_offset[k], m_sizes[k + 1], m_sizes[k]);
-      gW.noalias() = dz.transpose() * c.a[k];
-      if (m_bias)
-        Eigen::Map<Vector>(grad.data() + bias_offset(Index(k)), m_sizes[k + 1]) =
-            dz.colwise().sum().transpose();
+      const Index out = m_sizes[k + 1], in = m_sizes[k];
+      const double flops = 2.0 * double(n) * double(out) * double(in);
+      // Weight (and bias) gradients, by blocks of output units.
+      Eigen::Map<Matrix> gW(grad.data() + m_offset[k], out, in);
+      Scalar* gb = m_bias ? grad.data() + bias_offset(Index(k)) : nullptr;
+      detail::for_column_blocks(out, flops, [&](Index s, Index len) {
+        gW.middleRows(s, len).noalias() = dz.middleCols(s, len).transpose() * c.a[k];
+        if (gb) Eigen::Map<Vector>(gb + s, len) = dz.middleCols(s, len).colwise().sum().transpose();
+      });
       if (k == 0 && !dx) break;
-      Matrix da = dz * weight(Index(k));
+      // The gradient with respect to the layer's input, by blocks of input units, times the
+      // activation's derivative below the first layer.
+      da.resize(n, in);
+      const auto W = weight(Index(k));
+      detail::for_column_blocks(in, flops, [&](Index s, Index len) {
+        da.middleCols(s, len).noalias() = dz * W.middleCols(s, len);
+        if (k > 0)
+          da.middleCols(s, len).array() *= m_act.derivative(c.z[k - 1].middleCols(s, len).array());
+      });
       if (k == 0) {
-        *dx = std::move(da);
+        *dx = da;
         break;
       }
-      dz = (da.array() * m_act.derivative(c.z[k - 1].array())).matrix();
+      dz.swap(da);
     }
   }
 
@@ -215,9 +262,20 @@ private:
   }
   Matrix affine(Index k, const Matrix& a) const {
     Matrix z(a.rows(), m_sizes[std::size_t(k) + 1]);
-    z.noalias() = a * weight(k).transpose();
-    if (m_bias) z.rowwise() += bias(k).transpose();
+    affine_blocks(k, a, z, [](Index, Index) {});
     return z;
+  }
+  // z = a W_k^T + b_k (z sized by the caller), by blocks of output units; `then(s, len)` runs on
+  // each finished block (e.g. the activation).
+  template <class Then>
+  void affine_blocks(Index k, const Matrix& a, Matrix& z, Then&& then) const {
+    const auto W = weight(k);
+    const double flops = 2.0 * double(a.rows()) * double(W.rows()) * double(W.cols());
+    detail::for_column_blocks(W.rows(), flops, [&](Index s, Index len) {
+      z.middleCols(s, len).noalias() = a * W.middleRows(s, len).transpose();
+      if (m_bias) z.middleCols(s, len).rowwise() += bias(k).segment(s, len).transpose();
+      then(s, len);
+    });
   }
   void check_input(const char* fn, const Eigen::Ref<const Matrix>& X) const {
     if (m_sizes.empty()) detail::throw_logic(fn, "the network has no layers");

@@ -4,6 +4,7 @@
 #pragma once
 
 #include "cimpute/core/errors.hpp"
+#include "cimpute/core/parallel.hpp"
 
 #include <Eigen/Core>
 
@@ -96,11 +97,30 @@ public:
   long steps() const noexcept { return m_t; }
 
 private:
+  // In cache-sized blocks, so that g, m, v and theta stream through memory once per step (the
+  // three whole-vector statements would read g, m and v twice), and on OpenMP threads for large
+  // networks. Elementwise: the result does not depend on the blocks or the threads.
   void update(Vector& theta, const Vector& g, Scalar b1, Scalar b2, Scalar step, Scalar scale,
               Scalar eps) {
-    m_m.array() = b1 * m_m.array() + (1 - b1) * g.array();
-    m_v.array() = b2 * m_v.array() + (1 - b2) * g.array().square();
-    theta.array() -= step * m_m.array() / (m_v.array().sqrt() * scale + eps);
+    constexpr Eigen::Index block = 4096, task = 16 * block;
+    const Eigen::Index n = theta.size();
+    auto run = [&](long k) {
+      const Eigen::Index end = std::min(n, Eigen::Index(k + 1) * task);
+      for (Eigen::Index i = Eigen::Index(k) * task; i < end; i += block) {
+        const Eigen::Index len = std::min(block, end - i);
+        auto m = m_m.segment(i, len).array();
+        auto v = m_v.segment(i, len).array();
+        const auto gi = g.segment(i, len).array();
+        m = b1 * m + (1 - b1) * gi;
+        v = b2 * v + (1 - b2) * gi.square();
+        theta.segment(i, len).array() -= step * m / (v.sqrt() * scale + eps);
+      }
+    };
+    const long tasks = long((n + task - 1) / task);
+    if (tasks >= 4)
+      detail::parallel_for(tasks, run);
+    else
+      for (long k = 0; k < tasks; ++k) run(k);
   }
   AdamOptions m_opt;
   Vector m_m, m_v;
