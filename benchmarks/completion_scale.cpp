@@ -78,8 +78,8 @@ int main(int argc, char** argv) try {
       std::fflush(stdout);
       continue;
     }
-    const auto ev = cimpute::visit_completion_method<double>(
-        name, "", [&](const auto& m) { return cimpute::kfold_per_context(m, t, folds, 1000u); });
+    const auto ev =
+        cimpute::kfold_per_context(cimpute::make_completion_method<double>(name), t, folds, 1000u);
     std::printf("%-24s %8.4f %8.4f %8.4f %10.1f %8.2f\n", name.c_str(), ev.scores.pearson,
                 ev.scores.r2, ev.scores.cosine, ev.seconds, peak_gb());
     std::fflush(stdout);

@@ -80,9 +80,8 @@ int main(int argc, char** argv) try {
               "seconds");
   for (const auto& protocol : parsed)
     for (const auto& name : methods) {
-      const auto s = cimpute::visit_completion_method<double>(name, reference, [&](const auto& m) {
-        return cimpute::evaluate_protocol(m, t, protocol, reference, seeds);
-      });
+      const auto s = cimpute::evaluate_protocol(
+          cimpute::make_completion_method<double>(name, reference), t, protocol, reference, seeds);
       std::printf("%-9s %-24s %7.4f (%.4f) %7.4f (%.4f) %7.4f (%.4f) %9.2f\n",
                   protocol.name.c_str(), name.c_str(), s.mean.pearson, s.standard_error.pearson,
                   s.mean.r2, s.standard_error.r2, s.mean.cosine, s.standard_error.cosine,

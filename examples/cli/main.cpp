@@ -55,8 +55,8 @@ constexpr const char* kUsage =
     "      --methods LIST        comma-separated: context-mean, perturbation-mean, two-way-mean,\n"
     "                            dnpp, falrtc, synthetic-interventions, soft-impute, ntk\n"
     "                            (hyper-parameters by inner CV), ntk-reference (published\n"
-    "                            settings), ntk-ensemble, autoencoder (latent transfer);\n"
-    "                            or all (default)\n"
+    "                            settings), ntk-ensemble, autoencoder (latent transfer),\n"
+    "                            ntk-mixed (DNPP predictions as NTK features); or all (default)\n"
     "      --reference-context C training-only context, never evaluated (default MCF7 for\n"
     "                            --data, none for simulated data; none)\n"
     "      --format table|tsv    tsv prints: protocol method pearson r2 cosine seconds\n"
@@ -66,6 +66,8 @@ constexpr const char* kUsage =
     "                            loco, ntk chooses its settings by leave-one-context-out\n"
     "      --autoencoder-hidden A,B  hidden sizes of the autoencoder method (1024)\n"
     "      --autoencoder-epochs N    its training epochs (200), --autoencoder-seed S (0)\n"
+    "      --mixed-min-perturbations N  training perturbations that make a context use the\n"
+    "                            mixed prior's signature features (150); --mixed-folds K (5)\n"
     "      --predict-out F.gct   also fit every method on all observed pairs and write its\n"
     "                            predictions of every missing pair (column metadata pert_id,\n"
     "                            cell_id, method)\n"
@@ -368,6 +370,7 @@ int complete(const std::vector<std::string>& args) {
   std::string data, protocol, methods = "all", reference, format = "table", predict_out;
   std::string context_features = "none";
   cimpute::AutoencoderTransferOptions ae;
+  cimpute::MixedPriorOptions mixed;
   int seeds = 3;
   cimpute::PerturbationSimulatorParams sim;
   for (std::size_t i = 0; i < args.size(); ++i) {
@@ -406,6 +409,10 @@ int complete(const std::vector<std::string>& args) {
       ae.epochs = positive_int(a, value());
     else if (a == "--autoencoder-seed")
       ae.seed = std::uint64_t(positive_int(a, value()));
+    else if (a == "--mixed-min-perturbations")
+      mixed.min_training_perturbations = positive_int(a, value());
+    else if (a == "--mixed-folds")
+      mixed.inner_folds = positive_int(a, value());
     else
       throw UsageError("unknown option '" + a + "' for complete");
   }
@@ -449,6 +456,7 @@ int complete(const std::vector<std::string>& args) {
   setup.new_contexts = proto.kind == cimpute::CompletionProtocol::Kind::LeaveOneContextOut;
   setup.context_features = context_features_option(context_features, simulated ? "" : data, t);
   setup.autoencoder = ae;
+  setup.mixed = mixed;
   if (!simulated && std::filesystem::is_directory(data)) // control profiles for the transfer
     setup.autoencoder.baselines = cimpute::read_l1000_baselines(data, t.contexts().ids());
   if (format == "tsv")
@@ -457,10 +465,8 @@ int complete(const std::vector<std::string>& args) {
     std::printf("%-10s %-18s %8s %8s %8s %9s\n", "protocol", "method", "pearson", "r2", "cosine",
                 "seconds");
   for (const auto& name : list) {
-    const cimpute::ScoreSummary ev =
-        cimpute::visit_completion_method<double>(name, setup, [&](const auto& method) {
-          return cimpute::evaluate_protocol(method, t, proto, reference, seeds);
-        });
+    const cimpute::ScoreSummary ev = cimpute::evaluate_protocol(
+        cimpute::make_completion_method<double>(name, setup), t, proto, reference, seeds);
     if (format == "tsv")
       std::printf("%s\t%s\t%.6f\t%.6f\t%.6f\t%.3f\n", protocol.c_str(), name.c_str(),
                   ev.mean.pearson, ev.mean.r2, ev.mean.cosine, ev.seconds);

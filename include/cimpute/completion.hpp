@@ -4,6 +4,7 @@
 /// protocols.
 #pragma once
 
+#include "cimpute/completion/any_completion.hpp"
 #include "cimpute/completion/autoencoder_transfer.hpp"
 #include "cimpute/completion/cross_validation.hpp"
 #include "cimpute/completion/dnpp.hpp"
@@ -12,6 +13,7 @@
 #include "cimpute/completion/means.hpp"
 #include "cimpute/completion/ntk_completion.hpp"
 #include "cimpute/completion/ntk_cv.hpp"
+#include "cimpute/completion/ntk_mixed.hpp"
 #include "cimpute/completion/registry.hpp"
 #include "cimpute/completion/singular_value_shrinkage.hpp"
 #include "cimpute/completion/soft_impute.hpp"

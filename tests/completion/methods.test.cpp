@@ -6,6 +6,7 @@
 #include <cimpute/io/gct.hpp>
 #include <cimpute/kernels/gram.hpp>
 
+#include <memory>
 #include <random>
 
 using cimpute::PairIndex;
@@ -342,6 +343,38 @@ TEST_CASE("visit_completion_method constructs every named method", "[completion]
       Catch::Contains("unknown method 'bogus'") && Catch::Contains("soft-impute"));
 }
 
+TEST_CASE("AnyCompletion wraps a method behind virtual calls", "[completion][registry]") {
+  const Tensor t = planted(5);
+  std::vector<Eigen::Index> rows;
+  for (Eigen::Index r = 0; r < t.num_observed(); ++r)
+    if (t.observed_pairs()[std::size_t(r)].context != 0) rows.push_back(r);
+  const cimpute::TrainingSet<double> train(t, rows, 0);
+  const std::vector<PairIndex> q{{3, 2}, {1, 1}};
+  cimpute::NtkCompletionOptions o;
+  o.reference_context = "c0";
+  cimpute::AnyCompletion<double> any = cimpute::NtkCompletion<double>(o);
+  cimpute::AnyCompletion<double> copy = any; // deep: fitting the original leaves it unfitted
+  any.fit(train);
+  CHECK_THROWS_AS(copy.predict(q), cimpute::logic_error);
+  cimpute::NtkCompletion<double> direct(o);
+  direct.fit(train);
+  CHECK((any.predict(q) - direct.predict(q)).norm() == 0.0);
+  CHECK(any.name() == "ntk-reference");
+  REQUIRE(any.target<cimpute::NtkCompletion<double>>() != nullptr);
+  CHECK(any.target<cimpute::MeanCompletion<double>>() == nullptr);
+  const Eigen::VectorXd rel = any.relative_posterior_variance(q);
+  CHECK((rel - direct.posterior_variance(q) / direct.prior_variance()).norm() < 1e-15);
+  // Methods without a kernel posterior report NaN; names come from the registry.
+  auto mean = cimpute::make_completion_method<double>("context-mean");
+  CHECK(mean.name() == "context-mean");
+  CHECK(std::isnan(mean.fit(train).relative_posterior_variance(q)[0]));
+  const auto a = cimpute::leave_one_pair_out(mean, t, "c0");
+  const auto b = cimpute::leave_one_pair_out(cimpute::MeanCompletion<double>(), t, "c0");
+  CHECK(a.scores.pearson == b.scores.pearson);
+  CHECK_THROWS_WITH(cimpute::make_completion_method<double>("bogus"),
+                    Catch::Contains("unknown method 'bogus'"));
+}
+
 TEST_CASE("EnsembleCompletion averages its members", "[completion][ensemble]") {
   const Tensor t = planted(4);
   const cimpute::TrainingSet<double> train(t, all_rows(t));
@@ -377,4 +410,149 @@ TEST_CASE("complete_missing_by_name writes every method's predictions side by si
   const auto back = cimpute::read_gct<double>(path);
   CHECK(back.col_meta().field("pert_id")[0] == "p3");
   CHECK((back.data() - m.data()).cwiseAbs().maxCoeff() == 0.0);
+}
+
+namespace {
+// A context-mean baseline that records what it was fitted on and asked for.
+struct SpyBaseline {
+  struct Log {
+    std::vector<std::vector<PairIndex>> fits, predicts;
+  };
+  std::shared_ptr<Log> log = std::make_shared<Log>();
+  cimpute::MeanCompletion<double> mean;
+  SpyBaseline& fit(const cimpute::TrainingSet<double>& train) {
+    log->fits.push_back(train.pairs());
+    log->predicts.emplace_back();
+    mean.fit(train);
+    return *this;
+  }
+  Eigen::MatrixXd predict(const std::vector<PairIndex>& pairs) const {
+    auto& p = log->predicts.back();
+    p.insert(p.end(), pairs.begin(), pairs.end());
+    return mean.predict(pairs);
+  }
+};
+cimpute::MixedPriorOptions one_point_mixed(Eigen::Index threshold) {
+  cimpute::MixedPriorOptions o;
+  o.min_training_perturbations = threshold;
+  o.depths = {2};
+  o.identity_weights = {1.0};
+  o.scales = {0.75};
+  o.ridges = {1e-3};
+  o.inner_folds = 2;
+  return o;
+}
+} // namespace
+
+TEST_CASE("MixedPriorNtk equals dense kernel regression on explicit mixed features",
+          "[completion][ntk][mixed]") {
+  const Tensor t = planted(11);
+  // Reference c0; training: c1's p0..p2 (3 perturbations: rich at threshold 3) and c2's p0, p1.
+  std::vector<Eigen::Index> rows;
+  for (Eigen::Index r = 0; r < t.num_observed(); ++r) {
+    const PairIndex p = t.observed_pairs()[std::size_t(r)];
+    if ((p.context == 1 && p.perturbation < 3) || (p.context == 2 && p.perturbation < 2))
+      rows.push_back(r);
+  }
+  const cimpute::TrainingSet<double> train(t, rows, 0);
+  SpyBaseline spy;
+  cimpute::MixedPriorNtk<double, SpyBaseline> mixed(spy, one_point_mixed(3));
+  mixed.fit(train);
+  CHECK(mixed.rich_contexts() == std::vector<char>{0, 1, 0});
+  const std::vector<PairIndex> test{{3, 1}, {2, 2}, {3, 2}};
+  const Eigen::MatrixXd pred = mixed.predict(test);
+
+  // Explicit features f = [0.75 |e| m_c, e, onehot(pair)], unit-normalised, NTK depth 2, where
+  // e is the signature (training pair in c1), c1's training mean (the context-mean baseline's
+  // prediction for the test pair in c1) or the reference signature (pairs in c2).
+  const auto pairs = train.pairs();
+  const Eigen::Index n = Eigen::Index(pairs.size()), G = t.num_features();
+  const Eigen::RowVectorXd c1_mean = train.mean_of(train.context_rows(1));
+  auto e = [&](const PairIndex& p, bool training) {
+    if (p.context != 1) return Eigen::RowVectorXd(t.signature(p.perturbation, 0).transpose());
+    return training ? Eigen::RowVectorXd(t.signature(p.perturbation, 1).transpose()) : c1_mean;
+  };
+  auto m = [&](Eigen::Index c) {
+    Eigen::RowVectorXd s = train.mean_of(train.context_rows(c));
+    return Eigen::RowVectorXd(s / s.norm());
+  };
+  const Eigen::Index width = n + Eigen::Index(test.size());
+  auto feature = [&](const PairIndex& p, bool training, Eigen::Index slot) {
+    Eigen::RowVectorXd f = Eigen::RowVectorXd::Zero(2 * G + width);
+    const Eigen::RowVectorXd ep = e(p, training);
+    f.segment(0, G) = 0.75 * ep.norm() * m(p.context);
+    f.segment(G, G) = ep;
+    f[2 * G + slot] = 1.0;
+    return Eigen::RowVectorXd(f / f.norm());
+  };
+  Eigen::MatrixXd F(n, 2 * G + width), Ft(Eigen::Index(test.size()), 2 * G + width);
+  for (Eigen::Index i = 0; i < n; ++i) F.row(i) = feature(pairs[std::size_t(i)], true, i);
+  for (Eigen::Index i = 0; i < Ft.rows(); ++i)
+    Ft.row(i) = feature(test[std::size_t(i)], false, n + i);
+  const cimpute::NtkKernel<double> k(2);
+  Eigen::MatrixXd K = cimpute::gram(k, F);
+  K.diagonal().array() += 1e-3;
+  const Eigen::MatrixXd ref = cimpute::gram(k, Ft, F) * K.llt().solve(train.signatures());
+  CHECK((pred - ref).cwiseAbs().maxCoeff() < 1e-10);
+
+  // Honesty of the inner K-fold: 2 folds + the final fit; every inner baseline predicts only
+  // pairs it was not fitted on, and only pairs of the rich context.
+  REQUIRE(spy.log->fits.size() == 3);
+  for (std::size_t f = 0; f < 2; ++f) {
+    CHECK(!spy.log->predicts[f].empty());
+    for (const PairIndex& p : spy.log->predicts[f]) {
+      CHECK(p.context == 1);
+      for (const PairIndex& q : spy.log->fits[f])
+        CHECK(!(p.perturbation == q.perturbation && p.context == q.context));
+    }
+  }
+  CHECK(spy.log->fits[2].size() == rows.size());
+  CHECK(mixed.search_points().size() == 1);
+}
+
+TEST_CASE("MixedPriorNtk without a rich context is the train-context-average NTK",
+          "[completion][ntk][mixed]") {
+  const Tensor t = planted(12);
+  std::vector<Eigen::Index> rows;
+  for (Eigen::Index r = 0; r < t.num_observed(); ++r)
+    if (t.observed_pairs()[std::size_t(r)].context != 0 && r != 6) rows.push_back(r);
+  const cimpute::TrainingSet<double> train(t, rows, 0);
+  SpyBaseline spy;
+  cimpute::MixedPriorNtk<double, SpyBaseline> mixed(spy, one_point_mixed(1000));
+  mixed.fit(train);
+  CHECK(spy.log->fits.empty()); // the baseline is not needed
+  cimpute::NtkCompletionOptions o;
+  o.reference_context = "c0";
+  o.depth = 2;
+  o.identity_weight = 1.0;
+  o.ridge = 1e-3;
+  const std::vector<PairIndex> test{t.observed_pairs()[6], {3, 2}};
+  const Eigen::MatrixXd want = cimpute::NtkCompletion<double>(o).fit(train).predict(test);
+  CHECK((mixed.predict(test) - want).cwiseAbs().maxCoeff() < 1e-10);
+
+  // The default search scores every grid point and refits the best one.
+  cimpute::MixedPriorOptions def;
+  def.inner_folds = 2;
+  cimpute::MixedPriorNtk<double, cimpute::DnppCompletion<double>> full(
+      cimpute::DnppCompletion<double>(2), def);
+  full.fit(train);
+  CHECK(full.search_points().size() == 16);
+  double best = -1e300;
+  for (const auto& p : full.search_points()) best = std::max(best, p.criterion);
+  const auto it = std::find_if(full.search_points().begin(), full.search_points().end(),
+                               [&](const auto& p) { return p.criterion == best; });
+  CHECK(it->settings.depth == full.selected().depth);
+  CHECK(it->settings.ridge == full.selected().ridge);
+
+  const cimpute::MixedPriorNtk<double, SpyBaseline> unfitted{SpyBaseline()};
+  CHECK_THROWS_AS(unfitted.predict(test), cimpute::logic_error);
+  cimpute::MixedPriorOptions bad;
+  bad.inner_folds = 1;
+  CHECK_THROWS_WITH(bad.validate(), Catch::Contains("inner_folds"));
+  bad = {};
+  bad.depths.clear();
+  CHECK_THROWS_WITH(bad.validate(), Catch::Contains("search space"));
+  bad = {};
+  bad.min_training_perturbations = 0;
+  CHECK_THROWS_WITH(bad.validate(), Catch::Contains("min_training_perturbations"));
 }

@@ -75,6 +75,44 @@ struct NtkCompletionOptions {
   }
 };
 
+namespace detail {
+/// Perturbation features from a reference context `ref` (P x G): row d is d's signature there
+/// (its training rows, and the protocol's reference rows when `ref` is the training set's
+/// reference context), the mean reference signature for perturbations missing there. Empty
+/// when the context has no signature.
+template <class Scalar>
+Eigen::MatrixXd reference_signatures(const TrainingSet<Scalar>& train, Eigen::Index ref) {
+  const auto& t = train.tensor();
+  std::vector<Eigen::Index> ref_rows = train.context_rows(ref);
+  if (ref == train.reference_context())
+    for (Eigen::Index r : train.reference_rows()) ref_rows.push_back(r);
+  if (ref_rows.empty()) return {};
+  const Eigen::RowVectorXd ref_mean = train.mean_of(ref_rows).template cast<double>();
+  Eigen::MatrixXd e = ref_mean.replicate(t.num_perturbations(), 1);
+  for (Eigen::Index r : ref_rows)
+    e.row(t.observed_pairs()[std::size_t(r)].perturbation) =
+        t.observed().row(r).template cast<double>();
+  return e;
+}
+
+/// The unit-normalised mean training signature of every context (C x G; the global training
+/// mean's direction for contexts without training rows).
+template <class Scalar>
+Eigen::MatrixXd unit_context_means(const TrainingSet<Scalar>& train) {
+  const auto& t = train.tensor();
+  const Eigen::RowVectorXd global = train.global_mean().template cast<double>();
+  Eigen::MatrixXd m(t.num_contexts(), t.num_features());
+  for (Eigen::Index c = 0; c < m.rows(); ++c) {
+    const auto& rows = train.context_rows(c);
+    Eigen::RowVectorXd v =
+        rows.empty() ? global : Eigen::RowVectorXd(train.mean_of(rows).template cast<double>());
+    const double n = v.norm();
+    m.row(c) = n > 0 ? Eigen::RowVectorXd(v / n) : v;
+  }
+  return m;
+}
+} // namespace detail
+
 /// Context features from the contexts' baseline profiles (one row per context, e.g. the log2
 /// control expression of each cell line, `read_l1000_baselines`): each feature centred across
 /// contexts, then each row scaled to unit length, so that the context part of the NTK prior
@@ -137,20 +175,10 @@ public:
     } else {
       Eigen::MatrixXd e(P, t.num_features());
       if (m_opt.prior == NtkPrior::TrainContextAverage) {
-        const Eigen::Index ref = t.contexts().index(m_opt.reference_context, fn);
-        // The reference signatures are features: the training rows of the reference context,
-        // and the protocol's reference rows (which are not regression points).
-        std::vector<Eigen::Index> ref_rows = train.context_rows(ref);
-        if (ref == train.reference_context())
-          for (Eigen::Index r : train.reference_rows()) ref_rows.push_back(r);
-        if (ref_rows.empty())
+        e = detail::reference_signatures(train, t.contexts().index(m_opt.reference_context, fn));
+        if (e.size() == 0)
           detail::throw_invalid(fn, "the reference context '", m_opt.reference_context,
                                 "' has no signatures");
-        const Eigen::RowVectorXd ref_mean = train.mean_of(ref_rows).template cast<double>();
-        for (Eigen::Index d = 0; d < P; ++d) e.row(d) = ref_mean;
-        for (Eigen::Index r : ref_rows)
-          e.row(t.observed_pairs()[std::size_t(r)].perturbation) =
-              t.observed().row(r).template cast<double>();
       } else { // TrainAverages: the perturbation's mean over training and reference rows
         const TrainingSet<Scalar> all = train.with_reference();
         const Eigen::RowVectorXd global = all.global_mean().template cast<double>();
@@ -160,15 +188,7 @@ public:
               rows.empty() ? global : Eigen::RowVectorXd(all.mean_of(rows).template cast<double>());
         }
       }
-      const Eigen::RowVectorXd global = train.global_mean().template cast<double>();
-      Eigen::MatrixXd m(C, t.num_features());
-      for (Eigen::Index c = 0; c < C; ++c) {
-        const auto& rows = train.context_rows(c);
-        Eigen::RowVectorXd v =
-            rows.empty() ? global : Eigen::RowVectorXd(train.mean_of(rows).template cast<double>());
-        const double n = v.norm();
-        m.row(c) = n > 0 ? Eigen::RowVectorXd(v / n) : v;
-      }
+      const Eigen::MatrixXd m = detail::unit_context_means(train);
       m_E.noalias() = e * e.transpose();
       const Eigen::VectorXd en = e.rowwise().norm();
       m_N = m_opt.scale * m_opt.scale * en * en.transpose();

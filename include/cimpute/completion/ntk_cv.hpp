@@ -24,6 +24,20 @@ enum class SelectionCriterion {
   Mean     ///< the mean of the three
 };
 
+/// The value of `scores` that `criterion` maximises.
+inline double selection_value(SelectionCriterion criterion, const CompletionScores& s) {
+  switch (criterion) {
+  case SelectionCriterion::Pearson:
+    return s.pearson;
+  case SelectionCriterion::R2:
+    return s.r2;
+  case SelectionCriterion::Cosine:
+    return s.cosine;
+  default:
+    return (s.pearson + s.r2 + s.cosine) / 3;
+  }
+}
+
 /// How `NtkCompletionCV` holds training pairs out to score a point of its search.
 enum class InnerProtocol {
   /// Closed-form leave-one-pair-out (cheap; for completing contexts that have training pairs).
@@ -161,7 +175,7 @@ private:
     pt.options = std::move(o);
     pt.options.ridge = ridge;
     pt.scores = scores;
-    pt.criterion = value(pt.scores);
+    pt.criterion = selection_value(m_search.criterion, pt.scores);
     if (pt.criterion > best) {
       best = pt.criterion;
       m_best = m_points.size();
@@ -296,19 +310,6 @@ private:
         add_point(o, ridge, completion_scores(Y - solver.loo_residuals(Y), Y), best);
       }
     });
-  }
-
-  double value(const CompletionScores& s) const {
-    switch (m_search.criterion) {
-    case SelectionCriterion::Pearson:
-      return s.pearson;
-    case SelectionCriterion::R2:
-      return s.r2;
-    case SelectionCriterion::Cosine:
-      return s.cosine;
-    default:
-      return (s.pearson + s.r2 + s.cosine) / 3;
-    }
   }
 
   NtkSearchOptions m_search;

@@ -3,6 +3,7 @@
 /// that choose methods at run time.
 #pragma once
 
+#include "cimpute/completion/any_completion.hpp"
 #include "cimpute/completion/autoencoder_transfer.hpp"
 #include "cimpute/completion/cross_validation.hpp"
 #include "cimpute/completion/dnpp.hpp"
@@ -11,6 +12,7 @@
 #include "cimpute/completion/means.hpp"
 #include "cimpute/completion/ntk_completion.hpp"
 #include "cimpute/completion/ntk_cv.hpp"
+#include "cimpute/completion/ntk_mixed.hpp"
 #include "cimpute/completion/soft_impute.hpp"
 #include "cimpute/completion/synthetic_interventions.hpp"
 
@@ -24,14 +26,14 @@ namespace cimpute {
 /// The method names, in table order: context-mean, perturbation-mean, two-way-mean, dnpp,
 /// falrtc, synthetic-interventions, soft-impute, ntk (hyper-parameters by inner CV),
 /// ntk-reference (the published settings), ntk-ensemble (the average of ntk, soft-impute and
-/// falrtc), autoencoder (`AutoencoderTransfer`).
+/// falrtc), autoencoder (`AutoencoderTransfer`), ntk-mixed (`MixedPriorNtk` over DNPP).
 inline const std::vector<std::string>& completion_method_names() {
   static const std::vector<std::string> names{"context-mean",  "perturbation-mean",
                                               "two-way-mean",  "dnpp",
                                               "falrtc",        "synthetic-interventions",
                                               "soft-impute",   "ntk",
                                               "ntk-reference", "ntk-ensemble",
-                                              "autoencoder"};
+                                              "autoencoder",   "ntk-mixed"};
   return names;
 }
 
@@ -55,6 +57,8 @@ struct CompletionSetup {
   bool new_contexts = false;
   /// Settings of `autoencoder` (network, epochs, seed, and the contexts' control profiles).
   AutoencoderTransferOptions autoencoder;
+  /// Settings of `ntk-mixed` (its rich-context threshold and inner search).
+  MixedPriorOptions mixed;
 };
 
 /// Construct the method called `name` for `setup` and return `visitor(method)` (every branch
@@ -82,6 +86,9 @@ decltype(auto) visit_completion_method(const std::string& name, const Completion
         "ntk-ensemble", NtkCompletionCV<Scalar>(search, base), SoftImputeCompletion<Scalar>(),
         FalrtcCompletion<Scalar>(FalrtcOptions::hodos())));
   if (name == "autoencoder") return visitor(AutoencoderTransfer<Scalar>(setup.autoencoder));
+  if (name == "ntk-mixed")
+    return visitor(
+        MixedPriorNtk<Scalar, DnppCompletion<Scalar>>(DnppCompletion<Scalar>(10), setup.mixed));
   if (name == "ntk-reference") {
     NtkCompletionOptions o; // the published settings
     if (reference_context.empty())
@@ -105,6 +112,25 @@ decltype(auto) visit_completion_method(const std::string& name,
   return visit_completion_method<Scalar>(name, setup, std::forward<Visitor>(visitor));
 }
 
+/// The method called `name` for `setup` behind the run-time interface `AnyCompletion` (see
+/// `visit_completion_method` for the methods and their settings). Programs that run methods
+/// chosen at run time should prefer this to a generic visitor: the protocols are compiled once.
+template <class Scalar>
+AnyCompletion<Scalar> make_completion_method(const std::string& name,
+                                             const CompletionSetup& setup) {
+  return visit_completion_method<Scalar>(name, setup,
+                                         [](const auto& m) { return AnyCompletion<Scalar>(m); });
+}
+
+/// `make_completion_method` with only a training-only reference context (empty: none).
+template <class Scalar>
+AnyCompletion<Scalar> make_completion_method(const std::string& name,
+                                             const std::string& reference_context = "") {
+  CompletionSetup setup;
+  setup.reference_context = reference_context;
+  return make_completion_method<Scalar>(name, setup);
+}
+
 /// `complete_missing` for each named method, side by side: a features x (methods x missing pairs)
 /// matrix with column ids `method:perturbation:context` and column metadata `pert_id`, `cell_id`
 /// and `method`, ready for `write_gct`.
@@ -115,9 +141,8 @@ LabeledMatrix<Scalar> complete_missing_by_name(const std::vector<std::string>& m
   std::vector<LabeledMatrix<Scalar>> parts;
   Eigen::Index cols = 0;
   for (const auto& name : methods) {
-    parts.push_back(visit_completion_method<Scalar>(name, setup, [&](const auto& m) {
-      return complete_missing(m, t, setup.reference_context);
-    }));
+    parts.push_back(
+        complete_missing(make_completion_method<Scalar>(name, setup), t, setup.reference_context));
     cols += parts.back().cols();
   }
   typename LabeledMatrix<Scalar>::Matrix values(t.num_features(), cols);

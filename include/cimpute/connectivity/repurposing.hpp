@@ -127,31 +127,6 @@ struct RepurposingResult {
   std::optional<NtkCompletionOptions> ntk_selected;
 };
 
-namespace detail {
-template <class M, class = void>
-struct has_model : std::false_type {};
-template <class M>
-struct has_model<M, std::void_t<decltype(std::declval<const M&>().model())>> : std::true_type {};
-template <class M, class = void>
-struct has_posterior : std::false_type {};
-template <class M>
-struct has_posterior<M, std::void_t<decltype(std::declval<const M&>().posterior_variance(
-                            std::declval<const std::vector<PairIndex>&>()))>> : std::true_type {};
-
-// Fraction of prior variance left for each pair, or NaN without a kernel posterior.
-template <class M>
-Eigen::VectorXd relative_posterior_variance(const M& m, const std::vector<PairIndex>& pairs) {
-  if constexpr (has_posterior<M>::value) {
-    return m.posterior_variance(pairs) / m.prior_variance();
-  } else if constexpr (has_model<M>::value) {
-    return relative_posterior_variance(m.model(), pairs);
-  } else {
-    return Eigen::VectorXd::Constant(Eigen::Index(pairs.size()),
-                                     std::numeric_limits<double>::quiet_NaN());
-  }
-}
-} // namespace detail
-
 /// Rank the perturbations of `t` (other than the contexts' controls) by how strongly their
 /// signature in `opt.context` reverses `disease` (ids as the tensor's feature ids; map them first
 /// otherwise). Drugs measured in the context use their measured signature; the others are imputed
@@ -219,14 +194,6 @@ RepurposingResult repurpose(const PerturbationTensor<Scalar>& t, const GeneSigna
     if (rows.empty()) detail::throw_invalid(fn, "no training signature left to impute from");
     const std::string ref_name = ref >= 0 ? t.contexts()[ref] : std::string();
     const TrainingSet<Scalar> train(t, rows, ref);
-    auto impute = [&](auto method) {
-      method.fit(train);
-      const auto pred = method.predict(impute_pairs);
-      for (Eigen::Index k = 0; k < ni; ++k)
-        for (Eigen::Index g = 0; g < G; ++g) S(nm + k, g) = double(pred(k, res.disease.columns[g]));
-      uncertainty.tail(ni) = detail::relative_posterior_variance(method, impute_pairs);
-      return method;
-    };
     CompletionSetup setup;
     setup.reference_context = ref_name;
     setup.new_contexts = train.context_rows(ctx).empty();
@@ -237,12 +204,14 @@ RepurposingResult repurpose(const PerturbationTensor<Scalar>& t, const GeneSigna
                               " rows, the tensor ", t.num_contexts(), " contexts");
       setup.context_features = opt.context_features;
     }
-    visit_completion_method<Scalar>(opt.impute, setup, [&](const auto& prototype) {
-      const auto fitted = impute(prototype);
-      if constexpr (std::is_same_v<std::decay_t<decltype(fitted)>, NtkCompletionCV<Scalar>>)
-        res.ntk_selected = fitted.selected();
-      return 0;
-    });
+    AnyCompletion<Scalar> method = make_completion_method<Scalar>(opt.impute, setup);
+    method.fit(train);
+    const auto pred = method.predict(impute_pairs);
+    for (Eigen::Index k = 0; k < ni; ++k)
+      for (Eigen::Index g = 0; g < G; ++g) S(nm + k, g) = double(pred(k, res.disease.columns[g]));
+    uncertainty.tail(ni) = method.relative_posterior_variance(impute_pairs);
+    if (const auto* cv = method.template target<NtkCompletionCV<Scalar>>())
+      res.ntk_selected = cv->selected();
   }
 
   // Connectivity with the reversed disease signature.
