@@ -70,7 +70,8 @@ public:
   struct Cache {
     std::vector<Matrix> z; ///< pre-activations of layers 1..L (batch x out_k)
     std::vector<Matrix> a; ///< a[0] = input, a[k] = s(z[k-1]) for hidden layers
-    /// Scratch space of `backward` (reused from call to call: no allocation per batch).
+    /// Scratch space of `backward` (reused from call to call: no allocation per batch); a cache
+    /// serves one thread at a time.
     mutable Matrix dz, da;
   };
 
