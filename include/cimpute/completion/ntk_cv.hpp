@@ -9,6 +9,7 @@
 #include <Eigen/Core>
 
 #include <algorithm>
+#include <cmath>
 #include <limits>
 #include <random>
 #include <string>
@@ -47,6 +48,20 @@ enum class InnerProtocol {
   LeaveOneContextOut
 };
 
+namespace detail {
+/// Throws `invalid_argument` (from `fn`) for a depth < 1 or a negative or non-finite identity
+/// weight, scale or ridge in an NTK search grid.
+inline void check_ntk_grid(const char* fn, const std::vector<int>& depths,
+                           const std::vector<double>& identity_weights,
+                           const std::vector<double>& scales, const std::vector<double>& ridges) {
+  for (int d : depths)
+    if (d < 1) throw_invalid(fn, "depth ", d, " < 1");
+  for (const auto* v : {&identity_weights, &scales, &ridges})
+    for (double x : *v)
+      if (!(x >= 0) || !std::isfinite(x)) throw_invalid(fn, "bad value ", x);
+}
+} // namespace detail
+
 /// The search space and rules of `NtkCompletionCV`.
 struct NtkSearchOptions {
   /// Priors tried; TrainContextAverage only when the training set has a reference context,
@@ -78,11 +93,7 @@ struct NtkSearchOptions {
     if (max_pairs < 2) detail::throw_invalid(fn, "max_pairs must be >= 2, got ", max_pairs);
     if (max_contexts < 2)
       detail::throw_invalid(fn, "max_contexts must be >= 2, got ", max_contexts);
-    for (int d : depths)
-      if (d < 1) detail::throw_invalid(fn, "depth ", d, " < 1");
-    for (const auto* v : {&identity_weights, &scales, &ridges})
-      for (double x : *v)
-        if (!(x >= 0) || !std::isfinite(x)) detail::throw_invalid(fn, "bad value ", x);
+    detail::check_ntk_grid(fn, depths, identity_weights, scales, ridges);
   }
 };
 

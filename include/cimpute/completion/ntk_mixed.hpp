@@ -49,11 +49,7 @@ struct MixedPriorOptions {
     if (inner_folds < 2) detail::throw_invalid(fn, "inner_folds must be >= 2, got ", inner_folds);
     if (max_pairs < 2 * Eigen::Index(inner_folds))
       detail::throw_invalid(fn, "max_pairs must be >= 2 inner_folds, got ", max_pairs);
-    for (int d : depths)
-      if (d < 1) detail::throw_invalid(fn, "depth ", d, " < 1");
-    for (const auto* v : {&identity_weights, &scales, &ridges})
-      for (double x : *v)
-        if (!(x >= 0) || !std::isfinite(x)) detail::throw_invalid(fn, "bad value ", x);
+    detail::check_ntk_grid(fn, depths, identity_weights, scales, ridges);
   }
 };
 
