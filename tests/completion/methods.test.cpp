@@ -289,6 +289,99 @@ TEST_CASE("NtkCompletionCV: closed-form inner leave-one-out equals explicit refi
   CHECK(full.model().options().depth == sel.depth);
 }
 
+namespace {
+// P perturbations x C contexts x G genes, each pair observed with probability 0.7 (context c0,
+// the reference, always; context c1 holds one pair only); signature = a_c + b_p + (a_c . b_p) u
+// + noise.
+Tensor random_screen(unsigned seed, int P, int C, int G) {
+  std::mt19937 rng(seed);
+  std::normal_distribution<double> n01(0, 1);
+  std::uniform_real_distribution<double> u01(0, 1);
+  const Eigen::MatrixXd a = Eigen::MatrixXd::NullaryExpr(C, G, [&] { return n01(rng); });
+  const Eigen::MatrixXd b = Eigen::MatrixXd::NullaryExpr(P, G, [&] { return n01(rng); });
+  const Eigen::RowVectorXd w = Eigen::RowVectorXd::NullaryExpr(G, [&] { return n01(rng); });
+  std::vector<std::string> p, c;
+  std::vector<Eigen::RowVectorXd> rows;
+  for (int ci = 0; ci < C; ++ci)
+    for (int pi = 0; pi < P; ++pi) {
+      const bool keep = ci == 0 || (ci == 1 ? pi == 2 : u01(rng) < 0.7);
+      if (!keep) continue;
+      Eigen::RowVectorXd x = a.row(ci) + b.row(pi) + 0.1 * a.row(ci).dot(b.row(pi)) * w;
+      for (Eigen::Index g = 0; g < G; ++g) x[g] += 0.3 * n01(rng);
+      rows.push_back(x);
+      p.push_back("p" + std::to_string(pi));
+      c.push_back("c" + std::to_string(ci));
+    }
+  Eigen::MatrixXd X(Eigen::Index(rows.size()), G);
+  for (std::size_t i = 0; i < rows.size(); ++i) X.row(Eigen::Index(i)) = rows[i];
+  std::vector<std::string> genes;
+  for (int g = 0; g < G; ++g) genes.push_back("g" + std::to_string(g));
+  return Tensor::from_signatures(X, p, c, genes);
+}
+// NtkCompletionCV without its closed-form outer leave-one-out: leave_one_pair_out refits it.
+struct RefitNtkCV {
+  cimpute::NtkCompletionCV<double> cv;
+  std::string name() const { return "ntk (refits)"; }
+  RefitNtkCV& fit(const cimpute::TrainingSet<double>& t) {
+    cv.fit(t);
+    return *this;
+  }
+  Eigen::MatrixXd predict(const std::vector<PairIndex>& p) const { return cv.predict(p); }
+};
+} // namespace
+
+TEST_CASE("NtkCompletionCV: the closed-form outer leave-one-pair-out equals refits",
+          "[completion][ntk]") {
+  const unsigned seed = 21;
+  INFO("seed " << seed);
+  const Tensor t = random_screen(seed, 9, 6, 12);
+  cimpute::NtkSearchOptions s;
+  s.depths = {1, 3};
+  s.identity_weights = {0.5, 1.5};
+  s.scales = {0.75, 3.0};
+  s.ridges = {0.0, 0.1};
+  cimpute::NtkCompletionOptions base;
+  base.context_features = Eigen::MatrixXd::Random(6, 3);
+  struct Case {
+    const char* what;
+    cimpute::NtkSearchOptions search;
+    cimpute::NtkCompletionOptions base;
+    std::string reference;
+  };
+  cimpute::NtkSearchOptions mean_r2 = s, one_hot = s;
+  mean_r2.criterion = cimpute::SelectionCriterion::R2;
+  one_hot.priors = {cimpute::NtkPrior::OneHot};
+  const std::vector<Case> cases{{"every prior, reference c0", s, base, "c0"},
+                                {"R^2 criterion, no user features", mean_r2, {}, "c0"},
+                                {"one-hot only, no reference", one_hot, {}, ""}};
+  for (const auto& c : cases) {
+    INFO(c.what);
+    const cimpute::NtkCompletionCV<double> cv(c.search, c.base);
+    const auto fast = cimpute::leave_one_pair_out(cv, t, c.reference);
+    const auto refit = cimpute::leave_one_pair_out(RefitNtkCV{cv}, t, c.reference);
+    REQUIRE(fast.pairs.size() == refit.pairs.size());
+    const double scale = refit.predictions.cwiseAbs().maxCoeff();
+    CHECK((fast.predictions - refit.predictions).cwiseAbs().maxCoeff() < 1e-9 * scale);
+    // The same through the run-time interface.
+    const auto any =
+        cimpute::leave_one_pair_out(cimpute::AnyCompletion<double>(cv), t, c.reference);
+    CHECK((any.predictions - fast.predictions).cwiseAbs().maxCoeff() == 0.0);
+    // The closed form applies here (a context with one pair included): it is what ran.
+    std::vector<Eigen::Index> eval;
+    for (Eigen::Index r = 0; r < t.num_observed(); ++r)
+      if (c.reference.empty() ||
+          t.contexts()[t.observed_pairs()[std::size_t(r)].context] != c.reference)
+        eval.push_back(r);
+    const Eigen::Index ref = c.reference.empty() ? -1 : t.contexts().index(c.reference);
+    CHECK(cv.leave_one_pair_out_predictions(cimpute::TrainingSet<double>(t, eval, ref)));
+  }
+  // Where the closed form does not apply (train-averages prior), the refits run.
+  cimpute::NtkSearchOptions averages = s;
+  averages.priors = {cimpute::NtkPrior::TrainAverages};
+  const cimpute::NtkCompletionCV<double> cv(averages);
+  CHECK_FALSE(cv.leave_one_pair_out_predictions(cimpute::TrainingSet<double>(t, all_rows(t))));
+}
+
 TEST_CASE("NtkCompletionCV: inner leave-one-context-out equals explicit refits",
           "[completion][ntk]") {
   const Tensor t = planted(9);

@@ -9,6 +9,7 @@
 
 #include <limits>
 #include <memory>
+#include <optional>
 #include <string>
 #include <type_traits>
 #include <utility>
@@ -26,6 +27,16 @@ struct has_posterior : std::false_type {};
 template <class M>
 struct has_posterior<M, std::void_t<decltype(std::declval<const M&>().posterior_variance(
                             std::declval<const std::vector<PairIndex>&>()))>> : std::true_type {};
+
+/// True when `M` has `leave_one_pair_out_predictions(const TrainingSet<S>&)`: a closed form of
+/// the outer leave-one-pair-out that `leave_one_pair_out` uses instead of one refit per pair.
+template <class M, class S, class = void>
+struct has_fast_leave_one_pair_out : std::false_type {};
+template <class M, class S>
+struct has_fast_leave_one_pair_out<
+    M, S,
+    std::void_t<decltype(std::declval<const M&>().leave_one_pair_out_predictions(
+        std::declval<const TrainingSet<S>&>()))>> : std::true_type {};
 
 // Fraction of prior variance left for each pair, or NaN without a kernel posterior.
 template <class M>
@@ -82,6 +93,11 @@ public:
     return impl().relative_posterior_variance(pairs);
   }
   /// The wrapped method if it is a `Method`, else nullptr (as `std::function::target`).
+  /// The wrapped method's closed-form leave-one-pair-out predictions, or `std::nullopt` when it
+  /// has none (see `leave_one_pair_out`).
+  std::optional<Matrix> leave_one_pair_out_predictions(const TrainingSet<Scalar>& all) const {
+    return impl().leave_one_pair_out_predictions(all);
+  }
   template <class Method>
   const Method* target() const noexcept {
     const auto* m = dynamic_cast<const Model<Method>*>(m_impl.get());
@@ -97,6 +113,8 @@ private:
     virtual Matrix predict(const std::vector<PairIndex>& pairs) const = 0;
     virtual Eigen::VectorXd
     relative_posterior_variance(const std::vector<PairIndex>& pairs) const = 0;
+    virtual std::optional<Matrix>
+    leave_one_pair_out_predictions(const TrainingSet<Scalar>& all) const = 0;
   };
   template <class Method>
   struct Model final : Concept {
@@ -110,6 +128,13 @@ private:
     Eigen::VectorXd
     relative_posterior_variance(const std::vector<PairIndex>& pairs) const override {
       return detail::relative_posterior_variance(method, pairs);
+    }
+    std::optional<Matrix>
+    leave_one_pair_out_predictions(const TrainingSet<Scalar>& all) const override {
+      if constexpr (detail::has_fast_leave_one_pair_out<Method, Scalar>::value)
+        return method.leave_one_pair_out_predictions(all);
+      else
+        return std::nullopt;
     }
     Method method;
   };

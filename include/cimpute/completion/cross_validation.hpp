@@ -4,6 +4,7 @@
 /// summaries over seeds.
 #pragma once
 
+#include "cimpute/completion/any_completion.hpp"
 #include "cimpute/completion/training_set.hpp"
 #include "cimpute/core/blas_threads.hpp"
 #include "cimpute/core/config.hpp"
@@ -54,6 +55,20 @@ CompletionEvaluation leave_one_pair_out(Method method, const PerturbationTensor<
   ev.truths.resize(ev.predictions.rows(), t.num_features());
   const auto start = std::chrono::steady_clock::now();
   ev.pairs.resize(eval.size());
+  for (std::size_t k = 0; k < eval.size(); ++k) {
+    ev.pairs[k] = t.observed_pairs()[std::size_t(eval[k])];
+    ev.truths.row(Eigen::Index(k)) = t.observed().row(eval[k]).template cast<double>();
+  }
+  // A method with a closed form of the whole protocol (NtkCompletionCV) skips the refits.
+  if constexpr (detail::has_fast_leave_one_pair_out<Method, Scalar>::value) {
+    if (const auto fast =
+            method.leave_one_pair_out_predictions(TrainingSet<Scalar>(t, eval, ref))) {
+      ev.predictions = fast->template cast<double>();
+      ev.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+      ev.scores = completion_scores(ev.predictions, ev.truths);
+      return ev;
+    }
+  }
   std::exception_ptr error;
   const long n = long(eval.size());
   // The refits are independent: with OpenMP each thread refits its own copy of the method, with
@@ -78,9 +93,6 @@ CompletionEvaluation leave_one_pair_out(Method method, const PerturbationTensor<
         const PairIndex p = t.observed_pairs()[std::size_t(eval[std::size_t(k)])];
         local.fit(train);
         ev.predictions.row(Eigen::Index(k)) = local.predict({p}).row(0).template cast<double>();
-        ev.truths.row(Eigen::Index(k)) =
-            t.observed().row(eval[std::size_t(k)]).template cast<double>();
-        ev.pairs[std::size_t(k)] = p;
       } catch (...) {
 #if CIMPUTE_HAS_OPENMP
 #pragma omp critical(cimpute_loo_error)

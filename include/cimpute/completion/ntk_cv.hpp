@@ -4,13 +4,17 @@
 #pragma once
 
 #include "cimpute/completion/ntk_completion.hpp"
+#include "cimpute/core/blas_threads.hpp"
 #include "cimpute/stats/metrics.hpp"
 
+#include <Eigen/Cholesky>
 #include <Eigen/Core>
 
 #include <algorithm>
 #include <cmath>
+#include <exception>
 #include <limits>
+#include <optional>
 #include <random>
 #include <string>
 #include <vector>
@@ -60,6 +64,157 @@ inline void check_ntk_grid(const char* fn, const std::vector<int>& depths,
     for (double x : *v)
       if (!(x >= 0) || !std::isfinite(x)) throw_invalid(fn, "bad value ", x);
 }
+
+/// The training signatures of `NtkCompletionCV::leave_one_pair_out_predictions` as Gram
+/// quantities, with the pairs grouped by context.
+struct LooGram {
+  template <class Scalar>
+  explicit LooGram(const TrainingSet<Scalar>& all) : n(all.size()) {
+    const Eigen::MatrixXd Y = all.signatures().template cast<double>();
+    features = double(Y.cols());
+    YYt.noalias() = Y * Y.transpose();
+    row_sums = Y.rowwise().sum();
+    squared_norms = YYt.diagonal();
+    centred = squared_norms.array() - row_sums.array().square() / features;
+    const auto& t = all.tensor();
+    std::vector<std::vector<Eigen::Index>> by(std::size_t(t.num_contexts()));
+    for (Eigen::Index i = 0; i < n; ++i)
+      by[std::size_t(t.observed_pairs()[std::size_t(all.rows()[std::size_t(i)])].context)]
+          .push_back(i);
+    for (auto& c : by)
+      if (!c.empty()) contexts.push_back(std::move(c));
+  }
+  /// Positions not in `S` (ascending).
+  std::vector<Eigen::Index> complement(const std::vector<Eigen::Index>& S) const {
+    std::vector<char> in(std::size_t(n), 0);
+    for (Eigen::Index j : S) in[std::size_t(j)] = 1;
+    std::vector<Eigen::Index> out;
+    for (Eigen::Index j = 0; j < n; ++j)
+      if (!in[std::size_t(j)]) out.push_back(j);
+    return out;
+  }
+  /// The training set without position i.
+  template <class Scalar>
+  TrainingSet<Scalar> without(const TrainingSet<Scalar>& all, Eigen::Index i) const {
+    std::vector<Eigen::Index> rows;
+    rows.reserve(std::size_t(n - 1));
+    for (Eigen::Index j = 0; j < n; ++j)
+      if (j != i) rows.push_back(all.rows()[std::size_t(j)]);
+    return TrainingSet<Scalar>(all.tensor(), std::move(rows), all.reference_context());
+  }
+
+  Eigen::Index n = 0;
+  double features = 0;
+  Eigen::MatrixXd YYt;                              ///< Y Y^T
+  Eigen::VectorXd row_sums, squared_norms, centred; ///< per signature: sum, |y|^2, |y - mean|^2
+  std::vector<std::vector<Eigen::Index>> contexts;  ///< positions of each context's pairs
+};
+
+/// One context S of `LooGram` under one (kernel, ridge): the inverse of the Gram of the pairs T
+/// outside S and the inner products of its alpha_0 = (K_TT + lambda I)^-1 Y_T, from the full
+/// inverse H by leaving the block S out.
+struct LooContextBlock {
+  Eigen::MatrixXd Ainv; ///< (K_TT + lambda I)^-1
+  Eigen::MatrixXd P0;   ///< <alpha0_t, y_j> for every position j
+  Eigen::MatrixXd Q0;   ///< <alpha0_t, alpha0_u>
+  Eigen::VectorXd v0;   ///< sum of alpha0_t
+
+  bool compute(const Eigen::MatrixXd& H, const Eigen::MatrixXd& PY, const Eigen::MatrixXd& Q,
+               const Eigen::VectorXd& v, const std::vector<Eigen::Index>& S,
+               const std::vector<Eigen::Index>& T) {
+    const Eigen::LLT<Eigen::MatrixXd> hs(H(S, S));
+    if (hs.info() != Eigen::Success) return false;
+    const Eigen::MatrixXd V = hs.solve(H(S, T)).transpose(); // H_TS H_SS^-1
+    Ainv = H(T, T);
+    Ainv.noalias() -= V * H(S, T);
+    P0 = PY(T, Eigen::all);
+    P0.noalias() -= V * PY(S, Eigen::all);
+    Eigen::MatrixXd X = Q(T, S);
+    X.noalias() -= V * Q(S, S);
+    Q0 = Q(T, T);
+    Q0.noalias() -= V * Q(S, T);
+    Q0.noalias() -= X * V.transpose();
+    v0 = v(T);
+    v0.noalias() -= V * v(S);
+    return true;
+  }
+
+  /// The inner leave-one-out scores of the fold whose training pairs are T and Si (the rest of
+  /// the context), given the fold's kernel B = K(T, Si) and C = K(Si, Si) + lambda I.
+  std::optional<CompletionScores> fold_scores(const LooGram& g, const Eigen::MatrixXd& B,
+                                              const Eigen::MatrixXd& C,
+                                              const std::vector<Eigen::Index>& Si,
+                                              const std::vector<Eigen::Index>& T) const {
+    using Eigen::MatrixXd;
+    const Eigen::Index nt = Eigen::Index(T.size()), s = Eigen::Index(Si.size());
+    // The fold's alpha is [alpha0 - W Delta; Delta] with W = Ainv B, Z = C - B^T W and
+    // Delta = Z^-1 R, R = Y_S - B^T alpha0; its inverse diagonal is [diag(Ainv) + diag(W Z^-1
+    // W^T); diag(Z^-1)]. Only Gram quantities of R are formed.
+    MatrixXd W(nt, s), Zi(s, s), DYt(s, nt), Da0(s, nt), DD(s, s), DYs(s, s);
+    Eigen::VectorXd D1(s);
+    if (s > 0) {
+      W.noalias() = Ainv * B;
+      MatrixXd Z = C;
+      Z.noalias() -= B.transpose() * W;
+      const Eigen::LLT<MatrixXd> zl(Z);
+      if (zl.info() != Eigen::Success) return std::nullopt;
+      Zi = zl.solve(MatrixXd::Identity(s, s));
+      const MatrixXd BtP0 = B.transpose() * P0;
+      const MatrixXd BtQ0 = B.transpose() * Q0;
+      MatrixXd RYt = g.YYt(Si, T) - BtP0(Eigen::all, T);
+      const MatrixXd BtP0s = BtP0(Eigen::all, Si);
+      MatrixXd RYs = g.YYt(Si, Si) - BtP0s;
+      MatrixXd Ra0 = P0(Eigen::all, Si).transpose() - BtQ0;
+      MatrixXd RR = g.YYt(Si, Si) - BtP0s - BtP0s.transpose();
+      RR.noalias() += BtQ0 * B;
+      Eigen::VectorXd R1 = g.row_sums(Si);
+      R1.noalias() -= B.transpose() * v0;
+      DYt.noalias() = Zi * RYt;
+      Da0.noalias() = Zi * Ra0;
+      const MatrixXd ZRR = Zi * RR;
+      DD.noalias() = ZRR * Zi;
+      DYs.noalias() = Zi * RYs;
+      D1.noalias() = Zi * R1;
+    }
+    const MatrixXd WZi = W * Zi, WDD = W * DD;
+    // Accumulate the three scores of y_j - alpha_j / h_j from a = <alpha_j, y_j>, b = |alpha_j|^2,
+    // c = sum(alpha_j) and h = [H_fold]_jj.
+    double sum_p = 0, sum_pp = 0, sum_py = 0, sum_y = 0, sum_yy = 0, r2 = 0, cosine = 0;
+    const double G = g.features;
+    auto add = [&](Eigen::Index j, double a, double b, double c, double h) {
+      const double yy = g.squared_norms[j], u = g.row_sums[j];
+      const double py = yy - a / h, pp = yy - 2 * a / h + b / (h * h);
+      sum_p += u - c / h;
+      sum_pp += pp;
+      sum_py += py;
+      sum_y += u;
+      sum_yy += yy;
+      r2 += 1.0 - (b / (h * h)) / g.centred[j];
+      const double den = std::sqrt(yy) * std::sqrt(std::max(pp, 0.0));
+      cosine += den > 0 ? py / den : 0.0;
+    };
+    for (Eigen::Index t = 0; t < nt; ++t) {
+      const auto w = W.row(t);
+      const double a = P0(t, T[std::size_t(t)]) - (s > 0 ? w.dot(DYt.col(t).transpose()) : 0.0);
+      const double b =
+          Q0(t, t) - (s > 0 ? 2 * w.dot(Da0.col(t).transpose()) - WDD.row(t).dot(w) : 0.0);
+      const double c = v0[t] - (s > 0 ? w.dot(D1.transpose()) : 0.0);
+      const double h = Ainv(t, t) + (s > 0 ? WZi.row(t).dot(w) : 0.0);
+      add(T[std::size_t(t)], a, b, c, h);
+    }
+    for (Eigen::Index r = 0; r < s; ++r)
+      add(Si[std::size_t(r)], DYs(r, r), DD(r, r), D1[r], Zi(r, r));
+    const double N = double(nt + s) * G;
+    const double cov = sum_py - sum_p * sum_y / N;
+    const double den = std::sqrt(std::max(sum_pp - sum_p * sum_p / N, 0.0) *
+                                 std::max(sum_yy - sum_y * sum_y / N, 0.0));
+    CompletionScores out;
+    out.pearson = den > 0 ? cov / den : 0.0;
+    out.r2 = r2 / double(nt + s);
+    out.cosine = cosine / double(nt + s);
+    return out;
+  }
+};
 } // namespace detail
 
 /// The search space and rules of `NtkCompletionCV`.
@@ -155,6 +310,93 @@ public:
   /// The refitted model.
   const NtkCompletion<Scalar>& model() const noexcept { return m_model; }
 
+  /// The predictions of an outer leave-one-pair-out without refitting the search per held-out
+  /// pair: row i is what `fit(all without row i)` followed by `predict` gives for pair i, the
+  /// whole inner search included (row order of `all.rows()`). `leave_one_pair_out` uses it.
+  ///
+  /// For every kernel setting and ridge, one inverse \f$ H = (K + \lambda I)^{-1} \f$ of the
+  /// Gram of all n pairs serves every fold. Removing pair i changes the features of its context
+  /// c only (the train-context-average prior uses the context's mean signature; the one-hot and
+  /// user-feature priors change nothing), so the fold's Gram keeps the block of the pairs T
+  /// outside c: \f$ (K_{TT} + \lambda I)^{-1} = H_{TT} - H_{TS} H_{SS}^{-1} H_{ST} \f$ (once per
+  /// context), and the fold's pairs of c enter by a Schur complement of their size. The inner
+  /// leave-one-out scores (pooled Pearson, mean R^2, mean cosine of \f$ y_j - \alpha_j / H_{jj}
+  /// \f$) need only the inner products of the \f$\alpha_j\f$ with each other and with the
+  /// signatures, which follow from \f$ H Y Y^T \f$ and \f$ H Y Y^T H \f$ without touching the
+  /// feature axis again. The chosen setting is then refitted per fold exactly as `fit` does.
+  /// Equal to the refits up to rounding (tested).
+  ///
+  /// Returns `std::nullopt` where this does not apply (inner leave-one-context-out, the
+  /// train-averages prior, more than `max_pairs` + 1 pairs, fewer than 3, a context holding every
+  /// pair, or a Gram that plain Cholesky cannot factorise): the caller then refits.
+  std::optional<Matrix> leave_one_pair_out_predictions(const TrainingSet<Scalar>& all) const {
+    if (m_search.inner != InnerProtocol::LeaveOnePairOut || all.size() < 3 ||
+        all.size() - 1 > m_search.max_pairs)
+      return std::nullopt;
+    for (NtkPrior p : m_search.priors)
+      if (p == NtkPrior::TrainAverages) return std::nullopt;
+    std::vector<NtkCompletionOptions> kernels;
+    for_each_kernel(all, [&](const NtkCompletionOptions& o) { kernels.push_back(o); });
+    if (kernels.empty()) return std::nullopt;
+    detail::LooGram g(all);
+    if (g.contexts.size() < 2) return std::nullopt;
+    const std::size_t R = m_search.ridges.size(), P = kernels.size() * R;
+    // criteria[i * P + point]: the inner score of each point of the search for fold i.
+    std::vector<double> criteria(std::size_t(g.n) * P, 0.0);
+    bool failed = false;
+    std::exception_ptr error;
+    {
+#if CIMPUTE_HAS_OPENMP
+      const ScopedSingleThreadedBlas single_blas;
+#pragma omp parallel for schedule(dynamic)
+#endif
+      for (long k = 0; k < long(kernels.size()); ++k) {
+        try {
+          if (!score_kernel(all, g, kernels[std::size_t(k)], std::size_t(k) * R, P, criteria)) {
+#if CIMPUTE_HAS_OPENMP
+#pragma omp atomic write
+#endif
+            failed = true;
+          }
+        } catch (...) {
+#if CIMPUTE_HAS_OPENMP
+#pragma omp critical(cimpute_ntk_fast_loo)
+#endif
+          if (!error) error = std::current_exception();
+        }
+      }
+    }
+    if (error) std::rethrow_exception(error);
+    if (failed) return std::nullopt;
+    // Per fold: the first best point (as `fit` keeps it), refitted without the fold's pair.
+    Matrix out(g.n, all.tensor().num_features());
+    const auto pairs = all.pairs();
+#if CIMPUTE_HAS_OPENMP
+    const ScopedSingleThreadedBlas single_blas;
+#pragma omp parallel for schedule(dynamic)
+#endif
+    for (long i = 0; i < long(g.n); ++i) {
+      try {
+        std::size_t best = 0;
+        const double* c = criteria.data() + std::size_t(i) * P;
+        for (std::size_t q = 1; q < P; ++q)
+          if (c[q] > c[best]) best = q;
+        NtkCompletionOptions o = kernels[best / R];
+        o.ridge = m_search.ridges[best % R];
+        NtkCompletion<Scalar> m(std::move(o));
+        m.fit(g.without(all, Eigen::Index(i)));
+        out.row(Eigen::Index(i)) = m.predict({pairs[std::size_t(i)]}).row(0);
+      } catch (...) {
+#if CIMPUTE_HAS_OPENMP
+#pragma omp critical(cimpute_ntk_fast_loo)
+#endif
+        if (!error) error = std::current_exception();
+      }
+    }
+    if (error) std::rethrow_exception(error);
+    return out;
+  }
+
 private:
   // Every (prior, scale, depth, identity weight) of the grid that applies to `train`.
   template <class F>
@@ -192,6 +434,69 @@ private:
       m_best = m_points.size();
     }
     m_points.push_back(std::move(pt));
+  }
+
+  // The inner scores of one kernel setting (every ridge) for every fold of
+  // `leave_one_pair_out_predictions`, written to criteria[i * P + first + ridge]. False when a
+  // Cholesky factorisation fails.
+  bool score_kernel(const TrainingSet<Scalar>& all, const detail::LooGram& g,
+                    const NtkCompletionOptions& o, std::size_t first, std::size_t P,
+                    std::vector<double>& criteria) const {
+    using Eigen::MatrixXd;
+    using Eigen::VectorXd;
+    const std::size_t R = m_search.ridges.size();
+    const auto pairs = all.pairs();
+    NtkCompletion<Scalar> full(o);
+    full.prepare(all);
+    const MatrixXd K = full.kernel_matrix(pairs, pairs, true);
+    // Per ridge: H = (K + lambda I)^-1, P = H Y Y^T (<alpha_i, y_j>), Q = P H (<alpha_i,
+    // alpha_j>), v = H Y 1 (sums of the alpha_i).
+    std::vector<MatrixXd> H(R), PY(R), Q(R);
+    std::vector<VectorXd> v(R);
+    for (std::size_t r = 0; r < R; ++r) {
+      MatrixXd A = K;
+      A.diagonal().array() += m_search.ridges[r];
+      const Eigen::LLT<MatrixXd> llt(A);
+      if (llt.info() != Eigen::Success) return false;
+      H[r] = llt.solve(MatrixXd::Identity(g.n, g.n));
+      PY[r].noalias() = H[r] * g.YYt;
+      Q[r].noalias() = PY[r] * H[r];
+      v[r].noalias() = H[r] * g.row_sums;
+    }
+    const bool fold_features = o.prior == NtkPrior::TrainContextAverage;
+    std::vector<detail::LooContextBlock> blocks(R);
+    for (const auto& S : g.contexts) {
+      const std::vector<Eigen::Index> T = g.complement(S);
+      for (std::size_t r = 0; r < R; ++r)
+        if (!blocks[r].compute(H[r], PY[r], Q[r], v[r], S, T)) return false;
+      for (Eigen::Index i : S) {
+        std::vector<Eigen::Index> Si;
+        for (Eigen::Index j : S)
+          if (j != i) Si.push_back(j);
+        // The fold's kernel between T and the rest of the context, with the fold's features.
+        std::vector<PairIndex> pT, pS;
+        for (Eigen::Index j : T) pT.push_back(pairs[std::size_t(j)]);
+        for (Eigen::Index j : Si) pS.push_back(pairs[std::size_t(j)]);
+        MatrixXd B, C;
+        if (fold_features) {
+          NtkCompletion<Scalar> m(o);
+          m.prepare(g.without(all, i));
+          B = m.kernel_matrix(pT, pS, false);
+          C = m.kernel_matrix(pS, pS, true);
+        } else {
+          B = K(T, Si);
+          C = K(Si, Si);
+        }
+        for (std::size_t r = 0; r < R; ++r) {
+          MatrixXd Cr = C;
+          Cr.diagonal().array() += m_search.ridges[r];
+          const auto s = blocks[r].fold_scores(g, B, Cr, Si, T);
+          if (!s) return false;
+          criteria[std::size_t(i) * P + first + r] = selection_value(m_search.criterion, *s);
+        }
+      }
+    }
+    return true;
   }
 
   void search_leave_one_context_out(const TrainingSet<Scalar>& train) {
