@@ -11,9 +11,23 @@ find_package(OpenMP QUIET COMPONENTS CXX)
 option(CIMPUTE_WITH_HDF5 "GCTX, h5ad and 10x HDF5 support through the HDF5 C library" ${HDF5_FOUND})
 option(CIMPUTE_WITH_ZLIB "Read .gz inputs through zlib" ${ZLIB_FOUND})
 option(CIMPUTE_WITH_OPENMP "Use OpenMP threads" ${OpenMP_CXX_FOUND})
+# The fast path by default: Eigen's products and factorizations go to OpenBLAS / LAPACKE when
+# both are installed (apt-get install libopenblas-dev liblapacke-dev); -DCIMPUTE_USE_BLAS=OFF keeps
+# Eigen's own kernels. The probe is quiet and runs only when the option is not set yet.
+if(NOT DEFINED CIMPUTE_USE_BLAS)
+  set(BLA_VENDOR OpenBLAS)
+  find_package(BLAS QUIET)
+  find_package(LAPACK QUIET)
+  find_library(CIMPUTE_LAPACKE_LIBRARY NAMES lapacke)
+  find_path(CIMPUTE_LAPACKE_INCLUDE_DIR NAMES lapacke.h)
+  set(_cimpute_blas_default OFF)
+  if(BLAS_FOUND AND LAPACK_FOUND AND CIMPUTE_LAPACKE_LIBRARY AND CIMPUTE_LAPACKE_INCLUDE_DIR)
+    set(_cimpute_blas_default ON)
+  endif()
+endif()
 option(CIMPUTE_USE_BLAS
-  "Route Eigen's dense products and factorizations to OpenBLAS / LAPACKE (EIGEN_USE_BLAS, EIGEN_USE_LAPACKE)"
-  OFF)
+  "Route Eigen's dense products and factorizations to OpenBLAS / LAPACKE (EIGEN_USE_BLAS, EIGEN_USE_LAPACKE); ON when both are found"
+  ${_cimpute_blas_default})
 if(CIMPUTE_USE_BLAS)
   set(BLA_VENDOR OpenBLAS)
   find_package(BLAS REQUIRED)
