@@ -23,14 +23,29 @@ cimpute_install_packages() {
 }
 
 CIMPUTE_BUILD_PACKAGES=(cmake make g++ pkg-config libeigen3-dev catch2 libhdf5-dev zlib1g-dev
-  libboost-math-dev libbenchmark-dev ccache libopenblas-dev liblapacke-dev)
+  libboost-math-dev libbenchmark-dev ccache libopenblas-dev liblapacke-dev libcli11-dev)
 
-# Configure and build one tree: cimpute_build DIR [cmake args...]
-cimpute_build() {
+# Configure one tree without building it: cimpute_configure DIR [cmake args...]
+cimpute_configure() {
   local dir="$1"
   shift
   local launcher=()
   if command -v ccache >/dev/null 2>&1; then launcher=(-DCMAKE_CXX_COMPILER_LAUNCHER=ccache); fi
   cmake -S "$CIMPUTE_ROOT" -B "$dir" "${launcher[@]}" "$@"
-  cmake --build "$dir" --parallel "$JOBS"
+}
+
+# Build some targets of a configured tree (all of them when none is named):
+# cimpute_build_targets DIR [TARGET...]
+cimpute_build_targets() {
+  local dir="$1"
+  shift
+  local targets=()
+  for t in "$@"; do targets+=(--target "$t"); done
+  cmake --build "$dir" --parallel "$JOBS" "${targets[@]}"
+}
+
+# Configure and build one whole tree: cimpute_build DIR [cmake args...]
+cimpute_build() {
+  cimpute_configure "$@"
+  cimpute_build_targets "$1"
 }
