@@ -272,6 +272,25 @@ inline DelimitedTable read_delimited(const std::string& path, char delimiter = 0
   return detail::parse_delimited_buffer(detail::read_file(path, "read_delimited"), path, delimiter);
 }
 
+/// The label columns of a tidy table, guessed from its first record: the named columns whose
+/// first value is not a number as `read_table` reads numbers (the missing-value tokens — empty,
+/// `NA`, `na`, `N/A`, `#N/A`, `nan` — count as numbers). Unnamed columns are never label columns
+/// (an unnamed first column is a pandas index of sample ids); a table without records has none.
+/// Pass the result as `TableReadOptions::label_columns` to read a table whose label columns are not
+/// known (as `cimpute inspect` does).
+inline std::vector<std::string> guess_label_columns(const DelimitedTable& table) {
+  std::vector<std::string> labels;
+  if (table.rows.empty()) return labels;
+  const std::vector<std::string>& first = table.rows.front();
+  for (std::size_t j = 0; j < table.header.size() && j < first.size(); ++j) {
+    if (table.header[j].empty()) continue; // an unnamed (index) column holds sample ids
+    const std::string& s = first[j];
+    double v = 0;
+    if (!detail::parse_number(s.data(), s.data() + s.size(), v)) labels.push_back(table.header[j]);
+  }
+  return labels;
+}
+
 /// Read a tidy table with one sample per record into a features x samples `LabeledMatrix`: the
 /// numeric columns (all but the id, label and ignored columns) are the features, named by their
 /// headers; each record is a column of the result; label columns become column-metadata fields;

@@ -1,0 +1,257 @@
+// `cimpute complete`: evaluate completion methods on perturbation x context signatures under a
+// protocol (leave-one-pair-out, leave-one-context-out, K folds, sparse), optionally writing every
+// method's predictions of the missing pairs.
+#include "cli.hpp"
+#include "progress.hpp"
+#include "signatures.hpp"
+
+#include <cimpute/completion.hpp>
+#include <cimpute/io.hpp>
+#include <cimpute/sem/perturbation_simulator.hpp>
+
+#include <algorithm>
+#include <cstdio>
+#include <iostream>
+#include <memory>
+
+namespace cimpute_cli {
+
+namespace {
+
+// The first seed of the random protocols' splits: evaluate_protocol's default, so that running
+// the seeds one by one (for the progress line) gives its numbers.
+constexpr unsigned kFirstSeed = 1000;
+
+struct CompleteOptions {
+  std::string data, protocol, methods = "all", reference, format = "table", predict_out;
+  std::string context_features = "none";
+  std::string autoencoder_hidden;
+  int seeds = 3;
+  bool quiet = false;
+  cimpute::PerturbationSimulatorParams sim;
+  cimpute::AutoencoderTransferOptions ae;
+  cimpute::MixedPriorOptions mixed;
+};
+
+// The methods of --methods, checked before any data is read.
+std::vector<std::string> method_list(const std::string& methods) {
+  std::vector<std::string> list =
+      methods == "all" ? cimpute::completion_method_names() : split(methods, ',');
+  if (list.empty()) throw UsageError("--methods names no method");
+  for (const auto& m : list)
+    if (!cimpute::is_completion_method(m))
+      throw UsageError("unknown method '" + m +
+                       "' (available: " + join(cimpute::completion_method_names(), ", ") + ")");
+  return list;
+}
+
+// Mean and standard error over per-seed summaries of one run each (as evaluate_protocol with
+// several seeds computes them).
+cimpute::ScoreSummary combine(const std::vector<cimpute::ScoreSummary>& per_seed) {
+  std::vector<cimpute::CompletionEvaluation> runs(per_seed.size());
+  for (std::size_t k = 0; k < per_seed.size(); ++k) {
+    runs[k].scores = per_seed[k].mean;
+    runs[k].seconds = per_seed[k].seconds;
+  }
+  return cimpute::summarize(runs);
+}
+
+int run_complete(CompleteOptions o) {
+  const bool simulated = o.data.empty() || o.data == "simulated";
+  if (o.protocol.empty()) o.protocol = simulated ? "kfold:5" : "loo";
+  if (o.reference.empty()) o.reference = simulated ? "none" : "MCF7";
+  const cimpute::CompletionProtocol proto = cimpute::CompletionProtocol::parse(o.protocol);
+  if (o.reference == "none") o.reference.clear();
+  const std::vector<std::string> list = method_list(o.methods);
+  if (!o.autoencoder_hidden.empty()) {
+    o.ae.hidden.clear();
+    for (const auto& h : split(o.autoencoder_hidden, ','))
+      o.ae.hidden.push_back(Eigen::Index(std::stol(h))); // checked by the option
+  }
+
+  std::string data = o.data;
+  cimpute::PerturbationTensor<double> t;
+  if (simulated) {
+    note(o.quiet, format("no --data: simulated screen of %d drugs x %d cells x %d genes, "
+                         "density %.2f, seed %llu (protocol %s)",
+                         o.sim.drugs, o.sim.contexts, o.sim.genes, o.sim.density,
+                         static_cast<unsigned long long>(o.sim.seed), o.protocol.c_str()));
+    t = cimpute::simulate_perturbations<double>(o.sim).signatures;
+    data = "simulated data";
+  } else {
+    t = load_signatures(data);
+  }
+  if (!o.reference.empty() && !t.contexts().contains(o.reference))
+    throw cimpute::invalid_argument(data + ": no context named '" + o.reference +
+                                    "' (use --reference-context none)");
+  cimpute::CompletionSetup setup;
+  setup.reference_context = o.reference;
+  setup.new_contexts = proto.kind == cimpute::CompletionProtocol::Kind::LeaveOneContextOut;
+  setup.context_features =
+      context_features_option(o.context_features, simulated ? "" : data, t.contexts());
+  setup.autoencoder = o.ae;
+  setup.mixed = o.mixed;
+  if (!simulated && is_l1000_directory(data)) // control profiles for the transfer
+    setup.autoencoder.baselines = baseline_profiles(data, t.contexts());
+
+  // Table columns as wide as the longest method and protocol names.
+  std::size_t method_width = 6;
+  for (const auto& m : list) method_width = std::max(method_width, m.size());
+  const int mw = int(method_width), pw = int(std::max<std::size_t>(10, o.protocol.size()));
+  const bool tsv = o.format == "tsv";
+  if (tsv)
+    std::cout << "protocol\tmethod\tpearson\tr2\tcosine\tseconds\n";
+  else
+    std::printf("%-*s %-*s %8s %8s %8s %9s\n", pw, "protocol", mw, "method", "pearson", "r2",
+                "cosine", "seconds");
+  std::fflush(stdout);
+
+  const int runs = proto.is_random() ? o.seeds : 1;
+  ProgressLine progress("cimpute complete",
+                        long(list.size()) * runs + (o.predict_out.empty() ? 0 : 1),
+                        ProgressLine::wanted(o.quiet));
+  for (const auto& name : list) {
+    const cimpute::AnyCompletion<double> method =
+        cimpute::make_completion_method<double>(name, setup);
+    std::vector<cimpute::ScoreSummary> per_seed;
+    for (int s = 0; s < runs; ++s) {
+      progress.start(name + ", " + o.protocol +
+                     (runs > 1 ? " run " + std::to_string(s + 1) + "/" + std::to_string(runs)
+                               : std::string()));
+      per_seed.push_back(
+          cimpute::evaluate_protocol(method, t, proto, o.reference, 1, kFirstSeed + unsigned(s)));
+      progress.advance();
+    }
+    const cimpute::ScoreSummary ev = combine(per_seed);
+    progress.write_above([&] {
+      if (tsv)
+        std::printf("%s\t%s\t%.6f\t%.6f\t%.6f\t%.3f\n", o.protocol.c_str(), name.c_str(),
+                    ev.mean.pearson, ev.mean.r2, ev.mean.cosine, ev.seconds);
+      else
+        std::printf("%-*s %-*s %8.4f %8.4f %8.4f %9.3f  (%d run%s, s.e. %.4f %.4f %.4f)\n", pw,
+                    o.protocol.c_str(), mw, name.c_str(), ev.mean.pearson, ev.mean.r2,
+                    ev.mean.cosine, ev.seconds, ev.runs, ev.runs == 1 ? "" : "s",
+                    ev.standard_error.pearson, ev.standard_error.r2, ev.standard_error.cosine);
+      std::fflush(stdout);
+    });
+  }
+  if (!o.predict_out.empty()) {
+    progress.start("predictions of every missing pair");
+    setup.new_contexts = false; // every missing pair lies in a context with training pairs
+    const auto pred = cimpute::complete_missing_by_name(list, t, setup);
+    cimpute::write_gct(o.predict_out, pred);
+    progress.finish();
+    note(o.quiet, format("wrote %lld predicted signatures (%zu method%s) to %s",
+                         static_cast<long long>(pred.cols()), list.size(),
+                         list.size() == 1 ? "" : "s", o.predict_out.c_str()));
+  }
+  return 0;
+}
+
+} // namespace
+
+Command add_complete(CLI::App& cimpute) {
+  auto o = std::make_shared<CompleteOptions>();
+  CLI::App* sub = cimpute.add_subcommand(
+      "complete", "evaluate completion methods on perturbation x context signatures");
+  sub->add_option("--data", o->data,
+                  "an L1000 directory (drug and DMSO tables), or a GCT / GCTX / h5ad of "
+                  "signatures with cell_id / pert_id column (obs) metadata; without --data (or "
+                  "with --data simulated) a simulated CMap-like screen (simulate_perturbations, "
+                  "sized by the --sim-* options)")
+      ->type_name("PATH");
+  sub->add_option("--sim-drugs", o->sim.drugs, "drugs of the simulated screen")
+      ->check(positive_integer())
+      ->capture_default_str();
+  sub->add_option("--sim-cells", o->sim.contexts, "cells (contexts) of the simulated screen")
+      ->check(positive_integer())
+      ->capture_default_str();
+  sub->add_option("--sim-genes", o->sim.genes, "genes of the simulated screen")
+      ->check(integer_at_least(2))
+      ->capture_default_str();
+  sub->add_option("--sim-density", o->sim.density,
+                  "fraction of the (drug, cell) pairs observed in the simulated screen")
+      ->check(unit_interval(true))
+      ->capture_default_str();
+  sub->add_option("--sim-seed", o->sim.seed, "seed of the simulated screen")
+      ->check(non_negative_integer())
+      ->capture_default_str();
+  sub->add_option("--protocol", o->protocol,
+                  "loo (leave-one-pair-out; the default for --data), loco "
+                  "(leave-one-context-out), kfold:K (K folds within each context; kfold:5 is "
+                  "the default for simulated data) or sparse:B (B training perturbations per "
+                  "context)")
+      ->type_name("PROTOCOL")
+      ->check(CLI::Validator(
+          [](std::string& s) -> std::string {
+            try {
+              cimpute::CompletionProtocol::parse(s);
+              return {};
+            } catch (const std::invalid_argument&) {
+              return "protocol '" + s + "' is not loo, loco, kfold:K (K >= 2) or sparse:B (B >= 1)";
+            }
+          },
+          "", "protocol"));
+  sub->add_option("--seeds", o->seeds,
+                  "random splits for kfold / sparse; the table holds the means over seeds")
+      ->check(positive_integer())
+      ->capture_default_str();
+  sub->add_option("--methods", o->methods,
+                  "comma-separated list of " + join(cimpute::completion_method_names(), ", ") +
+                      ", or all. ntk chooses its hyper-parameters by inner cross-validation, "
+                      "ntk-reference uses the published settings, ntk-ensemble averages ntk, "
+                      "soft-impute and falrtc, autoencoder is latent transfer, ntk-mixed uses "
+                      "DNPP predictions as NTK features")
+      ->type_name("LIST")
+      ->capture_default_str();
+  sub->add_option("--reference-context", o->reference,
+                  "training-only context, never evaluated (default MCF7 for --data, none for "
+                  "simulated data; none: no reference context)")
+      ->type_name("CONTEXT");
+  sub->add_option("--format", o->format,
+                  "table (aligned columns, with standard errors) or tsv (protocol, method, "
+                  "pearson, r2, cosine, seconds)")
+      ->check(CLI::IsMember({"table", "tsv"}))
+      ->capture_default_str();
+  sub->add_option("--context-features", o->context_features,
+                  "none, baseline (the cells' log2 DMSO profiles of an L1000 directory) or a "
+                  "CSV/TSV with one row per context (id, then numbers): ntk also tries the NTK "
+                  "prior on them; under loco, ntk chooses its settings by leave-one-context-out")
+      ->type_name("none|baseline|FILE")
+      ->capture_default_str();
+  std::string hidden;
+  for (const auto h : o->ae.hidden) hidden += (hidden.empty() ? "" : ",") + std::to_string(h);
+  sub->add_option("--autoencoder-hidden", o->autoencoder_hidden,
+                  "hidden layer sizes of the autoencoder method, e.g. 1024,256 (default " + hidden +
+                      ")")
+      ->type_name("N,N,...")
+      ->check(positive_integer_list());
+  sub->add_option("--autoencoder-epochs", o->ae.epochs, "training epochs of the autoencoder")
+      ->check(positive_integer())
+      ->capture_default_str();
+  sub->add_option("--autoencoder-seed", o->ae.seed, "seed of the autoencoder's training")
+      ->check(non_negative_integer())
+      ->capture_default_str();
+  sub->add_option("--mixed-min-perturbations", o->mixed.min_training_perturbations,
+                  "training perturbations that make a context use the mixed prior's signature "
+                  "features (ntk-mixed)")
+      ->check(positive_integer())
+      ->capture_default_str();
+  sub->add_option("--mixed-folds", o->mixed.inner_folds,
+                  "inner cross-validation folds of ntk-mixed")
+      ->check(integer_at_least(2))
+      ->capture_default_str();
+  sub->add_option("--predict-out", o->predict_out,
+                  "also fit every method on all observed pairs and write its predictions of "
+                  "every missing pair to this GCT (column metadata pert_id, cell_id, method); "
+                  "the path is checked before the evaluation starts")
+      ->type_name("FILE")
+      ->check(output_path());
+  add_quiet_flag(*sub, o->quiet);
+  sub->footer("Prints one row per method: protocol, method, pooled Pearson correlation, mean R^2 "
+              "and mean cosine of the predicted signatures, and the seconds it took. On a "
+              "terminal, a progress line on stderr follows the (method, run) steps.");
+  return {sub, [o] { return run_complete(*o); }};
+}
+
+} // namespace cimpute_cli

@@ -1,0 +1,401 @@
+// `cimpute discover`: learn a causal graph from observational + interventional samples (a
+// labelled CSV, or simulated data from a planted random DAG), printed as CSV, Graphviz DOT or
+// JSON, with bootstrap edge frequencies.
+#include "cli.hpp"
+#include "progress.hpp"
+
+#include <cimpute/discovery.hpp>
+#include <cimpute/graph.hpp>
+#include <cimpute/io.hpp>
+#include <cimpute/sem/intervention.hpp>
+#include <cimpute/sem/linear_gaussian_sem.hpp>
+
+#include <algorithm>
+#include <cstdio>
+#include <iostream>
+#include <memory>
+#include <random>
+#include <tuple>
+
+namespace cimpute_cli {
+
+namespace {
+
+struct DiscoverOptions {
+  std::string data, method = "igsp", out, targets_out, graph = "dag", stability_out;
+  std::string format = "csv", tests = "gaussian", exclude_settings, ignore_columns;
+  cimpute::InterventionalCsvOptions csv;
+  cimpute::DiscoveryOptions d;
+  int sim_nodes = 10, sim_samples = 1000;
+  std::uint64_t sim_seed = 1;
+  bool quiet = false;
+};
+
+// ------------------------------------------------------------------- simulated interventions
+
+struct SimulatedData {
+  cimpute::InterventionalData data;
+  cimpute::Dag truth;
+};
+
+// A random DAG (Erdős–Rényi, expected neighbourhood size 2) with a random linear Gaussian SEM
+// (weights of random sign, |w| in [0.25, 1], unit noise): `n` observational samples and `n`
+// samples under each of a few perfect single-node interventions do(x_t ~ N(2, 0.25)) on distinct
+// random nodes.
+SimulatedData simulate(int p, int n, std::uint64_t seed) {
+  SimulatedData s{{}, cimpute::random_dag(p, std::min(2.0, double(p - 1)), seed)};
+  const auto sem = cimpute::LinearGaussianSem<double>::random(s.truth, seed + 1);
+  cimpute::InterventionalData& d = s.data;
+  for (int v = 0; v < p; ++v) d.variables.push_back("x" + std::to_string(v));
+  d.observational = sem.sample(n, seed + 2);
+  d.observational_settings = {"observational"};
+  std::vector<int> nodes(static_cast<std::size_t>(p));
+  for (int v = 0; v < p; ++v) nodes[std::size_t(v)] = v;
+  std::mt19937_64 rng(seed + 3);
+  std::shuffle(nodes.begin(), nodes.end(), rng);
+  nodes.resize(std::size_t(std::max(1, std::min(5, p / 2))));
+  std::sort(nodes.begin(), nodes.end());
+  for (std::size_t k = 0; k < nodes.size(); ++k) {
+    const int t = nodes[k];
+    d.settings.push_back(
+        sem.sample(n, seed + 10 + k, cimpute::Intervention::perfect({t}, 2.0, 0.25)));
+    d.setting_names.push_back("do(" + d.variables[std::size_t(t)] + ")");
+    d.targets.push_back({t});
+  }
+  return s;
+}
+
+// The planted graph to compare the printed one with: the DAG, its CPDAG (PC prints a CPDAG;
+// GSP's essential graph), or its I-CPDAG under the true targets (IGSP, UT-IGSP).
+cimpute::Pdag planted_graph(const SimulatedData& s, cimpute::DiscoveryMethod m, bool essential) {
+  using M = cimpute::DiscoveryMethod;
+  if (m == M::Pc || (essential && m == M::Gsp)) return cimpute::cpdag(s.truth);
+  if (essential) return cimpute::interventional_cpdag(s.truth, s.data.targets);
+  return cimpute::Pdag(s.truth);
+}
+
+// ------------------------------------------------------------------------------ graph output
+
+// An edge as printed: cause -> effect, or cause - effect (undirected, names in order).
+struct Edge {
+  int cause, effect;
+  bool directed;
+};
+
+std::vector<Edge> edges_by_name(const cimpute::Pdag& g, const std::vector<std::string>& names) {
+  std::vector<Edge> edges;
+  for (const auto& [i, j] : g.arcs()) edges.push_back({i, j, true});
+  for (const auto& [i, j] : g.undirected_edges())
+    edges.push_back(names[std::size_t(i)] <= names[std::size_t(j)] ? Edge{i, j, false}
+                                                                   : Edge{j, i, false});
+  std::sort(edges.begin(), edges.end(), [&](const Edge& a, const Edge& b) {
+    return std::tie(names[std::size_t(a.cause)], names[std::size_t(a.effect)]) <
+           std::tie(names[std::size_t(b.cause)], names[std::size_t(b.effect)]);
+  });
+  return edges;
+}
+
+// The fraction of bootstrap resamples whose essential graph agrees with a printed edge: for an
+// arc a -> b, the resamples with a -> b, and, when the printed graph is a DAG (one member of its
+// class), also those that leave a - b unoriented; for an undirected edge, those in which a and b
+// are adjacent.
+double frequency(const cimpute::DiscoveryResult& r, const Edge& e, bool dag) {
+  if (!e.directed) return r.adjacency_frequency(e.cause, e.effect);
+  if (dag)
+    return r.adjacency_frequency(e.cause, e.effect) - r.directed_frequency(e.effect, e.cause);
+  return r.directed_frequency(e.cause, e.effect);
+}
+
+// A DOT quoted string: `"` escaped, backslashes doubled.
+std::string dot_quoted(const std::string& s) {
+  std::string out = "\"";
+  for (char c : s) {
+    if (c == '"' || c == '\\') out += '\\';
+    out += c;
+  }
+  return out + '"';
+}
+
+// A JSON string with the escapes of RFC 8259.
+std::string json_quoted(const std::string& s) {
+  std::string out = "\"";
+  for (unsigned char c : s) {
+    switch (c) {
+    case '"':
+      out += "\\\"";
+      break;
+    case '\\':
+      out += "\\\\";
+      break;
+    case '\b':
+      out += "\\b";
+      break;
+    case '\f':
+      out += "\\f";
+      break;
+    case '\n':
+      out += "\\n";
+      break;
+    case '\r':
+      out += "\\r";
+      break;
+    case '\t':
+      out += "\\t";
+      break;
+    default:
+      if (c < 0x20)
+        out += format("\\u%04x", unsigned(c));
+      else
+        out += char(c);
+    }
+  }
+  return out + '"';
+}
+
+void write_dot(std::ostream& os, const cimpute::Pdag& g, const std::vector<std::string>& names,
+               const cimpute::DiscoveryResult& r, bool dag, const std::string& description) {
+  os << "// " << description << '\n';
+  if (r.bootstrap > 0)
+    os << "// edge labels: fraction of the " << r.bootstrap
+       << " bootstrap resamples whose essential graph agrees with the edge\n";
+  os << "digraph cimpute {\n";
+  for (const auto& n : names) os << "  " << dot_quoted(n) << ";\n";
+  for (const Edge& e : edges_by_name(g, names)) {
+    os << "  " << dot_quoted(names[std::size_t(e.cause)]) << " -> "
+       << dot_quoted(names[std::size_t(e.effect)]);
+    std::vector<std::string> attributes;
+    if (!e.directed) attributes.push_back("dir=none");
+    if (r.bootstrap > 0) {
+      const double f = frequency(r, e, dag);
+      attributes.push_back(format("label=\"%.2f\"", f));
+      attributes.push_back(format("penwidth=%.2f", 0.5 + 2.5 * f));
+    }
+    if (!attributes.empty()) os << " [" << join(attributes, ", ") << ']';
+    os << ";\n";
+  }
+  os << "}\n";
+}
+
+void write_json(std::ostream& os, const cimpute::Pdag& g, const std::vector<std::string>& names,
+                const cimpute::DiscoveryResult& r, bool dag) {
+  os << "{\n  \"variables\": [";
+  for (std::size_t k = 0; k < names.size(); ++k) os << (k ? ", " : "") << json_quoted(names[k]);
+  os << "],\n";
+  if (r.bootstrap > 0) os << "  \"bootstrap\": " << r.bootstrap << ",\n";
+  os << "  \"edges\": [";
+  const auto edges = edges_by_name(g, names);
+  for (std::size_t k = 0; k < edges.size(); ++k) {
+    const Edge& e = edges[k];
+    os << (k ? ",\n" : "\n") << "    {\"cause\": " << json_quoted(names[std::size_t(e.cause)])
+       << ", \"effect\": " << json_quoted(names[std::size_t(e.effect)])
+       << ", \"directed\": " << (e.directed ? "true" : "false");
+    if (r.bootstrap > 0) os << format(", \"frequency\": %.4g", frequency(r, e, dag));
+    os << '}';
+  }
+  os << (edges.empty() ? "]\n}\n" : "\n  ]\n}\n");
+}
+
+// ----------------------------------------------------------------------------------- command
+
+int run_discover(DiscoverOptions o) {
+  cimpute::DiscoveryOptions& d = o.d;
+  if (d.unknown_targets && o.method == "igsp") o.method = "utigsp";
+  if (!o.targets_out.empty() && o.method != "utigsp")
+    throw UsageError("--targets-out needs --method utigsp (or --unknown-targets)");
+  if (!o.stability_out.empty() && d.bootstrap == 0)
+    throw UsageError("--stability-out needs --bootstrap B");
+  d.method = cimpute::parse_discovery_method(o.method);
+  d.tests = cimpute::parse_discovery_tests(o.tests);
+  d.search.candidates = std::max(d.search.candidates, d.search.runs);
+  o.csv.exclude_settings = split(o.exclude_settings, ',');
+  o.csv.ignore_columns = split(o.ignore_columns, ',');
+
+  std::unique_ptr<SimulatedData> sim;
+  cimpute::InterventionalData samples;
+  if (o.data.empty()) {
+    sim = std::make_unique<SimulatedData>(simulate(o.sim_nodes, o.sim_samples, o.sim_seed));
+    samples = sim->data;
+    std::string targets;
+    for (const auto& s : samples.setting_names) targets += (targets.empty() ? "" : ", ") + s;
+    note(o.quiet, format("no --data: simulated interventional data: random DAG of %d nodes "
+                         "(%d arcs), linear Gaussian SEM, %d observational samples and %d per "
+                         "perfect intervention %s, seed %llu",
+                         o.sim_nodes, sim->truth.num_arcs(), o.sim_samples, o.sim_samples,
+                         targets.c_str(), static_cast<unsigned long long>(o.sim_seed)));
+  } else {
+    samples = cimpute::read_interventional_csv(o.data, o.csv);
+  }
+
+  // Progress: the search's starting orders (not PC), then the bootstrap resamples.
+  const bool searched = d.method != cimpute::DiscoveryMethod::Pc;
+  const int main_steps = searched ? d.search.runs : 0;
+  const long steps = long(main_steps) + d.bootstrap;
+  auto progress = std::make_unique<ProgressLine>("cimpute discover", steps,
+                                                 steps > 0 && ProgressLine::wanted(o.quiet));
+  int search_done = 0;
+  if (searched) {
+    progress->start("search run 1/" + std::to_string(main_steps));
+    d.search.progress = [&](int, int) {
+      ++search_done;
+      std::string next; // the step now running
+      if (search_done < main_steps)
+        next = "search run " + std::to_string(search_done + 1) + "/" + std::to_string(main_steps);
+      else if (d.bootstrap > 0)
+        next = "bootstrap 1/" + std::to_string(d.bootstrap);
+      progress->set_done(search_done, next);
+    };
+  } else if (d.bootstrap > 0)
+    progress->start("pc on all samples");
+  if (d.bootstrap > 0)
+    d.bootstrap_progress = [&, main_steps, quiet = o.quiet](int done, int total) {
+      progress->set_done(main_steps + done, "bootstrap " +
+                                                std::to_string(std::min(done + 1, total)) + "/" +
+                                                std::to_string(total));
+      if (done == total) {
+        progress->finish();
+        if (!quiet) std::fprintf(stderr, "cimpute discover: %d bootstrap resamples done\n", total);
+      }
+    };
+  const cimpute::DiscoveryResult res = cimpute::discover(samples, d);
+  progress.reset();
+
+  const bool essential = o.graph == "essential";
+  const cimpute::Pdag& learned = essential ? res.essential : res.graph;
+  // PC's graph is its CPDAG; the other methods' graph is a DAG.
+  const bool dag = !essential && d.method != cimpute::DiscoveryMethod::Pc;
+  if (o.format == "csv") {
+    cimpute::write_edge_list(std::cout, learned, samples.variables);
+  } else if (o.format == "dot") {
+    const std::string description = "cimpute discover: " + o.method + ", " +
+                                    (dag ? "DAG" : "essential graph (undirected edges: dir=none)") +
+                                    ", " + std::to_string(samples.variables.size()) + " variables";
+    write_dot(std::cout, learned, samples.variables, res, dag, description);
+  } else {
+    write_json(std::cout, learned, samples.variables, res, dag);
+  }
+  std::cout.flush();
+  if (!o.out.empty()) cimpute::write_edge_list(o.out, learned, samples.variables);
+  if (!o.targets_out.empty()) cimpute::write_targets(o.targets_out, samples, res.targets);
+  if (!o.stability_out.empty()) cimpute::write_stability(o.stability_out, res, samples.variables);
+  if (sim) {
+    const cimpute::Pdag truth = planted_graph(*sim, d.method, essential);
+    std::fprintf(stderr,
+                 "cimpute discover: structural Hamming distance %d to the planted %s (%d edges; "
+                 "the learned one has %d)\n",
+                 cimpute::shd(learned, truth), dag ? "DAG" : "essential graph",
+                 truth.num_arcs() + truth.num_undirected(),
+                 learned.num_arcs() + learned.num_undirected());
+  }
+  return 0;
+}
+
+} // namespace
+
+Command add_discover(CLI::App& cimpute) {
+  auto o = std::make_shared<DiscoverOptions>();
+  CLI::App* sub = cimpute.add_subcommand(
+      "discover", "learn a causal graph from observational + interventional samples");
+  sub->add_option("--data", o->data,
+                  "samples x variables CSV / TSV with label columns (e.g. Sachs); without "
+                  "--data, simulated interventional data from a planted random DAG (see the "
+                  "--sim-* options)")
+      ->type_name("FILE");
+  sub->add_option("--setting-column", o->csv.setting_column,
+                  "the column naming each sample's setting")
+      ->type_name("COLUMN")
+      ->capture_default_str();
+  sub->add_option("--target-column", o->csv.target_column,
+                  "its intervention target(s), ';'-separated")
+      ->type_name("COLUMN")
+      ->capture_default_str();
+  sub->add_option("--control", o->csv.control, "the target value of observational samples")
+      ->type_name("VALUE")
+      ->capture_default_str();
+  sub->add_option("--exclude-settings", o->exclude_settings, "settings to leave out")
+      ->type_name("A,B");
+  sub->add_option("--ignore-columns", o->ignore_columns, "other label columns to skip")
+      ->type_name("A,B");
+  sub->add_flag("--log", o->csv.log, "natural log of the values");
+  sub->add_option("--method", o->method,
+                  "igsp (known targets), utigsp (targets learned; the target column is "
+                  "partial knowledge), gsp (observational samples only) or pc (the CPDAG of "
+                  "the observational samples)")
+      ->check(CLI::IsMember({"igsp", "utigsp", "gsp", "pc"}))
+      ->capture_default_str();
+  sub->add_flag("--unknown-targets", o->d.unknown_targets,
+                "ignore the target column (runs utigsp when --method igsp)");
+  sub->add_option("--tests", o->tests, "gaussian (Fisher z) or kernel (HSIC; nonlinear data)")
+      ->check(CLI::IsMember({"gaussian", "kernel"}))
+      ->capture_default_str();
+  sub->add_option("--max-samples", o->d.hsic.max_samples, "kernel tests: samples used per test")
+      ->check(positive_integer())
+      ->capture_default_str();
+  sub->add_option("--depth", o->d.search.depth, "search depth")
+      ->check(positive_integer())
+      ->capture_default_str();
+  sub->add_option("--runs", o->d.search.runs, "starting orders searched")
+      ->check(positive_integer())
+      ->capture_default_str();
+  sub->add_option("--graph", o->graph,
+                  "dag, or essential: the interventional essential graph (I-CPDAG), whose "
+                  "undirected edges are the orientations the data cannot decide; pc always "
+                  "gives its CPDAG")
+      ->check(CLI::IsMember({"dag", "essential"}))
+      ->capture_default_str();
+  sub->add_option("--bootstrap", o->d.bootstrap,
+                  "also rerun on B bootstrap resamples (stability selection); dot and json then "
+                  "give each edge's frequency: the fraction of resamples whose essential graph "
+                  "agrees with it (has the arc, or, for an arc of a DAG, leaves it unoriented; "
+                  "for an undirected edge, has the adjacency)")
+      ->type_name("B")
+      ->check(integer_at_least(0))
+      ->capture_default_str();
+  sub->add_option("--stability-out", o->stability_out,
+                  "with --bootstrap: CSV cause,effect,directed,adjacent (fractions of resamples; "
+                  "one row per ordered adjacent pair)")
+      ->type_name("FILE")
+      ->check(output_path());
+  sub->add_option("--alpha", o->d.search.alpha, "CI test level")
+      ->check(unit_interval(false))
+      ->capture_default_str();
+  sub->add_option("--alpha-inv", o->d.search.alpha_invariance, "invariance test level")
+      ->check(unit_interval(false))
+      ->capture_default_str();
+  sub->add_option("--seed", o->d.search.seed, "seed of the starting orders and the resamples")
+      ->check(non_negative_integer())
+      ->capture_default_str();
+  sub->add_option("--format", o->format,
+                  "csv: cause,effect lines (an undirected edge both ways); dot: Graphviz, "
+                  "undirected edges as dir=none, bootstrap frequencies as edge labels; json: "
+                  "{\"variables\": [...], \"edges\": [{\"cause\", \"effect\", \"directed\", "
+                  "\"frequency\" (with --bootstrap)}]}")
+      ->check(CLI::IsMember({"csv", "dot", "json"}))
+      ->capture_default_str();
+  sub->add_option("--out", o->out, "also write the edges there (CSV cause,effect)")
+      ->type_name("FILE")
+      ->check(output_path());
+  sub->add_option("--targets-out", o->targets_out,
+                  "(utigsp) write the learned targets there (CSV setting,target)")
+      ->type_name("FILE")
+      ->check(output_path());
+  sub->add_option("--sim-nodes", o->sim_nodes, "without --data: variables of the random DAG")
+      ->check(integer_at_least(2))
+      ->capture_default_str();
+  sub->add_option("--sim-samples", o->sim_samples,
+                  "without --data: samples of each setting (the observational one and each "
+                  "intervention)")
+      ->check(integer_at_least(10))
+      ->capture_default_str();
+  sub->add_option("--sim-seed", o->sim_seed, "without --data: seed of the graph, SEM and samples")
+      ->check(non_negative_integer())
+      ->capture_default_str();
+  add_quiet_flag(*sub, o->quiet);
+  sub->footer("Prints the learned graph on stdout. Simulated data: variables x0, x1, ... on an "
+              "Erdos-Renyi DAG (expected degree 2) with a random linear Gaussian SEM, "
+              "observational samples and perfect interventions do(x ~ N(2, 0.25)) on up to 5 "
+              "random nodes; the last line on stderr is then the structural Hamming distance "
+              "to the planted graph (its DAG, CPDAG or I-CPDAG, as printed).");
+  return {sub, [o] { return run_discover(*o); }};
+}
+
+} // namespace cimpute_cli

@@ -1,0 +1,207 @@
+// `cimpute repurpose`: rank drugs by how strongly their signature in the disease's context
+// (measured, or imputed by a completion method) reverses a disease signature.
+#include "cli.hpp"
+#include "progress.hpp"
+#include "signatures.hpp"
+
+#include <cimpute/connectivity.hpp>
+#include <cimpute/io.hpp>
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <filesystem>
+#include <iostream>
+#include <memory>
+#include <unordered_map>
+
+namespace cimpute_cli {
+
+namespace {
+
+struct RepurposeOptions {
+  std::string disease, id_type = "symbol", data, gene_map, score = "cosine", format = "table";
+  std::string reference = "auto", context_features = "auto";
+  cimpute::RepurposingOptions opt;
+  int top = 0;
+  bool quiet = false;
+};
+
+// The Entrez id -> symbol mapping: --gene-map, else the data file's own row metadata (GCT /
+// GCTX: row id -> pr_gene_symbol), else the first GCT of the data folder with pr_gene_id /
+// pr_gene_symbol row metadata (the A375 plate beside the L1000 tables).
+std::unordered_map<std::string, std::string> gene_symbols(const std::string& data,
+                                                          const std::string& gene_map, bool quiet) {
+  if (!gene_map.empty()) {
+    note(quiet, "gene symbols from " + gene_map);
+    return cimpute::read_id_mapping(gene_map);
+  }
+  if (!std::filesystem::is_directory(data))
+    return cimpute::read_id_mapping(data, "id", "pr_gene_symbol");
+  std::vector<std::string> gcts;
+  for (const auto& e : std::filesystem::directory_iterator(data))
+    if (e.path().extension() == ".gct") gcts.push_back(e.path().string());
+  std::sort(gcts.begin(), gcts.end());
+  for (const auto& f : gcts) {
+    try {
+      auto map = cimpute::read_id_mapping(f);
+      note(quiet, "gene symbols from the row metadata of " + f);
+      return map;
+    } catch (const std::invalid_argument&) { // not a plate with gene symbols: try the next
+    }
+  }
+  throw cimpute::invalid_argument(data +
+                                  ": no GCT with pr_gene_id / pr_gene_symbol row metadata in the "
+                                  "folder; give --gene-map FILE or --disease-id-type entrez");
+}
+
+int run_repurpose(RepurposeOptions o) {
+  cimpute::RepurposingOptions& opt = o.opt;
+  if (opt.hide_context && opt.impute == "none")
+    throw UsageError("--hide-context needs an imputation method (--impute ntk)");
+  opt.score = cimpute::parse_connectivity_score(o.score);
+  const cimpute::GeneSignature dz = cimpute::read_gene_signature(o.disease);
+  cimpute::PerturbationTensor<double> t = load_signatures(o.data);
+  if (!t.contexts().contains(opt.context))
+    throw cimpute::invalid_argument(o.data + ": no context named '" + opt.context + "'");
+  if (o.reference == "auto")
+    o.reference = t.contexts().contains("MCF7") && opt.context != "MCF7" ? "MCF7" : "none";
+  opt.reference_context = o.reference == "none" ? "" : o.reference;
+  if (!opt.reference_context.empty() && !t.contexts().contains(opt.reference_context))
+    throw cimpute::invalid_argument(o.data + ": no context named '" + opt.reference_context +
+                                    "' (use --reference-context none)");
+  if (o.id_type == "symbol") {
+    const Eigen::Index before = t.num_features();
+    t = t.rename_features(gene_symbols(o.data, o.gene_map, o.quiet), true);
+    if (t.num_features() < before)
+      note(o.quiet, format("%lld of %lld features have no gene symbol and are left out",
+                           static_cast<long long>(before - t.num_features()),
+                           static_cast<long long>(before)));
+  }
+  if (o.context_features == "auto")
+    o.context_features = is_l1000_directory(o.data) ? "baseline" : "none";
+  opt.context_features = context_features_option(o.context_features, o.data, t.contexts());
+  if (is_l1000_directory(o.data)) // control profiles for --impute autoencoder
+    opt.autoencoder.baselines = baseline_profiles(o.data, t.contexts());
+
+  ProgressLine progress("cimpute repurpose", 1, ProgressLine::wanted(o.quiet));
+  progress.start(opt.impute == "none" ? "scoring" : opt.impute + " imputation and scoring");
+  const cimpute::RepurposingResult res = cimpute::repurpose(t, dz, opt);
+  progress.finish();
+
+  bool context_seen = false;
+  const Eigen::Index ci = t.contexts().index(opt.context);
+  for (Eigen::Index d = 0; d < t.num_perturbations(); ++d)
+    context_seen = context_seen || t.is_observed(d, ci);
+  if (res.ntk_selected)
+    note(o.quiet,
+         format("ntk chose prior %s, depth %d, identity weight %g, scale %g, ridge %g "
+                "(by leave-one-%s-out on the training signatures)",
+                cimpute::to_string(res.ntk_selected->prior).c_str(), res.ntk_selected->depth,
+                res.ntk_selected->identity_weight, res.ntk_selected->scale, res.ntk_selected->ridge,
+                opt.hide_context || !context_seen ? "context" : "pair"));
+  long long imputed = 0;
+  for (const auto& r : res.ranking) imputed += r.imputed ? 1 : 0;
+  note(o.quiet,
+       format("disease signature of %zu genes, %zu shared with the %lld features of the "
+              "data; %s: %lld drugs measured, %lld imputed (%s), %zu without a signature",
+              dz.ids.size(), res.disease.columns.size(), static_cast<long long>(t.num_features()),
+              opt.context.c_str(), static_cast<long long>(res.ranking.size()) - imputed, imputed,
+              opt.impute.c_str(), res.unscored.size()));
+  const bool tsv = o.format == "tsv";
+  if (tsv)
+    std::cout << "rank\tdrug\tscore\tsource\tuncertainty\n";
+  else
+    std::printf("%-5s %-24s %9s %-9s %11s\n", "rank", "drug", "score", "source", "uncertainty");
+  std::size_t shown = 0;
+  for (const auto& r : res.ranking) {
+    if (o.top > 0 && shown == std::size_t(o.top)) break;
+    ++shown;
+    char unc[32];
+    if (std::isnan(r.uncertainty))
+      std::snprintf(unc, sizeof unc, "na");
+    else
+      std::snprintf(unc, sizeof unc, "%.6f", r.uncertainty);
+    const char* source = r.imputed ? "imputed" : "measured";
+    if (tsv)
+      std::printf("%lld\t%s\t%.6f\t%s\t%s\n", static_cast<long long>(r.rank), r.drug.c_str(),
+                  r.score, source, unc);
+    else
+      std::printf("%-5lld %-24s %9.4f %-9s %11s\n", static_cast<long long>(r.rank), r.drug.c_str(),
+                  r.score, source, unc);
+  }
+  return 0;
+}
+
+} // namespace
+
+Command add_repurpose(CLI::App& cimpute) {
+  auto o = std::make_shared<RepurposeOptions>();
+  CLI::App* sub = cimpute.add_subcommand(
+      "repurpose", "rank drugs by how strongly their signature in the disease's context "
+                   "reverses a disease signature");
+  sub->add_option("--disease", o->disease,
+                  "gene, log fold change table (CSV / TSV; header optional)")
+      ->type_name("FILE")
+      ->required();
+  sub->add_option("--disease-id-type", o->id_type,
+                  "symbol (the data's Entrez ids are mapped to symbols) or entrez")
+      ->check(CLI::IsMember({"symbol", "entrez"}))
+      ->capture_default_str();
+  sub->add_option("--context", o->opt.context, "the disease's context (cell line), e.g. A549")
+      ->type_name("CONTEXT")
+      ->required();
+  sub->add_option("--data", o->data, "an L1000 directory, or a GCT / GCTX / h5ad as for complete")
+      ->type_name("PATH")
+      ->required();
+  sub->add_option("--gene-map", o->gene_map,
+                  "Entrez id -> symbol: a GCT with pr_gene_id / pr_gene_symbol row metadata, or "
+                  "a two-column table (default: the first such GCT in the --data folder)")
+      ->type_name("FILE");
+  std::vector<std::string> imputers = cimpute::completion_method_names();
+  imputers.push_back("none");
+  CLI::Validator imputer = CLI::IsMember(imputers);
+  imputer.description(""); // the choices are in the text
+  sub->add_option("--impute", o->opt.impute,
+                  "the completion method that imputes the drugs not measured in the context "
+                  "(any method of complete; ntk: uncertainty = NTK posterior variance / prior "
+                  "variance), or none to rank the measured drugs only")
+      ->type_name("METHOD")
+      ->check(imputer)
+      ->capture_default_str();
+  sub->add_option("--reference-context", o->reference,
+                  "training-only context of the imputation (auto: MCF7 when present and not the "
+                  "disease's context; none: no reference context)")
+      ->type_name("CONTEXT")
+      ->capture_default_str();
+  sub->add_flag("--hide-context", o->opt.hide_context,
+                "treat the context's measured signatures as missing (every drug is imputed)");
+  sub->add_option("--context-features", o->context_features,
+                  "baseline (the cells' log2 DMSO profiles; auto for an L1000 directory), none, "
+                  "or a CSV/TSV with one row per context (id, then numbers) for the ntk "
+                  "imputation")
+      ->type_name("auto|none|baseline|FILE")
+      ->capture_default_str();
+  sub->add_option("--score", o->score,
+                  "cosine, pearson or spearman with the reversed disease signature, or the "
+                  "gene-set scores wtcs, ks")
+      ->check(CLI::IsMember({"cosine", "pearson", "spearman", "wtcs", "ks"}))
+      ->capture_default_str();
+  sub->add_option("--set-size", o->opt.set_size,
+                  "genes per up / down set of the disease (wtcs, ks)")
+      ->check(positive_integer())
+      ->capture_default_str();
+  sub->add_option("--top", o->top, "print the N most reversing drugs only")
+      ->type_name("N")
+      ->check(positive_integer());
+  sub->add_option("--format", o->format,
+                  "table (aligned columns) or tsv (rank, drug, score, source, uncertainty)")
+      ->check(CLI::IsMember({"table", "tsv"}))
+      ->capture_default_str();
+  add_quiet_flag(*sub, o->quiet);
+  sub->footer("Prints rank, drug, score, source (measured or imputed) and uncertainty, the most "
+              "reversing drug first.");
+  return {sub, [o] { return run_repurpose(*o); }};
+}
+
+} // namespace cimpute_cli
