@@ -8,6 +8,9 @@
 //   ./sachs_discovery [../shared/data/sachs] [--quick]   (--quick: Gaussian sweep only)
 #include <cimpute/discovery.hpp>
 #include <cimpute/graph.hpp>
+#include <cimpute/io/discovery_results.hpp>
+#include <cimpute/io/edge_list.hpp>
+#include <cimpute/io/interventional_csv.hpp>
 
 #include <cstdio>
 #include <filesystem>

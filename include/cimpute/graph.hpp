@@ -5,7 +5,6 @@
 
 #include "cimpute/graph/d_separation.hpp"
 #include "cimpute/graph/dag.hpp"
-#include "cimpute/graph/edge_list.hpp"
 #include "cimpute/graph/essential_graph.hpp"
 #include "cimpute/graph/graph_metrics.hpp"
 #include "cimpute/graph/meek_rules.hpp"

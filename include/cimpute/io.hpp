@@ -1,14 +1,20 @@
 /// @file io.hpp
-/// @brief Umbrella header of the io module: GCT, delimited tables, 10x Matrix Market, format
-/// detection, and (with the HDF5 component) GCTX, h5ad and 10x HDF5.
+/// @brief Umbrella header of the io module, the library's edge where files live: GCT, delimited
+/// tables, 10x Matrix Market, format detection, gene signatures, interventional CSV files, arc
+/// lists, discovery results, network weights, and (with the HDF5 component) GCTX, h5ad and 10x
+/// HDF5. The algorithm modules include nothing from here.
 #pragma once
 
 #include "cimpute/core/config.hpp"
+#include "cimpute/io/discovery_results.hpp"
+#include "cimpute/io/edge_list.hpp"
 #include "cimpute/io/format.hpp"
 #include "cimpute/io/gct.hpp"
 #include "cimpute/io/gene_signature.hpp"
+#include "cimpute/io/interventional_csv.hpp"
 #include "cimpute/io/l1000_directory.hpp"
 #include "cimpute/io/mtx.hpp"
+#include "cimpute/io/network_weights.hpp"
 #include "cimpute/io/table.hpp"
 #include "cimpute/io/text_file.hpp"
 

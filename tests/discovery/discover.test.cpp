@@ -5,6 +5,9 @@
 
 #include <cimpute/discovery.hpp>
 #include <cimpute/graph.hpp>
+#include <cimpute/io/discovery_results.hpp>
+#include <cimpute/io/edge_list.hpp>
+#include <cimpute/io/interventional_csv.hpp>
 #include <cimpute/sem.hpp>
 
 #include <catch2/catch.hpp>

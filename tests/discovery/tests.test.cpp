@@ -7,6 +7,8 @@
 
 #include <cimpute/discovery.hpp>
 #include <cimpute/graph.hpp>
+#include <cimpute/io/edge_list.hpp>
+#include <cimpute/io/interventional_csv.hpp>
 #include <cimpute/sem.hpp>
 
 #include <Eigen/Dense>

@@ -3,6 +3,7 @@
 #include "test_data.hpp"
 
 #include <cimpute/graph.hpp>
+#include <cimpute/io/edge_list.hpp>
 #include <cimpute/io/table.hpp>
 
 #include <algorithm>

@@ -56,7 +56,10 @@ struct NtkCompletionOptions {
   double ridge = 0.0;           ///< added to the training Gram's diagonal
   double scale = 0.75;          ///< s in the prior (context part for TrainContextAverage)
   NtkPrior prior = NtkPrior::TrainContextAverage;
-  std::string reference_context = "MCF7"; ///< for TrainContextAverage
+  /// For TrainContextAverage: the context whose signatures are the perturbation features; empty
+  /// (the default) takes the training set's reference context (the protocol's training-only
+  /// context, e.g. MCF7 for the CMap tables).
+  std::string reference_context;
   /// For UserFeatures: one row per perturbation of the tensor (empty: one-hot).
   Eigen::MatrixXd perturbation_features;
   /// For UserFeatures: one row per context of the tensor (empty: one-hot).
@@ -68,8 +71,6 @@ struct NtkCompletionOptions {
     for (double v : {bias, identity_weight, ridge, scale})
       if (!(v >= 0) || !std::isfinite(v))
         detail::throw_invalid(fn, "negative or non-finite value ", v);
-    if (prior == NtkPrior::TrainContextAverage && reference_context.empty())
-      detail::throw_invalid(fn, "the train-context-average prior needs a reference context");
     for (const Eigen::MatrixXd* f : {&perturbation_features, &context_features})
       if (!f->allFinite()) detail::throw_invalid(fn, "user features have a non-finite entry");
   }
@@ -175,9 +176,16 @@ public:
     } else {
       Eigen::MatrixXd e(P, t.num_features());
       if (m_opt.prior == NtkPrior::TrainContextAverage) {
-        e = detail::reference_signatures(train, t.contexts().index(m_opt.reference_context, fn));
+        const Eigen::Index ref = m_opt.reference_context.empty()
+                                     ? train.reference_context()
+                                     : t.contexts().index(m_opt.reference_context, fn);
+        if (ref < 0)
+          detail::throw_invalid(fn,
+                                "the train-context-average prior needs a reference context: none "
+                                "in the options and none in the training set");
+        e = detail::reference_signatures(train, ref);
         if (e.size() == 0)
-          detail::throw_invalid(fn, "the reference context '", m_opt.reference_context,
+          detail::throw_invalid(fn, "the reference context '", t.contexts()[ref],
                                 "' has no signatures");
       } else { // TrainAverages: the perturbation's mean over training and reference rows
         const TrainingSet<Scalar> all = train.with_reference();

@@ -4,7 +4,7 @@
 
 #include "cimpute/core/errors.hpp"
 #include "cimpute/core/labels.hpp"
-#include "cimpute/io/gene_signature.hpp"
+#include "cimpute/connectivity/gene_signature.hpp"
 
 #include <Eigen/Core>
 

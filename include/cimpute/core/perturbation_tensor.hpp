@@ -135,19 +135,21 @@ public:
   /// Build from a reader's result (features x samples, e.g. `read_table` or `read_gct`), taking
   /// each column's perturbation and context from the named column-metadata fields. With
   /// `as_samples` the columns are samples (repeats allowed); otherwise they are signatures (one
-  /// per pair).
+  /// per pair). A non-empty `symbol_field` names the row-metadata field holding the features'
+  /// symbols (`feature_symbols()`; CMap files call it `pr_gene_symbol`), used when present.
   static PerturbationTensor from_labeled(const LabeledMatrix<Scalar>& m,
                                          const std::string& perturbation_field,
                                          const std::string& context_field, bool as_samples,
-                                         MissingValues missing = MissingValues::Reject) {
+                                         MissingValues missing = MissingValues::Reject,
+                                         const std::string& symbol_field = "") {
     const auto& p = m.col_meta().field(perturbation_field);
     const auto& c = m.col_meta().field(context_field);
     Matrix values = m.data().transpose();
     PerturbationTensor t = as_samples
                                ? from_samples(std::move(values), p, c, m.row_ids(), missing)
                                : from_signatures(std::move(values), p, c, m.row_ids(), missing);
-    if (m.row_meta().has_field("pr_gene_symbol"))
-      t.set_feature_symbols(m.row_meta().field("pr_gene_symbol"));
+    if (!symbol_field.empty() && m.row_meta().has_field(symbol_field))
+      t.set_feature_symbols(m.row_meta().field(symbol_field));
     return t;
   }
 

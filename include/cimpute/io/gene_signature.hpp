@@ -6,6 +6,7 @@
 #include "cimpute/core/config.hpp"
 #include "cimpute/core/errors.hpp"
 #include "cimpute/core/metadata_table.hpp"
+#include "cimpute/connectivity/gene_signature.hpp"
 #include "cimpute/core/perturbation_tensor.hpp"
 #include "cimpute/io/format.hpp"
 #include "cimpute/io/gct.hpp"
@@ -23,12 +24,6 @@
 #include <vector>
 
 namespace cimpute {
-
-/// A signature over named genes: `values[i]` belongs to `ids[i]`; ids are unique.
-struct GeneSignature {
-  std::vector<std::string> ids; ///< gene ids (symbols, Entrez ids, ...)
-  Eigen::VectorXd values;       ///< one value per id
-};
 
 /// Read a gene signature from a delimited text file (comma, tab or semicolon) with the gene id in
 /// the first column and the value in the second, such as
