@@ -1,6 +1,6 @@
 // Where the time of `ntk` under leave-one-pair-out goes, before and after the closed form:
-// NtkCompletionCV refitted per held-out pair (its whole search each time: the old path) against
-// `NtkCompletionCV::leave_one_pair_out_predictions` (one inverse per kernel setting and ridge
+// NtkCvCompletion refitted per held-out pair (its whole search each time: the old path) against
+// `NtkCvCompletion::leave_one_pair_out_predictions` (one inverse per kernel setting and ridge
 // serves every fold), side by side in one run, with the largest difference of their predictions.
 //
 //   ntk_loo [L1000_DIR] [--contexts K]
@@ -23,9 +23,9 @@
 namespace {
 using Tensor = cimpute::PerturbationTensor<double>;
 
-// NtkCompletionCV without the closed form: leave_one_pair_out refits it per held-out pair.
+// NtkCvCompletion without the closed form: leave_one_pair_out refits it per held-out pair.
 struct Refits {
-  cimpute::NtkCompletionCV<double> cv;
+  cimpute::NtkCvCompletion<double> cv;
   std::string name() const { return "ntk (refits)"; }
   Refits& fit(const cimpute::TrainingSet<double>& t) {
     cv.fit(t);
@@ -88,7 +88,7 @@ int main(int argc, char** argv) try {
     std::printf("data: %s is absent; a simulated screen of 20 drugs x 24 cells x 978 genes\n",
                 dir.c_str());
   }
-  const cimpute::NtkCompletionCV<double> cv;
+  const cimpute::NtkCvCompletion<double> cv;
   const Tensor small = first_contexts(t, k, reference);
   std::printf("%lld contexts, %lld observed pairs (subset: %lld contexts, %lld pairs)\n",
               static_cast<long long>(t.num_contexts()), static_cast<long long>(t.num_observed()),
@@ -101,7 +101,7 @@ int main(int argc, char** argv) try {
   for (Eigen::Index r = 0; r < t.num_observed(); ++r)
     if (t.observed_pairs()[std::size_t(r)].context != ref) rows.push_back(r);
   const cimpute::TrainingSet<double> all(t, rows, ref);
-  cimpute::NtkCompletionCV<double> searched(cv);
+  cimpute::NtkCvCompletion<double> searched(cv);
   const auto s = std::chrono::steady_clock::now();
   searched.fit(all);
   const double one_search = seconds_since(s);

@@ -202,7 +202,7 @@ TEST_CASE("leave_one_context_out holds each context out whole", "[completion][pr
   CHECK((ev.predictions.row(0) - global).norm() < 1e-12);
 }
 
-TEST_CASE("SyntheticInterventions recovers a context that is a combination of others",
+TEST_CASE("SyntheticInterventionsCompletion recovers a context that is a combination of others",
           "[completion][synthetic-interventions]") {
   // Contexts c0..c2 random, c3 = 0.5 c0 + 0.3 c1 - 0.2 c2 exactly, for 6 perturbations x 7 genes;
   // (p5, c3) is held out.
@@ -234,7 +234,7 @@ TEST_CASE("SyntheticInterventions recovers a context that is a combination of ot
     cimpute::SyntheticInterventionsOptions o;
     o.energy = 1.0;            // ordinary least squares
     o.center_contexts = false; // the planted model has no context means
-    cimpute::SyntheticInterventions<double> exact(o);
+    cimpute::SyntheticInterventionsCompletion<double> exact(o);
     exact.fit(train);
     CHECK((exact.predict({{5, 3}}).row(0) - want).cwiseAbs().maxCoeff() < 1e-10);
     CHECK(exact.fallbacks() == 0);
@@ -244,14 +244,14 @@ TEST_CASE("SyntheticInterventions recovers a context that is a combination of ot
   for (Eigen::Index i = 0; i < t.num_observed(); ++i)
     if (t.observed_pairs()[std::size_t(i)].perturbation != 4) without_p4.push_back(i);
   const cimpute::TrainingSet<double> train4(t, without_p4);
-  cimpute::SyntheticInterventions<double> si;
+  cimpute::SyntheticInterventionsCompletion<double> si;
   si.fit(train4);
   const Eigen::RowVectorXd c0_mean = train4.mean_of(train4.context_rows(0));
   CHECK((si.predict({{4, 0}}).row(0) - c0_mean).norm() < 1e-14);
   CHECK(si.fallbacks() == 1);
 }
 
-TEST_CASE("NtkCompletionCV: closed-form inner leave-one-out equals explicit refits",
+TEST_CASE("NtkCvCompletion: closed-form inner leave-one-out equals explicit refits",
           "[completion][ntk]") {
   const Tensor t = planted(7);
   cimpute::NtkSearchOptions s;
@@ -260,7 +260,7 @@ TEST_CASE("NtkCompletionCV: closed-form inner leave-one-out equals explicit refi
   s.identity_weights = {1.0};
   s.scales = {0.75};
   s.ridges = {0.05};
-  cimpute::NtkCompletionCV<double> cv(s);
+  cimpute::NtkCvCompletion<double> cv(s);
   cv.fit(cimpute::TrainingSet<double>(t, all_rows(t)));
   REQUIRE(cv.search_points().size() == 1);
   const auto& pt = cv.search_points()[0];
@@ -272,7 +272,7 @@ TEST_CASE("NtkCompletionCV: closed-form inner leave-one-out equals explicit refi
 
   // The default search picks the best point by the mean of the three scores; without a
   // reference context the train-context-average prior is not tried.
-  cimpute::NtkCompletionCV<double> full;
+  cimpute::NtkCvCompletion<double> full;
   full.fit(cimpute::TrainingSet<double>(t, all_rows(t)));
   double best = -1;
   for (const auto& q : full.search_points()) {
@@ -318,9 +318,9 @@ Tensor random_screen(unsigned seed, int P, int C, int G) {
   for (int g = 0; g < G; ++g) genes.push_back("g" + std::to_string(g));
   return Tensor::from_signatures(X, p, c, genes);
 }
-// NtkCompletionCV without its closed-form outer leave-one-out: leave_one_pair_out refits it.
+// NtkCvCompletion without its closed-form outer leave-one-out: leave_one_pair_out refits it.
 struct RefitNtkCV {
-  cimpute::NtkCompletionCV<double> cv;
+  cimpute::NtkCvCompletion<double> cv;
   std::string name() const { return "ntk (refits)"; }
   RefitNtkCV& fit(const cimpute::TrainingSet<double>& t) {
     cv.fit(t);
@@ -330,7 +330,7 @@ struct RefitNtkCV {
 };
 } // namespace
 
-TEST_CASE("NtkCompletionCV: the closed-form outer leave-one-pair-out equals refits",
+TEST_CASE("NtkCvCompletion: the closed-form outer leave-one-pair-out equals refits",
           "[completion][ntk]") {
   const unsigned seed = 21;
   INFO("seed " << seed);
@@ -356,7 +356,7 @@ TEST_CASE("NtkCompletionCV: the closed-form outer leave-one-pair-out equals refi
                                 {"one-hot only, no reference", one_hot, {}, ""}};
   for (const auto& c : cases) {
     INFO(c.what);
-    const cimpute::NtkCompletionCV<double> cv(c.search, c.base);
+    const cimpute::NtkCvCompletion<double> cv(c.search, c.base);
     const auto fast = cimpute::leave_one_pair_out(cv, t, c.reference);
     const auto refit = cimpute::leave_one_pair_out(RefitNtkCV{cv}, t, c.reference);
     REQUIRE(fast.pairs.size() == refit.pairs.size());
@@ -378,11 +378,11 @@ TEST_CASE("NtkCompletionCV: the closed-form outer leave-one-pair-out equals refi
   // Where the closed form does not apply (train-averages prior), the refits run.
   cimpute::NtkSearchOptions averages = s;
   averages.priors = {cimpute::NtkPrior::TrainAverages};
-  const cimpute::NtkCompletionCV<double> cv(averages);
+  const cimpute::NtkCvCompletion<double> cv(averages);
   CHECK_FALSE(cv.leave_one_pair_out_predictions(cimpute::TrainingSet<double>(t, all_rows(t))));
 }
 
-TEST_CASE("NtkCompletionCV: inner leave-one-context-out equals explicit refits",
+TEST_CASE("NtkCvCompletion: inner leave-one-context-out equals explicit refits",
           "[completion][ntk]") {
   const Tensor t = planted(9);
   cimpute::NtkSearchOptions s;
@@ -393,7 +393,7 @@ TEST_CASE("NtkCompletionCV: inner leave-one-context-out equals explicit refits",
   s.ridges = {0.0, 0.05};
   cimpute::NtkCompletionOptions base;
   base.context_features = Eigen::MatrixXd::Random(3, 4); // one row per context
-  cimpute::NtkCompletionCV<double> cv(s, base);
+  cimpute::NtkCvCompletion<double> cv(s, base);
   // c0 is the reference; c1 and c2 are held out in turn.
   std::vector<Eigen::Index> rows;
   for (Eigen::Index r = 0; r < t.num_observed(); ++r)
@@ -537,7 +537,7 @@ cimpute::MixedPriorOptions one_point_mixed(Eigen::Index threshold) {
 }
 } // namespace
 
-TEST_CASE("MixedPriorNtk equals dense kernel regression on explicit mixed features",
+TEST_CASE("NtkMixedPriorCompletion equals dense kernel regression on explicit mixed features",
           "[completion][ntk][mixed]") {
   const Tensor t = planted(11);
   // Reference c0; training: c1's p0..p2 (3 perturbations: rich at threshold 3) and c2's p0, p1.
@@ -549,7 +549,7 @@ TEST_CASE("MixedPriorNtk equals dense kernel regression on explicit mixed featur
   }
   const cimpute::TrainingSet<double> train(t, rows, 0);
   SpyBaseline spy;
-  cimpute::MixedPriorNtk<double, SpyBaseline> mixed(spy, one_point_mixed(3));
+  cimpute::NtkMixedPriorCompletion<double, SpyBaseline> mixed(spy, one_point_mixed(3));
   mixed.fit(train);
   CHECK(mixed.rich_contexts() == std::vector<char>{0, 1, 0});
   const std::vector<PairIndex> test{{3, 1}, {2, 2}, {3, 2}};
@@ -603,7 +603,7 @@ TEST_CASE("MixedPriorNtk equals dense kernel regression on explicit mixed featur
   CHECK(mixed.search_points().size() == 1);
 }
 
-TEST_CASE("MixedPriorNtk without a rich context is the train-context-average NTK",
+TEST_CASE("NtkMixedPriorCompletion without a rich context is the train-context-average NTK",
           "[completion][ntk][mixed]") {
   const Tensor t = planted(12);
   std::vector<Eigen::Index> rows;
@@ -611,7 +611,7 @@ TEST_CASE("MixedPriorNtk without a rich context is the train-context-average NTK
     if (t.observed_pairs()[std::size_t(r)].context != 0 && r != 6) rows.push_back(r);
   const cimpute::TrainingSet<double> train(t, rows, 0);
   SpyBaseline spy;
-  cimpute::MixedPriorNtk<double, SpyBaseline> mixed(spy, one_point_mixed(1000));
+  cimpute::NtkMixedPriorCompletion<double, SpyBaseline> mixed(spy, one_point_mixed(1000));
   mixed.fit(train);
   CHECK(spy.log->fits.empty()); // the baseline is not needed
   cimpute::NtkCompletionOptions o;
@@ -626,7 +626,7 @@ TEST_CASE("MixedPriorNtk without a rich context is the train-context-average NTK
   // The default search scores every grid point and refits the best one.
   cimpute::MixedPriorOptions def;
   def.inner_folds = 2;
-  cimpute::MixedPriorNtk<double, cimpute::DnppCompletion<double>> full(
+  cimpute::NtkMixedPriorCompletion<double, cimpute::DnppCompletion<double>> full(
       cimpute::DnppCompletion<double>(2), def);
   full.fit(train);
   CHECK(full.search_points().size() == 16);
@@ -637,7 +637,7 @@ TEST_CASE("MixedPriorNtk without a rich context is the train-context-average NTK
   CHECK(it->settings.depth == full.selected().depth);
   CHECK(it->settings.ridge == full.selected().ridge);
 
-  const cimpute::MixedPriorNtk<double, SpyBaseline> unfitted{SpyBaseline()};
+  const cimpute::NtkMixedPriorCompletion<double, SpyBaseline> unfitted{SpyBaseline()};
   CHECK_THROWS_AS(unfitted.predict(test), cimpute::logic_error);
   cimpute::MixedPriorOptions bad;
   bad.inner_folds = 1;

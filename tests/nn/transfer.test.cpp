@@ -96,7 +96,7 @@ TEST_CASE("AutoencoderTransfer with a linear autoencoder equals the perturbation
   o.batch_size = 0;
   o.learning_rate = 1e-2;
   o.baselines = Eigen::MatrixXd::Random(C, G) * 3;
-  cimpute::AutoencoderTransfer<double, cimpute::Identity> ae(o);
+  cimpute::AutoencoderTransferCompletion<double, cimpute::Identity> ae(o);
   ae.fit(train);
   cimpute::MeanCompletion<double> mean(cimpute::MeanKind::Perturbation);
   mean.fit(train);
@@ -104,10 +104,10 @@ TEST_CASE("AutoencoderTransfer with a linear autoencoder equals the perturbation
   const Eigen::MatrixXd a = ae.predict(test), b = mean.predict(test);
   INFO("transfer\n" << a << "\nperturbation mean\n" << b);
   CHECK((a - b).cwiseAbs().maxCoeff() < 1e-3 * b.cwiseAbs().maxCoeff());
-  CHECK_THROWS_WITH(cimpute::AutoencoderTransfer<double>().predict(test),
+  CHECK_THROWS_WITH(cimpute::AutoencoderTransferCompletion<double>().predict(test),
                     Catch::Contains("call fit() first"));
   o.baselines = Eigen::MatrixXd::Zero(2, G);
-  CHECK_THROWS_WITH(cimpute::AutoencoderTransfer<double>(o).fit(train),
+  CHECK_THROWS_WITH(cimpute::AutoencoderTransferCompletion<double>(o).fit(train),
                     Catch::Contains("baselines are 2 x 5"));
 }
 

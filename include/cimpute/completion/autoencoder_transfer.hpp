@@ -1,7 +1,8 @@
 /// @file autoencoder_transfer.hpp
-/// @brief `AutoencoderTransfer`: complete a (perturbation, context) pair by latent arithmetic in
-/// an autoencoder, decode(code(control of c) + the perturbation's mean latent effect)
-/// (Belyaeva et al. 2021; the scGen-style transfer of Lotfollahi et al. 2019).
+/// @brief `AutoencoderTransferCompletion` (formerly `AutoencoderTransfer`): complete a
+/// (perturbation, context) pair by latent arithmetic in an autoencoder, decode(code(control of c) +
+/// the perturbation's mean latent effect) (Belyaeva et al. 2021; the scGen-style transfer of
+/// Lotfollahi et al. 2019).
 #pragma once
 
 #include "cimpute/completion/training_set.hpp"
@@ -10,14 +11,15 @@
 
 #include <Eigen/Core>
 
+#include <cmath>
 #include <cstdint>
 #include <string>
 #include <vector>
 
 namespace cimpute {
 
-/// Settings of `AutoencoderTransfer`; the defaults finish a 5-fold run on the 24 x 20 L1000
-/// subset in a few minutes on 2 cores.
+/// Settings of `AutoencoderTransferCompletion`; the defaults finish a 5-fold run on the 24 x 20
+/// L1000 subset in a few minutes on 2 cores.
 struct AutoencoderTransferOptions {
   std::vector<Eigen::Index> hidden{1024}; ///< hidden layer sizes (the code is the first)
   bool bias = true;
@@ -34,11 +36,13 @@ struct AutoencoderTransferOptions {
     const char* fn = "AutoencoderTransferOptions::validate";
     if (hidden.empty()) detail::throw_invalid(fn, "need at least one hidden layer");
     for (Eigen::Index h : hidden)
-      if (h < 1) detail::throw_invalid(fn, "hidden size ", h, " < 1");
+      if (h < 1) detail::throw_invalid(fn, "hidden holds ", h, " (a layer size must be >= 1)");
     if (epochs < 1) detail::throw_invalid(fn, "epochs must be >= 1, got ", epochs);
-    if (batch_size < 0) detail::throw_invalid(fn, "negative batch size");
-    if (!(learning_rate > 0)) detail::throw_invalid(fn, "learning rate must be > 0");
-    if (!baselines.allFinite()) detail::throw_invalid(fn, "non-finite baseline");
+    if (batch_size < 0)
+      detail::throw_invalid(fn, "batch_size must be >= 0 (0: full batch), got ", batch_size);
+    if (!(learning_rate > 0) || !std::isfinite(learning_rate))
+      detail::throw_invalid(fn, "learning_rate must be finite and > 0, got ", learning_rate);
+    if (!baselines.allFinite()) detail::throw_invalid(fn, "baselines have a non-finite entry");
   }
 };
 
@@ -50,19 +54,20 @@ struct AutoencoderTransferOptions {
 /// over its training contexts) minus c's control profile (the mean effect of all training pairs
 /// when d has none). Reference-context signatures count as training profiles here.
 template <class Scalar_ = double, class Activation = LeakyRelu>
-class AutoencoderTransfer {
+class AutoencoderTransferCompletion {
 public:
   using Scalar = Scalar_;
   using Matrix = Eigen::Matrix<Scalar, Eigen::Dynamic, Eigen::Dynamic>;
 
-  explicit AutoencoderTransfer(AutoencoderTransferOptions opt = {}) : m_opt(std::move(opt)) {
+  explicit AutoencoderTransferCompletion(AutoencoderTransferOptions opt = {})
+      : m_opt(std::move(opt)) {
     m_opt.validate();
   }
   std::string name() const { return "autoencoder"; }
   const AutoencoderTransferOptions& options() const noexcept { return m_opt; }
 
-  AutoencoderTransfer& fit(const TrainingSet<Scalar>& train) {
-    const char* fn = "AutoencoderTransfer::fit";
+  AutoencoderTransferCompletion& fit(const TrainingSet<Scalar>& train) {
+    const char* fn = "AutoencoderTransferCompletion::fit";
     const auto& t = train.tensor();
     const Eigen::Index C = t.num_contexts(), G = t.num_features(), P = t.num_perturbations();
     if (m_opt.baselines.size() > 0 && (m_opt.baselines.rows() != C || m_opt.baselines.cols() != G))
@@ -116,8 +121,9 @@ public:
   }
 
   Matrix predict(const std::vector<PairIndex>& pairs) const {
-    if (!m_tensor) detail::throw_logic("AutoencoderTransfer::predict", "call fit() first");
-    detail::check_pairs("AutoencoderTransfer::predict", *m_tensor, pairs);
+    if (!m_tensor)
+      detail::throw_logic("AutoencoderTransferCompletion::predict", "call fit() first");
+    detail::check_pairs("AutoencoderTransferCompletion::predict", *m_tensor, pairs);
     Eigen::MatrixXf codes(Eigen::Index(pairs.size()), m_control_code.cols());
     for (std::size_t k = 0; k < pairs.size(); ++k)
       codes.row(Eigen::Index(k)) =
@@ -143,5 +149,10 @@ private:
   Eigen::RowVectorXd m_mean;
   double m_scale = 1;
 };
+
+/// Deprecated name of `AutoencoderTransferCompletion`, kept for one release.
+template <class Scalar = double, class Activation = LeakyRelu>
+using AutoencoderTransfer [[deprecated("renamed AutoencoderTransferCompletion")]] =
+    AutoencoderTransferCompletion<Scalar, Activation>;
 
 } // namespace cimpute

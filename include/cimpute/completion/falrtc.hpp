@@ -59,8 +59,11 @@ struct FalrtcOptions {
       detail::throw_invalid(fn, "mu_scale must be > 0, got ", mu_scale);
     if (!(shrink > 0 && shrink < 1))
       detail::throw_invalid(fn, "shrink must be in (0, 1), got ", shrink);
-    if (!(initial_lipschitz > 0)) detail::throw_invalid(fn, "initial_lipschitz must be > 0");
-    if (max_iterations < 1) detail::throw_invalid(fn, "max_iterations must be >= 1");
+    if (!(initial_lipschitz > 0) || !std::isfinite(initial_lipschitz))
+      detail::throw_invalid(fn, "initial_lipschitz must be finite and > 0, got ",
+                            initial_lipschitz);
+    if (max_iterations < 1)
+      detail::throw_invalid(fn, "max_iterations must be >= 1, got ", max_iterations);
     if (!(tolerance >= 0)) detail::throw_invalid(fn, "tolerance must be >= 0, got ", tolerance);
   }
 };

@@ -1,9 +1,10 @@
 /// @file ntk_cv.hpp
-/// @brief `NtkCompletionCV`: NTK completion whose prior and hyper-parameters are chosen by
-/// closed-form leave-one-out on the training pairs only.
+/// @brief `NtkCvCompletion` (formerly `NtkCompletionCV`): NTK completion whose prior and
+/// hyper-parameters are chosen by closed-form leave-one-out on the training pairs only.
 #pragma once
 
 #include "cimpute/completion/ntk_completion.hpp"
+#include "cimpute/completion/ntk_grid.hpp"
 #include "cimpute/core/blas_threads.hpp"
 #include "cimpute/stats/metrics.hpp"
 
@@ -43,7 +44,7 @@ inline double selection_value(SelectionCriterion criterion, const CompletionScor
   }
 }
 
-/// How `NtkCompletionCV` holds training pairs out to score a point of its search.
+/// How `NtkCvCompletion` holds training pairs out to score a point of its search.
 enum class InnerProtocol {
   /// Closed-form leave-one-pair-out (cheap; for completing contexts that have training pairs).
   LeaveOnePairOut,
@@ -53,19 +54,7 @@ enum class InnerProtocol {
 };
 
 namespace detail {
-/// Throws `invalid_argument` (from `fn`) for a depth < 1 or a negative or non-finite identity
-/// weight, scale or ridge in an NTK search grid.
-inline void check_ntk_grid(const char* fn, const std::vector<int>& depths,
-                           const std::vector<double>& identity_weights,
-                           const std::vector<double>& scales, const std::vector<double>& ridges) {
-  for (int d : depths)
-    if (d < 1) throw_invalid(fn, "depth ", d, " < 1");
-  for (const auto* v : {&identity_weights, &scales, &ridges})
-    for (double x : *v)
-      if (!(x >= 0) || !std::isfinite(x)) throw_invalid(fn, "bad value ", x);
-}
-
-/// The training signatures of `NtkCompletionCV::leave_one_pair_out_predictions` as Gram
+/// The training signatures of `NtkCvCompletion::leave_one_pair_out_predictions` as Gram
 /// quantities, with the pairs grouped by context.
 struct LooGram {
   template <class Scalar>
@@ -217,8 +206,13 @@ struct LooContextBlock {
 };
 } // namespace detail
 
-/// The search space and rules of `NtkCompletionCV`.
-struct NtkSearchOptions {
+/// The search space and rules of `NtkCvCompletion`: the hyper-parameter grid (`NtkGrid`: depths
+/// {1, 2, 5}, identity weights {0.5, 1.5}, scales {0.75, 1.5, 3}, ridges {0, 0.1} by default),
+/// the priors tried, the inner protocol and its bounds.
+struct NtkSearchOptions : NtkGrid {
+  /// The default search: the grid above, every prior, closed-form leave-one-pair-out.
+  NtkSearchOptions() : NtkGrid{{1, 2, 5}, {0.5, 1.5}, {0.75, 1.5, 3.0}, {0.0, 0.1}} {}
+
   /// Priors tried; TrainContextAverage only when the training set has a reference context,
   /// UserFeatures only when the base options hold perturbation or context features.
   /// TrainAverages is not in the default list: the held-out pair enters its perturbation's
@@ -227,10 +221,6 @@ struct NtkSearchOptions {
   std::vector<NtkPrior> priors{NtkPrior::OneHot, NtkPrior::TrainContextAverage,
                                NtkPrior::UserFeatures};
   InnerProtocol inner = InnerProtocol::LeaveOnePairOut;
-  std::vector<int> depths{1, 2, 5};
-  std::vector<double> identity_weights{0.5, 1.5};
-  std::vector<double> scales{0.75, 1.5, 3.0};
-  std::vector<double> ridges{0.0, 0.1};
   SelectionCriterion criterion = SelectionCriterion::Mean;
   /// Inner leave-one-out on a random subset of at most this many training pairs (the
   /// features still come from all of them); bounds the cost on large screens.
@@ -239,16 +229,15 @@ struct NtkSearchOptions {
   /// subset); each costs one refit per point of the grid.
   Eigen::Index max_contexts = 30;
   unsigned seed = 0;
-  /// Throws `invalid_argument` naming the bad value.
+  /// Throws `invalid_argument` naming the bad value (see `NtkGrid::validate` for the grid).
   void validate() const {
     const char* fn = "NtkSearchOptions::validate";
-    if (priors.empty() || depths.empty() || identity_weights.empty() || scales.empty() ||
-        ridges.empty())
-      detail::throw_invalid(fn, "every list of the search space needs a value");
+    if (priors.empty())
+      detail::throw_invalid(fn, "priors is empty (every list of the search space needs a value)");
+    NtkGrid::validate(fn);
     if (max_pairs < 2) detail::throw_invalid(fn, "max_pairs must be >= 2, got ", max_pairs);
     if (max_contexts < 2)
       detail::throw_invalid(fn, "max_contexts must be >= 2, got ", max_contexts);
-    detail::check_ntk_grid(fn, depths, identity_weights, scales, ridges);
   }
 };
 
@@ -272,25 +261,25 @@ struct NtkSearchPoint {
 /// recomputed without it) and predicting that context whole: the criterion for contexts with no
 /// training pair, where leave-one-pair-out would favour priors that need the context's own data.
 template <class Scalar_ = double>
-class NtkCompletionCV {
+class NtkCvCompletion {
 public:
   using Scalar = Scalar_;
   using Matrix = Eigen::Matrix<Scalar, Eigen::Dynamic, Eigen::Dynamic>;
 
-  explicit NtkCompletionCV(NtkSearchOptions search = {}, NtkCompletionOptions base = {})
+  explicit NtkCvCompletion(NtkSearchOptions search = {}, NtkCompletionOptions base = {})
       : m_search(std::move(search)), m_base(std::move(base)), m_model(m_base) {
     m_search.validate();
   }
   std::string name() const { return "ntk"; }
 
-  NtkCompletionCV& fit(const TrainingSet<Scalar>& train) {
+  NtkCvCompletion& fit(const TrainingSet<Scalar>& train) {
     m_points.clear();
     if (m_search.inner == InnerProtocol::LeaveOneContextOut)
       search_leave_one_context_out(train);
     else
       search_leave_one_pair_out(train);
     if (m_points.empty())
-      detail::throw_invalid("NtkCompletionCV::fit",
+      detail::throw_invalid("NtkCvCompletion::fit",
                             "no point of the search space could be fitted (add a ridge, or "
                             "train on at least two contexts for leave-one-context-out)");
     m_model = NtkCompletion<Scalar>(m_points[m_best].options);
@@ -302,7 +291,7 @@ public:
 
   /// The options chosen by the last fit.
   const NtkCompletionOptions& selected() const {
-    if (m_points.empty()) detail::throw_logic("NtkCompletionCV::selected", "call fit() first");
+    if (m_points.empty()) detail::throw_logic("NtkCvCompletion::selected", "call fit() first");
     return m_points[m_best].options;
   }
   /// Every evaluated point of the last fit, in search order.
@@ -634,5 +623,9 @@ private:
   std::vector<NtkSearchPoint> m_points;
   std::size_t m_best = 0;
 };
+
+/// Deprecated name of `NtkCvCompletion`, kept for one release.
+template <class Scalar = double>
+using NtkCompletionCV [[deprecated("renamed NtkCvCompletion")]] = NtkCvCompletion<Scalar>;
 
 } // namespace cimpute

@@ -1,9 +1,11 @@
 /// @file ntk_mixed.hpp
-/// @brief `MixedPriorNtk`: NTK completion with the mixed prior (a baseline's predictions as the
-/// features of test pairs), its hyper-parameters chosen by an honest inner K-fold.
+/// @brief `NtkMixedPriorCompletion` (formerly `MixedPriorNtk`): NTK completion with the mixed prior
+/// (a baseline's predictions as the features of test pairs), its hyper-parameters chosen by an
+/// honest inner K-fold.
 #pragma once
 
 #include "cimpute/completion/ntk_cv.hpp"
+#include "cimpute/completion/ntk_grid.hpp"
 #include "cimpute/completion/training_set.hpp"
 #include "cimpute/kernels/ntk.hpp"
 #include "cimpute/solvers/exact_kernel_solver.hpp"
@@ -20,16 +22,17 @@
 
 namespace cimpute {
 
-/// The search space and rules of `MixedPriorNtk`.
-struct MixedPriorOptions {
+/// The search space and rules of `NtkMixedPriorCompletion`: the hyper-parameter grid (`NtkGrid`:
+/// depths {1, 2}, identity weights {0.5, 1.5}, scales {0.75, 1.5}, ridges {0, 0.1} by default),
+/// the rich-context threshold and the inner K-fold.
+struct MixedPriorOptions : NtkGrid {
+  /// The default search: the grid above, 5 inner folds over at most 2000 pairs.
+  MixedPriorOptions() : NtkGrid{{1, 2}, {0.5, 1.5}, {0.75, 1.5}, {0.0, 0.1}} {}
+
   /// A context is "rich" when it has at least this many training perturbations (the reference
   /// code's rule: 150); its pairs get signature features. Other contexts get the
   /// train-context-average features.
   Eigen::Index min_training_perturbations = 150;
-  std::vector<int> depths{1, 2};
-  std::vector<double> identity_weights{0.5, 1.5};
-  std::vector<double> scales{0.75, 1.5};
-  std::vector<double> ridges{0.0, 0.1};
   /// Folds of the inner cross-validation (dealt within each context).
   int inner_folds = 5;
   /// The inner cross-validation holds out and trains the NTK on a seeded subset of at most this
@@ -38,18 +41,17 @@ struct MixedPriorOptions {
   Eigen::Index max_pairs = 2000;
   SelectionCriterion criterion = SelectionCriterion::Mean;
   unsigned seed = 0;
-  /// Throws `invalid_argument` naming the bad value.
+  /// Throws `invalid_argument` naming the bad value (see `NtkGrid::validate` for the grid).
   void validate() const {
     const char* fn = "MixedPriorOptions::validate";
     if (min_training_perturbations < 1)
       detail::throw_invalid(fn, "min_training_perturbations must be >= 1, got ",
                             min_training_perturbations);
-    if (depths.empty() || identity_weights.empty() || scales.empty() || ridges.empty())
-      detail::throw_invalid(fn, "every list of the search space needs a value");
+    NtkGrid::validate(fn);
     if (inner_folds < 2) detail::throw_invalid(fn, "inner_folds must be >= 2, got ", inner_folds);
     if (max_pairs < 2 * Eigen::Index(inner_folds))
-      detail::throw_invalid(fn, "max_pairs must be >= 2 inner_folds, got ", max_pairs);
-    detail::check_ntk_grid(fn, depths, identity_weights, scales, ridges);
+      detail::throw_invalid(fn, "max_pairs must be >= 2 inner_folds (", 2 * inner_folds, "), got ",
+                            max_pairs);
   }
 };
 
@@ -78,7 +80,7 @@ struct MixedPriorPoint {
 ///   of d's training signatures.
 ///
 /// In the rich contexts the NTK thus maps a baseline's prediction onto the measured signatures
-/// it resembles. The closed-form leave-one-out of `NtkCompletionCV` would be dishonest here (the
+/// it resembles. The closed-form leave-one-out of `NtkCvCompletion` would be dishonest here (the
 /// held-out pair's feature would be its own signature), so depth, identity weight, prior scale
 /// and ridge are chosen by an inner K-fold on the training pairs: for every fold the baseline is
 /// refitted without the fold, and the held-out pairs get its predictions as features, exactly
@@ -86,19 +88,19 @@ struct MixedPriorPoint {
 /// `predict(pairs)`), e.g. `DnppCompletion` or `FalrtcCompletion`; it is fitted once per inner
 /// fold plus once on all training pairs, and only when some context is rich.
 template <class Scalar_, class Baseline>
-class MixedPriorNtk {
+class NtkMixedPriorCompletion {
 public:
   using Scalar = Scalar_;
   using Matrix = Eigen::Matrix<Scalar, Eigen::Dynamic, Eigen::Dynamic>;
 
-  explicit MixedPriorNtk(Baseline baseline, MixedPriorOptions opt = {})
+  explicit NtkMixedPriorCompletion(Baseline baseline, MixedPriorOptions opt = {})
       : m_opt(std::move(opt)), m_baseline(std::move(baseline)) {
     m_opt.validate();
   }
   std::string name() const { return "ntk-mixed"; }
   const MixedPriorOptions& options() const noexcept { return m_opt; }
 
-  MixedPriorNtk& fit(const TrainingSet<Scalar>& train) {
+  NtkMixedPriorCompletion& fit(const TrainingSet<Scalar>& train) {
     const auto& t = train.tensor();
     m_rich.assign(std::size_t(t.num_contexts()), 0);
     m_any_rich = false;
@@ -121,7 +123,7 @@ public:
     ExactKernelSolver<double> solver;
     solver.compute_in_place(K, s.ridge);
     if (solver.info() != ComputationInfo::Success)
-      detail::throw_invalid("MixedPriorNtk::fit",
+      detail::throw_invalid("NtkMixedPriorCompletion::fit",
                             "the training kernel matrix is not positive definite even with "
                             "jitter (add a ridge or raise the identity weight)");
     m_alpha = solver.solve(Y);
@@ -130,7 +132,7 @@ public:
   }
 
   Matrix predict(const std::vector<PairIndex>& pairs) const {
-    const char* fn = "MixedPriorNtk::predict";
+    const char* fn = "NtkMixedPriorCompletion::predict";
     if (!m_tensor) detail::throw_logic(fn, "call fit() first");
     detail::check_pairs(fn, *m_tensor, pairs);
     const Eigen::MatrixXd F = pair_features(m_space, pairs, baseline_values(m_baseline, pairs));
@@ -142,7 +144,8 @@ public:
 
   /// The settings chosen by the last fit.
   const MixedPriorSettings& selected() const {
-    if (m_points.empty()) detail::throw_logic("MixedPriorNtk::selected", "call fit() first");
+    if (m_points.empty())
+      detail::throw_logic("NtkMixedPriorCompletion::selected", "call fit() first");
     return m_points[m_best].settings;
   }
   /// Every evaluated point of the last fit's search.
@@ -349,7 +352,7 @@ private:
         m_points.push_back(pt);
       }
     if (m_points.empty())
-      detail::throw_invalid("MixedPriorNtk::fit",
+      detail::throw_invalid("NtkMixedPriorCompletion::fit",
                             "no point of the search space could be fitted (add a ridge)");
   }
 
@@ -365,5 +368,10 @@ private:
   std::vector<MixedPriorPoint> m_points;
   std::size_t m_best = 0;
 };
+
+/// Deprecated name of `NtkMixedPriorCompletion`, kept for one release.
+template <class Scalar, class Baseline>
+using MixedPriorNtk [[deprecated("renamed NtkMixedPriorCompletion")]] =
+    NtkMixedPriorCompletion<Scalar, Baseline>;
 
 } // namespace cimpute

@@ -5,7 +5,7 @@
 
 #include "cimpute/completion/any_completion.hpp"
 #include "cimpute/completion/autoencoder_transfer.hpp"
-#include "cimpute/completion/cross_validation.hpp"
+#include "cimpute/completion/complete_missing.hpp"
 #include "cimpute/completion/dnpp.hpp"
 #include "cimpute/completion/ensemble.hpp"
 #include "cimpute/completion/falrtc.hpp"
@@ -15,6 +15,12 @@
 #include "cimpute/completion/ntk_mixed.hpp"
 #include "cimpute/completion/soft_impute.hpp"
 #include "cimpute/completion/synthetic_interventions.hpp"
+#include "cimpute/core/errors.hpp"
+#include "cimpute/core/labeled_matrix.hpp"
+#include "cimpute/core/metadata_table.hpp"
+#include "cimpute/core/perturbation_tensor.hpp"
+
+#include <Eigen/Core>
 
 #include <algorithm>
 #include <string>
@@ -26,7 +32,8 @@ namespace cimpute {
 /// The method names, in table order: context-mean, perturbation-mean, two-way-mean, dnpp,
 /// falrtc, synthetic-interventions, soft-impute, ntk (hyper-parameters by inner CV),
 /// ntk-reference (the published settings), ntk-ensemble (the average of ntk, soft-impute and
-/// falrtc), autoencoder (`AutoencoderTransfer`), ntk-mixed (`MixedPriorNtk` over DNPP).
+/// falrtc), autoencoder (`AutoencoderTransferCompletion`), ntk-mixed (`NtkMixedPriorCompletion`
+/// over DNPP).
 inline const std::vector<std::string>& completion_method_names() {
   static const std::vector<std::string> names{"context-mean",  "perturbation-mean",
                                               "two-way-mean",  "dnpp",
@@ -59,14 +66,27 @@ struct CompletionSetup {
   AutoencoderTransferOptions autoencoder;
   /// Settings of `ntk-mixed` (its rich-context threshold and inner search).
   MixedPriorOptions mixed;
+  /// Throws `invalid_argument` naming the bad value: a non-finite context feature, or (from their
+  /// own `validate`) bad `autoencoder` or `mixed` settings. Their sizes are checked against the
+  /// tensor when a method is fitted.
+  void validate() const {
+    const char* fn = "CompletionSetup::validate";
+    for (Eigen::Index c = 0; c < context_features.rows(); ++c)
+      if (!context_features.row(c).allFinite())
+        detail::throw_invalid(fn, "context_features row ", c, " has a non-finite entry");
+    autoencoder.validate();
+    mixed.validate();
+  }
 };
 
 /// Construct the method called `name` for `setup` and return `visitor(method)` (every branch
 /// must return the same type). DNPP uses 10 neighbours, FaLRTC Hodos' settings. Throws
-/// `invalid_argument` for an unknown name, listing the known ones.
+/// `invalid_argument` for an unknown name, listing the known ones, and for bad settings
+/// (`CompletionSetup::validate`).
 template <class Scalar, class Visitor>
 decltype(auto) visit_completion_method(const std::string& name, const CompletionSetup& setup,
                                        Visitor&& visitor) {
+  setup.validate();
   const std::string& reference_context = setup.reference_context;
   NtkSearchOptions search;
   if (setup.new_contexts) search.inner = InnerProtocol::LeaveOneContextOut;
@@ -77,18 +97,19 @@ decltype(auto) visit_completion_method(const std::string& name, const Completion
   if (name == "two-way-mean") return visitor(MeanCompletion<Scalar>(MeanKind::TwoWay));
   if (name == "dnpp") return visitor(DnppCompletion<Scalar>(10));
   if (name == "falrtc") return visitor(FalrtcCompletion<Scalar>(FalrtcOptions::hodos()));
-  if (name == "synthetic-interventions") return visitor(SyntheticInterventions<Scalar>());
+  if (name == "synthetic-interventions") return visitor(SyntheticInterventionsCompletion<Scalar>());
   if (name == "soft-impute") return visitor(SoftImputeCompletion<Scalar>());
-  if (name == "ntk") return visitor(NtkCompletionCV<Scalar>(search, base));
+  if (name == "ntk") return visitor(NtkCvCompletion<Scalar>(search, base));
   if (name == "ntk-ensemble")
-    return visitor(EnsembleCompletion<Scalar, NtkCompletionCV<Scalar>, SoftImputeCompletion<Scalar>,
+    return visitor(EnsembleCompletion<Scalar, NtkCvCompletion<Scalar>, SoftImputeCompletion<Scalar>,
                                       FalrtcCompletion<Scalar>>(
-        "ntk-ensemble", NtkCompletionCV<Scalar>(search, base), SoftImputeCompletion<Scalar>(),
+        "ntk-ensemble", NtkCvCompletion<Scalar>(search, base), SoftImputeCompletion<Scalar>(),
         FalrtcCompletion<Scalar>(FalrtcOptions::hodos())));
-  if (name == "autoencoder") return visitor(AutoencoderTransfer<Scalar>(setup.autoencoder));
+  if (name == "autoencoder")
+    return visitor(AutoencoderTransferCompletion<Scalar>(setup.autoencoder));
   if (name == "ntk-mixed")
-    return visitor(
-        MixedPriorNtk<Scalar, DnppCompletion<Scalar>>(DnppCompletion<Scalar>(10), setup.mixed));
+    return visitor(NtkMixedPriorCompletion<Scalar, DnppCompletion<Scalar>>(
+        DnppCompletion<Scalar>(10), setup.mixed));
   if (name == "ntk-reference") {
     NtkCompletionOptions o; // the published settings
     if (reference_context.empty())

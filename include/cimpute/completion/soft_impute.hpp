@@ -43,7 +43,8 @@ SoftImputeResult<typename Derived::Scalar> soft_impute(
   using Matrix = Eigen::Matrix<Scalar, Eigen::Dynamic, Eigen::Dynamic>;
   const char* fn = "soft_impute";
   if (!(lambda >= 0)) detail::throw_invalid(fn, "lambda must be >= 0, got ", lambda);
-  if (max_iterations < 1) detail::throw_invalid(fn, "max_iterations must be >= 1");
+  if (max_iterations < 1)
+    detail::throw_invalid(fn, "max_iterations must be >= 1, got ", max_iterations);
   if (start.size() > 0 && (start.rows() != X.rows() || start.cols() != X.cols()))
     detail::throw_invalid(fn, "warm start is ", start.rows(), " x ", start.cols(), ", X is ",
                           X.rows(), " x ", X.cols());
@@ -99,7 +100,9 @@ struct SoftImputeOptions {
     }
     if (!(validation_fraction >= 0 && validation_fraction < 1))
       detail::throw_invalid(fn, "validation_fraction must be in [0, 1), got ", validation_fraction);
-    if (max_iterations < 1) detail::throw_invalid(fn, "max_iterations must be >= 1");
+    if (max_iterations < 1)
+      detail::throw_invalid(fn, "max_iterations must be >= 1, got ", max_iterations);
+    if (!(tolerance >= 0)) detail::throw_invalid(fn, "tolerance must be >= 0, got ", tolerance);
   }
 };
 

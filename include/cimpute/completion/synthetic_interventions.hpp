@@ -1,5 +1,6 @@
 /// @file synthetic_interventions.hpp
-/// @brief Synthetic interventions (Squires, Shen, Agarwal, Shah, Uhler, "Causal imputation via
+/// @brief `SyntheticInterventionsCompletion` (formerly `SyntheticInterventions`): synthetic
+/// interventions (Squires, Shen, Agarwal, Shah, Uhler, "Causal imputation via
 /// synthetic interventions", arXiv 2011.03127; Agarwal, Shah, Shen 2020).
 #pragma once
 
@@ -11,12 +12,14 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace cimpute {
 
-/// Parameters of `SyntheticInterventions`.
+/// Parameters of `SyntheticInterventionsCompletion`.
 struct SyntheticInterventionsOptions {
   /// Principal-component regression: keep the donor matrix's leading singular values that
   /// carry this fraction of its energy \f$ \sum \sigma^2 \f$ (1: ordinary least squares).
@@ -29,12 +32,10 @@ struct SyntheticInterventionsOptions {
   bool center_contexts = true;
   /// Throws `invalid_argument` naming the bad value.
   void validate() const {
+    const char* fn = "SyntheticInterventionsOptions::validate";
     if (!(energy > 0 && energy <= 1))
-      detail::throw_invalid("SyntheticInterventionsOptions::validate",
-                            "energy must be in (0, 1], got ", energy);
-    if (min_shared < 1)
-      detail::throw_invalid("SyntheticInterventionsOptions::validate",
-                            "min_shared must be >= 1, got ", min_shared);
+      detail::throw_invalid(fn, "energy must be in (0, 1], got ", energy);
+    if (min_shared < 1) detail::throw_invalid(fn, "min_shared must be >= 1, got ", min_shared);
   }
 };
 
@@ -49,18 +50,18 @@ struct SyntheticInterventionsOptions {
 /// ordinary data (a donor). When the tensor has a control perturbation observed in the contexts, it
 /// is one of the shared perturbations like any other.
 template <class Scalar_ = double>
-class SyntheticInterventions {
+class SyntheticInterventionsCompletion {
 public:
   using Scalar = Scalar_;
   using Matrix = Eigen::Matrix<Scalar, Eigen::Dynamic, Eigen::Dynamic>;
   using RowVector = Eigen::Matrix<Scalar, 1, Eigen::Dynamic>;
 
-  explicit SyntheticInterventions(SyntheticInterventionsOptions opt = {}) : m_opt(opt) {
+  explicit SyntheticInterventionsCompletion(SyntheticInterventionsOptions opt = {}) : m_opt(opt) {
     m_opt.validate();
   }
   std::string name() const { return "synthetic-interventions"; }
 
-  SyntheticInterventions& fit(const TrainingSet<Scalar>& train_only) {
+  SyntheticInterventionsCompletion& fit(const TrainingSet<Scalar>& train_only) {
     const TrainingSet<Scalar> train = train_only.with_reference();
     const auto& t = train.tensor();
     m_tensor = &t;
@@ -82,9 +83,10 @@ public:
   Eigen::Index fallbacks() const noexcept { return m_fallbacks; }
 
   Matrix predict(const std::vector<PairIndex>& pairs) const {
-    if (!m_tensor) detail::throw_logic("SyntheticInterventions::predict", "call fit() first");
+    if (!m_tensor)
+      detail::throw_logic("SyntheticInterventionsCompletion::predict", "call fit() first");
     const auto& t = *m_tensor;
-    detail::check_pairs("SyntheticInterventions::predict", t, pairs);
+    detail::check_pairs("SyntheticInterventionsCompletion::predict", t, pairs);
     const Eigen::Index P = t.num_perturbations(), C = t.num_contexts(), G = t.num_features();
     Matrix out(Eigen::Index(pairs.size()), G);
     for (std::size_t q = 0; q < pairs.size(); ++q) {
@@ -166,5 +168,10 @@ private:
   MeanCompletion<Scalar> m_means{MeanKind::Context};
   mutable Eigen::Index m_fallbacks = 0;
 };
+
+/// Deprecated name of `SyntheticInterventionsCompletion`, kept for one release.
+template <class Scalar = double>
+using SyntheticInterventions [[deprecated("renamed SyntheticInterventionsCompletion")]] =
+    SyntheticInterventionsCompletion<Scalar>;
 
 } // namespace cimpute

@@ -210,7 +210,7 @@ RepurposingResult repurpose(const PerturbationTensor<Scalar>& t, const GeneSigna
     for (Eigen::Index k = 0; k < ni; ++k)
       for (Eigen::Index g = 0; g < G; ++g) S(nm + k, g) = double(pred(k, res.disease.columns[g]));
     uncertainty.tail(ni) = method.relative_posterior_variance(impute_pairs);
-    if (const auto* cv = method.template target<NtkCompletionCV<Scalar>>())
+    if (const auto* cv = method.template target<NtkCvCompletion<Scalar>>())
       res.ntk_selected = cv->selected();
   }
 
