@@ -90,7 +90,7 @@ int main(int argc, char** argv) try {
     }
   if (!predict_out.empty()) {
     const auto pred = cimpute::complete_missing_by_name(methods, t, reference);
-    cimpute::write_gct(predict_out, pred);
+    cimpute::write_gct(predict_out, cimpute::with_cmap_fields(pred));
     std::printf("wrote %lld predicted signatures to %s\n", static_cast<long long>(pred.cols()),
                 predict_out.c_str());
   }

@@ -139,7 +139,7 @@ int run_complete(CompleteOptions o) {
     progress.start("predictions of every missing pair");
     setup.new_contexts = false; // every missing pair lies in a context with training pairs
     const auto pred = cimpute::complete_missing_by_name(list, t, setup);
-    cimpute::write_gct(o.predict_out, pred);
+    cimpute::write_gct(o.predict_out, cimpute::with_cmap_fields(pred));
     progress.finish();
     note(o.quiet, format("wrote %lld predicted signatures (%zu method%s) to %s",
                          static_cast<long long>(pred.cols()), list.size(),

@@ -6,6 +6,7 @@
 #pragma once
 
 #include "cimpute/core/config.hpp"
+#include "cimpute/io/cmap.hpp"
 #include "cimpute/io/discovery_results.hpp"
 #include "cimpute/io/edge_list.hpp"
 #include "cimpute/io/format.hpp"

@@ -3,6 +3,7 @@
 #include "test_data.hpp"
 
 #include <cimpute/completion.hpp>
+#include <cimpute/io/cmap.hpp>
 #include <cimpute/io/gct.hpp>
 #include <cimpute/kernels/gram.hpp>
 
@@ -411,14 +412,14 @@ TEST_CASE("NtkCvCompletion: inner leave-one-context-out equals explicit refits",
   }
 }
 
-TEST_CASE("complete_missing predicts every unobserved pair with CMap metadata",
+TEST_CASE("complete_missing predicts every unobserved pair with its labels",
           "[completion][protocol]") {
   const Tensor t = planted(2);
   const auto m = cimpute::complete_missing(cimpute::MeanCompletion<double>(), t);
   REQUIRE(m.cols() == 1);
   CHECK(m.col_ids()[0] == "p3:c2");
-  CHECK(m.col_meta().field("pert_id")[0] == "p3");
-  CHECK(m.col_meta().field("cell_id")[0] == "c2");
+  CHECK(m.col_meta().field("perturbation")[0] == "p3");
+  CHECK(m.col_meta().field("context")[0] == "c2");
   cimpute::MeanCompletion<double> mean;
   mean.fit(cimpute::TrainingSet<double>(t, all_rows(t)));
   CHECK((m.data().col(0).transpose() - mean.predict({{3, 2}}).row(0)).norm() < 1e-14);
@@ -494,14 +495,16 @@ TEST_CASE("complete_missing_by_name writes every method's predictions side by si
   CHECK(m.col_ids()[0] == "context-mean:p3:c2");
   CHECK(m.col_ids()[1] == "dnpp:p3:c2");
   CHECK(m.col_meta().field("method")[1] == "dnpp");
-  CHECK(m.col_meta().field("cell_id")[1] == "c2");
+  CHECK(m.col_meta().field("context")[1] == "c2");
   const auto dnpp = cimpute::complete_missing(cimpute::DnppCompletion<double>(10), t);
   CHECK((m.data().col(1) - dnpp.data().col(0)).norm() == 0.0);
-  // The file round-trips through GCT.
+  // The file round-trips through GCT, with CMap's field names.
   const auto path = (cimpute_test::temp_dir() / "predictions.gct").string();
-  cimpute::write_gct(path, m);
+  cimpute::write_gct(path, cimpute::with_cmap_fields(m));
   const auto back = cimpute::read_gct<double>(path);
+  CHECK(back.col_meta().field_names() == std::vector<std::string>{"pert_id", "cell_id", "method"});
   CHECK(back.col_meta().field("pert_id")[0] == "p3");
+  CHECK(back.col_meta().field("cell_id")[1] == "c2");
   CHECK((back.data() - m.data()).cwiseAbs().maxCoeff() == 0.0);
 }
 

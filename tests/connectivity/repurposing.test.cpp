@@ -108,7 +108,26 @@ TEST_CASE("repurpose: the planted reversing drug ranks first, measured and imput
   // A method without a posterior reports NaN uncertainty.
   o.impute = "two-way-mean";
   o.score = cimpute::ConnectivityScore::Cosine;
-  CHECK(std::isnan(cimpute::repurpose(t, dz, o).ranking[0].uncertainty));
+  const auto by_name = cimpute::repurpose(t, dz, o);
+  CHECK(std::isnan(by_name.ranking[0].uncertainty));
+  // A method object gives what its name gives (the name is resolved by the registry only).
+  cimpute::CompletionSetup setup;
+  setup.reference_context = "A";
+  setup.new_contexts = true;
+  const auto by_object =
+      cimpute::repurpose(t, dz, o, cimpute::make_completion_method<double>("two-way-mean", setup));
+  REQUIRE(by_object.ranking.size() == by_name.ranking.size());
+  for (std::size_t k = 0; k < by_name.ranking.size(); ++k) {
+    CHECK(by_object.ranking[k].drug == by_name.ranking[k].drug);
+    CHECK(by_object.ranking[k].score == by_name.ranking[k].score);
+  }
+  CHECK_THROWS_WITH(cimpute::repurpose(t, dz, o, std::nullopt),
+                    Catch::Contains("needs an imputation"));
+  o.hide_context = false;
+  const auto none = cimpute::repurpose(t, dz, o, std::nullopt);
+  CHECK(none.unscored == std::vector<std::string>{"d5"});
+  CHECK(none.ranking.size() == measured.ranking.size());
+  o.hide_context = true;
 
   o.context = "Y";
   CHECK_THROWS_WITH(cimpute::repurpose(t, dz, o), Catch::Contains("unknown label 'Y'"));

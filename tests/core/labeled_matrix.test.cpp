@@ -47,6 +47,14 @@ TEST_CASE("MetadataTable: typed accessors and missing tokens", "[core][metadata]
   CHECK(s.size() == 2);
   CHECK(s.value("name", 0) == "d\xb5");
   CHECK(s.value("count", 1) == "2");
+  // Renaming keeps the order and the values; clashes and unknown names throw.
+  MetadataTable r = m;
+  r.rename_field("count", "n");
+  CHECK(r.field_names() == std::vector<std::string>{"dose", "n", "name"});
+  CHECK(r.field("n") == m.field("count"));
+  r.rename_field("n", "n");
+  CHECK_THROWS_WITH(r.rename_field("n", "dose"), Catch::Contains("'dose' exists already"));
+  CHECK_THROWS_WITH(r.rename_field("count", "x"), Catch::Contains("'count'"));
 }
 
 TEMPLATE_TEST_CASE("LabeledMatrix: invariants, selection, transpose", "[core][labeled_matrix]",

@@ -21,8 +21,9 @@ namespace cimpute {
 /// `reference_context` (which reaches it as side information, as in the protocols) and predicts
 /// every unobserved (perturbation, context) pair whose perturbation and context are each observed
 /// somewhere (a label with no signature at all, e.g. a dropped control, is skipped). Returns a
-/// features x pairs matrix with column ids `perturbation:context`, column metadata `pert_id` and
-/// `cell_id` (the CMap names), ready for `write_gct`.
+/// features x pairs matrix with column ids `perturbation:context` and column metadata
+/// `perturbation` and `context` (`with_cmap_fields` in cimpute/io/cmap.hpp renames them to CMap's
+/// `pert_id` and `cell_id` before writing a GCT).
 template <class Method, class Scalar>
 LabeledMatrix<Scalar> complete_missing(Method method, const PerturbationTensor<Scalar>& t,
                                        const std::string& reference_context = "") {
@@ -49,8 +50,8 @@ LabeledMatrix<Scalar> complete_missing(Method method, const PerturbationTensor<S
     values = method.predict(missing).transpose();
   }
   MetadataTable meta(Eigen::Index(missing.size()));
-  meta.add_field("pert_id", std::move(pert));
-  meta.add_field("cell_id", std::move(cell));
+  meta.add_field("perturbation", std::move(pert));
+  meta.add_field("context", std::move(cell));
   return LabeledMatrix<Scalar>(std::move(values), t.features().ids(), std::move(ids),
                                MetadataTable(t.num_features()), std::move(meta));
 }

@@ -153,8 +153,8 @@ AnyCompletion<Scalar> make_completion_method(const std::string& name,
 }
 
 /// `complete_missing` for each named method, side by side: a features x (methods x missing pairs)
-/// matrix with column ids `method:perturbation:context` and column metadata `pert_id`, `cell_id`
-/// and `method`, ready for `write_gct`.
+/// matrix with column ids `method:perturbation:context` and column metadata `perturbation`,
+/// `context` and `method` (`with_cmap_fields` renames the first two for a CMap GCT).
 template <class Scalar>
 LabeledMatrix<Scalar> complete_missing_by_name(const std::vector<std::string>& methods,
                                                const PerturbationTensor<Scalar>& t,
@@ -175,14 +175,14 @@ LabeledMatrix<Scalar> complete_missing_by_name(const std::vector<std::string>& m
     at += p.cols();
     for (Eigen::Index j = 0; j < p.cols(); ++j) {
       ids.push_back(methods[k] + ":" + p.col_ids()[std::size_t(j)]);
-      pert.push_back(p.col_meta().field("pert_id")[std::size_t(j)]);
-      cell.push_back(p.col_meta().field("cell_id")[std::size_t(j)]);
+      pert.push_back(p.col_meta().field("perturbation")[std::size_t(j)]);
+      cell.push_back(p.col_meta().field("context")[std::size_t(j)]);
       method.push_back(methods[k]);
     }
   }
   MetadataTable meta(cols);
-  meta.add_field("pert_id", std::move(pert));
-  meta.add_field("cell_id", std::move(cell));
+  meta.add_field("perturbation", std::move(pert));
+  meta.add_field("context", std::move(cell));
   meta.add_field("method", std::move(method));
   return LabeledMatrix<Scalar>(std::move(values), t.features().ids(), std::move(ids),
                                MetadataTable(t.num_features()), std::move(meta));

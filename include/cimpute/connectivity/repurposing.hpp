@@ -27,6 +27,16 @@
 
 namespace cimpute {
 
+namespace detail {
+template <class T>
+struct non_deduced_t {
+  using type = T;
+};
+/// `T` in a parameter that must not take part in template argument deduction.
+template <class T>
+using non_deduced = typename non_deduced_t<T>::type;
+} // namespace detail
+
 /// How a drug signature is compared with the disease signature.
 enum class ConnectivityScore {
   Cosine,   ///< cosine over the shared genes
@@ -130,14 +140,20 @@ struct RepurposingResult {
 /// Rank the perturbations of `t` (other than the contexts' controls) by how strongly their
 /// signature in `opt.context` reverses `disease` (ids as the tensor's feature ids; map them first
 /// otherwise). Drugs measured in the context use their measured signature; the others are imputed
-/// by `opt.impute`, fitted on every observed signature outside the context's hidden ones and the
-/// reference context's, with an uncertainty from the NTK posterior variance. Scores use the genes
-/// shared with the disease.
+/// by `method`, fitted here on every observed signature outside the context's hidden ones and the
+/// reference context's, with an uncertainty from its posterior variance where it has one (NaN
+/// otherwise); without a method only measured drugs are ranked. Scores use the genes shared with
+/// the disease. `opt.impute`, `opt.context_features` and `opt.autoencoder` are not used here:
+/// they configure the overload that builds the method by name.
 template <class Scalar>
 RepurposingResult repurpose(const PerturbationTensor<Scalar>& t, const GeneSignature& disease,
-                            const RepurposingOptions& opt) {
+                            const RepurposingOptions& opt,
+                            std::optional<AnyCompletion<detail::non_deduced<Scalar>>> method) {
   const char* fn = "repurpose";
-  opt.validate();
+  if (opt.context.empty()) detail::throw_invalid(fn, "no context given");
+  if (opt.hide_context && !method)
+    detail::throw_invalid(fn, "hiding the context needs an imputation method");
+  if (opt.set_size < 1) detail::throw_invalid(fn, "set size must be >= 1, got ", opt.set_size);
   if (!t.has_signatures()) detail::throw_invalid(fn, "the tensor holds no signatures");
   const Eigen::Index ctx = t.contexts().index(opt.context, fn);
   Eigen::Index ref = -1;
@@ -166,7 +182,7 @@ RepurposingResult repurpose(const PerturbationTensor<Scalar>& t, const GeneSigna
     bool elsewhere = false;
     for (Eigen::Index c = 0; c < t.num_contexts() && !elsewhere; ++c)
       elsewhere = c != ctx && t.is_observed(d, c);
-    if (opt.impute != "none" && elsewhere) {
+    if (method && elsewhere) {
       drug_imputed.push_back(d);
       impute_pairs.push_back({d, ctx});
     } else {
@@ -175,7 +191,7 @@ RepurposingResult repurpose(const PerturbationTensor<Scalar>& t, const GeneSigna
   }
   if (drug_measured.empty() && drug_imputed.empty())
     detail::throw_invalid(fn, "no drug has a signature in '", opt.context, "'",
-                          opt.impute == "none" ? " (no imputation asked)" : "");
+                          method ? "" : " (no imputation asked)");
 
   // Signatures of the scored drugs on the shared genes (measured first, then imputed).
   const Eigen::Index nm = Eigen::Index(drug_measured.size());
@@ -192,25 +208,13 @@ RepurposingResult repurpose(const PerturbationTensor<Scalar>& t, const GeneSigna
       if (c != ref && !(c == ctx && opt.hide_context)) rows.push_back(r);
     }
     if (rows.empty()) detail::throw_invalid(fn, "no training signature left to impute from");
-    const std::string ref_name = ref >= 0 ? t.contexts()[ref] : std::string();
     const TrainingSet<Scalar> train(t, rows, ref);
-    CompletionSetup setup;
-    setup.reference_context = ref_name;
-    setup.new_contexts = train.context_rows(ctx).empty();
-    setup.autoencoder = opt.autoencoder;
-    if (opt.context_features.size() > 0) {
-      if (opt.context_features.rows() != t.num_contexts())
-        detail::throw_invalid(fn, "context features have ", opt.context_features.rows(),
-                              " rows, the tensor ", t.num_contexts(), " contexts");
-      setup.context_features = opt.context_features;
-    }
-    AnyCompletion<Scalar> method = make_completion_method<Scalar>(opt.impute, setup);
-    method.fit(train);
-    const auto pred = method.predict(impute_pairs);
+    method->fit(train);
+    const auto pred = method->predict(impute_pairs);
     for (Eigen::Index k = 0; k < ni; ++k)
       for (Eigen::Index g = 0; g < G; ++g) S(nm + k, g) = double(pred(k, res.disease.columns[g]));
-    uncertainty.tail(ni) = method.relative_posterior_variance(impute_pairs);
-    if (const auto* cv = method.template target<NtkCvCompletion<Scalar>>())
+    uncertainty.tail(ni) = method->relative_posterior_variance(impute_pairs);
+    if (const auto* cv = method->template target<NtkCvCompletion<Scalar>>())
       res.ntk_selected = cv->selected();
   }
 
@@ -262,6 +266,36 @@ RepurposingResult repurpose(const PerturbationTensor<Scalar>& t, const GeneSigna
     res.ranking.push_back(std::move(r));
   }
   return res;
+}
+
+/// `repurpose` with the imputation method named by `opt.impute` (or none for "none"), built by
+/// the completion registry with `opt.reference_context`, `opt.context_features` and
+/// `opt.autoencoder`; `ntk` selects its settings by leave-one-context-out when the context has no
+/// training signature (hidden or never measured).
+template <class Scalar>
+RepurposingResult repurpose(const PerturbationTensor<Scalar>& t, const GeneSignature& disease,
+                            const RepurposingOptions& opt) {
+  const char* fn = "repurpose";
+  opt.validate();
+  if (opt.impute == "none") return repurpose(t, disease, opt, std::nullopt);
+  const Eigen::Index ctx = t.contexts().index(opt.context, fn);
+  CompletionSetup setup;
+  if (!opt.reference_context.empty() && opt.reference_context != opt.context) {
+    t.contexts().index(opt.reference_context, fn);
+    setup.reference_context = opt.reference_context;
+  }
+  bool measured = false;
+  for (Eigen::Index d = 0; d < t.num_perturbations() && !measured; ++d)
+    measured = t.is_observed(d, ctx);
+  setup.new_contexts = opt.hide_context || !measured;
+  setup.autoencoder = opt.autoencoder;
+  if (opt.context_features.size() > 0) {
+    if (opt.context_features.rows() != t.num_contexts())
+      detail::throw_invalid(fn, "context features have ", opt.context_features.rows(),
+                            " rows, the tensor ", t.num_contexts(), " contexts");
+    setup.context_features = opt.context_features;
+  }
+  return repurpose(t, disease, opt, make_completion_method<Scalar>(opt.impute, setup));
 }
 
 } // namespace cimpute

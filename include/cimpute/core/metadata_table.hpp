@@ -74,6 +74,16 @@ public:
     m_values.push_back(std::move(values));
   }
 
+  /// Rename field `from` to `to`; throws `invalid_argument` when `from` does not exist or `to`
+  /// does already (renaming a field to itself does nothing).
+  void rename_field(std::string_view from, std::string to) {
+    const char* fn = "MetadataTable::rename_field";
+    const Eigen::Index k = index_of(from, fn);
+    if (to == from) return;
+    if (has_field(to)) detail::throw_invalid(fn, "a field named '", to, "' exists already");
+    m_names[static_cast<std::size_t>(k)] = std::move(to);
+  }
+
   /// The values of a field; throws `invalid_argument` naming the field when it does not exist.
   const std::vector<std::string>& field(std::string_view name) const {
     return m_values[static_cast<std::size_t>(index_of(name, "MetadataTable::field"))];
