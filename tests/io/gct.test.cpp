@@ -296,6 +296,15 @@ TEST_CASE("writers write devices directly and refuse directories", "[io][gct]") 
   CHECK(std::filesystem::is_character_file("/dev/null"));
   CHECK_THROWS_WITH(cimpute::write_gct(cimpute_test::temp_dir().string(), m),
                     Catch::Contains("not a regular file"));
+  // A symbolic link is followed: the file it points to is replaced, the link stays a link.
+  const auto dir = cimpute_test::temp_dir();
+  const auto target = dir / "symlink_target.gct", link = dir / "symlink_to_target.gct";
+  std::filesystem::remove(link);
+  std::ofstream(target.string()) << "old";
+  std::filesystem::create_symlink(target, link);
+  cimpute::write_gct(link.string(), m);
+  CHECK(std::filesystem::is_symlink(std::filesystem::symlink_status(link)));
+  CHECK(cimpute::read_gct<double>(target.string()).data()(0, 0) == 1.0);
 }
 
 TEST_CASE("gct: the writer refuses ids that would corrupt the file and leaves no file",

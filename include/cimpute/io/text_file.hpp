@@ -383,7 +383,17 @@ inline bool is_special_file(const std::string& path) {
 /// every writer, text or HDF5. Throws when `path` is a directory, a device or a FIFO (see
 /// `write_file_atomic` for streams).
 template <class CreateFn>
-void create_file_atomic(const std::string& path, const char* function, CreateFn&& create) {
+void create_file_atomic(const std::string& link_or_path, const char* function, CreateFn&& create) {
+  // A symbolic link is followed: its target is replaced, the link stays.
+  std::string path = link_or_path;
+  {
+    std::error_code lec;
+    if (std::filesystem::is_symlink(std::filesystem::symlink_status(path, lec))) {
+      path = std::filesystem::weakly_canonical(path, lec).string();
+      if (lec)
+        throw_invalid(function, "cannot resolve the link '", link_or_path, "': ", lec.message());
+    }
+  }
   if (is_special_file(path))
     throw_invalid(function, "'", path, "' is not a regular file (a directory, device or FIFO)");
   static std::atomic<unsigned> counter{0};
