@@ -2,6 +2,11 @@
 set -euo pipefail
 CIMPUTE_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 JOBS="${JOBS:-$(nproc)}"
+# ccache across clones in other folders (CI builds a fresh clone) and with the tests' precompiled
+# header: paths below the checkout hash as relative ones, and the PCH's defines are trusted.
+export CCACHE_BASEDIR="${CCACHE_BASEDIR:-$CIMPUTE_ROOT}"
+export CCACHE_NOHASHDIR="${CCACHE_NOHASHDIR:-1}"
+export CCACHE_SLOPPINESS="${CCACHE_SLOPPINESS:-pch_defines,time_macros,include_file_mtime,include_file_ctime}"
 
 # Install the Debian packages that are missing (non-interactive; nothing to do when all present).
 cimpute_install_packages() {

@@ -199,3 +199,14 @@ LabeledMatrix<Scalar> complete_missing_by_name(const std::vector<std::string>& m
 }
 
 } // namespace cimpute
+
+// cimpute's own programs (tests, examples, benchmarks) compile the registry's double instantiation
+// once (cmake/instantiations.cpp, the cimpute_instances library) and see it declared extern, so
+// that a program choosing methods by name does not instantiate every method again. Library users
+// define nothing and get everything inline.
+#if defined(CIMPUTE_EXTERN_TEMPLATES) && CIMPUTE_EXTERN_TEMPLATES
+namespace cimpute {
+extern template AnyCompletion<double> make_completion_method<double>(const std::string&,
+                                                                     const CompletionSetup&);
+} // namespace cimpute
+#endif
