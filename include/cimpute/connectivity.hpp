@@ -5,8 +5,8 @@
 #pragma once
 
 #include "cimpute/connectivity/alignment.hpp"
-#include "cimpute/connectivity/gene_signature.hpp"
 #include "cimpute/connectivity/gene_set_query.hpp"
+#include "cimpute/connectivity/gene_signature.hpp"
 #include "cimpute/connectivity/ks_score.hpp"
 #include "cimpute/connectivity/pairwise_scores.hpp"
 #include "cimpute/connectivity/ranking.hpp"

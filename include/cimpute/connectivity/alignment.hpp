@@ -2,9 +2,9 @@
 /// @brief Match a query signature over named genes to the feature axis of reference signatures.
 #pragma once
 
+#include "cimpute/connectivity/gene_signature.hpp"
 #include "cimpute/core/errors.hpp"
 #include "cimpute/core/labels.hpp"
-#include "cimpute/connectivity/gene_signature.hpp"
 
 #include <Eigen/Core>
 

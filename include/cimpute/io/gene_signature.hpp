@@ -3,10 +3,10 @@
 /// table, and gene-id mapping tables (e.g. Entrez id -> symbol from a CMap plate's row metadata).
 #pragma once
 
+#include "cimpute/connectivity/gene_signature.hpp"
 #include "cimpute/core/config.hpp"
 #include "cimpute/core/errors.hpp"
 #include "cimpute/core/metadata_table.hpp"
-#include "cimpute/connectivity/gene_signature.hpp"
 #include "cimpute/core/perturbation_tensor.hpp"
 #include "cimpute/io/format.hpp"
 #include "cimpute/io/gct.hpp"

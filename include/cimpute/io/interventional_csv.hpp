@@ -20,7 +20,6 @@
 
 namespace cimpute {
 
-
 /// Options of `read_interventional_csv`.
 struct InterventionalCsvOptions {
   std::string setting_column = "condition";  ///< the column naming each sample's setting
