@@ -5,7 +5,7 @@
 
 #include "cimpute/completion/ntk_completion.hpp"
 #include "cimpute/completion/ntk_grid.hpp"
-#include "cimpute/core/blas_threads.hpp"
+#include "cimpute/core/parallel.hpp"
 #include "cimpute/stats/metrics.hpp"
 
 #include <Eigen/Cholesky>
@@ -13,7 +13,6 @@
 
 #include <algorithm>
 #include <cmath>
-#include <exception>
 #include <limits>
 #include <optional>
 #include <random>
@@ -54,6 +53,42 @@ enum class InnerProtocol {
 };
 
 namespace detail {
+/// The completion scores (pooled Pearson, mean R^2, mean cosine; `completion_scores`) of
+/// predictions known only through inner products: per signature y its |y|^2, sum(y) and
+/// |y - mean(y)|^2, and of its prediction p the <p, y>, |p|^2, sum(p) and |y - p|^2.
+class GramScores {
+public:
+  explicit GramScores(double features) : m_features(features) {}
+  void add(double yy, double y_sum, double y_centred, double py, double pp, double p_sum,
+           double residual) {
+    m_p += p_sum;
+    m_pp += pp;
+    m_py += py;
+    m_y += y_sum;
+    m_yy += yy;
+    m_r2 += 1.0 - residual / y_centred;
+    const double den = std::sqrt(yy) * std::sqrt(std::max(pp, 0.0));
+    m_cosine += den > 0 ? py / den : 0.0;
+    ++m_n;
+  }
+  CompletionScores scores() const {
+    const double N = double(m_n) * m_features;
+    const double cov = m_py - m_p * m_y / N;
+    const double den =
+        std::sqrt(std::max(m_pp - m_p * m_p / N, 0.0) * std::max(m_yy - m_y * m_y / N, 0.0));
+    CompletionScores out;
+    out.pearson = den > 0 ? cov / den : 0.0;
+    out.r2 = m_r2 / double(m_n);
+    out.cosine = m_cosine / double(m_n);
+    return out;
+  }
+
+private:
+  double m_features;
+  double m_p = 0, m_pp = 0, m_py = 0, m_y = 0, m_yy = 0, m_r2 = 0, m_cosine = 0;
+  long m_n = 0;
+};
+
 /// The training signatures of `NtkCvCompletion::leave_one_pair_out_predictions` as Gram
 /// quantities, with the pairs grouped by context.
 struct LooGram {
@@ -166,21 +201,13 @@ struct LooContextBlock {
       D1.noalias() = Zi * R1;
     }
     const MatrixXd WZi = W * Zi, WDD = W * DD;
-    // Accumulate the three scores of y_j - alpha_j / h_j from a = <alpha_j, y_j>, b = |alpha_j|^2,
+    // The three scores of y_j - alpha_j / h_j from a = <alpha_j, y_j>, b = |alpha_j|^2,
     // c = sum(alpha_j) and h = [H_fold]_jj.
-    double sum_p = 0, sum_pp = 0, sum_py = 0, sum_y = 0, sum_yy = 0, r2 = 0, cosine = 0;
-    const double G = g.features;
+    GramScores acc(g.features);
     auto add = [&](Eigen::Index j, double a, double b, double c, double h) {
-      const double yy = g.squared_norms[j], u = g.row_sums[j];
-      const double py = yy - a / h, pp = yy - 2 * a / h + b / (h * h);
-      sum_p += u - c / h;
-      sum_pp += pp;
-      sum_py += py;
-      sum_y += u;
-      sum_yy += yy;
-      r2 += 1.0 - (b / (h * h)) / g.centred[j];
-      const double den = std::sqrt(yy) * std::sqrt(std::max(pp, 0.0));
-      cosine += den > 0 ? py / den : 0.0;
+      const double yy = g.squared_norms[j];
+      acc.add(yy, g.row_sums[j], g.centred[j], yy - a / h, yy - 2 * a / h + b / (h * h),
+              g.row_sums[j] - c / h, b / (h * h));
     };
     for (Eigen::Index t = 0; t < nt; ++t) {
       const auto w = W.row(t);
@@ -193,15 +220,7 @@ struct LooContextBlock {
     }
     for (Eigen::Index r = 0; r < s; ++r)
       add(Si[std::size_t(r)], DYs(r, r), DD(r, r), D1[r], Zi(r, r));
-    const double N = double(nt + s) * G;
-    const double cov = sum_py - sum_p * sum_y / N;
-    const double den = std::sqrt(std::max(sum_pp - sum_p * sum_p / N, 0.0) *
-                                 std::max(sum_yy - sum_y * sum_y / N, 0.0));
-    CompletionScores out;
-    out.pearson = den > 0 ? cov / den : 0.0;
-    out.r2 = r2 / double(nt + s);
-    out.cosine = cosine / double(nt + s);
-    return out;
+    return acc.scores();
   }
 };
 } // namespace detail
@@ -332,57 +351,26 @@ public:
     const std::size_t R = m_search.ridges.size(), P = kernels.size() * R;
     // criteria[i * P + point]: the inner score of each point of the search for fold i.
     std::vector<double> criteria(std::size_t(g.n) * P, 0.0);
-    bool failed = false;
-    std::exception_ptr error;
-    {
-#if CIMPUTE_HAS_OPENMP
-      const ScopedSingleThreadedBlas single_blas;
-#pragma omp parallel for schedule(dynamic)
-#endif
-      for (long k = 0; k < long(kernels.size()); ++k) {
-        try {
-          if (!score_kernel(all, g, kernels[std::size_t(k)], std::size_t(k) * R, P, criteria)) {
-#if CIMPUTE_HAS_OPENMP
-#pragma omp atomic write
-#endif
-            failed = true;
-          }
-        } catch (...) {
-#if CIMPUTE_HAS_OPENMP
-#pragma omp critical(cimpute_ntk_fast_loo)
-#endif
-          if (!error) error = std::current_exception();
-        }
-      }
-    }
-    if (error) std::rethrow_exception(error);
-    if (failed) return std::nullopt;
+    std::vector<char> failed(kernels.size(), 0);
+    detail::parallel_for(long(kernels.size()), [&](long k) {
+      failed[std::size_t(k)] =
+          !score_kernel(all, g, kernels[std::size_t(k)], std::size_t(k) * R, P, criteria);
+    });
+    if (std::find(failed.begin(), failed.end(), 1) != failed.end()) return std::nullopt;
     // Per fold: the first best point (as `fit` keeps it), refitted without the fold's pair.
     Matrix out(g.n, all.tensor().num_features());
     const auto pairs = all.pairs();
-#if CIMPUTE_HAS_OPENMP
-    const ScopedSingleThreadedBlas single_blas;
-#pragma omp parallel for schedule(dynamic)
-#endif
-    for (long i = 0; i < long(g.n); ++i) {
-      try {
-        std::size_t best = 0;
-        const double* c = criteria.data() + std::size_t(i) * P;
-        for (std::size_t q = 1; q < P; ++q)
-          if (c[q] > c[best]) best = q;
-        NtkCompletionOptions o = kernels[best / R];
-        o.ridge = m_search.ridges[best % R];
-        NtkCompletion<Scalar> m(std::move(o));
-        m.fit(g.without(all, Eigen::Index(i)));
-        out.row(Eigen::Index(i)) = m.predict({pairs[std::size_t(i)]}).row(0);
-      } catch (...) {
-#if CIMPUTE_HAS_OPENMP
-#pragma omp critical(cimpute_ntk_fast_loo)
-#endif
-        if (!error) error = std::current_exception();
-      }
-    }
-    if (error) std::rethrow_exception(error);
+    detail::parallel_for(long(g.n), [&](long i) {
+      std::size_t best = 0;
+      const double* c = criteria.data() + std::size_t(i) * P;
+      for (std::size_t q = 1; q < P; ++q)
+        if (c[q] > c[best]) best = q;
+      NtkCompletionOptions o = kernels[best / R];
+      o.ridge = m_search.ridges[best % R];
+      NtkCompletion<Scalar> m(std::move(o));
+      m.fit(g.without(all, Eigen::Index(i)));
+      out.row(Eigen::Index(i)) = m.predict({pairs[std::size_t(i)]}).row(0);
+    });
     return out;
   }
 
@@ -488,7 +476,16 @@ private:
     return true;
   }
 
+  // Inner leave-one-context-out. Every prior but train-averages keeps the Gram of the pairs
+  // outside a held-out context as it is in the whole training Gram (the one-hot and user-feature
+  // priors do not depend on the training set; the train-context-average prior changes only the
+  // held-out context's own mean), so one inverse H = (K + lambda I)^-1 per (kernel, ridge) serves
+  // every held-out block S: (K_TT + lambda I)^-1 = H_TT - H_TS H_SS^-1 H_ST. Only the test kernel
+  // K(S, T) needs the features recomputed without S. Train-averages (whose perturbation features
+  // include the held-out context's signatures) and Grams that need more than plain Cholesky are
+  // refitted per held-out context.
   void search_leave_one_context_out(const TrainingSet<Scalar>& train) {
+    using Eigen::MatrixXd;
     const auto& t = train.tensor();
     std::vector<Eigen::Index> held;
     for (Eigen::Index c = 0; c < t.num_contexts(); ++c)
@@ -500,88 +497,120 @@ private:
       held.resize(std::size_t(m_search.max_contexts));
       std::sort(held.begin(), held.end());
     }
-    // The held-out contexts' training sets and truths, built once.
+    // The held-out contexts' training sets, test pairs, positions within `train.rows()` (S) and
+    // the positions outside them (T, in the order of the subset's rows), built once.
+    const auto all_pairs = train.pairs();
     std::vector<TrainingSet<Scalar>> subsets;
     std::vector<std::vector<PairIndex>> tests;
+    std::vector<std::vector<Eigen::Index>> S(held.size()), T(held.size());
     Eigen::Index total = 0;
-    for (Eigen::Index c : held) {
+    for (std::size_t k = 0; k < held.size(); ++k) {
       std::vector<Eigen::Index> rows;
-      for (Eigen::Index r : train.rows())
-        if (t.observed_pairs()[std::size_t(r)].context != c) rows.push_back(r);
-      subsets.emplace_back(t, std::move(rows), train.reference_context());
       std::vector<PairIndex> test;
-      for (Eigen::Index r : train.context_rows(c))
-        test.push_back(t.observed_pairs()[std::size_t(r)]);
+      for (std::size_t i = 0; i < all_pairs.size(); ++i) {
+        const bool in = all_pairs[i].context == held[k];
+        (in ? S[k] : T[k]).push_back(Eigen::Index(i));
+        if (in)
+          test.push_back(all_pairs[i]);
+        else
+          rows.push_back(train.rows()[i]);
+      }
+      subsets.emplace_back(t, std::move(rows), train.reference_context());
       total += Eigen::Index(test.size());
       tests.push_back(std::move(test));
     }
-    Eigen::MatrixXd truth(total, t.num_features());
+    MatrixXd truth(total, t.num_features());
     for (std::size_t k = 0, at = 0; k < held.size(); ++k)
-      for (Eigen::Index r : train.context_rows(held[k]))
-        truth.row(Eigen::Index(at++)) = t.observed().row(r).template cast<double>();
-    // Positions of the held-out contexts' rows within `train.rows()` (for the closed form).
-    std::vector<std::vector<Eigen::Index>> blocks(held.size());
-    for (std::size_t i = 0; i < train.rows().size(); ++i) {
-      const Eigen::Index c = t.observed_pairs()[std::size_t(train.rows()[i])].context;
-      const auto it = std::find(held.begin(), held.end(), c);
-      if (it != held.end()) blocks[std::size_t(it - held.begin())].push_back(Eigen::Index(i));
-    }
-    const Eigen::MatrixXd Y_all = train.signatures().template cast<double>();
-    double best = -std::numeric_limits<double>::infinity();
-    for_each_kernel(train, [&](const NtkCompletionOptions& o) {
-      std::vector<Eigen::MatrixXd> pred(m_search.ridges.size(),
-                                        Eigen::MatrixXd(total, t.num_features()));
-      std::vector<bool> ok(m_search.ridges.size(), true);
-      if (o.prior == NtkPrior::OneHot || o.prior == NtkPrior::UserFeatures) {
-        // Features that do not depend on the training set: the closed-form leave-block-out of
-        // kernel ridge regression, y_B - [(K + lambda I)^-1]_BB^-1 alpha_B, from one
-        // factorisation of the whole training Gram (equal to refitting without the block).
-        NtkCompletion<Scalar> m(o);
-        m.prepare(train);
-        const auto pairs = train.pairs();
-        const Eigen::MatrixXd K = m.kernel_matrix(pairs, pairs, true);
-        for (std::size_t j = 0; j < m_search.ridges.size(); ++j) {
-          ExactKernelSolver<double> solver(K, m_search.ridges[j]);
-          if (solver.info() != ComputationInfo::Success) {
-            ok[j] = false;
-            continue;
-          }
-          const Eigen::MatrixXd Kinv = solver.solve(Eigen::MatrixXd::Identity(K.rows(), K.cols()));
-          const Eigen::MatrixXd alpha = Kinv * Y_all;
-          Eigen::Index at = 0;
-          for (const auto& b : blocks) {
-            const Eigen::MatrixXd Kbb = Kinv(b, b);
-            const Eigen::MatrixXd r = Kbb.ldlt().solve(Eigen::MatrixXd(alpha(b, Eigen::all)));
-            pred[j].middleRows(at, Eigen::Index(b.size())) = Y_all(b, Eigen::all) - r;
-            at += Eigen::Index(b.size());
+      for (Eigen::Index i : S[k])
+        truth.row(Eigen::Index(at++)) =
+            t.observed().row(train.rows()[std::size_t(i)]).template cast<double>();
+    const MatrixXd Y_all = train.signatures().template cast<double>();
+    const detail::LooGram g(train); // the signatures' Gram matrix, sums and norms
+    const std::size_t R = m_search.ridges.size();
+    std::vector<NtkCompletionOptions> kernels;
+    for_each_kernel(train, [&](const NtkCompletionOptions& o) { kernels.push_back(o); });
+    // scores[k * R + j]: kernel k with ridge j (none when no factorisation worked).
+    std::vector<std::optional<CompletionScores>> scores(kernels.size() * R);
+    detail::parallel_for(long(kernels.size()), [&](long kernel) {
+      const NtkCompletionOptions& o = kernels[std::size_t(kernel)];
+      std::vector<char> closed(R, 0), ok(R, 1);
+      if (o.prior != NtkPrior::TrainAverages) {
+        NtkCompletion<Scalar> full(o);
+        full.prepare(train);
+        const MatrixXd K = full.kernel_matrix(all_pairs, all_pairs, true);
+        // The test kernels K(S, T), with the features computed without S where they depend on it.
+        std::vector<MatrixXd> Kt(held.size());
+        for (std::size_t k = 0; k < held.size(); ++k) {
+          if (o.prior == NtkPrior::TrainContextAverage) {
+            NtkCompletion<Scalar> m(o);
+            m.prepare(subsets[k]);
+            Kt[k] = m.kernel_matrix(tests[k], subsets[k].pairs(), false);
+          } else {
+            Kt[k] = K(S[k], T[k]);
           }
         }
-        for (std::size_t j = 0; j < m_search.ridges.size(); ++j)
-          if (ok[j]) add_point(o, m_search.ridges[j], completion_scores(pred[j], truth), best);
-        return;
-      }
-      Eigen::Index at = 0;
-      for (std::size_t k = 0; k < held.size(); ++k) {
-        NtkCompletion<Scalar> m(o);
-        m.prepare(subsets[k]);
-        const auto pairs = subsets[k].pairs();
-        const Eigen::MatrixXd K = m.kernel_matrix(pairs, pairs, true);
-        const Eigen::MatrixXd Kt = m.kernel_matrix(tests[k], pairs, false);
-        const Eigen::MatrixXd Y = subsets[k].signatures().template cast<double>();
-        for (std::size_t j = 0; j < m_search.ridges.size(); ++j) {
-          if (!ok[j]) continue;
-          ExactKernelSolver<double> solver(K, m_search.ridges[j]);
-          if (solver.info() != ComputationInfo::Success) {
-            ok[j] = false;
-            continue;
+        for (std::size_t j = 0; j < R; ++j) {
+          MatrixXd A = K;
+          A.diagonal().array() += m_search.ridges[j];
+          const Eigen::LLT<MatrixXd> llt(A);
+          if (llt.info() != Eigen::Success) continue;
+          const MatrixXd H = llt.solve(MatrixXd::Identity(A.rows(), A.cols()));
+          closed[j] = 1;
+          detail::GramScores acc(g.features);
+          for (std::size_t k = 0; k < held.size() && closed[j]; ++k) {
+            const Eigen::LLT<MatrixXd> hs(H(S[k], S[k]));
+            if (hs.info() != Eigen::Success) {
+              closed[j] = 0;
+              break;
+            }
+            // The block's predictions are M Y_T with M = K(S, T) (K_TT + lambda I)^-1; they are
+            // scored through the signatures' Gram matrix, never formed.
+            MatrixXd M = Kt[k] * H(T[k], T[k]);
+            const MatrixXd KH = Kt[k] * H(T[k], S[k]);
+            M.noalias() -= KH * hs.solve(MatrixXd(H(S[k], T[k])));
+            const MatrixXd MG = M * g.YYt(T[k], T[k]);
+            const MatrixXd YST = g.YYt(S[k], T[k]);
+            const Eigen::VectorXd p_sum = M * g.row_sums(T[k]);
+            for (Eigen::Index i = 0; i < M.rows(); ++i) {
+              const Eigen::Index y = S[k][std::size_t(i)];
+              const double yy = g.squared_norms[y], py = M.row(i).dot(YST.row(i)),
+                           pp = MG.row(i).dot(M.row(i));
+              acc.add(yy, g.row_sums[y], g.centred[y], py, pp, p_sum[i], yy - 2 * py + pp);
+            }
           }
-          pred[j].middleRows(at, Kt.rows()) = Kt * solver.solve(Y);
+          if (closed[j]) scores[std::size_t(kernel) * R + j] = acc.scores();
         }
-        at += Kt.rows();
       }
-      for (std::size_t j = 0; j < m_search.ridges.size(); ++j)
-        if (ok[j]) add_point(o, m_search.ridges[j], completion_scores(pred[j], truth), best);
+      // Refits for what the closed form does not cover.
+      if (std::find(closed.begin(), closed.end(), 0) != closed.end()) {
+        std::vector<MatrixXd> pred(R, MatrixXd(total, t.num_features()));
+        Eigen::Index at = 0;
+        for (std::size_t k = 0; k < held.size(); ++k) {
+          NtkCompletion<Scalar> m(o);
+          m.prepare(subsets[k]);
+          const auto pairs = subsets[k].pairs();
+          const MatrixXd K = m.kernel_matrix(pairs, pairs, true);
+          const MatrixXd Kt = m.kernel_matrix(tests[k], pairs, false);
+          for (std::size_t j = 0; j < R; ++j) {
+            if (closed[j] || !ok[j]) continue;
+            ExactKernelSolver<double> solver(K, m_search.ridges[j]);
+            if (solver.info() != ComputationInfo::Success) {
+              ok[j] = 0;
+              continue;
+            }
+            pred[j].middleRows(at, Kt.rows()).noalias() =
+                solver.solve(MatrixXd(Kt.transpose())).transpose() * Y_all(T[k], Eigen::all);
+          }
+          at += Kt.rows();
+        }
+        for (std::size_t j = 0; j < R; ++j)
+          if (!closed[j] && ok[j])
+            scores[std::size_t(kernel) * R + j] = completion_scores(pred[j], truth);
+      }
     });
+    double best = -std::numeric_limits<double>::infinity();
+    for (std::size_t q = 0; q < scores.size(); ++q)
+      if (scores[q]) add_point(kernels[q / R], m_search.ridges[q % R], *scores[q], best);
   }
 
   void search_leave_one_pair_out(const TrainingSet<Scalar>& train) {

@@ -7,9 +7,9 @@
 #include "cimpute/completion/any_completion.hpp"
 #include "cimpute/completion/protocol.hpp"
 #include "cimpute/completion/training_set.hpp"
-#include "cimpute/core/blas_threads.hpp"
 #include "cimpute/core/config.hpp"
 #include "cimpute/core/errors.hpp"
+#include "cimpute/core/parallel.hpp"
 #include "cimpute/core/perturbation_tensor.hpp"
 #include "cimpute/stats/metrics.hpp"
 
@@ -18,7 +18,6 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
-#include <exception>
 #include <random>
 #include <string>
 #include <vector>
@@ -70,79 +69,61 @@ CompletionEvaluation leave_one_pair_out(Method method, const PerturbationTensor<
       return ev;
     }
   }
-  std::exception_ptr error;
-  const long n = long(eval.size());
-  // The refits are independent: with OpenMP each thread refits its own copy of the method, with
-  // BLAS single-threaded meanwhile. Every prediction lands in its own row, so the result is the
-  // same on any thread count.
-#if CIMPUTE_HAS_OPENMP
-  const ScopedSingleThreadedBlas single_blas;
-#pragma omp parallel
-#endif
-  {
-    Method local = method;
+  // The refits are independent: each runs on a fresh copy of the method (on OpenMP threads when
+  // built with them) and writes its own row, so the result is the same on any thread count.
+  detail::parallel_for(long(eval.size()), [&](long k) {
     std::vector<Eigen::Index> rows;
-#if CIMPUTE_HAS_OPENMP
-#pragma omp for schedule(dynamic)
-#endif
-    for (long k = 0; k < n; ++k) {
-      try {
-        rows.clear();
-        for (Eigen::Index r : eval)
-          if (r != eval[std::size_t(k)]) rows.push_back(r);
-        const TrainingSet<Scalar> train(t, rows, ref);
-        const PairIndex p = t.observed_pairs()[std::size_t(eval[std::size_t(k)])];
-        local.fit(train);
-        ev.predictions.row(Eigen::Index(k)) = local.predict({p}).row(0).template cast<double>();
-      } catch (...) {
-#if CIMPUTE_HAS_OPENMP
-#pragma omp critical(cimpute_loo_error)
-#endif
-        if (!error) error = std::current_exception();
-      }
-    }
-  }
-  if (error) std::rethrow_exception(error);
+    rows.reserve(eval.size() - 1);
+    for (Eigen::Index r : eval)
+      if (r != eval[std::size_t(k)]) rows.push_back(r);
+    Method local = method;
+    local.fit(TrainingSet<Scalar>(t, std::move(rows), ref));
+    const PairIndex p = t.observed_pairs()[std::size_t(eval[std::size_t(k)])];
+    ev.predictions.row(Eigen::Index(k)) = local.predict({p}).row(0).template cast<double>();
+  });
   ev.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   ev.scores = completion_scores(ev.predictions, ev.truths);
   return ev;
 }
 
 namespace detail {
-/// Fit `method` on `train_rows` (with the reference context as side information), predict
-/// `test_rows`, and append predictions and truths to `ev`.
-template <class Method, class Scalar>
-void fit_predict_append(Method& method, const PerturbationTensor<Scalar>& t,
-                        const std::vector<Eigen::Index>& train_rows,
-                        const std::vector<Eigen::Index>& test_rows, Eigen::Index ref,
-                        std::vector<Eigen::RowVectorXd>& pred,
-                        std::vector<Eigen::RowVectorXd>& truth, std::vector<PairIndex>& pairs) {
-  if (test_rows.empty()) return;
-  const TrainingSet<Scalar> train(t, train_rows, ref);
-  method.fit(train);
-  std::vector<PairIndex> q;
-  for (Eigen::Index r : test_rows) q.push_back(t.observed_pairs()[std::size_t(r)]);
-  const auto P = method.predict(q);
-  for (std::size_t i = 0; i < test_rows.size(); ++i) {
-    pred.push_back(P.row(Eigen::Index(i)).template cast<double>());
-    truth.push_back(t.observed().row(test_rows[i]).template cast<double>());
-    pairs.push_back(q[i]);
-  }
-}
+/// The training and test rows of the folds of a protocol.
+struct Folds {
+  std::vector<std::vector<Eigen::Index>> train, test;
+};
 
-inline CompletionEvaluation collect(std::vector<Eigen::RowVectorXd>& pred,
-                                    std::vector<Eigen::RowVectorXd>& truth,
-                                    std::vector<PairIndex>& pairs, double seconds) {
+/// Fit `method` on every fold's training rows (the reference context as side information) and
+/// predict its test rows. The folds are independent tasks (`parallel_for`), each on a fresh copy
+/// of `method`; the predictions are collected in fold order, so the result is the same on any
+/// thread count. Folds without test rows are skipped.
+template <class Method, class Scalar>
+CompletionEvaluation run_folds(const Method& method, const PerturbationTensor<Scalar>& t,
+                               const Folds& folds, Eigen::Index ref, const char* fn) {
+  const auto start = std::chrono::steady_clock::now();
+  std::vector<Eigen::Index> offset(folds.test.size() + 1, 0);
+  for (std::size_t k = 0; k < folds.test.size(); ++k)
+    offset[k + 1] = offset[k] + Eigen::Index(folds.test[k].size());
+  if (offset.back() == 0) throw_invalid(fn, "no pair to evaluate");
   CompletionEvaluation ev;
-  if (pred.empty()) throw_invalid("completion protocol", "no pair to evaluate");
-  ev.predictions.resize(Eigen::Index(pred.size()), pred.front().size());
-  ev.truths.resize(ev.predictions.rows(), ev.predictions.cols());
-  for (std::size_t i = 0; i < pred.size(); ++i) {
-    ev.predictions.row(Eigen::Index(i)) = pred[i];
-    ev.truths.row(Eigen::Index(i)) = truth[i];
-  }
-  ev.pairs = std::move(pairs);
-  ev.seconds = seconds;
+  ev.predictions.resize(offset.back(), t.num_features());
+  ev.truths.resize(offset.back(), t.num_features());
+  ev.pairs.resize(std::size_t(offset.back()));
+  parallel_for(long(folds.test.size()), [&](long k) {
+    const auto& test = folds.test[std::size_t(k)];
+    if (test.empty()) return;
+    std::vector<PairIndex> q;
+    for (Eigen::Index r : test) q.push_back(t.observed_pairs()[std::size_t(r)]);
+    Method local = method;
+    local.fit(TrainingSet<Scalar>(t, folds.train[std::size_t(k)], ref));
+    ev.predictions.middleRows(offset[std::size_t(k)], Eigen::Index(test.size())) =
+        local.predict(q).template cast<double>();
+    for (std::size_t i = 0; i < test.size(); ++i) {
+      const Eigen::Index at = offset[std::size_t(k)] + Eigen::Index(i);
+      ev.truths.row(at) = t.observed().row(test[i]).template cast<double>();
+      ev.pairs[std::size_t(at)] = q[i];
+    }
+  });
+  ev.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   ev.scores = completion_scores(ev.predictions, ev.truths);
   return ev;
 }
@@ -184,18 +165,14 @@ kfold_per_context(Method method, const PerturbationTensor<Scalar>& t, int folds,
     for (std::size_t i = 0; i < shuffled.size(); ++i)
       fold_of[std::size_t(shuffled[i])] = int(i % std::size_t(folds));
   }
-  std::vector<Eigen::RowVectorXd> pred, truth;
-  std::vector<PairIndex> pairs;
-  const auto start = std::chrono::steady_clock::now();
-  for (int k = 0; k < folds; ++k) {
-    std::vector<Eigen::Index> train, test;
-    for (const auto& rows : by_ctx)
-      for (Eigen::Index r : rows) (fold_of[std::size_t(r)] == k ? test : train).push_back(r);
-    detail::fit_predict_append(method, t, train, test, ref, pred, truth, pairs);
-  }
-  return detail::collect(
-      pred, truth, pairs,
-      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
+  detail::Folds f;
+  f.train.resize(std::size_t(folds));
+  f.test.resize(std::size_t(folds));
+  for (const auto& rows : by_ctx)
+    for (Eigen::Index r : rows)
+      for (int k = 0; k < folds; ++k)
+        (fold_of[std::size_t(r)] == k ? f.test : f.train)[std::size_t(k)].push_back(r);
+  return detail::run_folds(method, t, f, ref, fn);
 }
 
 /// The sparse regime: in every context (outside the reference), `B` perturbations drawn with
@@ -209,19 +186,15 @@ CompletionEvaluation sparse_per_context(Method method, const PerturbationTensor<
   const Eigen::Index ref =
       reference_context.empty() ? -1 : t.contexts().index(reference_context, fn);
   std::mt19937_64 rng(seed);
-  std::vector<Eigen::Index> train, test;
+  detail::Folds f;
+  f.train.resize(1);
+  f.test.resize(1);
   for (auto rows : detail::rows_by_context(t, ref)) {
     std::shuffle(rows.begin(), rows.end(), rng);
     for (std::size_t i = 0; i < rows.size(); ++i)
-      (i < std::size_t(B) ? train : test).push_back(rows[i]);
+      (i < std::size_t(B) ? f.train : f.test)[0].push_back(rows[i]);
   }
-  std::vector<Eigen::RowVectorXd> pred, truth;
-  std::vector<PairIndex> pairs;
-  const auto start = std::chrono::steady_clock::now();
-  detail::fit_predict_append(method, t, train, test, ref, pred, truth, pairs);
-  return detail::collect(
-      pred, truth, pairs,
-      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
+  return detail::run_folds(method, t, f, ref, fn);
 }
 
 /// Leave-one-context-out: each context outside the reference is held out whole and its pairs
@@ -234,20 +207,17 @@ CompletionEvaluation leave_one_context_out(Method method, const PerturbationTens
   const Eigen::Index ref =
       reference_context.empty() ? -1 : t.contexts().index(reference_context, fn);
   const auto by_ctx = detail::rows_by_context(t, ref);
-  std::vector<Eigen::RowVectorXd> pred, truth;
-  std::vector<PairIndex> pairs;
-  const auto start = std::chrono::steady_clock::now();
+  detail::Folds f;
   for (std::size_t c = 0; c < by_ctx.size(); ++c) {
     if (by_ctx[c].empty()) continue;
     std::vector<Eigen::Index> train;
     for (std::size_t o = 0; o < by_ctx.size(); ++o)
       if (o != c) train.insert(train.end(), by_ctx[o].begin(), by_ctx[o].end());
     if (train.empty()) detail::throw_invalid(fn, "only one context outside the reference");
-    detail::fit_predict_append(method, t, train, by_ctx[c], ref, pred, truth, pairs);
+    f.train.push_back(std::move(train));
+    f.test.push_back(by_ctx[c]);
   }
-  return detail::collect(
-      pred, truth, pairs,
-      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
+  return detail::run_folds(method, t, f, ref, fn);
 }
 
 /// Mean and standard error of the scores of several evaluations (e.g. one per seed).
