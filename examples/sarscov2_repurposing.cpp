@@ -52,8 +52,8 @@ int main(int argc, char** argv) try {
       return 0;
     }
   const auto dz = cimpute::read_gene_signature(disease);
-  const auto t =
-      cimpute::read_l1000_directory<double>(l1000).rename_features(cimpute::read_id_mapping(plate));
+  const auto t = cimpute::rename_features(cimpute::read_l1000_directory<double>(l1000),
+                                          cimpute::read_id_mapping(plate));
 
   cimpute::RepurposingOptions o;
   o.context = "A549";

@@ -72,7 +72,7 @@ int run_repurpose(RepurposeOptions o) {
                                     "' (use --reference-context none)");
   if (o.id_type == "symbol") {
     const Eigen::Index before = t.num_features();
-    t = t.rename_features(gene_symbols(o.data, o.gene_map, o.quiet), true);
+    t = cimpute::rename_features(t, gene_symbols(o.data, o.gene_map, o.quiet), true);
     if (t.num_features() < before)
       note(o.quiet, format("%lld of %lld features have no gene symbol and are left out",
                            static_cast<long long>(before - t.num_features()),

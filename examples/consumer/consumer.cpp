@@ -18,7 +18,7 @@ int main() {
       profiles, {"DMSO", "drugA", "DMSO", "drugA"}, {"A549", "A549", "MCF7", "MCF7"},
       {"g1", "g2", "g3"});
   t.set_control("DMSO");
-  const auto s = t.relative_to_control();
+  const auto s = cimpute::relative_to_control(t);
   const auto path = (std::filesystem::temp_directory_path() / "cimpute_consumer.gct").string();
   cimpute::LabeledMatrix<double> m(s.observed().transpose(), s.features().ids(), {"A549", "MCF7"});
   cimpute::write_gct(path, m);

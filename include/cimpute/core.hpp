@@ -12,3 +12,4 @@
 #include "cimpute/core/robust_zscore.hpp"
 #include "cimpute/core/sparse_labeled_matrix.hpp"
 #include "cimpute/core/tensor3.hpp"
+#include "cimpute/core/tensor_transforms.hpp"

@@ -174,8 +174,8 @@ TEST_CASE("repurpose on the real L1000 subset and the SARS-CoV-2 A549 signature"
       cimpute::read_id_mapping(cimpute_test::data_path("l1000/a375_level3_plate_n978x377.gct"));
   CHECK(map.size() == 978);
   CHECK(map.at("5720") == "PSME1");
-  const Tensor t =
-      cimpute::read_l1000_directory<double>(cimpute_test::data_path("l1000")).rename_features(map);
+  const Tensor t = cimpute::rename_features(
+      cimpute::read_l1000_directory<double>(cimpute_test::data_path("l1000")), map);
   cimpute::RepurposingOptions o;
   o.context = "A549";
   o.reference_context = "MCF7";

@@ -3,10 +3,14 @@
 #include <cimpute/core/perturbation_tensor.hpp>
 #include <cimpute/core/robust_zscore.hpp>
 #include <cimpute/core/tensor3.hpp>
+#include <cimpute/core/tensor_transforms.hpp>
+#include <cimpute/discovery/interventional_data.hpp>
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 #include <random>
+#include <unordered_map>
 
 using cimpute::MissingValues;
 using cimpute::PerturbationTensor;
@@ -80,9 +84,9 @@ TEST_CASE("PerturbationTensor: signatures relative to the control recover the pl
           "[core][tensor]") {
   Planted<double> d(7);
   auto t = PerturbationTensor<double>::from_samples(d.samples, d.pert, d.ctx, d.genes).aggregated();
-  CHECK_THROWS_AS(t.relative_to_control(), cimpute::logic_error); // no control yet
+  CHECK_THROWS_AS(cimpute::relative_to_control(t), cimpute::logic_error); // no control yet
   t.set_control("ctrl");
-  const auto s = t.relative_to_control();
+  const auto s = cimpute::relative_to_control(t);
   CHECK(s.num_observed() == 8); // 11 pairs minus 3 controls
   for (const auto& pc : s.observed_pairs()) {
     const double p = double(pc.perturbation); // label order ctrl,p1,p2,p3 = 0..3
@@ -93,16 +97,16 @@ TEST_CASE("PerturbationTensor: signatures relative to the control recover the pl
   cimpute::SignatureOptions o;
   o.kind = cimpute::SignatureKind::Log2FoldChange;
   o.pseudocount = 1.0;
-  const auto l = t.relative_to_control(o);
+  const auto l = cimpute::relative_to_control(t, o);
   const auto x = t.signature("p1", "c0"), c = t.signature("ctrl", "c0");
   for (int g = 0; g < 5; ++g)
     CHECK(l.signature("p1", "c0")(g) ==
           Approx(std::log2(x(g) + 1.0) - std::log2(c(g) + 1.0)).epsilon(1e-12));
   o.pseudocount = -1;
-  CHECK_THROWS_AS(t.relative_to_control(o), cimpute::invalid_argument);
+  CHECK_THROWS_AS(cimpute::relative_to_control(t, o), cimpute::invalid_argument);
   o.pseudocount = 0;
   o.keep_controls = true;
-  CHECK(t.relative_to_control(o).signature("ctrl", "c2").cwiseAbs().maxCoeff() == 0.0);
+  CHECK(cimpute::relative_to_control(t, o).signature("ctrl", "c2").cwiseAbs().maxCoeff() == 0.0);
 }
 
 TEST_CASE("PerturbationTensor: dense unfolding and its inverse", "[core][tensor]") {
@@ -152,19 +156,115 @@ TEMPLATE_TEST_CASE("Tensor3: fold(unfold) is the identity in every mode", "[core
   CHECK_THROWS_AS(Tensor3<TestType>::fold(1, t.unfold(0), 3, 4, 2), cimpute::invalid_argument);
 }
 
-TEST_CASE("PerturbationTensor: setting blocks for structure learning", "[core][tensor]") {
+TEST_CASE("setting_blocks and interventional_data: the discovery view of a tensor",
+          "[core][tensor][discovery]") {
   Planted<double> d(5);
   auto t = PerturbationTensor<double>::from_samples(d.samples, d.pert, d.ctx, d.genes);
-  CHECK_THROWS_AS(t.setting_blocks(0), cimpute::logic_error);
+  CHECK_THROWS_AS(cimpute::setting_blocks(t, 0), cimpute::logic_error); // no control yet
+  CHECK_THROWS_AS(cimpute::setting_blocks(t, 7), cimpute::invalid_argument);
   t.set_control("ctrl");
-  const auto b = t.setting_blocks(t.contexts().index("c1"));
+  const Eigen::Index c1 = t.contexts().index("c1");
+  const auto b = cimpute::setting_blocks(t, c1);
   CHECK(b.perturbations.size() == 2); // p2 is unobserved in c1
+  // Every sample of c1 lands in exactly one block, with its own values.
   Eigen::Index total = b.control.rows();
   for (const auto& m : b.blocks) total += m.rows();
   Eigen::Index expected = 0;
   for (const auto& c : d.ctx) expected += c == "c1";
   CHECK(total == expected);
+  std::vector<Eigen::Index> first_p1;
+  for (std::size_t i = 0; i < d.ctx.size(); ++i)
+    if (d.ctx[i] == "c1" && d.pert[i] == "p1") first_p1.push_back(Eigen::Index(i));
+  REQUIRE(t.perturbations()[b.perturbations[0]] == "p1");
+  CHECK(b.blocks[0].row(0) == d.samples.row(first_p1.front()));
+  // As discovery input: the controls are observational; a perturbation named after a feature
+  // (here p3, renamed to gene g2) targets it, the others have unknown targets.
+  auto renamed = d.pert;
+  for (auto& p : renamed)
+    if (p == "p3") p = d.genes[2];
+  auto k = PerturbationTensor<double>::from_samples(d.samples, renamed, d.ctx, d.genes);
+  k.set_control("ctrl");
+  const auto data = cimpute::interventional_data(k, k.contexts().index("c0"));
+  CHECK(data.variables == d.genes);
+  CHECK(data.observational_settings == std::vector<std::string>{"ctrl"});
+  REQUIRE(data.setting_names.size() == data.targets.size());
+  for (std::size_t s = 0; s < data.setting_names.size(); ++s) {
+    INFO(data.setting_names[s]);
+    if (data.setting_names[s] == d.genes[2])
+      CHECK(data.targets[s] == std::vector<int>{2});
+    else
+      CHECK(data.targets[s].empty());
+  }
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wdeprecated-declarations"
+  // The deprecated member gives the same blocks for one release.
+  const auto old = t.setting_blocks(c1);
+#pragma GCC diagnostic pop
+  CHECK(old.perturbations == b.perturbations);
+  CHECK(old.control == b.control);
 }
+
+TEST_CASE("robust_zscore_by_plate z-scores each plate on its own", "[core][tensor][zscore]") {
+  Planted<double> d(4);
+  const auto t = PerturbationTensor<double>::from_samples(d.samples, d.pert, d.ctx, d.genes);
+  std::vector<std::string> plate(d.ctx.size());
+  for (std::size_t i = 0; i < plate.size(); ++i) plate[i] = i % 3 == 0 ? "P1" : "P2";
+  const auto z = cimpute::robust_zscore_by_plate(t, plate, 0.05);
+  CHECK_FALSE(z.has_signatures());
+  CHECK(z.sample_perturbations() == t.sample_perturbations());
+  for (const std::string name : {"P1", "P2"}) {
+    std::vector<Eigen::Index> rows;
+    for (std::size_t i = 0; i < plate.size(); ++i)
+      if (plate[i] == name) rows.push_back(Eigen::Index(i));
+    const Eigen::MatrixXd expected =
+        cimpute::robust_zscore(Eigen::MatrixXd(d.samples(rows, Eigen::all).transpose()), 0.05);
+    CHECK((z.samples()(rows, Eigen::all).transpose() - expected).cwiseAbs().maxCoeff() == 0.0);
+  }
+  CHECK_THROWS_WITH(cimpute::robust_zscore_by_plate(t, {"P1"}),
+                    Catch::Contains("1 plate labels for"));
+}
+
+TEST_CASE("PerturbationTensor::with_data keeps the labels and validates the new values",
+          "[core][tensor]") {
+  Planted<double> d(6);
+  auto t = PerturbationTensor<double>::from_samples(d.samples, d.pert, d.ctx, d.genes).aggregated();
+  t.set_control("ctrl");
+  const Eigen::MatrixXd sig = Eigen::MatrixXd::Ones(2, 5);
+  const std::vector<cimpute::PairIndex> pairs{{1, 0}, {2, 1}};
+  const auto w = t.with_data({}, sig, pairs);
+  CHECK(w.perturbations().ids() == t.perturbations().ids());
+  CHECK(w.contexts().ids() == t.contexts().ids());
+  CHECK(w.control(0) == t.control(0));
+  CHECK_FALSE(w.has_samples());
+  CHECK(w.num_observed() == 2);
+  CHECK(w.is_observed(2, 1));
+  CHECK_THROWS_WITH(t.with_data({}, sig, {{1, 0}}), Catch::Contains("2 signatures for 1 pairs"));
+  CHECK_THROWS_WITH(t.with_data({}, sig, {{1, 0}, {1, 0}}), Catch::Contains("appears twice"));
+  CHECK_THROWS_WITH(t.with_data({}, sig, {{9, 0}, {1, 0}}), Catch::Contains("out of range"));
+  CHECK_THROWS_WITH(t.with_data(Eigen::MatrixXd::Zero(3, 5), sig, pairs),
+                    Catch::Contains("3 sample rows"));
+  Eigen::MatrixXd bad = sig;
+  bad(0, 0) = std::numeric_limits<double>::infinity();
+  CHECK_THROWS_WITH(t.with_data({}, bad, pairs), Catch::Contains("infinite"));
+  CHECK_THROWS_WITH(t.set_feature_ids({"a"}), Catch::Contains("1 ids for 5 features"));
+}
+
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wdeprecated-declarations"
+TEST_CASE("the deprecated transform members forward to the free functions", "[core][tensor]") {
+  Planted<double> d(8);
+  auto t = PerturbationTensor<double>::from_samples(d.samples, d.pert, d.ctx, d.genes).aggregated();
+  t.set_control("ctrl");
+  CHECK(t.relative_to_control().observed() == cimpute::relative_to_control(t).observed());
+  std::unordered_map<std::string, std::string> map;
+  for (const auto& g : d.genes) map[g] = "sym_" + g;
+  CHECK(t.rename_features(map).features().ids() ==
+        cimpute::rename_features(t, map).features().ids());
+  const std::vector<std::string> plate(d.ctx.size(), "P");
+  CHECK(t.robust_zscore_by_plate(plate).samples() ==
+        cimpute::robust_zscore_by_plate(t, plate).samples());
+}
+#pragma GCC diagnostic pop
 
 TEST_CASE("PerturbationTensor: bad input is rejected with a precise message", "[core][tensor]") {
   Eigen::MatrixXd x = Eigen::MatrixXd::Ones(2, 3);
@@ -196,11 +296,12 @@ TEST_CASE("PerturbationTensor: feature selection and renaming", "[core][tensor]"
   const auto s = t.select_features({"9", "7"});
   CHECK(s.signature("b", "c") == Eigen::Vector2d(6, 4));
   CHECK_THROWS_WITH(t.select_features({"10"}), Catch::Contains("'10'"));
-  const auto r = t.rename_features({{"7", "TP53"}, {"9", "MYC"}}, true);
+  const auto r = cimpute::rename_features(t, {{"7", "TP53"}, {"9", "MYC"}}, true);
   CHECK(r.features().ids() == std::vector<std::string>{"TP53", "MYC"});
   CHECK(r.signature("a", "c") == Eigen::Vector2d(1, 3));
-  CHECK_THROWS_WITH(t.rename_features({{"7", "TP53"}}), Catch::Contains("'8' has no mapping"));
-  CHECK_THROWS_AS(t.rename_features({{"7", "X"}, {"8", "X"}, {"9", "Y"}}),
+  CHECK_THROWS_WITH(cimpute::rename_features(t, {{"7", "TP53"}}),
+                    Catch::Contains("'8' has no mapping"));
+  CHECK_THROWS_AS(cimpute::rename_features(t, {{"7", "X"}, {"8", "X"}, {"9", "Y"}}),
                   cimpute::invalid_argument);
 }
 

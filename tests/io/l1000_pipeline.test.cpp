@@ -90,7 +90,7 @@ TEST_CASE(
   opt.label_columns = {"unit", "intervention"};
   using T = cimpute::PerturbationTensor<double>;
   const auto d = cimpute::read_table<double>(cimpute_test::data_path(dmso), opt);
-  const T ctrl = T::from_labeled(d, "intervention", "unit", false).rename_features(map);
+  const T ctrl = cimpute::rename_features(T::from_labeled(d, "intervention", "unit", false), map);
   CHECK(ctrl.num_features() == 978);
   // The disease signature: one row per gene (symbol, log2 fold change), i.e. the transpose of a
   // samples-by-features table.

@@ -57,7 +57,7 @@ TEST_CASE("simulate_perturbations: signatures, truth and ground-truth structure"
   params.replicates = 3;
   const auto sim = cimpute::simulate_perturbations<double>(params);
   // Measured signatures = the library's aggregate and subtract-control path.
-  const auto via_library = sim.samples.aggregated().relative_to_control();
+  const auto via_library = cimpute::relative_to_control(sim.samples.aggregated());
   REQUIRE(via_library.num_observed() == sim.signatures.num_observed());
   for (Eigen::Index r = 0; r < via_library.num_observed(); ++r) {
     const auto pc = via_library.observed_pairs()[std::size_t(r)];

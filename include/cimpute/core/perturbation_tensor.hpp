@@ -7,7 +7,6 @@
 #include "cimpute/core/labeled_matrix.hpp"
 #include "cimpute/core/labels.hpp"
 #include "cimpute/core/metadata_table.hpp"
-#include "cimpute/core/robust_zscore.hpp"
 #include "cimpute/core/tensor3.hpp"
 
 #include <Eigen/Core>
@@ -27,25 +26,7 @@ enum class MissingValues {
   Allow   ///< NaN marks a missing measurement; aggregation averages the non-missing values.
 };
 
-/// How a signature is formed from a profile and its context's control profile.
-enum class SignatureKind {
-  Difference,    ///< \f$ s = x - x_{\mathrm{ctrl}} \f$ (for data already on a log scale).
-  Log2FoldChange ///< \f$ s = \log_2(x + c) - \log_2(x_{\mathrm{ctrl}} + c) \f$, c = pseudocount.
-};
-
-/// Options of `PerturbationTensor::relative_to_control`.
-struct SignatureOptions {
-  SignatureKind kind = SignatureKind::Difference; ///< difference or log2 fold change
-  double pseudocount = 1.0;                       ///< c in the log2 fold change (>= 0)
-  bool keep_controls = false; ///< keep the (all-zero) control signatures in the result
-
-  /// Throws `invalid_argument` for a negative or non-finite pseudocount.
-  void validate() const {
-    if (!(pseudocount >= 0.0) || !std::isfinite(pseudocount))
-      detail::throw_invalid("SignatureOptions::validate",
-                            "pseudocount must be finite and >= 0, got ", pseudocount);
-  }
-};
+struct SignatureOptions; // cimpute/core/tensor_transforms.hpp
 
 /// A (perturbation, context) pair of indices into the tensor's label lists.
 struct PairIndex {
@@ -80,8 +61,7 @@ public:
     std::vector<Index> labels; ///< perturbation (or context) index of each row of `values`
     Matrix values;             ///< one signature per row
   };
-  /// Per-setting sample blocks of one context, the input of interventional structure learning:
-  /// the control samples, and for every other perturbation its samples.
+  /// The result of the deprecated `setting_blocks` member (`cimpute::SettingBlocks` replaces it).
   struct SettingBlocks {
     Matrix control;                   ///< samples of the context's control perturbation
     std::vector<Index> perturbations; ///< perturbation index of each block
@@ -229,6 +209,13 @@ public:
                             " symbols for ", num_features(), " features");
     m_symbols = std::move(symbols);
   }
+  /// Replace the feature ids (one per feature, unique), e.g. Entrez ids by gene symbols.
+  void set_feature_ids(std::vector<std::string> ids) {
+    if (static_cast<Index>(ids.size()) != num_features())
+      detail::throw_invalid("PerturbationTensor::set_feature_ids", ids.size(), " ids for ",
+                            num_features(), " features");
+    m_features = Labels(std::move(ids), "feature id");
+  }
   /// How NaN inputs were treated at construction.
   MissingValues missing_values() const noexcept { return m_missing; }
 
@@ -359,9 +346,11 @@ public:
     return out;
   }
 
-  /// Per-setting sample blocks of context c: its control samples and each other perturbation's
-  /// samples (needs per-sample data and a control for c).
-  SettingBlocks setting_blocks(Index c) const {
+  /// Deprecated: `cimpute::setting_blocks(t, c)` in cimpute/discovery/interventional_data.hpp,
+  /// the discovery view of a tensor, kept here for one release.
+  [[deprecated("use cimpute::setting_blocks(t, c) from "
+               "cimpute/discovery/interventional_data.hpp")]] SettingBlocks
+  setting_blocks(Index c) const {
     const char* fn = "PerturbationTensor::setting_blocks";
     check_context(c, fn);
     if (!has_samples()) detail::throw_logic(fn, "the tensor holds no per-sample data");
@@ -384,7 +373,49 @@ public:
     return out;
   }
 
-  // ------------------------------------------------------------------------------ transforms
+  // ------------------------------------------------------------------------------ derived tensors
+  /// A tensor over this tensor's labels (features, symbols, perturbations, contexts), controls
+  /// and missing-value policy holding new values: `samples` with this tensor's sample labels
+  /// (`num_samples()` rows, or no rows for none) and one signature per entry of `pairs` (indices
+  /// into the label lists; a repeated pair throws). The building block of the transforms in
+  /// `cimpute/core/tensor_transforms.hpp`, which keep the labels and replace the values.
+  PerturbationTensor with_data(Matrix samples, Matrix signatures,
+                               const std::vector<PairIndex>& pairs) const {
+    const char* fn = "PerturbationTensor::with_data";
+    if (samples.rows() == 0) samples.resize(0, num_features());
+    if (signatures.rows() == 0) signatures.resize(0, num_features());
+    if (samples.rows() != 0 && samples.rows() != num_samples())
+      detail::throw_invalid(fn, samples.rows(), " sample rows for ", num_samples(), " samples");
+    if (samples.cols() != num_features() || signatures.cols() != num_features())
+      detail::throw_invalid(fn, samples.cols(), " sample and ", signatures.cols(),
+                            " signature columns for ", num_features(), " features");
+    if (signatures.rows() != static_cast<Index>(pairs.size()))
+      detail::throw_invalid(fn, signatures.rows(), " signatures for ", pairs.size(), " pairs");
+    check_values(fn, samples, m_missing);
+    check_values(fn, signatures, m_missing);
+    std::vector<Index> p, c;
+    for (const PairIndex& pr : pairs) {
+      check_perturbation(pr.perturbation, fn);
+      check_context(pr.context, fn);
+      p.push_back(pr.perturbation);
+      c.push_back(pr.context);
+    }
+    PerturbationTensor out;
+    out.m_features = m_features;
+    out.m_symbols = m_symbols;
+    out.m_perturbations = m_perturbations;
+    out.m_contexts = m_contexts;
+    out.m_control = m_control;
+    out.m_missing = m_missing;
+    if (samples.rows() > 0) {
+      out.m_sample_pert = m_sample_pert;
+      out.m_sample_ctx = m_sample_ctx;
+    }
+    out.m_samples = std::move(samples);
+    out.set_signatures(std::move(signatures), p, c, fn);
+    return out;
+  }
+
   /// Signatures as the mean of each (perturbation, context) pair's samples (NaN ignored when
   /// missing values are allowed). The samples are kept.
   PerturbationTensor aggregated() const {
@@ -421,94 +452,6 @@ public:
     return out;
   }
 
-  /// Signatures relative to each context's control: for every observed pair (p, c) with p not
-  /// the control of c, \f$ s_{p,c} = f(x_{p,c}) - f(x_{\mathrm{ctrl}(c),c}) \f$ with f the
-  /// identity or \f$ \log_2(\cdot + \mathrm{pseudocount}) \f$. Requires signatures (call
-  /// `aggregated()` first for sample data), a control for every context that has a non-control
-  /// pair, and that control observed in that context. Per-sample data is not carried over.
-  PerturbationTensor relative_to_control(const SignatureOptions& opt = {}) const {
-    const char* fn = "PerturbationTensor::relative_to_control";
-    opt.validate();
-    if (!has_signatures())
-      detail::throw_logic(fn, "the tensor holds no signatures (call aggregated() first)");
-    const Scalar pc = static_cast<Scalar>(opt.pseudocount);
-    auto transform = [&](Index r) -> Vector {
-      Vector x = m_signatures.row(r).transpose();
-      if (opt.kind == SignatureKind::Difference) return x;
-      for (Index g = 0; g < x.size(); ++g)
-        if (x[g] + pc <= Scalar(0))
-          detail::throw_invalid(fn, "log2 of a non-positive value ", x[g], " + pseudocount ", pc,
-                                " for perturbation '",
-                                m_perturbations[m_pairs[std::size_t(r)].perturbation],
-                                "', context '", m_contexts[m_pairs[std::size_t(r)].context],
-                                "', feature '", m_features[g], "'");
-      return ((x.array() + pc).log() / std::log(Scalar(2))).matrix();
-    };
-    std::vector<Index> rows;
-    for (Index r = 0; r < num_observed(); ++r) {
-      const PairIndex& pr = m_pairs[static_cast<std::size_t>(r)];
-      if (pr.perturbation != m_control[static_cast<std::size_t>(pr.context)] || opt.keep_controls)
-        rows.push_back(r);
-    }
-    std::vector<Vector> ctrl(static_cast<std::size_t>(num_contexts()));
-    Matrix sig(static_cast<Index>(rows.size()), num_features());
-    std::vector<Index> p, c;
-    for (std::size_t k = 0; k < rows.size(); ++k) {
-      const PairIndex& pr = m_pairs[static_cast<std::size_t>(rows[k])];
-      Vector& cv = ctrl[static_cast<std::size_t>(pr.context)];
-      if (cv.size() == 0) {
-        const Index cp = m_control[static_cast<std::size_t>(pr.context)];
-        if (cp < 0)
-          detail::throw_logic(fn, "context '", m_contexts[pr.context], "' has no control set");
-        const Index cr = m_pair_row(cp, pr.context);
-        if (cr < 0)
-          detail::throw_invalid(fn, "the control '", m_perturbations[cp],
-                                "' is not observed in context '", m_contexts[pr.context], "'");
-        cv = transform(cr);
-      }
-      sig.row(static_cast<Index>(k)) = (transform(rows[k]) - cv).transpose();
-      p.push_back(pr.perturbation);
-      c.push_back(pr.context);
-    }
-    PerturbationTensor out;
-    out.m_samples.resize(0, num_features());
-    out.m_features = m_features;
-    out.m_symbols = m_symbols;
-    out.m_perturbations = m_perturbations;
-    out.m_contexts = m_contexts;
-    out.m_control = m_control;
-    out.m_missing = m_missing;
-    out.set_signatures(std::move(sig), p, c, fn);
-    return out;
-  }
-
-  /// Robust z-scores of the per-sample profiles within groups of samples (plates), as in the
-  /// L1000 pipeline: per feature and plate, \f$ z = (x - \mathrm{median}) / (1.4826
-  /// \max(\mathrm{MAD}, \mathrm{floor})) \f$. Signatures are not carried over.
-  PerturbationTensor robust_zscore_by_plate(const std::vector<std::string>& plate_of_sample,
-                                            Scalar mad_floor = Scalar(0.1)) const {
-    const char* fn = "PerturbationTensor::robust_zscore_by_plate";
-    if (!has_samples()) detail::throw_logic(fn, "the tensor holds no per-sample data");
-    if (static_cast<Index>(plate_of_sample.size()) != num_samples())
-      detail::throw_invalid(fn, plate_of_sample.size(), " plate labels for ", num_samples(),
-                            " samples");
-    Labels plates;
-    std::vector<std::vector<Index>> rows;
-    for (Index i = 0; i < num_samples(); ++i) {
-      const Index k = plates.intern(plate_of_sample[static_cast<std::size_t>(i)]);
-      if (k == static_cast<Index>(rows.size())) rows.emplace_back();
-      rows[static_cast<std::size_t>(k)].push_back(i);
-    }
-    PerturbationTensor out = *this;
-    for (const auto& r : rows) {
-      const Matrix z = robust_zscore(gather_samples(r).transpose(), mad_floor);
-      for (std::size_t k = 0; k < r.size(); ++k)
-        out.m_samples.row(r[k]) = z.col(Index(k)).transpose();
-    }
-    out.set_signatures(Matrix(0, num_features()), {}, {}, fn);
-    return out;
-  }
-
   /// The tensor restricted to (and reordered by) the given feature ids; unknown ids throw.
   PerturbationTensor select_features(const std::vector<std::string>& ids) const {
     return select_feature_indices(m_features.indices(ids, "PerturbationTensor::select_features"));
@@ -527,28 +470,29 @@ public:
     out.m_signatures = m_signatures(Eigen::all, cols);
     return out;
   }
-  /// The feature ids replaced through a mapping (e.g. Entrez id -> symbol); features whose id is
-  /// not in the mapping are dropped when `drop_unmapped`, otherwise they throw. Two features
-  /// mapping to the same new id throw.
-  PerturbationTensor rename_features(const std::unordered_map<std::string, std::string>& mapping,
-                                     bool drop_unmapped = false) const {
-    const char* fn = "PerturbationTensor::rename_features";
-    std::vector<Index> keep;
-    std::vector<std::string> ids;
-    for (Index g = 0; g < num_features(); ++g) {
-      auto it = mapping.find(m_features[g]);
-      if (it == mapping.end()) {
-        if (!drop_unmapped)
-          detail::throw_invalid(fn, "feature '", m_features[g], "' has no mapping");
-        continue;
-      }
-      keep.push_back(g);
-      ids.push_back(it->second);
-    }
-    PerturbationTensor out = select_feature_indices(keep);
-    out.m_features = Labels(std::move(ids), "mapped feature id");
-    return out;
-  }
+  // ------------------------------------------------------------------------------ deprecated
+  // The transforms moved to free functions in cimpute/core/tensor_transforms.hpp (defined there);
+  // these forwarders stay for one release.
+  /// Deprecated: `cimpute::relative_to_control(t, options)` (cimpute/core/tensor_transforms.hpp).
+  [[deprecated("use cimpute::relative_to_control(t, options) from "
+               "cimpute/core/tensor_transforms.hpp")]] PerturbationTensor
+  relative_to_control(const SignatureOptions& options) const;
+  /// Deprecated: `cimpute::relative_to_control(t)` (cimpute/core/tensor_transforms.hpp).
+  [[deprecated("use cimpute::relative_to_control(t) from "
+               "cimpute/core/tensor_transforms.hpp")]] PerturbationTensor
+  relative_to_control() const;
+  /// Deprecated: `cimpute::robust_zscore_by_plate(t, plates, floor)`
+  /// (cimpute/core/tensor_transforms.hpp).
+  [[deprecated("use cimpute::robust_zscore_by_plate(t, plates) from "
+               "cimpute/core/tensor_transforms.hpp")]] PerturbationTensor
+  robust_zscore_by_plate(const std::vector<std::string>& plate_of_sample,
+                         Scalar mad_floor = Scalar(0.1)) const;
+  /// Deprecated: `cimpute::rename_features(t, mapping, drop_unmapped)`
+  /// (cimpute/core/tensor_transforms.hpp).
+  [[deprecated("use cimpute::rename_features(t, mapping) from "
+               "cimpute/core/tensor_transforms.hpp")]] PerturbationTensor
+  rename_features(const std::unordered_map<std::string, std::string>& mapping,
+                  bool drop_unmapped = false) const;
 
 private:
   template <class Labels_>
@@ -628,62 +572,8 @@ private:
   Eigen::Matrix<Index, Eigen::Dynamic, Eigen::Dynamic> m_pair_row;
 };
 
-/// How `align_features` matches two feature axes.
-enum class AlignBy {
-  Id,    ///< by feature id
-  Symbol ///< by feature symbol (both tensors need `feature_symbols()`)
-};
-
-/// A mapping table from one id space to another (e.g. Entrez id -> gene symbol), built from two
-/// parallel lists such as the `pr_gene_id` and `pr_gene_symbol` row-metadata fields of a CMap
-/// plate. Repeated `from` entries must agree; missing values (`-666`, `na`, empty) are skipped.
-inline std::unordered_map<std::string, std::string> id_mapping(const std::vector<std::string>& from,
-                                                               const std::vector<std::string>& to) {
-  const char* fn = "id_mapping";
-  if (from.size() != to.size())
-    detail::throw_invalid(fn, from.size(), " source ids but ", to.size(), " target ids");
-  std::unordered_map<std::string, std::string> map;
-  for (std::size_t i = 0; i < from.size(); ++i) {
-    if (detail::is_missing_token(from[i]) || detail::is_missing_token(to[i])) continue;
-    auto [it, inserted] = map.emplace(from[i], to[i]);
-    if (!inserted && it->second != to[i])
-      detail::throw_invalid(fn, "'", from[i], "' maps to both '", it->second, "' and '", to[i],
-                            "'");
-  }
-  return map;
-}
-
-/// Restrict two tensors to their shared features, in the order of `a`, matched by id or by
-/// symbol; the result's feature ids are those of each input. Throws when nothing is shared or,
-/// for `AlignBy::Symbol`, when a tensor lacks symbols or repeats one.
-template <class Scalar>
-std::pair<PerturbationTensor<Scalar>, PerturbationTensor<Scalar>>
-align_features(const PerturbationTensor<Scalar>& a, const PerturbationTensor<Scalar>& b,
-               AlignBy by = AlignBy::Id) {
-  const char* fn = "align_features";
-  auto keys = [&](const PerturbationTensor<Scalar>& t, const char* which) {
-    if (by == AlignBy::Id) return t.features();
-    if (t.feature_symbols().empty())
-      detail::throw_invalid(fn, "tensor ", which, " has no feature symbols");
-    try {
-      return Labels(t.feature_symbols(), "feature symbol");
-    } catch (const invalid_argument& e) {
-      detail::throw_invalid(fn, "tensor ", which, ": ", e.what());
-    }
-  };
-  const Labels ka = keys(a, "a"), kb = keys(b, "b");
-  std::vector<Eigen::Index> ia, ib;
-  for (Eigen::Index g = 0; g < ka.size(); ++g) {
-    const Eigen::Index h = kb.find(ka[g]);
-    if (h >= 0) {
-      ia.push_back(g);
-      ib.push_back(h);
-    }
-  }
-  if (ia.empty())
-    detail::throw_invalid(fn, "the two tensors share no feature ",
-                          by == AlignBy::Id ? "id" : "symbol");
-  return {a.select_feature_indices(ia), b.select_feature_indices(ib)};
-}
-
 } // namespace cimpute
+
+// The deprecated transform members above are defined with the free functions they forward to;
+// this include goes when they do.
+#include "cimpute/core/tensor_transforms.hpp"

@@ -8,6 +8,7 @@
 #include "cimpute/core/errors.hpp"
 #include "cimpute/core/metadata_table.hpp"
 #include "cimpute/core/perturbation_tensor.hpp"
+#include "cimpute/core/tensor_transforms.hpp"
 #include "cimpute/io/format.hpp"
 #include "cimpute/io/gct.hpp"
 #include "cimpute/io/table.hpp"

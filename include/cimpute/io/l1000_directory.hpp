@@ -4,6 +4,7 @@
 #pragma once
 
 #include "cimpute/core/perturbation_tensor.hpp"
+#include "cimpute/core/tensor_transforms.hpp"
 #include "cimpute/io/table.hpp"
 
 #include <Eigen/Core>
@@ -43,7 +44,7 @@ PerturbationTensor<Scalar> read_l1000_directory(const std::string& dir,
   SignatureOptions so;
   so.kind = SignatureKind::Log2FoldChange;
   so.pseudocount = 0.0; // Level-2 values are positive intensities
-  return profiles.relative_to_control(so);
+  return relative_to_control(profiles, so);
 }
 
 /// The log2 control (DMSO) profile of each context of an L1000 directory, one row per entry of

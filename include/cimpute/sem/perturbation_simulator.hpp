@@ -87,7 +87,7 @@ struct SimulatedPerturbations {
   /// (`control_name`, set as every context's control), for structure learning.
   PerturbationTensor<Scalar> samples;
   /// Measured signatures of the observed pairs: mean of the pair's replicates minus the mean of
-  /// its context's control samples (equal to `samples.aggregated().relative_to_control()`).
+  /// its context's control samples (equal to `relative_to_control(samples.aggregated())`).
   PerturbationTensor<Scalar> signatures;
   /// Exact expected signatures of every (drug, context) pair, observed or not (closed form):
   /// the planted truth for imputation.
