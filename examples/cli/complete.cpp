@@ -114,12 +114,16 @@ int run_complete(CompleteOptions o) {
     const cimpute::AnyCompletion<double> method =
         cimpute::make_completion_method<double>(name, setup);
     std::vector<cimpute::ScoreSummary> per_seed;
+    // The protocol reports its folds (or refits): the line shows them within each step.
+    const cimpute::ProgressCallback folds = [&](long done, long total) {
+      progress.set_step_fraction(done, total);
+    };
     for (int s = 0; s < runs; ++s) {
       progress.start(name + ", " + o.protocol +
                      (runs > 1 ? " run " + std::to_string(s + 1) + "/" + std::to_string(runs)
                                : std::string()));
-      per_seed.push_back(
-          cimpute::evaluate_protocol(method, t, proto, o.reference, 1, kFirstSeed + unsigned(s)));
+      per_seed.push_back(cimpute::evaluate_protocol(method, t, proto, o.reference, 1,
+                                                    kFirstSeed + unsigned(s), folds));
       progress.advance();
     }
     const cimpute::ScoreSummary ev = combine(per_seed);
@@ -250,7 +254,8 @@ Command add_complete(CLI::App& cimpute) {
   add_quiet_flag(*sub, o->quiet);
   sub->footer("Prints one row per method: protocol, method, pooled Pearson correlation, mean R^2 "
               "and mean cosine of the predicted signatures, and the seconds it took. On a "
-              "terminal, a progress line on stderr follows the (method, run) steps.");
+              "terminal, a progress line on stderr follows the (method, run) steps and the folds "
+              "within them.");
   return {sub, [o] { return run_complete(*o); }};
 }
 

@@ -49,6 +49,7 @@ void ProgressLine::start(const std::string& what) {
   if (!m_enabled) return;
   std::lock_guard<std::mutex> lock(m_mutex);
   m_what = what;
+  m_sub_done = m_sub_total = 0;
   m_step_start = std::chrono::steady_clock::now();
   draw_locked();
 }
@@ -57,6 +58,7 @@ void ProgressLine::advance() {
   if (!m_enabled) return;
   std::lock_guard<std::mutex> lock(m_mutex);
   ++m_done;
+  m_sub_done = m_sub_total = 0;
   m_step_start = std::chrono::steady_clock::now();
   m_what.clear(); // drawn again by the next start()
 }
@@ -67,6 +69,14 @@ void ProgressLine::set_done(long done, const std::string& what) {
   m_done = done;
   if (!what.empty()) m_what = what;
   m_step_start = std::chrono::steady_clock::now();
+  draw_locked();
+}
+
+void ProgressLine::set_step_fraction(long done, long total) {
+  if (!m_enabled) return;
+  std::lock_guard<std::mutex> lock(m_mutex);
+  m_sub_done = std::max(0L, std::min(done, total));
+  m_sub_total = std::max(0L, total);
   draw_locked();
 }
 
@@ -100,16 +110,24 @@ void ProgressLine::draw_locked() {
   const auto now = std::chrono::steady_clock::now();
   const double elapsed = seconds(now - m_start).count();
   const long done = std::min(m_done, m_total);
+  // The finished fraction of the running step, when the step reports its tasks.
+  const double f = m_sub_total > 0 && done < m_total ? double(m_sub_done) / double(m_sub_total) : 0;
   std::string line = m_label + ": [" + std::to_string(std::min(done + 1, m_total)) + "/" +
                      std::to_string(m_total) + " " +
-                     std::to_string(int(100.0 * double(done) / double(m_total))) + "%]";
+                     std::to_string(int(100.0 * (double(done) + f) / double(m_total))) + "%]";
   if (!m_what.empty()) line += " " + m_what;
+  if (m_sub_total > 0)
+    line += " (" + std::to_string(m_sub_done) + "/" + std::to_string(m_sub_total) + ")";
   line += " | " + clock_time(elapsed) + " elapsed";
-  if (done > 0 && done < m_total) {
+  if (done < m_total && (done > 0 || f > 0)) {
+    // The running step takes in_step / f when its fraction is known, else the mean of the
+    // finished steps; the steps after it take that mean (or this step's estimate).
     const double in_step = seconds(now - m_step_start).count();
-    const double per_step = (elapsed - in_step) / double(done);
-    line +=
-        ", ~" + clock_time(std::max(0.0, per_step * double(m_total - done) - in_step)) + " left";
+    const double mean = done > 0 ? (elapsed - in_step) / double(done) : 0;
+    const double this_step = f > 0 ? in_step / f : mean;
+    const double after = done > 0 ? mean : this_step;
+    const double left = std::max(0.0, this_step - in_step) + after * double(m_total - done - 1);
+    line += ", ~" + clock_time(left) + " left";
   } else if (done == 0) {
     line += ", estimating";
   }

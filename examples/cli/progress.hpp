@@ -34,6 +34,10 @@ public:
   /// `done` steps are finished (for callbacks that count themselves); `what` (when not empty)
   /// describes the step now running.
   void set_done(long done, const std::string& what = {});
+  /// Within the running step, `done` of `total` tasks are finished (a library
+  /// `cimpute::ProgressCallback`, e.g. the folds of a protocol): shown as "(done/total)" and used
+  /// for the fraction and the estimate.
+  void set_step_fraction(long done, long total);
   /// Erases the line, runs `write` (which prints to stdout and flushes it), and draws the line
   /// again below: results and the progress line do not mix on one terminal.
   void write_above(const std::function<void()>& write);
@@ -49,6 +53,7 @@ private:
   long m_total;
   bool m_enabled;
   long m_done = 0;
+  long m_sub_done = 0, m_sub_total = 0; // tasks within the running step (0 / 0: unknown)
   std::string m_what;
   std::chrono::steady_clock::time_point m_start, m_step_start;
   bool m_drawn = false, m_stop = false;

@@ -11,6 +11,7 @@
 #include "cimpute/core/errors.hpp"
 #include "cimpute/core/parallel.hpp"
 #include "cimpute/core/perturbation_tensor.hpp"
+#include "cimpute/core/progress.hpp"
 #include "cimpute/stats/metrics.hpp"
 
 #include <Eigen/Core>
@@ -39,9 +40,12 @@ struct CompletionEvaluation {
 /// prior, extra data for DNPP, unused by the means), as in the reference protocol. With OpenMP the
 /// refits run in parallel on copies of `method` (deterministic on any thread count). `Method`
 /// needs `fit(const TrainingSet<Scalar>&)` and `predict(const std::vector<PairIndex>&)`.
+/// `progress` is told of every finished refit (of the whole closed form at once, for a method
+/// that has one).
 template <class Method, class Scalar>
 CompletionEvaluation leave_one_pair_out(Method method, const PerturbationTensor<Scalar>& t,
-                                        const std::string& reference_context = "") {
+                                        const std::string& reference_context = "",
+                                        const ProgressCallback& progress = {}) {
   const char* fn = "leave_one_pair_out";
   const Eigen::Index ref =
       reference_context.empty() ? -1 : t.contexts().index(reference_context, fn);
@@ -66,9 +70,11 @@ CompletionEvaluation leave_one_pair_out(Method method, const PerturbationTensor<
       ev.predictions = fast->template cast<double>();
       ev.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
       ev.scores = completion_scores(ev.predictions, ev.truths);
+      if (progress) progress(long(eval.size()), long(eval.size()));
       return ev;
     }
   }
+  detail::ProgressCounter counter(progress, long(eval.size()));
   // The refits are independent: each runs on a fresh copy of the method (on OpenMP threads when
   // built with them) and writes its own row, so the result is the same on any thread count.
   detail::parallel_for(long(eval.size()), [&](long k) {
@@ -80,6 +86,7 @@ CompletionEvaluation leave_one_pair_out(Method method, const PerturbationTensor<
     local.fit(TrainingSet<Scalar>(t, std::move(rows), ref));
     const PairIndex p = t.observed_pairs()[std::size_t(eval[std::size_t(k)])];
     ev.predictions.row(Eigen::Index(k)) = local.predict({p}).row(0).template cast<double>();
+    counter.step();
   });
   ev.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   ev.scores = completion_scores(ev.predictions, ev.truths);
@@ -95,15 +102,19 @@ struct Folds {
 /// Fit `method` on every fold's training rows (the reference context as side information) and
 /// predict its test rows. The folds are independent tasks (`parallel_for`), each on a fresh copy
 /// of `method`; the predictions are collected in fold order, so the result is the same on any
-/// thread count. Folds without test rows are skipped.
+/// thread count. Folds without test rows are skipped; `progress` counts the others.
 template <class Method, class Scalar>
 CompletionEvaluation run_folds(const Method& method, const PerturbationTensor<Scalar>& t,
-                               const Folds& folds, Eigen::Index ref, const char* fn) {
+                               const Folds& folds, Eigen::Index ref, const char* fn,
+                               const ProgressCallback& progress) {
   const auto start = std::chrono::steady_clock::now();
   std::vector<Eigen::Index> offset(folds.test.size() + 1, 0);
   for (std::size_t k = 0; k < folds.test.size(); ++k)
     offset[k + 1] = offset[k] + Eigen::Index(folds.test[k].size());
   if (offset.back() == 0) throw_invalid(fn, "no pair to evaluate");
+  long nonempty = 0;
+  for (const auto& test : folds.test) nonempty += test.empty() ? 0 : 1;
+  ProgressCounter counter(progress, nonempty);
   CompletionEvaluation ev;
   ev.predictions.resize(offset.back(), t.num_features());
   ev.truths.resize(offset.back(), t.num_features());
@@ -122,6 +133,7 @@ CompletionEvaluation run_folds(const Method& method, const PerturbationTensor<Sc
       ev.truths.row(at) = t.observed().row(test[i]).template cast<double>();
       ev.pairs[std::size_t(at)] = q[i];
     }
+    counter.step();
   });
   ev.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   ev.scores = completion_scores(ev.predictions, ev.truths);
@@ -145,11 +157,13 @@ std::vector<std::vector<Eigen::Index>> rows_by_context(const PerturbationTensor<
 /// the training-only `reference_context`) are shuffled with `seed` and dealt into K folds; fold
 /// k's test set is the union over contexts, its training set every other non-reference pair.
 /// Contexts with fewer than `min_per_context` pairs (default K, the reference protocol's rule)
-/// are never tested but always train. Every tested pair is predicted exactly once.
+/// are never tested but always train. Every tested pair is predicted exactly once. The folds run
+/// in parallel on copies of `method`; `progress` is told of every finished fold.
 template <class Method, class Scalar>
 CompletionEvaluation
 kfold_per_context(Method method, const PerturbationTensor<Scalar>& t, int folds, unsigned seed,
-                  const std::string& reference_context = "", int min_per_context = -1) {
+                  const std::string& reference_context = "", int min_per_context = -1,
+                  const ProgressCallback& progress = {}) {
   const char* fn = "kfold_per_context";
   if (folds < 2) detail::throw_invalid(fn, "folds must be >= 2, got ", folds);
   if (min_per_context < 0) min_per_context = folds;
@@ -172,7 +186,7 @@ kfold_per_context(Method method, const PerturbationTensor<Scalar>& t, int folds,
     for (Eigen::Index r : rows)
       for (int k = 0; k < folds; ++k)
         (fold_of[std::size_t(r)] == k ? f.test : f.train)[std::size_t(k)].push_back(r);
-  return detail::run_folds(method, t, f, ref, fn);
+  return detail::run_folds(method, t, f, ref, fn, progress);
 }
 
 /// The sparse regime: in every context (outside the reference), `B` perturbations drawn with
@@ -180,7 +194,8 @@ kfold_per_context(Method method, const PerturbationTensor<Scalar>& t, int folds,
 /// train.
 template <class Method, class Scalar>
 CompletionEvaluation sparse_per_context(Method method, const PerturbationTensor<Scalar>& t, int B,
-                                        unsigned seed, const std::string& reference_context = "") {
+                                        unsigned seed, const std::string& reference_context = "",
+                                        const ProgressCallback& progress = {}) {
   const char* fn = "sparse_per_context";
   if (B < 1) detail::throw_invalid(fn, "B must be >= 1, got ", B);
   const Eigen::Index ref =
@@ -194,15 +209,17 @@ CompletionEvaluation sparse_per_context(Method method, const PerturbationTensor<
     for (std::size_t i = 0; i < rows.size(); ++i)
       (i < std::size_t(B) ? f.train : f.test)[0].push_back(rows[i]);
   }
-  return detail::run_folds(method, t, f, ref, fn);
+  return detail::run_folds(method, t, f, ref, fn, progress);
 }
 
 /// Leave-one-context-out: each context outside the reference is held out whole and its pairs
 /// predicted by `method` fitted on every other context's pairs (the hardest protocol: the
-/// held-out context has no training signature at all).
+/// held-out context has no training signature at all). The contexts run in parallel on copies
+/// of `method`; `progress` is told of every finished one.
 template <class Method, class Scalar>
 CompletionEvaluation leave_one_context_out(Method method, const PerturbationTensor<Scalar>& t,
-                                           const std::string& reference_context = "") {
+                                           const std::string& reference_context = "",
+                                           const ProgressCallback& progress = {}) {
   const char* fn = "leave_one_context_out";
   const Eigen::Index ref =
       reference_context.empty() ? -1 : t.contexts().index(reference_context, fn);
@@ -217,7 +234,7 @@ CompletionEvaluation leave_one_context_out(Method method, const PerturbationTens
     f.train.push_back(std::move(train));
     f.test.push_back(by_ctx[c]);
   }
-  return detail::run_folds(method, t, f, ref, fn);
+  return detail::run_folds(method, t, f, ref, fn, progress);
 }
 
 /// Mean and standard error of the scores of several evaluations (e.g. one per seed).
@@ -251,27 +268,29 @@ inline ScoreSummary summarize(const std::vector<CompletionEvaluation>& runs) {
 
 /// Run `protocol` on `method`: once for the deterministic protocols, once per seed
 /// `first_seed`, `first_seed + 1`, ... for the random ones; returns the mean and standard error.
+/// `progress` follows the folds (or refits) of each run in turn, counting from 1 in each.
 template <class Method, class Scalar>
 ScoreSummary evaluate_protocol(const Method& method, const PerturbationTensor<Scalar>& t,
                                const CompletionProtocol& protocol,
                                const std::string& reference_context = "", int seeds = 3,
-                               unsigned first_seed = 1000) {
+                               unsigned first_seed = 1000, const ProgressCallback& progress = {}) {
   if (seeds < 1) detail::throw_invalid("evaluate_protocol", "seeds must be >= 1, got ", seeds);
   std::vector<CompletionEvaluation> runs;
   using K = CompletionProtocol::Kind;
   switch (protocol.kind) {
   case K::LeaveOnePairOut:
-    runs.push_back(leave_one_pair_out(method, t, reference_context));
+    runs.push_back(leave_one_pair_out(method, t, reference_context, progress));
     break;
   case K::LeaveOneContextOut:
-    runs.push_back(leave_one_context_out(method, t, reference_context));
+    runs.push_back(leave_one_context_out(method, t, reference_context, progress));
     break;
   default:
     for (int s = 0; s < seeds; ++s) {
       const unsigned seed = first_seed + unsigned(s);
-      runs.push_back(protocol.kind == K::KFold
-                         ? kfold_per_context(method, t, protocol.value, seed, reference_context)
-                         : sparse_per_context(method, t, protocol.value, seed, reference_context));
+      runs.push_back(
+          protocol.kind == K::KFold
+              ? kfold_per_context(method, t, protocol.value, seed, reference_context, -1, progress)
+              : sparse_per_context(method, t, protocol.value, seed, reference_context, progress));
     }
   }
   return summarize(runs);
