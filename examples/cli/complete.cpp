@@ -28,6 +28,7 @@ struct CompleteOptions {
   std::string autoencoder_hidden;
   int seeds = 3;
   bool quiet = false;
+  SelectionFlags selection;
   cimpute::PerturbationSimulatorParams sim;
   cimpute::AutoencoderTransferOptions ae;
   cimpute::MixedPriorOptions mixed;
@@ -69,6 +70,9 @@ int run_complete(CompleteOptions o) {
       o.ae.hidden.push_back(Eigen::Index(std::stol(h))); // checked by the option
   }
 
+  if (o.selection.any() && simulated)
+    throw UsageError("--perturbation-field, --context-field, --filter and --aggregate need a "
+                     "signature file as --data");
   std::string data = o.data;
   cimpute::PerturbationTensor<double> t;
   if (simulated) {
@@ -79,7 +83,7 @@ int run_complete(CompleteOptions o) {
     t = cimpute::simulate_perturbations<double>(o.sim).signatures;
     data = "simulated data";
   } else {
-    t = load_signatures(data);
+    t = load_signatures(data, o.selection, o.quiet);
   }
   if (!o.reference.empty() && !t.contexts().contains(o.reference))
     throw cimpute::invalid_argument(data + ": no context named '" + o.reference +
@@ -164,6 +168,7 @@ Command add_complete(CLI::App& cimpute) {
                   "with --data simulated) a simulated CMap-like screen (simulate_perturbations, "
                   "sized by the --sim-* options)")
       ->type_name("PATH");
+  add_selection_options(sub, o->selection);
   sub->add_option("--sim-drugs", o->sim.drugs, "drugs of the simulated screen")
       ->check(positive_integer())
       ->capture_default_str();

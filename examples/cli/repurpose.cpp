@@ -25,6 +25,7 @@ struct RepurposeOptions {
   cimpute::RepurposingOptions opt;
   int top = 0;
   bool quiet = false;
+  SelectionFlags selection;
 };
 
 // The Entrez id -> symbol mapping: --gene-map, else the data file's own row metadata (GCT /
@@ -61,7 +62,7 @@ int run_repurpose(RepurposeOptions o) {
     throw UsageError("--hide-context needs an imputation method (--impute ntk)");
   opt.score = cimpute::parse_connectivity_score(o.score);
   const cimpute::GeneSignature dz = cimpute::read_gene_signature(o.disease);
-  cimpute::PerturbationTensor<double> t = load_signatures(o.data);
+  cimpute::PerturbationTensor<double> t = load_signatures(o.data, o.selection, o.quiet);
   if (!t.contexts().contains(opt.context))
     throw cimpute::invalid_argument(o.data + ": no context named '" + opt.context + "'");
   if (o.reference == "auto")
@@ -154,6 +155,7 @@ Command add_repurpose(CLI::App& cimpute) {
   sub->add_option("--data", o->data, "an L1000 directory, or a GCT / GCTX / h5ad as for complete")
       ->type_name("PATH")
       ->required();
+  add_selection_options(sub, o->selection);
   sub->add_option("--gene-map", o->gene_map,
                   "Entrez id -> symbol: a GCT with pr_gene_id / pr_gene_symbol row metadata, or "
                   "a two-column table (default: the first such GCT in the --data folder)")

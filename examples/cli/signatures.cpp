@@ -7,6 +7,8 @@
 #include <cimpute/completion/ntk_completion.hpp> // context_features_from_baselines
 #include <cimpute/io.hpp>
 
+#include <CLI/CLI.hpp>
+
 #include <charconv>
 #include <cmath>
 #include <filesystem>
@@ -55,9 +57,58 @@ bool is_l1000_directory(const std::string& data) {
   return !data.empty() && std::filesystem::is_directory(data);
 }
 
-cimpute::PerturbationTensor<double> load_signatures(const std::string& data) {
+void add_selection_options(CLI::App* sub, SelectionFlags& f) {
+  sub->add_option("--perturbation-field", f.perturbation_field,
+                  "column (obs) field naming each signature's perturbation (default pert_id; "
+                  "e.g. pert_iname)")
+      ->type_name("FIELD");
+  sub->add_option("--context-field", f.context_field,
+                  "column (obs) field naming each signature's context (default cell_id, or the "
+                  "2020 release's cell_iname when cell_id is absent)")
+      ->type_name("FIELD");
+  sub->add_option("--filter", f.filters,
+                  "keep only signatures whose FIELD has one of the values, e.g. --filter "
+                  "'pert_itime=24 h' --filter pert_type=trt_cp (repeatable; all must hold)")
+      ->type_name("FIELD=V1[,V2...]")
+      ->check(CLI::Validator(
+          [](std::string& s) -> std::string {
+            try {
+              cimpute::ColumnFilter::parse(s);
+              return {};
+            } catch (const std::invalid_argument&) {
+              return "filter '" + s + "' is not FIELD=VALUE[,VALUE...]";
+            }
+          },
+          "", "filter"))
+      ->take_all()
+      ->allow_extra_args(false);
+  sub->add_option("--aggregate", f.aggregate,
+                  "merge the several signatures of a pair (doses, times, replicates): mean, "
+                  "median, first, best:FIELD (the largest value of a numeric field, e.g. "
+                  "best:distil_cc_q75), or none (several signatures of a pair are an error)")
+      ->type_name("HOW")
+      ->check(CLI::Validator(
+          [](std::string& s) -> std::string {
+            try {
+              cimpute::Aggregation::parse(s);
+              return {};
+            } catch (const std::invalid_argument&) {
+              return "aggregation '" + s + "' is not none, mean, median, first or best:FIELD";
+            }
+          },
+          "", "aggregation"))
+      ->capture_default_str();
+}
+
+cimpute::PerturbationTensor<double> load_signatures(const std::string& data,
+                                                    const SelectionFlags& flags, bool quiet) {
   using F = cimpute::FileFormat;
-  if (is_l1000_directory(data)) return cimpute::read_l1000_directory<double>(data);
+  if (is_l1000_directory(data)) {
+    if (flags.any())
+      throw UsageError("--perturbation-field, --context-field, --filter and --aggregate apply to "
+                       "GCT / GCTX / h5ad signatures, not to an L1000 directory");
+    return cimpute::read_l1000_directory<double>(data);
+  }
   const F fmt = cimpute::detect_format(data);
   cimpute::LabeledMatrix<double> m;
   if (fmt == F::Gct) m = cimpute::read_gct<double>(data);
@@ -70,12 +121,30 @@ cimpute::PerturbationTensor<double> load_signatures(const std::string& data) {
   else
     throw cimpute::invalid_argument(
         data + ": --data needs an L1000 directory, a GCT / GCTX file or an h5ad of signatures");
-  for (const char* field : {"pert_id", "cell_id"})
-    if (!m.col_meta().has_field(field))
-      throw cimpute::invalid_argument(data + ": the signatures need '" + field +
-                                      "' column metadata (obs column for h5ad)");
-  return cimpute::PerturbationTensor<double>::from_labeled(
-      m, "pert_id", "cell_id", false, cimpute::MissingValues::Reject, "pr_gene_symbol");
+  cimpute::SignatureSelection s =
+      cimpute::cmap_selection(flags.perturbation_field, flags.context_field);
+  const std::string adapted = cimpute::adapt_cmap_release(s, m.col_meta());
+  if (!adapted.empty()) note(quiet, data + ": " + adapted);
+  for (const auto& f : flags.filters) s.filters.push_back(cimpute::ColumnFilter::parse(f));
+  s.aggregate = cimpute::Aggregation::parse(flags.aggregate);
+  cimpute::SelectionReport r;
+  try {
+    auto t = cimpute::select_signatures(m, s, &r);
+    if (r.filtered_out > 0 || r.merged > 0)
+      note(quiet, format("%s: %lld signatures read, %lld filtered out, %lld merged: %lld pairs",
+                         data.c_str(), static_cast<long long>(r.read),
+                         static_cast<long long>(r.filtered_out), static_cast<long long>(r.merged),
+                         static_cast<long long>(r.pairs)));
+    return t;
+  } catch (const cimpute::invalid_argument& e) {
+    // The library names its options; on the command line they are flags.
+    std::string what = e.what();
+    const std::string from = "an aggregation: mean, median, first or best:FIELD";
+    const auto at = what.find(from);
+    if (at != std::string::npos)
+      what.replace(at, from.size(), "--aggregate mean|median|first|best:FIELD");
+    throw cimpute::invalid_argument(data + ": " + what);
+  }
 }
 
 Eigen::MatrixXd baseline_profiles(const std::string& data, const cimpute::Labels& contexts) {

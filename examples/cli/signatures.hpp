@@ -8,12 +8,35 @@
 #include <Eigen/Core>
 
 #include <string>
+#include <vector>
+
+namespace CLI {
+class App;
+}
 
 namespace cimpute_cli {
 
+/// The options that turn the columns of a signature file into one signature per pair:
+/// --perturbation-field, --context-field, --filter (repeatable), --aggregate.
+struct SelectionFlags {
+  std::string perturbation_field, context_field; ///< empty: CMap's pert_id / cell_id
+  std::vector<std::string> filters;              ///< FIELD=V1[,V2...]
+  std::string aggregate = "none";                ///< none, mean, median, first, best:FIELD
+  /// True when any option was given (they apply to GCT / GCTX / h5ad files only).
+  bool any() const {
+    return !perturbation_field.empty() || !context_field.empty() || !filters.empty() ||
+           aggregate != "none";
+  }
+};
+
+/// Declares the `SelectionFlags` options on a subcommand, with their help and checks.
+void add_selection_options(CLI::App* sub, SelectionFlags& flags);
+
 /// The signatures of --data: an L1000 directory (drug and DMSO tables: log2 fold changes), or a
-/// GCT / GCTX / h5ad of signatures with `pert_id` and `cell_id` column (obs) metadata.
-cimpute::PerturbationTensor<double> load_signatures(const std::string& data);
+/// GCT / GCTX / h5ad of signatures with perturbation and context column (obs) metadata, selected
+/// and merged by `flags` (a note on stderr says how many were read, filtered out and merged).
+cimpute::PerturbationTensor<double>
+load_signatures(const std::string& data, const SelectionFlags& flags = {}, bool quiet = true);
 
 /// True when --data names an L1000 directory (which also has control profiles).
 bool is_l1000_directory(const std::string& data);

@@ -11,6 +11,7 @@
 #include "cimpute/core/perturbation_tensor.hpp"
 #include "cimpute/core/progress.hpp"
 #include "cimpute/core/robust_zscore.hpp"
+#include "cimpute/core/signature_selection.hpp"
 #include "cimpute/core/sparse_labeled_matrix.hpp"
 #include "cimpute/core/tensor3.hpp"
 #include "cimpute/core/tensor_transforms.hpp"

@@ -5,8 +5,10 @@
 #pragma once
 
 #include "cimpute/core/labeled_matrix.hpp"
+#include "cimpute/core/signature_selection.hpp"
 
 #include <string>
+#include <vector>
 
 namespace cimpute::cmap {
 
@@ -18,6 +20,8 @@ inline const std::string context_field = "cell_id";
 inline const std::string symbol_field = "pr_gene_symbol";
 /// The reference (training-only) cell line of the CMap completion benchmarks.
 inline const std::string reference_context = "MCF7";
+/// The 2020 release's (`siginfo_beta.txt`) name of the cell-line field.
+inline const std::string context_field_2020 = "cell_iname";
 
 } // namespace cimpute::cmap
 
@@ -32,6 +36,31 @@ LabeledMatrix<Scalar> with_cmap_fields(LabeledMatrix<Scalar> m) {
   if (meta.has_field("perturbation")) meta.rename_field("perturbation", cmap::perturbation_field);
   if (meta.has_field("context")) meta.rename_field("context", cmap::context_field);
   return LabeledMatrix<Scalar>(m.data(), m.row_ids(), m.col_ids(), m.row_meta(), std::move(meta));
+}
+
+/// A `SignatureSelection` with CMap's fields (`pert_id`, `cell_id`, `pr_gene_symbol`), unless
+/// `perturbation_field` / `context_field` name others.
+inline SignatureSelection cmap_selection(std::string perturbation_field = "",
+                                         std::string context_field = "") {
+  SignatureSelection s;
+  s.perturbation_field =
+      perturbation_field.empty() ? cmap::perturbation_field : std::move(perturbation_field);
+  s.context_field = context_field.empty() ? cmap::context_field : std::move(context_field);
+  s.symbol_field = cmap::symbol_field;
+  return s;
+}
+
+/// Adapt a selection with CMap's default context field to the release at hand: when `cell_id`
+/// is absent from `col_meta` but the 2020 release's `cell_iname` is present, use that. Returns a
+/// note saying so (empty when nothing changed).
+inline std::string adapt_cmap_release(SignatureSelection& s, const MetadataTable& col_meta) {
+  if (s.context_field == cmap::context_field && !col_meta.has_field(cmap::context_field) &&
+      col_meta.has_field(cmap::context_field_2020)) {
+    s.context_field = cmap::context_field_2020;
+    return "no '" + cmap::context_field + "' field: using the 2020 release's '" +
+           cmap::context_field_2020 + "' as the context";
+  }
+  return {};
 }
 
 } // namespace cimpute
