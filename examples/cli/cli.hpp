@@ -40,6 +40,7 @@ struct Command {
 
 Command add_inspect(CLI::App& cimpute);
 Command add_complete(CLI::App& cimpute);
+Command add_impute(CLI::App& cimpute);
 Command add_discover(CLI::App& cimpute);
 Command add_repurpose(CLI::App& cimpute);
 

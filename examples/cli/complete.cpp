@@ -70,6 +70,7 @@ int run_complete(CompleteOptions o) {
       o.ae.hidden.push_back(Eigen::Index(std::stol(h))); // checked by the option
   }
 
+  if (!o.predict_out.empty()) output_format(o.predict_out, "", "--predict-out"); // before any work
   if (o.selection.any() && simulated)
     throw UsageError("--perturbation-field, --context-field, --filter and --aggregate need a "
                      "signature file as --data");
@@ -147,7 +148,8 @@ int run_complete(CompleteOptions o) {
     progress.start("predictions of every missing pair");
     setup.new_contexts = false; // every missing pair lies in a context with training pairs
     const auto pred = cimpute::complete_missing_by_name(list, t, setup);
-    cimpute::write_gct(o.predict_out, cimpute::with_cmap_fields(pred));
+    write_signatures(o.predict_out, cimpute::with_cmap_fields(pred),
+                     output_format(o.predict_out, "", "--predict-out"));
     progress.finish();
     note(o.quiet, format("wrote %lld predicted signatures (%zu method%s) to %s",
                          static_cast<long long>(pred.cols()), list.size(),
@@ -252,8 +254,8 @@ Command add_complete(CLI::App& cimpute) {
       ->capture_default_str();
   sub->add_option("--predict-out", o->predict_out,
                   "also fit every method on all observed pairs and write its predictions of "
-                  "every missing pair to this GCT (column metadata pert_id, cell_id, method); "
-                  "the path is checked before the evaluation starts")
+                  "every missing pair to this GCT or GCTX, by its extension (column metadata "
+                  "pert_id, cell_id, method); the path is checked before the evaluation starts")
       ->type_name("FILE")
       ->check(output_path());
   add_quiet_flag(*sub, o->quiet);

@@ -47,8 +47,8 @@ int main(int argc, char** argv) {
              "whatever the file layout. Exit status: 0 success, 2 bad input or usage (one line "
              "on stderr), 3 internal error.");
   std::vector<cimpute_cli::Command> commands{
-      cimpute_cli::add_inspect(app), cimpute_cli::add_complete(app), cimpute_cli::add_discover(app),
-      cimpute_cli::add_repurpose(app)};
+      cimpute_cli::add_inspect(app), cimpute_cli::add_complete(app), cimpute_cli::add_impute(app),
+      cimpute_cli::add_discover(app), cimpute_cli::add_repurpose(app)};
 
   std::vector<std::string> args(argv + 1, argv + argc);
   if (!args.empty() && args.front() == "help") { // `cimpute help [COMMAND]`

@@ -147,6 +147,28 @@ cimpute::PerturbationTensor<double> load_signatures(const std::string& data,
   }
 }
 
+std::string output_format(const std::string& path, const std::string& format, const char* option) {
+  if (!format.empty()) return format;
+  const auto ends = [&](const char* ext) {
+    const std::string e(ext);
+    return path.size() > e.size() && path.compare(path.size() - e.size(), e.size(), e) == 0;
+  };
+  if (ends(".gct")) return "gct";
+  if (ends(".gctx")) return "gctx";
+  throw UsageError(std::string(option) + ": '" + path +
+                   "' does not end in .gct or .gctx (the formats written; or give --format)");
+}
+
+void write_signatures(const std::string& path, const cimpute::LabeledMatrix<double>& m,
+                      const std::string& format) {
+  if (format == "gct") return cimpute::write_gct(path, m);
+#if CIMPUTE_HAS_HDF5
+  if (format == "gctx") return cimpute::write_gctx(path, m);
+#endif
+  throw cimpute::invalid_argument(path + ": this build of cimpute cannot write " + format +
+                                  " (HDF5 support is off)");
+}
+
 Eigen::MatrixXd baseline_profiles(const std::string& data, const cimpute::Labels& contexts) {
   return cimpute::read_l1000_baselines(data, contexts.ids());
 }

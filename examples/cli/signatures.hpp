@@ -2,6 +2,7 @@
 // argument, and the --context-features option.
 #pragma once
 
+#include <cimpute/core/labeled_matrix.hpp>
 #include <cimpute/core/labels.hpp>
 #include <cimpute/core/perturbation_tensor.hpp>
 
@@ -37,6 +38,14 @@ void add_selection_options(CLI::App* sub, SelectionFlags& flags);
 /// and merged by `flags` (a note on stderr says how many were read, filtered out and merged).
 cimpute::PerturbationTensor<double>
 load_signatures(const std::string& data, const SelectionFlags& flags = {}, bool quiet = true);
+
+/// The output format of `path`: `format` when not empty (gct or gctx), else its extension (.gct
+/// or .gctx). Throws a `UsageError` for an extension that is neither (h5ad is not written yet).
+std::string output_format(const std::string& path, const std::string& format, const char* option);
+
+/// Writes signatures (features x pairs) as GCT or GCTX (`output_format`), atomically.
+void write_signatures(const std::string& path, const cimpute::LabeledMatrix<double>& m,
+                      const std::string& format);
 
 /// True when --data names an L1000 directory (which also has control profiles).
 bool is_l1000_directory(const std::string& data);

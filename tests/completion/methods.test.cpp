@@ -474,6 +474,41 @@ TEST_CASE("complete_missing predicts every unobserved pair with its labels",
   CHECK((m.data().col(0).transpose() - mean.predict({{3, 2}}).row(0)).norm() < 1e-14);
 }
 
+TEST_CASE("impute_pairs predicts the requested pairs with the NTK's posterior variance",
+          "[completion][protocol]") {
+  const Tensor t = planted(4);
+  // Observed and missing pairs alike; c0 the reference (side information only).
+  const std::vector<PairIndex> pairs{{3, 2}, {0, 1}};
+  cimpute::NtkCompletionOptions o;
+  o.prior = cimpute::NtkPrior::OneHot;
+  o.ridge = 0.1;
+  const auto m = cimpute::impute_pairs(cimpute::NtkCompletion<double>(o), t, pairs, "c0");
+  REQUIRE(m.cols() == 2);
+  CHECK(m.col_ids() == std::vector<std::string>{"p3:c2", "p0:c1"});
+  std::vector<Eigen::Index> rows;
+  for (Eigen::Index r = 0; r < t.num_observed(); ++r)
+    if (t.observed_pairs()[std::size_t(r)].context != 0) rows.push_back(r);
+  cimpute::NtkCompletion<double> ref(o);
+  ref.fit(cimpute::TrainingSet<double>(t, rows, 0));
+  CHECK((m.data().transpose() - ref.predict(pairs)).norm() < 1e-12);
+  // The variance field: the posterior over the prior variance, smaller for the observed pair.
+  const Eigen::VectorXd v = m.col_meta().as_double("variance");
+  const Eigen::VectorXd expected = ref.posterior_variance(pairs) / ref.prior_variance();
+  CHECK((v - expected).cwiseAbs().maxCoeff() < 1e-5); // written with 6 significant digits
+  CHECK(v[1] < v[0]);
+  // In expression units: times each gene's mean square over the training signatures.
+  const Eigen::MatrixXd ev = cimpute::expression_variances(t, v, "c0");
+  const Eigen::VectorXd ms =
+      t.observed()(rows, Eigen::all).array().square().colwise().mean().transpose();
+  CHECK((ev.col(0) - ms * v[0]).norm() < 1e-12);
+  // A method without a posterior has no variance field; complete_missing is the missing pairs.
+  const auto mean = cimpute::impute_pairs(cimpute::MeanCompletion<double>(), t, pairs);
+  CHECK_FALSE(mean.col_meta().has_field("variance"));
+  CHECK(cimpute::missing_pairs(t) == std::vector<PairIndex>{{3, 2}});
+  CHECK_THROWS_WITH(cimpute::impute_pairs(cimpute::MeanCompletion<double>(), t, {{9, 0}}),
+                    Catch::Contains("impute_pairs"));
+}
+
 TEST_CASE("visit_completion_method constructs every named method", "[completion][registry]") {
   for (const auto& name : cimpute::completion_method_names()) {
     INFO(name);

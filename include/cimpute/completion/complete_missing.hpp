@@ -1,8 +1,10 @@
 /// @file complete_missing.hpp
-/// @brief `complete_missing`: fit a completion method on every observed pair and predict every
-/// missing (perturbation, context) pair, as a labelled features x pairs matrix.
+/// @brief `impute_pairs` and `complete_missing`: fit a completion method on every observed pair
+/// and predict the requested (or every missing) (perturbation, context) pair, as a labelled
+/// features x pairs matrix with the NTK's posterior variance per pair.
 #pragma once
 
+#include "cimpute/completion/any_completion.hpp"
 #include "cimpute/completion/training_set.hpp"
 #include "cimpute/core/errors.hpp"
 #include "cimpute/core/labeled_matrix.hpp"
@@ -11,49 +13,116 @@
 
 #include <Eigen/Core>
 
+#include <cstdio>
 #include <string>
+#include <type_traits>
 #include <utility>
 #include <vector>
 
 namespace cimpute {
 
-/// The missing pairs completed: `method` is fitted on every observed pair outside
+/// Every unobserved (perturbation, context) pair whose perturbation and context are each observed
+/// somewhere (a label with no signature at all, e.g. a dropped control, is skipped), context by
+/// context.
+template <class Scalar>
+std::vector<PairIndex> missing_pairs(const PerturbationTensor<Scalar>& t) {
+  const Eigen::MatrixXi seen = t.mask().template cast<int>();
+  std::vector<PairIndex> out;
+  for (Eigen::Index c = 0; c < t.num_contexts(); ++c)
+    for (Eigen::Index p = 0; p < t.num_perturbations(); ++p)
+      if (!t.is_observed(p, c) && seen.row(p).sum() > 0 && seen.col(c).sum() > 0)
+        out.push_back({p, c});
+  return out;
+}
+
+namespace detail {
+template <class M, class = void>
+struct has_relative_posterior_member : std::false_type {};
+template <class M>
+struct has_relative_posterior_member<
+    M, std::void_t<decltype(std::declval<const M&>().relative_posterior_variance(
+           std::declval<const std::vector<PairIndex>&>()))>> : std::true_type {};
+} // namespace detail
+
+/// The pairs `pairs` imputed: `method` is fitted on every observed pair outside
 /// `reference_context` (which reaches it as side information, as in the protocols) and predicts
-/// every unobserved (perturbation, context) pair whose perturbation and context are each observed
-/// somewhere (a label with no signature at all, e.g. a dropped control, is skipped). Returns a
-/// features x pairs matrix with column ids `perturbation:context` and column metadata
-/// `perturbation` and `context` (`with_cmap_fields` in cimpute/io/cmap.hpp renames them to CMap's
-/// `pert_id` and `cell_id` before writing a GCT).
+/// each pair (an observed one too: its in-sample fit). Returns a features x pairs matrix with
+/// column ids `perturbation:context` and column metadata `perturbation`, `context` and, for a
+/// method with a kernel posterior (the NTK methods), `variance`: the fraction of the prior
+/// variance left for the pair (`NtkCompletion::posterior_variance` / `prior_variance`; near 0:
+/// like the training pairs, 1: nothing learned). `with_cmap_fields` (cimpute/io/cmap.hpp) renames
+/// the first two to CMap's `pert_id` and `cell_id` before writing a GCT / GCTX.
 template <class Method, class Scalar>
-LabeledMatrix<Scalar> complete_missing(Method method, const PerturbationTensor<Scalar>& t,
-                                       const std::string& reference_context = "") {
-  const char* fn = "complete_missing";
+LabeledMatrix<Scalar> impute_pairs(Method method, const PerturbationTensor<Scalar>& t,
+                                   const std::vector<PairIndex>& pairs,
+                                   const std::string& reference_context = "") {
+  const char* fn = "impute_pairs";
   const Eigen::Index ref =
       reference_context.empty() ? -1 : t.contexts().index(reference_context, fn);
+  detail::check_pairs(fn, t, pairs);
   std::vector<Eigen::Index> rows;
   for (Eigen::Index r = 0; r < t.num_observed(); ++r)
     if (t.observed_pairs()[std::size_t(r)].context != ref) rows.push_back(r);
-  std::vector<PairIndex> missing;
-  std::vector<std::string> ids, pert, cell;
-  const Eigen::MatrixXi seen = t.mask().template cast<int>();
-  for (Eigen::Index c = 0; c < t.num_contexts(); ++c)
-    for (Eigen::Index p = 0; p < t.num_perturbations(); ++p)
-      if (!t.is_observed(p, c) && seen.row(p).sum() > 0 && seen.col(c).sum() > 0) {
-        missing.push_back({p, c});
-        pert.push_back(t.perturbations()[p]);
-        cell.push_back(t.contexts()[c]);
-        ids.push_back(pert.back() + ":" + cell.back());
-      }
-  typename LabeledMatrix<Scalar>::Matrix values(t.num_features(), Eigen::Index(missing.size()));
-  if (!missing.empty()) {
-    method.fit(TrainingSet<Scalar>(t, rows, ref));
-    values = method.predict(missing).transpose();
+  std::vector<std::string> ids, pert, cell, variance;
+  for (const PairIndex& q : pairs) {
+    pert.push_back(t.perturbations()[q.perturbation]);
+    cell.push_back(t.contexts()[q.context]);
+    ids.push_back(pert.back() + ":" + cell.back());
   }
-  MetadataTable meta(Eigen::Index(missing.size()));
+  typename LabeledMatrix<Scalar>::Matrix values(t.num_features(), Eigen::Index(pairs.size()));
+  Eigen::VectorXd var;
+  if (!pairs.empty()) {
+    if (rows.empty()) detail::throw_invalid(fn, "no observed pair to fit on");
+    method.fit(TrainingSet<Scalar>(t, rows, ref));
+    values = method.predict(pairs).transpose();
+    if constexpr (detail::has_relative_posterior_member<Method>::value)
+      var = method.relative_posterior_variance(pairs);
+    else
+      var = detail::relative_posterior_variance(method, pairs);
+  }
+  MetadataTable meta(Eigen::Index(pairs.size()));
   meta.add_field("perturbation", std::move(pert));
   meta.add_field("context", std::move(cell));
+  if (var.size() > 0 && !var.hasNaN()) {
+    char buf[32];
+    for (Eigen::Index k = 0; k < var.size(); ++k) {
+      std::snprintf(buf, sizeof buf, "%.6g", var[k]);
+      variance.push_back(buf);
+    }
+    meta.add_field("variance", std::move(variance));
+  }
   return LabeledMatrix<Scalar>(std::move(values), t.features().ids(), std::move(ids),
                                MetadataTable(t.num_features()), std::move(meta));
+}
+
+/// The missing pairs completed: `impute_pairs` of `missing_pairs(t)`.
+template <class Method, class Scalar>
+LabeledMatrix<Scalar> complete_missing(Method method, const PerturbationTensor<Scalar>& t,
+                                       const std::string& reference_context = "") {
+  return impute_pairs(std::move(method), t, missing_pairs(t), reference_context);
+}
+
+/// Per-feature variances of imputed signatures in expression units: entry (g, k) is
+/// `relative_variance[k]` (the fraction of the prior variance left for pair k, the `variance`
+/// field of `impute_pairs`) times feature g's mean square over the training signatures (every
+/// observed pair outside `reference_context`), the prior variance of a zero-mean Gaussian process
+/// with the NTK as its correlation.
+template <class Scalar>
+Eigen::MatrixXd expression_variances(const PerturbationTensor<Scalar>& t,
+                                     const Eigen::VectorXd& relative_variance,
+                                     const std::string& reference_context = "") {
+  const char* fn = "expression_variances";
+  const Eigen::Index ref =
+      reference_context.empty() ? -1 : t.contexts().index(reference_context, fn);
+  Eigen::VectorXd ms = Eigen::VectorXd::Zero(t.num_features());
+  Eigen::Index n = 0;
+  for (Eigen::Index r = 0; r < t.num_observed(); ++r)
+    if (t.observed_pairs()[std::size_t(r)].context != ref) {
+      ms += t.observed().row(r).transpose().template cast<double>().cwiseAbs2();
+      ++n;
+    }
+  if (n == 0) detail::throw_invalid(fn, "no training signature");
+  return (ms / double(n)) * relative_variance.transpose();
 }
 
 } // namespace cimpute

@@ -1,0 +1,175 @@
+// `cimpute impute`: fit one completion method on every observed pair and write the predicted
+// signatures of the requested pairs (every missing one by default), with the NTK's posterior
+// variance per pair.
+#include "cli.hpp"
+#include "progress.hpp"
+#include "signatures.hpp"
+
+#include <cimpute/completion.hpp>
+#include <cimpute/io.hpp>
+
+#include <cstdio>
+#include <memory>
+#include <set>
+
+namespace cimpute_cli {
+
+namespace {
+
+struct ImputeOptions {
+  std::string data, method = "ntk", out, pairs = "missing", reference = "auto";
+  std::string variance_out, format, context_features = "auto";
+  bool quiet = false;
+  SelectionFlags selection;
+};
+
+// The pairs of --pairs: missing, all (every pair of an observed perturbation and an observed
+// context, the observed ones as in-sample fits), or a table of (perturbation, context) rows.
+std::vector<cimpute::PairIndex> requested_pairs(const std::string& spec,
+                                                const cimpute::PerturbationTensor<double>& t) {
+  if (spec == "missing") return cimpute::missing_pairs(t);
+  std::vector<cimpute::PairIndex> out;
+  if (spec == "all") {
+    const auto seen = t.mask();
+    for (Eigen::Index c = 0; c < t.num_contexts(); ++c)
+      for (Eigen::Index p = 0; p < t.num_perturbations(); ++p)
+        if (seen.row(p).any() && seen.col(c).any()) out.push_back({p, c});
+    return out;
+  }
+  const auto table = cimpute::read_delimited(spec);
+  if (table.header.size() < 2)
+    throw cimpute::invalid_argument(spec + ": --pairs needs two columns (perturbation, context)");
+  std::set<std::pair<Eigen::Index, Eigen::Index>> seen;
+  for (std::size_t i = 0; i < table.rows.size(); ++i) {
+    const auto& row = table.rows[i];
+    const Eigen::Index p = t.perturbations().find(row[0]), c = t.contexts().find(row[1]);
+    if (p < 0 || c < 0)
+      throw cimpute::parse_error(spec, i + 2, p < 0 ? 1 : 2,
+                                 std::string("unknown ") +
+                                     (p < 0 ? "perturbation '" + row[0] : "context '" + row[1]) +
+                                     "' (not in --data)");
+    if (!seen.insert({p, c}).second)
+      throw cimpute::parse_error(spec, i + 2, 1,
+                                 "pair (" + row[0] + ", " + row[1] + ") is listed twice");
+    out.push_back({p, c});
+  }
+  return out;
+}
+
+int run_impute(ImputeOptions o) {
+  // Formats first: a bad extension fails before any data is read.
+  const std::string out_format = output_format(o.out, o.format, "--out");
+  const std::string variance_format =
+      o.variance_out.empty() ? "" : output_format(o.variance_out, o.format, "--variance-out");
+  cimpute::PerturbationTensor<double> t = load_signatures(o.data, o.selection, o.quiet);
+  if (o.reference == "auto") o.reference = t.contexts().contains("MCF7") ? "MCF7" : "none";
+  if (o.reference == "none") o.reference.clear();
+  if (!o.reference.empty() && !t.contexts().contains(o.reference))
+    throw cimpute::invalid_argument(o.data + ": no context named '" + o.reference +
+                                    "' (use --reference-context none)");
+  const std::vector<cimpute::PairIndex> pairs = requested_pairs(o.pairs, t);
+  if (pairs.empty())
+    throw cimpute::invalid_argument(o.data + ": no pair to impute (--pairs " + o.pairs + ")");
+
+  cimpute::CompletionSetup setup;
+  setup.reference_context = o.reference;
+  if (o.context_features == "auto")
+    o.context_features = is_l1000_directory(o.data) ? "baseline" : "none";
+  setup.context_features = context_features_option(o.context_features, o.data, t.contexts());
+  // A requested context without training pairs makes ntk choose by leave-one-context-out.
+  const Eigen::Index ref = o.reference.empty() ? -1 : t.contexts().index(o.reference);
+  const auto seen = t.mask();
+  for (const auto& q : pairs)
+    if (q.context == ref || !seen.col(q.context).any()) setup.new_contexts = true;
+  if (is_l1000_directory(o.data))
+    setup.autoencoder.baselines = baseline_profiles(o.data, t.contexts());
+
+  ProgressLine progress("cimpute impute", 1, ProgressLine::wanted(o.quiet));
+  progress.start(o.method + ": fit on " + std::to_string(t.num_observed()) +
+                 " signatures, predict " + std::to_string(pairs.size()) + " pairs");
+  auto m = cimpute::impute_pairs(cimpute::make_completion_method<double>(o.method, setup), t, pairs,
+                                 o.reference);
+  progress.finish();
+  std::vector<std::string> method(std::size_t(m.cols()), o.method);
+  cimpute::MetadataTable meta = m.col_meta();
+  meta.add_field("method", std::move(method));
+  m = cimpute::LabeledMatrix<double>(m.data(), m.row_ids(), m.col_ids(), m.row_meta(), meta);
+  if (!t.feature_symbols().empty()) {
+    cimpute::MetadataTable rows = m.row_meta();
+    rows.add_field("pr_gene_symbol", t.feature_symbols());
+    m = cimpute::LabeledMatrix<double>(m.data(), m.row_ids(), m.col_ids(), std::move(rows), meta);
+  }
+  const bool has_variance = m.col_meta().has_field("variance");
+  if (!o.variance_out.empty() && !has_variance)
+    throw cimpute::invalid_argument("--variance-out: method '" + o.method +
+                                    "' has no posterior variance (the NTK methods have one)");
+  write_signatures(o.out, cimpute::with_cmap_fields(m), out_format);
+  if (!o.variance_out.empty()) {
+    const Eigen::VectorXd rel = m.col_meta().as_double("variance");
+    const cimpute::LabeledMatrix<double> v(cimpute::expression_variances(t, rel, o.reference),
+                                           m.row_ids(), m.col_ids(), m.row_meta(), meta);
+    write_signatures(o.variance_out, cimpute::with_cmap_fields(v), variance_format);
+  }
+  note(o.quiet, format("wrote %lld imputed signatures (%s) to %s%s%s",
+                       static_cast<long long>(m.cols()), o.method.c_str(), o.out.c_str(),
+                       has_variance ? "; column field 'variance': the fraction of the prior "
+                                      "variance left per pair"
+                                    : "",
+                       o.variance_out.empty() ? "" : ("; variances to " + o.variance_out).c_str()));
+  return 0;
+}
+
+} // namespace
+
+Command add_impute(CLI::App& cimpute) {
+  auto o = std::make_shared<ImputeOptions>();
+  CLI::App* sub = cimpute.add_subcommand(
+      "impute", "fit a completion method on every observed pair and write the predicted "
+                "signatures of the missing (or the requested) pairs");
+  sub->add_option("--data", o->data,
+                  "an L1000 directory, or a GCT / GCTX / h5ad of signatures as for complete")
+      ->type_name("PATH")
+      ->required();
+  add_selection_options(sub, o->selection);
+  sub->add_option("--method", o->method,
+                  "the completion method: " + join(cimpute::completion_method_names(), ", "))
+      ->type_name("METHOD")
+      ->check(CLI::IsMember(cimpute::completion_method_names()))
+      ->capture_default_str();
+  sub->add_option("--out", o->out,
+                  "the imputed signatures (genes x pairs), GCT or GCTX by the extension, with "
+                  "column metadata pert_id, cell_id, method and, for the NTK methods, variance")
+      ->type_name("FILE")
+      ->required()
+      ->check(output_path());
+  sub->add_option("--pairs", o->pairs,
+                  "missing (every unobserved pair of an observed perturbation and context), all "
+                  "(observed pairs too, as in-sample fits) or a CSV / TSV whose first two columns "
+                  "are perturbation and context (with a header row)")
+      ->type_name("missing|all|FILE")
+      ->capture_default_str();
+  sub->add_option("--reference-context", o->reference,
+                  "training-only context (auto: MCF7 when present; none: no reference context)")
+      ->type_name("CONTEXT")
+      ->capture_default_str();
+  sub->add_option("--context-features", o->context_features,
+                  "none, baseline (the cells' log2 DMSO profiles of an L1000 directory), a "
+                  "CSV/TSV with one row per context, or auto (baseline for an L1000 directory)")
+      ->type_name("auto|none|baseline|FILE")
+      ->capture_default_str();
+  sub->add_option("--variance-out", o->variance_out,
+                  "also write per-gene variances of the imputed signatures (NTK methods): the "
+                  "pair's fraction of prior variance left times each gene's mean square over the "
+                  "training signatures")
+      ->type_name("FILE")
+      ->check(output_path());
+  sub->add_option("--format", o->format,
+                  "gct or gctx for --out and --variance-out (default: by their extension)")
+      ->check(CLI::IsMember({"gct", "gctx"}));
+  add_quiet_flag(*sub, o->quiet);
+  sub->footer("Writes the imputed signatures; a note on stderr says how many. Evaluate methods "
+              "with `cimpute complete` first.");
+  return {sub, [o] { return run_impute(*o); }};
+}
+
+} // namespace cimpute_cli
