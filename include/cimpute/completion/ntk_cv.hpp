@@ -531,7 +531,7 @@ private:
     for_each_kernel(train, [&](const NtkCompletionOptions& o) { kernels.push_back(o); });
     // scores[k * R + j]: kernel k with ridge j (none when no factorisation worked).
     std::vector<std::optional<CompletionScores>> scores(kernels.size() * R);
-    detail::parallel_for(long(kernels.size()), [&](long kernel) {
+    auto score = [&](long kernel) {
       const NtkCompletionOptions& o = kernels[std::size_t(kernel)];
       std::vector<char> closed(R, 0), ok(R, 1);
       if (o.prior != NtkPrior::TrainAverages) {
@@ -607,7 +607,13 @@ private:
           if (!closed[j] && ok[j])
             scores[std::size_t(kernel) * R + j] = completion_scores(pred[j], truth);
       }
-    });
+    };
+    // The kernels are independent tasks, each holding a few n x n matrices: in parallel for
+    // moderate n, one after another (BLAS using the threads) where that memory would count.
+    if (train.size() <= kParallelSearchPairs)
+      detail::parallel_for(long(kernels.size()), score);
+    else
+      for (long k = 0; k < long(kernels.size()); ++k) score(k);
     double best = -std::numeric_limits<double>::infinity();
     for (std::size_t q = 0; q < scores.size(); ++q)
       if (scores[q]) add_point(kernels[q / R], m_search.ridges[q % R], *scores[q], best);
@@ -645,6 +651,10 @@ private:
       }
     });
   }
+
+  // Training sets up to this size run the kernels of the inner leave-one-context-out search as
+  // parallel tasks (each holds about three n x n matrices: 0.6 GB at this size).
+  static constexpr Eigen::Index kParallelSearchPairs = 5000;
 
   NtkSearchOptions m_search;
   NtkCompletionOptions m_base;

@@ -100,9 +100,11 @@ struct Folds {
 };
 
 /// Fit `method` on every fold's training rows (the reference context as side information) and
-/// predict its test rows. The folds are independent tasks (`parallel_for`), each on a fresh copy
-/// of `method`; the predictions are collected in fold order, so the result is the same on any
-/// thread count. Folds without test rows are skipped; `progress` counts the others.
+/// predict its test rows, fold after fold, each on a fresh copy of `method` (so no fold sees
+/// another's fit). The folds run one after another, not as parallel tasks: a fold of a large
+/// screen needs gigabytes (an n x n Gram, FaLRTC's dense tensors), and the methods use the
+/// threads themselves (BLAS, their own parallel loops). Folds without test rows are skipped;
+/// `progress` counts the others.
 template <class Method, class Scalar>
 CompletionEvaluation run_folds(const Method& method, const PerturbationTensor<Scalar>& t,
                                const Folds& folds, Eigen::Index ref, const char* fn,
@@ -119,22 +121,22 @@ CompletionEvaluation run_folds(const Method& method, const PerturbationTensor<Sc
   ev.predictions.resize(offset.back(), t.num_features());
   ev.truths.resize(offset.back(), t.num_features());
   ev.pairs.resize(std::size_t(offset.back()));
-  parallel_for(long(folds.test.size()), [&](long k) {
-    const auto& test = folds.test[std::size_t(k)];
-    if (test.empty()) return;
+  for (std::size_t k = 0; k < folds.test.size(); ++k) {
+    const auto& test = folds.test[k];
+    if (test.empty()) continue;
     std::vector<PairIndex> q;
     for (Eigen::Index r : test) q.push_back(t.observed_pairs()[std::size_t(r)]);
     Method local = method;
-    local.fit(TrainingSet<Scalar>(t, folds.train[std::size_t(k)], ref));
-    ev.predictions.middleRows(offset[std::size_t(k)], Eigen::Index(test.size())) =
+    local.fit(TrainingSet<Scalar>(t, folds.train[k], ref));
+    ev.predictions.middleRows(offset[k], Eigen::Index(test.size())) =
         local.predict(q).template cast<double>();
     for (std::size_t i = 0; i < test.size(); ++i) {
-      const Eigen::Index at = offset[std::size_t(k)] + Eigen::Index(i);
+      const Eigen::Index at = offset[k] + Eigen::Index(i);
       ev.truths.row(at) = t.observed().row(test[i]).template cast<double>();
       ev.pairs[std::size_t(at)] = q[i];
     }
     counter.step();
-  });
+  }
   ev.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   ev.scores = completion_scores(ev.predictions, ev.truths);
   return ev;
@@ -157,8 +159,8 @@ std::vector<std::vector<Eigen::Index>> rows_by_context(const PerturbationTensor<
 /// the training-only `reference_context`) are shuffled with `seed` and dealt into K folds; fold
 /// k's test set is the union over contexts, its training set every other non-reference pair.
 /// Contexts with fewer than `min_per_context` pairs (default K, the reference protocol's rule)
-/// are never tested but always train. Every tested pair is predicted exactly once. The folds run
-/// in parallel on copies of `method`; `progress` is told of every finished fold.
+/// are never tested but always train. Every tested pair is predicted exactly once; `progress` is
+/// told of every finished fold.
 template <class Method, class Scalar>
 CompletionEvaluation
 kfold_per_context(Method method, const PerturbationTensor<Scalar>& t, int folds, unsigned seed,
@@ -214,8 +216,8 @@ CompletionEvaluation sparse_per_context(Method method, const PerturbationTensor<
 
 /// Leave-one-context-out: each context outside the reference is held out whole and its pairs
 /// predicted by `method` fitted on every other context's pairs (the hardest protocol: the
-/// held-out context has no training signature at all). The contexts run in parallel on copies
-/// of `method`; `progress` is told of every finished one.
+/// held-out context has no training signature at all); `progress` is told of every finished
+/// context.
 template <class Method, class Scalar>
 CompletionEvaluation leave_one_context_out(Method method, const PerturbationTensor<Scalar>& t,
                                            const std::string& reference_context = "",
