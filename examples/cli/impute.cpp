@@ -87,6 +87,8 @@ int run_impute(ImputeOptions o) {
   ProgressLine progress("cimpute impute", 1, ProgressLine::wanted(o.quiet));
   progress.start(o.method + ": fit on " + std::to_string(t.num_observed()) +
                  " signatures, predict " + std::to_string(pairs.size()) + " pairs");
+  // ntk reports the kernel settings of its search: "(done/total)" on the line.
+  setup.progress = [&progress](long done, long total) { progress.set_step_fraction(done, total); };
   auto m = cimpute::impute_pairs(cimpute::make_completion_method<double>(o.method, setup), t, pairs,
                                  o.reference);
   progress.finish();

@@ -444,12 +444,17 @@ TEST_CASE("NtkCvCompletion: inner leave-one-context-out by blocks of one inverse
   cimpute::NtkCompletionOptions base;
   base.context_features = Eigen::MatrixXd::Random(6, 3);
   base.perturbation_features = Eigen::MatrixXd::Random(6, 4);
+  std::vector<std::pair<long, long>> calls; // the progress of the search: one per kernel
+  s.progress = [&calls](long done, long total) { calls.emplace_back(done, total); };
   cimpute::NtkCvCompletion<double> cv(s, base);
   std::vector<Eigen::Index> train;
   for (Eigen::Index r = 0; r < t.num_observed(); ++r)
     if (t.observed_pairs()[std::size_t(r)].context != 0) train.push_back(r);
   cv.fit(cimpute::TrainingSet<double>(t, train, 0));
   REQUIRE(cv.search_points().size() == 4 * 2 * 2 * 2);
+  REQUIRE(calls.size() == 16);
+  for (std::size_t i = 0; i < calls.size(); ++i)
+    CHECK(calls[i] == std::make_pair(long(i + 1), 16L));
   for (const auto& pt : cv.search_points()) {
     INFO("prior " << cimpute::to_string(pt.options.prior) << ", depth " << pt.options.depth
                   << ", scale " << pt.options.scale << ", ridge " << pt.options.ridge);

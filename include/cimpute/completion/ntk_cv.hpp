@@ -6,6 +6,7 @@
 #include "cimpute/completion/ntk_completion.hpp"
 #include "cimpute/completion/ntk_grid.hpp"
 #include "cimpute/core/parallel.hpp"
+#include "cimpute/core/progress.hpp"
 #include "cimpute/stats/metrics.hpp"
 
 #include <Eigen/Cholesky>
@@ -248,6 +249,9 @@ struct NtkSearchOptions : NtkGrid {
   /// subset); each costs one refit per point of the grid.
   Eigen::Index max_contexts = 30;
   unsigned seed = 0;
+  /// Told of every kernel setting scored by a search (`fit`), as (done, total): from the thread
+  /// calling `fit` or its worker threads, one call at a time. Empty: nothing is reported.
+  ProgressCallback progress;
   /// Throws `invalid_argument` naming the bad value (see `NtkGrid::validate` for the grid).
   void validate() const {
     const char* fn = "NtkSearchOptions::validate";
@@ -531,6 +535,7 @@ private:
     for_each_kernel(train, [&](const NtkCompletionOptions& o) { kernels.push_back(o); });
     // scores[k * R + j]: kernel k with ridge j (none when no factorisation worked).
     std::vector<std::optional<CompletionScores>> scores(kernels.size() * R);
+    detail::ProgressCounter counter(m_search.progress, long(kernels.size()));
     auto score = [&](long kernel) {
       const NtkCompletionOptions& o = kernels[std::size_t(kernel)];
       std::vector<char> closed(R, 0), ok(R, 1);
@@ -607,6 +612,7 @@ private:
           if (!closed[j] && ok[j])
             scores[std::size_t(kernel) * R + j] = completion_scores(pred[j], truth);
       }
+      counter.step();
     };
     // The kernels are independent tasks, each holding a few n x n matrices: in parallel for
     // moderate n, one after another (BLAS using the threads) where that memory would count.
@@ -640,6 +646,9 @@ private:
     const Eigen::MatrixXd Y = t.observed()(sub_rows, Eigen::all).template cast<double>();
 
     double best = -std::numeric_limits<double>::infinity();
+    long kernels = 0;
+    for_each_kernel(train, [&](const NtkCompletionOptions&) { ++kernels; });
+    detail::ProgressCounter counter(m_search.progress, kernels);
     for_each_kernel(train, [&](const NtkCompletionOptions& o) {
       NtkCompletion<Scalar> m(o);
       m.prepare(train);
@@ -649,6 +658,7 @@ private:
         if (solver.info() != ComputationInfo::Success) continue;
         add_point(o, ridge, completion_scores(Y - solver.loo_residuals(Y), Y), best);
       }
+      counter.step();
     });
   }
 

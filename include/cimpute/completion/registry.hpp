@@ -19,6 +19,7 @@
 #include "cimpute/core/labeled_matrix.hpp"
 #include "cimpute/core/metadata_table.hpp"
 #include "cimpute/core/perturbation_tensor.hpp"
+#include "cimpute/core/progress.hpp"
 
 #include <Eigen/Core>
 
@@ -66,6 +67,9 @@ struct CompletionSetup {
   AutoencoderTransferOptions autoencoder;
   /// Settings of `ntk-mixed` (its rich-context threshold and inner search).
   MixedPriorOptions mixed;
+  /// Told of every kernel setting `ntk` (alone or in the ensemble) scores in its search
+  /// (`NtkSearchOptions::progress`), e.g. for a progress line during one long fit.
+  ProgressCallback progress;
   /// Throws `invalid_argument` naming the bad value: a non-finite context feature, or (from their
   /// own `validate`) bad `autoencoder` or `mixed` settings. Their sizes are checked against the
   /// tensor when a method is fitted.
@@ -90,6 +94,7 @@ decltype(auto) visit_completion_method(const std::string& name, const Completion
   const std::string& reference_context = setup.reference_context;
   NtkSearchOptions search;
   if (setup.new_contexts) search.inner = InnerProtocol::LeaveOneContextOut;
+  search.progress = setup.progress;
   NtkCompletionOptions base;
   base.context_features = setup.context_features;
   if (name == "context-mean") return visitor(MeanCompletion<Scalar>(MeanKind::Context));
