@@ -72,8 +72,9 @@ int run_complete(CompleteOptions o) {
 
   if (!o.predict_out.empty()) output_format(o.predict_out, "", "--predict-out"); // before any work
   if (o.selection.any() && simulated)
-    throw UsageError("--perturbation-field, --context-field, --filter and --aggregate need a "
-                     "signature file as --data");
+    throw UsageError(
+        "--perturbation-field, --context-field, --filter, --aggregate and --genes need a "
+        "signature file as --data");
   std::string data = o.data;
   cimpute::PerturbationTensor<double> t;
   if (simulated) {

@@ -98,15 +98,56 @@ void add_selection_options(CLI::App* sub, SelectionFlags& f) {
           },
           "", "aggregation"))
       ->capture_default_str();
+  sub->add_option("--genes", f.genes,
+                  "keep only these genes (rows): landmark (pr_is_lm or is_lm = 1, or "
+                  "feature_space = landmark) or a file listing gene ids or symbols (one per line, "
+                  "or the first column of a CSV / TSV)")
+      ->type_name("landmark|FILE");
 }
+
+namespace {
+// The rows of --genes FILE: every line's first field (a header that matches nothing is fine),
+// matched against the row ids and the pr_gene_symbol field. Reports what matched nothing.
+std::vector<Eigen::Index> listed_rows(const std::string& path,
+                                      const cimpute::LabeledMatrix<double>& m, bool quiet) {
+  const auto table = cimpute::read_delimited(path);
+  std::vector<std::string> wanted{table.header.empty() ? std::string() : table.header[0]};
+  for (const auto& row : table.rows)
+    if (!row.empty()) wanted.push_back(row[0]);
+  const bool symbols = m.row_meta().has_field(cimpute::cmap::symbol_field);
+  std::vector<char> keep(std::size_t(m.rows()), 0);
+  long unmatched = 0;
+  for (const auto& g : wanted) {
+    bool found = false;
+    const Eigen::Index r = m.row_labels().find(g);
+    if (r >= 0) keep[std::size_t(r)] = found = true;
+    if (symbols) {
+      const auto& sym = m.row_meta().field(cimpute::cmap::symbol_field);
+      for (std::size_t i = 0; i < sym.size(); ++i)
+        if (sym[i] == g) keep[i] = found = true;
+    }
+    unmatched += found || &g == &wanted.front() ? 0 : 1; // the first line may be a header
+  }
+  std::vector<Eigen::Index> rows;
+  for (std::size_t i = 0; i < keep.size(); ++i)
+    if (keep[i]) rows.push_back(Eigen::Index(i));
+  if (rows.empty())
+    throw cimpute::invalid_argument(path + ": --genes lists no gene of the data (by id" +
+                                    std::string(symbols ? " or symbol)" : ")"));
+  if (unmatched > 0)
+    note(quiet, format("%s: %ld listed genes are not in the data", path.c_str(), unmatched));
+  return rows;
+}
+} // namespace
 
 cimpute::PerturbationTensor<double> load_signatures(const std::string& data,
                                                     const SelectionFlags& flags, bool quiet) {
   using F = cimpute::FileFormat;
   if (is_l1000_directory(data)) {
     if (flags.any())
-      throw UsageError("--perturbation-field, --context-field, --filter and --aggregate apply to "
-                       "GCT / GCTX / h5ad signatures, not to an L1000 directory");
+      throw UsageError(
+          "--perturbation-field, --context-field, --filter, --aggregate and --genes apply to "
+          "GCT / GCTX / h5ad signatures, not to an L1000 directory");
     return cimpute::read_l1000_directory<double>(data);
   }
   const F fmt = cimpute::detect_format(data);
@@ -121,6 +162,16 @@ cimpute::PerturbationTensor<double> load_signatures(const std::string& data,
   else
     throw cimpute::invalid_argument(
         data + ": --data needs an L1000 directory, a GCT / GCTX file or an h5ad of signatures");
+  if (!flags.genes.empty()) {
+    const std::vector<Eigen::Index> rows = flags.genes == "landmark"
+                                               ? cimpute::cmap_landmark_rows(m.row_meta())
+                                               : listed_rows(flags.genes, m, quiet);
+    std::vector<Eigen::Index> cols(std::size_t(m.cols()));
+    for (std::size_t j = 0; j < cols.size(); ++j) cols[j] = Eigen::Index(j);
+    note(quiet, format("%s: --genes %s keeps %zu of %lld genes", data.c_str(), flags.genes.c_str(),
+                       rows.size(), static_cast<long long>(m.rows())));
+    m = m.select(rows, cols);
+  }
   cimpute::SignatureSelection s =
       cimpute::cmap_selection(flags.perturbation_field, flags.context_field);
   const std::string adapted = cimpute::adapt_cmap_release(s, m.col_meta());

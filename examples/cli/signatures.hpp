@@ -23,10 +23,11 @@ struct SelectionFlags {
   std::string perturbation_field, context_field; ///< empty: CMap's pert_id / cell_id
   std::vector<std::string> filters;              ///< FIELD=V1[,V2...]
   std::string aggregate = "none";                ///< none, mean, median, first, best:FIELD
+  std::string genes;                             ///< empty (all), landmark, or a file
   /// True when any option was given (they apply to GCT / GCTX / h5ad files only).
   bool any() const {
     return !perturbation_field.empty() || !context_field.empty() || !filters.empty() ||
-           aggregate != "none";
+           aggregate != "none" || !genes.empty();
   }
 };
 

@@ -127,3 +127,16 @@ TEST_CASE("ColumnFilter, Aggregation and the CMap fields parse as documented",
   CHECK(cimpute::adapt_cmap_release(own, meta).empty()); // the user's own names are kept
   CHECK(own.context_field == "cell_line");
 }
+
+TEST_CASE("cmap_landmark_rows reads each release's landmark field", "[core][selection]") {
+  cimpute::MetadataTable geo(3), beta(3), none(3);
+  geo.add_field("pr_is_lm", {"1", "0", "1"});
+  CHECK(cimpute::cmap_landmark_rows(geo) == std::vector<Eigen::Index>{0, 2});
+  beta.add_field("feature_space", {"inferred", "landmark", "best inferred"});
+  CHECK(cimpute::cmap_landmark_rows(beta) == std::vector<Eigen::Index>{1});
+  none.add_field("pr_gene_symbol", {"A", "B", "C"});
+  CHECK_THROWS_WITH(cimpute::cmap_landmark_rows(none), Catch::Contains("pr_is_lm, is_lm"));
+  cimpute::MetadataTable zero(2);
+  zero.add_field("is_lm", {"0", "0"});
+  CHECK_THROWS_WITH(cimpute::cmap_landmark_rows(zero), Catch::Contains("no row has is_lm"));
+}

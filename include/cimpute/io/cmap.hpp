@@ -7,7 +7,9 @@
 #include "cimpute/core/labeled_matrix.hpp"
 #include "cimpute/core/signature_selection.hpp"
 
+#include <algorithm>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace cimpute::cmap {
@@ -61,6 +63,27 @@ inline std::string adapt_cmap_release(SignatureSelection& s, const MetadataTable
            cmap::context_field_2020 + "' as the context";
   }
   return {};
+}
+
+/// The landmark genes (rows) of a CMap file from its row metadata: `pr_is_lm` or `is_lm` equal
+/// to 1 (GEO releases, cmapPy files) or `feature_space` equal to `landmark` (the 2020 release).
+/// Throws `invalid_argument` when none of these fields is present or no row is a landmark.
+inline std::vector<Eigen::Index> cmap_landmark_rows(const MetadataTable& row_meta) {
+  const char* fn = "cmap_landmark_rows";
+  const std::vector<std::pair<std::string, std::vector<std::string>>> rules{
+      {"pr_is_lm", {"1", "1.0", "True", "true"}},
+      {"is_lm", {"1", "1.0", "True", "true"}},
+      {"feature_space", {"landmark"}}};
+  for (const auto& [field, yes] : rules) {
+    if (!row_meta.has_field(field)) continue;
+    std::vector<Eigen::Index> rows;
+    const auto& v = row_meta.field(field);
+    for (std::size_t i = 0; i < v.size(); ++i)
+      if (std::find(yes.begin(), yes.end(), v[i]) != yes.end()) rows.push_back(Eigen::Index(i));
+    if (rows.empty()) detail::throw_invalid(fn, "no row has ", field, " marking a landmark gene");
+    return rows;
+  }
+  detail::throw_invalid(fn, "the row metadata has none of pr_is_lm, is_lm, feature_space");
 }
 
 } // namespace cimpute
