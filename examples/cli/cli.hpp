@@ -69,6 +69,22 @@ CLI::Validator output_path();
 /// The reason `path` cannot be written as `output_path` requires, or "" when it can.
 std::string output_path_problem(const std::string& path);
 
+/// Text that `parse(text)` accepts (it throws `std::invalid_argument` otherwise, as the library's
+/// `parse` functions do); the error reads "WHAT 'text' is not EXPECTED".
+template <class Parse>
+CLI::Validator parsed_by(Parse parse, const std::string& what, const std::string& expected) {
+  return CLI::Validator(
+      [parse, what, expected](std::string& s) -> std::string {
+        try {
+          parse(s);
+          return {};
+        } catch (const std::invalid_argument&) {
+          return what + " '" + s + "' is not " + expected;
+        }
+      },
+      "", what);
+}
+
 // ------------------------------------------------------------------------------ small helpers
 
 /// The non-empty items of a `d`-separated list.

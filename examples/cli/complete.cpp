@@ -194,16 +194,8 @@ Command add_complete(CLI::App& cimpute) {
                   "the default for simulated data) or sparse:B (B training perturbations per "
                   "context)")
       ->type_name("PROTOCOL")
-      ->check(CLI::Validator(
-          [](std::string& s) -> std::string {
-            try {
-              cimpute::CompletionProtocol::parse(s);
-              return {};
-            } catch (const std::invalid_argument&) {
-              return "protocol '" + s + "' is not loo, loco, kfold:K (K >= 2) or sparse:B (B >= 1)";
-            }
-          },
-          "", "protocol"));
+      ->check(parsed_by(cimpute::CompletionProtocol::parse, "protocol",
+                        "loo, loco, kfold:K (K >= 2) or sparse:B (B >= 1)"));
   sub->add_option("--seeds", o->seeds,
                   "random splits for kfold / sparse; the table holds the means over seeds")
       ->check(positive_integer())

@@ -89,18 +89,16 @@ int run_impute(ImputeOptions o) {
                  " signatures, predict " + std::to_string(pairs.size()) + " pairs");
   // ntk reports the kernel settings of its search: "(done/total)" on the line.
   setup.progress = [&progress](long done, long total) { progress.set_step_fraction(done, total); };
-  auto m = cimpute::impute_pairs(cimpute::make_completion_method<double>(o.method, setup), t, pairs,
-                                 o.reference);
+  const auto imputed = cimpute::impute_pairs(
+      cimpute::make_completion_method<double>(o.method, setup), t, pairs, o.reference);
   progress.finish();
-  std::vector<std::string> method(std::size_t(m.cols()), o.method);
-  cimpute::MetadataTable meta = m.col_meta();
-  meta.add_field("method", std::move(method));
-  m = cimpute::LabeledMatrix<double>(m.data(), m.row_ids(), m.col_ids(), m.row_meta(), meta);
-  if (!t.feature_symbols().empty()) {
-    cimpute::MetadataTable rows = m.row_meta();
-    rows.add_field("pr_gene_symbol", t.feature_symbols());
-    m = cimpute::LabeledMatrix<double>(m.data(), m.row_ids(), m.col_ids(), std::move(rows), meta);
-  }
+  // The written matrix: the method named in every column, the genes' symbols when known.
+  cimpute::MetadataTable meta = imputed.col_meta();
+  meta.add_field("method", std::vector<std::string>(std::size_t(imputed.cols()), o.method));
+  cimpute::MetadataTable rows = imputed.row_meta();
+  if (!t.feature_symbols().empty()) rows.add_field("pr_gene_symbol", t.feature_symbols());
+  const cimpute::LabeledMatrix<double> m(imputed.data(), imputed.row_ids(), imputed.col_ids(), rows,
+                                         meta);
   const bool has_variance = m.col_meta().has_field("variance");
   if (!o.variance_out.empty() && !has_variance)
     throw cimpute::invalid_argument("--variance-out: method '" + o.method +

@@ -70,16 +70,7 @@ void add_selection_options(CLI::App* sub, SelectionFlags& f) {
                   "keep only signatures whose FIELD has one of the values, e.g. --filter "
                   "'pert_itime=24 h' --filter pert_type=trt_cp (repeatable; all must hold)")
       ->type_name("FIELD=V1[,V2...]")
-      ->check(CLI::Validator(
-          [](std::string& s) -> std::string {
-            try {
-              cimpute::ColumnFilter::parse(s);
-              return {};
-            } catch (const std::invalid_argument&) {
-              return "filter '" + s + "' is not FIELD=VALUE[,VALUE...]";
-            }
-          },
-          "", "filter"))
+      ->check(parsed_by(cimpute::ColumnFilter::parse, "filter", "FIELD=VALUE[,VALUE...]"))
       ->take_all()
       ->allow_extra_args(false);
   sub->add_option("--aggregate", f.aggregate,
@@ -87,16 +78,8 @@ void add_selection_options(CLI::App* sub, SelectionFlags& f) {
                   "median, first, best:FIELD (the largest value of a numeric field, e.g. "
                   "best:distil_cc_q75), or none (several signatures of a pair are an error)")
       ->type_name("HOW")
-      ->check(CLI::Validator(
-          [](std::string& s) -> std::string {
-            try {
-              cimpute::Aggregation::parse(s);
-              return {};
-            } catch (const std::invalid_argument&) {
-              return "aggregation '" + s + "' is not none, mean, median, first or best:FIELD";
-            }
-          },
-          "", "aggregation"))
+      ->check(parsed_by(cimpute::Aggregation::parse, "aggregation",
+                        "none, mean, median, first or best:FIELD"))
       ->capture_default_str();
   sub->add_option("--genes", f.genes,
                   "keep only these genes (rows): landmark (pr_is_lm or is_lm = 1, or "
@@ -117,7 +100,8 @@ std::vector<Eigen::Index> listed_rows(const std::string& path,
   const bool symbols = m.row_meta().has_field(cimpute::cmap::symbol_field);
   std::vector<char> keep(std::size_t(m.rows()), 0);
   long unmatched = 0;
-  for (const auto& g : wanted) {
+  for (std::size_t k = 0; k < wanted.size(); ++k) {
+    const std::string& g = wanted[k];
     bool found = false;
     const Eigen::Index r = m.row_labels().find(g);
     if (r >= 0) keep[std::size_t(r)] = found = true;
@@ -126,7 +110,7 @@ std::vector<Eigen::Index> listed_rows(const std::string& path,
       for (std::size_t i = 0; i < sym.size(); ++i)
         if (sym[i] == g) keep[i] = found = true;
     }
-    unmatched += found || &g == &wanted.front() ? 0 : 1; // the first line may be a header
+    if (!found && k > 0) ++unmatched; // the first line may be a header
   }
   std::vector<Eigen::Index> rows;
   for (std::size_t i = 0; i < keep.size(); ++i)

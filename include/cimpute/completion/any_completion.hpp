@@ -38,10 +38,20 @@ struct has_fast_leave_one_pair_out<
     std::void_t<decltype(std::declval<const M&>().leave_one_pair_out_predictions(
         std::declval<const TrainingSet<S>&>()))>> : std::true_type {};
 
-// Fraction of prior variance left for each pair, or NaN without a kernel posterior.
+template <class M, class = void>
+struct has_relative_posterior : std::false_type {};
+template <class M>
+struct has_relative_posterior<
+    M, std::void_t<decltype(std::declval<const M&>().relative_posterior_variance(
+           std::declval<const std::vector<PairIndex>&>()))>> : std::true_type {};
+
+// Fraction of prior variance left for each pair, or NaN without a kernel posterior (any method,
+// `AnyCompletion` included).
 template <class M>
 Eigen::VectorXd relative_posterior_variance(const M& m, const std::vector<PairIndex>& pairs) {
-  if constexpr (has_posterior<M>::value) {
+  if constexpr (has_relative_posterior<M>::value) {
+    return m.relative_posterior_variance(pairs);
+  } else if constexpr (has_posterior<M>::value) {
     return m.posterior_variance(pairs) / m.prior_variance();
   } else if constexpr (has_model<M>::value) {
     return relative_posterior_variance(m.model(), pairs);

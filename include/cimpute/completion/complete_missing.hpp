@@ -15,7 +15,6 @@
 
 #include <cstdio>
 #include <string>
-#include <type_traits>
 #include <utility>
 #include <vector>
 
@@ -34,15 +33,6 @@ std::vector<PairIndex> missing_pairs(const PerturbationTensor<Scalar>& t) {
         out.push_back({p, c});
   return out;
 }
-
-namespace detail {
-template <class M, class = void>
-struct has_relative_posterior_member : std::false_type {};
-template <class M>
-struct has_relative_posterior_member<
-    M, std::void_t<decltype(std::declval<const M&>().relative_posterior_variance(
-           std::declval<const std::vector<PairIndex>&>()))>> : std::true_type {};
-} // namespace detail
 
 /// The pairs `pairs` imputed: `method` is fitted on every observed pair outside
 /// `reference_context` (which reaches it as side information, as in the protocols) and predicts
@@ -75,10 +65,7 @@ LabeledMatrix<Scalar> impute_pairs(Method method, const PerturbationTensor<Scala
     if (rows.empty()) detail::throw_invalid(fn, "no observed pair to fit on");
     method.fit(TrainingSet<Scalar>(t, rows, ref));
     values = method.predict(pairs).transpose();
-    if constexpr (detail::has_relative_posterior_member<Method>::value)
-      var = method.relative_posterior_variance(pairs);
-    else
-      var = detail::relative_posterior_variance(method, pairs);
+    var = detail::relative_posterior_variance(method, pairs);
   }
   MetadataTable meta(Eigen::Index(pairs.size()));
   meta.add_field("perturbation", std::move(pert));

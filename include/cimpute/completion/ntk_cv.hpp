@@ -562,7 +562,7 @@ private:
           const MatrixXd H = llt.solve(MatrixXd::Identity(A.rows(), A.cols()));
           closed[j] = 1;
           detail::GramScores acc(g.features);
-          for (std::size_t k = 0; k < held.size() && closed[j]; ++k) {
+          for (std::size_t k = 0; k < held.size(); ++k) {
             const Eigen::LLT<MatrixXd> hs(H(S[k], S[k]));
             if (hs.info() != Eigen::Success) {
               closed[j] = 0;
