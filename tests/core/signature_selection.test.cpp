@@ -104,6 +104,20 @@ TEST_CASE("select_signatures: filters keep what they name and explain what they 
                     Catch::Contains("matches no column") && Catch::Contains("'24 h', '6 h'"));
   CHECK(cimpute::filter_columns(m.col_meta(), {cimpute::ColumnFilter::parse("cell_id=Y")}) ==
         std::vector<Eigen::Index>{5, 6});
+  // != drops values; thresholds compare numbers, and a missing value (-666) never passes.
+  using cimpute::ColumnFilter;
+  auto cols = [&](const char* f) {
+    return cimpute::filter_columns(m.col_meta(), {ColumnFilter::parse(f)});
+  };
+  CHECK(cols("pert_idose!=10 uM") == std::vector<Eigen::Index>{2});
+  CHECK(cols("pert_itime!=6 h,48 h") == std::vector<Eigen::Index>{0, 2, 3, 4, 5, 6});
+  CHECK(cols("distil_cc_q75>0.3") == std::vector<Eigen::Index>{1, 2, 6});
+  CHECK(cols("distil_cc_q75>=0.3") == std::vector<Eigen::Index>{0, 1, 2, 6});
+  CHECK(cols("distil_cc_q75<0.3") == std::vector<Eigen::Index>{4, 5});
+  CHECK(cols("distil_cc_q75<=0.3") == std::vector<Eigen::Index>{0, 4, 5});
+  CHECK_THROWS_WITH(cols("distil_cc_q75>2"),
+                    Catch::Contains("filter distil_cc_q75>'2' matches no column"));
+  CHECK_THROWS_WITH(cols("pert_id!=A,B"), Catch::Contains("matches no column"));
 }
 
 TEST_CASE("ColumnFilter, Aggregation and the CMap fields parse as documented",
@@ -111,8 +125,16 @@ TEST_CASE("ColumnFilter, Aggregation and the CMap fields parse as documented",
   const auto f = cimpute::ColumnFilter::parse("pert_type=trt_cp,ctl_vehicle");
   CHECK(f.field == "pert_type");
   CHECK(f.values == std::vector<std::string>{"trt_cp", "ctl_vehicle"});
-  for (const char* bad : {"pert_type", "=x", "pert_type=", "a=b,,c"})
+  for (const char* bad : {"pert_type", "=x", "pert_type=", "a=b,,c", "a!b", "a!=", ">3", "a>",
+                          "a>x", "a<=1,2", "a>nan", "a<inf"})
     CHECK_THROWS_AS(cimpute::ColumnFilter::parse(bad), cimpute::invalid_argument);
+  using Op = cimpute::ColumnFilter::Op;
+  CHECK(cimpute::ColumnFilter::parse("a!=x,y").op == Op::NotIn);
+  CHECK(cimpute::ColumnFilter::parse("a!=x,y").values == std::vector<std::string>{"x", "y"});
+  CHECK(cimpute::ColumnFilter::parse("a>=0.5").op == Op::GreaterEqual);
+  CHECK(cimpute::ColumnFilter::parse("a<-1").op == Op::Less);
+  CHECK(cimpute::ColumnFilter::parse("a<-1").values == std::vector<std::string>{"-1"});
+  CHECK(cimpute::ColumnFilter::parse("a=b=c").values == std::vector<std::string>{"b=c"});
   CHECK(cimpute::Aggregation::parse("best:distil_cc_q75").field == "distil_cc_q75");
   for (const char* bad : {"max", "best:", "Mean"})
     CHECK_THROWS_AS(cimpute::Aggregation::parse(bad), cimpute::invalid_argument);

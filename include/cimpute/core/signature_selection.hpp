@@ -22,21 +22,46 @@
 
 namespace cimpute {
 
-/// Keep the columns whose metadata field `field` has one of `values`.
+/// Keep the columns whose metadata field `field` has one of `values` (`FIELD=V1,V2`), none of
+/// them (`FIELD!=V1,V2`), or a number beyond a threshold (`FIELD>V`, `>=`, `<`, `<=`; a missing or
+/// non-numeric value never passes).
 struct ColumnFilter {
+  /// How the field's value is tested.
+  enum class Op { In, NotIn, Greater, GreaterEqual, Less, LessEqual };
   std::string field;               ///< a column-metadata field
-  std::vector<std::string> values; ///< accepted values (exact string match)
+  std::vector<std::string> values; ///< the values (exact string match), or one threshold
+  Op op = Op::In;                  ///< the test
 
-  /// Parse `FIELD=V1[,V2...]`, e.g. `pert_itime=24 h` or `pert_type=trt_cp,ctl_vehicle`; throws
-  /// `invalid_argument` naming the text when it has no `=`, no field or no value.
+  /// Parse `FIELD=V1[,V2...]` (keep these values; e.g. `pert_itime=24 h`), `FIELD!=V1[,V2...]`
+  /// (drop them), or `FIELD>X`, `FIELD>=X`, `FIELD<X`, `FIELD<=X` with a number X (e.g.
+  /// `grna_max_frac>0.8`); throws `invalid_argument` naming the text when it has no operator, no
+  /// field, an empty value, or a threshold that is not a finite number.
   static ColumnFilter parse(const std::string& text) {
     const char* fn = "ColumnFilter::parse";
-    const auto eq = text.find('=');
-    if (eq == std::string::npos || eq == 0 || eq + 1 == text.size())
-      detail::throw_invalid(fn, "filter '", text, "' is not FIELD=VALUE[,VALUE...]");
+    const auto at = text.find_first_of("=!<>");
     ColumnFilter f;
-    f.field = text.substr(0, eq);
-    std::string rest = text.substr(eq + 1);
+    std::size_t len = 0; // of the operator; 0: none
+    if (at != std::string::npos) {
+      const char c = text[at];
+      const bool eq_next = at + 1 < text.size() && text[at + 1] == '=';
+      len = c == '=' ? 1 : eq_next ? 2 : c == '!' ? 0 : 1;
+      f.op = c == '='   ? Op::In
+             : c == '!' ? Op::NotIn
+             : c == '>' ? (eq_next ? Op::GreaterEqual : Op::Greater)
+                        : (eq_next ? Op::LessEqual : Op::Less);
+    }
+    if (at == 0 || len == 0 || at + len >= text.size())
+      detail::throw_invalid(fn, "filter '", text,
+                            "' is not FIELD=V1[,V2...], FIELD!=V1[,V2...] or FIELD>X (>=, <, <=)");
+    f.field = text.substr(0, at);
+    const std::string rest = text.substr(at + len);
+    if (f.op != Op::In && f.op != Op::NotIn) {
+      double x = 0;
+      if (!detail::parse_double(rest, x) || !std::isfinite(x))
+        detail::throw_invalid(fn, "filter '", text, "': '", rest, "' is not a finite number");
+      f.values = {rest};
+      return f;
+    }
     std::size_t start = 0;
     while (true) {
       const auto comma = rest.find(',', start);
@@ -47,6 +72,24 @@ struct ColumnFilter {
       start = comma + 1;
     }
     return f;
+  }
+
+  /// The operator as written: "=", "!=", ">", ">=", "<" or "<=".
+  const char* op_text() const noexcept {
+    switch (op) {
+    case Op::In:
+      return "=";
+    case Op::NotIn:
+      return "!=";
+    case Op::Greater:
+      return ">";
+    case Op::GreaterEqual:
+      return ">=";
+    case Op::Less:
+      return "<";
+    default:
+      return "<=";
+    }
   }
 };
 
@@ -146,14 +189,42 @@ inline std::vector<Eigen::Index> filter_columns(const MetadataTable& col_meta,
     detail::require_field(fn, col_meta, f.field, "filter");
     const auto& vals = col_meta.field(f.field);
     const std::set<std::string> accepted(f.values.begin(), f.values.end());
+    using Op = ColumnFilter::Op;
+    double x = 0;
+    if (f.op != Op::In && f.op != Op::NotIn &&
+        (f.values.size() != 1 || !detail::parse_double(f.values[0], x)))
+      detail::throw_invalid(fn, "filter ", f.field, f.op_text(), " needs one number");
     bool any = false;
     for (std::size_t i = 0; i < vals.size(); ++i) {
-      const bool ok = accepted.count(vals[i]) > 0;
+      double v = 0;
+      const bool num = f.op != Op::In && f.op != Op::NotIn && !detail::is_missing_token(vals[i]) &&
+                       detail::parse_double(vals[i], v);
+      bool ok = false;
+      switch (f.op) {
+      case Op::In:
+        ok = accepted.count(vals[i]) > 0;
+        break;
+      case Op::NotIn:
+        ok = accepted.count(vals[i]) == 0;
+        break;
+      case Op::Greater:
+        ok = num && v > x;
+        break;
+      case Op::GreaterEqual:
+        ok = num && v >= x;
+        break;
+      case Op::Less:
+        ok = num && v < x;
+        break;
+      case Op::LessEqual:
+        ok = num && v <= x;
+        break;
+      }
       any = any || ok;
       if (!ok) keep[i] = 0;
     }
     if (!any)
-      detail::throw_invalid(fn, "filter ", f.field, "=", detail::distinct_values(f.values),
+      detail::throw_invalid(fn, "filter ", f.field, f.op_text(), detail::distinct_values(f.values),
                             " matches no column; its values are ", detail::distinct_values(vals));
   }
   std::vector<Eigen::Index> out;
