@@ -29,6 +29,10 @@ cimpute_install_packages() {
 
 CIMPUTE_BUILD_PACKAGES=(cmake make g++ pkg-config libeigen3-dev catch2 libhdf5-dev zlib1g-dev
   libboost-math-dev libbenchmark-dev ccache libopenblas-dev liblapacke-dev libcli11-dev)
+# What the test suite reads its outputs back with (h5py as cmapPy, anndata as scanpy).
+CIMPUTE_TEST_PACKAGES=(python3-numpy python3-h5py python3-anndata)
+# What the fuzz stage needs: clang with its libFuzzer runtime.
+CIMPUTE_FUZZ_PACKAGES=(clang libclang-rt-14-dev)
 
 # Configure one tree without building it: cimpute_configure DIR [cmake args...]
 cimpute_configure() {

@@ -164,8 +164,9 @@ Command add_impute(CLI::App& cimpute) {
       ->type_name("FILE")
       ->check(output_path());
   sub->add_option("--format", o->format,
-                  "gct or gctx for --out and --variance-out (default: by their extension)")
-      ->check(CLI::IsMember({"gct", "gctx"}));
+                  "gct, gctx or h5ad for --out and --variance-out (default: by their extension; "
+                  "h5ad has the pairs as obs and the genes as var)")
+      ->check(CLI::IsMember({"gct", "gctx", "h5ad"}));
   add_quiet_flag(*sub, o->quiet);
   sub->footer("Writes the imputed signatures; a note on stderr says how many. Evaluate methods "
               "with `cimpute complete` first.");

@@ -54,7 +54,9 @@ Eigen::MatrixXd read_context_features(const std::string& path, const cimpute::La
 } // namespace
 
 bool is_l1000_directory(const std::string& data) {
-  return !data.empty() && std::filesystem::is_directory(data);
+  namespace fs = std::filesystem;
+  return !data.empty() && fs::is_directory(data) && !fs::exists(fs::path(data) / "matrix.mtx") &&
+         !fs::exists(fs::path(data) / "matrix.mtx.gz"); // a 10x folder
 }
 
 void add_selection_options(CLI::App* sub, SelectionFlags& f) {
@@ -66,11 +68,15 @@ void add_selection_options(CLI::App* sub, SelectionFlags& f) {
                   "column (obs) field naming each signature's context (default cell_id, or the "
                   "2020 release's cell_iname when cell_id is absent)")
       ->type_name("FIELD");
-  sub->add_option("--filter", f.filters,
-                  "keep only signatures whose FIELD has one of the values, e.g. --filter "
-                  "'pert_itime=24 h' --filter pert_type=trt_cp (repeatable; all must hold)")
+  sub->add_option(
+         "--filter", f.filters,
+         "keep only signatures whose FIELD has one of the values, e.g. --filter "
+         "'pert_itime=24 h' --filter pert_type=trt_cp; FIELD!=V1[,V2...] drops the values; "
+         "FIELD>X (>=, <, <=) compares numbers, e.g. grna_max_frac>0.8 (repeatable; all "
+         "must hold)")
       ->type_name("FIELD=V1[,V2...]")
-      ->check(parsed_by(cimpute::ColumnFilter::parse, "filter", "FIELD=VALUE[,VALUE...]"))
+      ->check(parsed_by(cimpute::ColumnFilter::parse, "filter",
+                        "FIELD=V1[,V2...], FIELD!=V1[,V2...] or FIELD>X (>=, <, <=)"))
       ->take_all()
       ->allow_extra_args(false);
   sub->add_option("--aggregate", f.aggregate,
@@ -86,91 +92,66 @@ void add_selection_options(CLI::App* sub, SelectionFlags& f) {
                   "feature_space = landmark) or a file listing gene ids or symbols (one per line, "
                   "or the first column of a CSV / TSV)")
       ->type_name("landmark|FILE");
+  sub->add_option("--col-meta", f.col_meta,
+                  "a table of column (signature or cell) metadata joined to the file's column ids, "
+                  "e.g. CMap's sig_info.txt / siginfo_beta.txt or a cell table (key: sig_id, "
+                  "distil_id, inst_id, cid, id, or the first column)")
+      ->type_name("FILE")
+      ->check(CLI::ExistingFile);
+  sub->add_option("--row-meta", f.row_meta,
+                  "a table of row (gene) metadata joined to the file's row ids, e.g. CMap's "
+                  "gene_info.txt / geneinfo_beta.txt (key: pr_gene_id, gene_id, rid, id, or the "
+                  "first column)")
+      ->type_name("FILE")
+      ->check(CLI::ExistingFile);
+  sub->add_option("--normalize", f.normalize,
+                  "normalise counts (h5ad, 10x) cell by cell before pooling: none or log1p-cp10k "
+                  "(log(1 + 10^4 x / cell total))")
+      ->type_name("HOW")
+      ->check(parsed_by(cimpute::parse_count_normalization, "normalization", "none or log1p-cp10k"))
+      ->capture_default_str();
+  sub->add_option("--control", f.control,
+                  "the control perturbation (e.g. non-targeting, DMSO): signatures become each "
+                  "pair's profile minus its context's control profile; control pairs are dropped")
+      ->type_name("PERTURBATION");
 }
-
-namespace {
-// The rows of --genes FILE: every line's first field (a header that matches nothing is fine),
-// matched against the row ids and the pr_gene_symbol field. Reports what matched nothing.
-std::vector<Eigen::Index> listed_rows(const std::string& path,
-                                      const cimpute::LabeledMatrix<double>& m, bool quiet) {
-  const auto table = cimpute::read_delimited(path);
-  std::vector<std::string> wanted{table.header.empty() ? std::string() : table.header[0]};
-  for (const auto& row : table.rows)
-    if (!row.empty()) wanted.push_back(row[0]);
-  const bool symbols = m.row_meta().has_field(cimpute::cmap::symbol_field);
-  std::vector<char> keep(std::size_t(m.rows()), 0);
-  long unmatched = 0;
-  for (std::size_t k = 0; k < wanted.size(); ++k) {
-    const std::string& g = wanted[k];
-    bool found = false;
-    const Eigen::Index r = m.row_labels().find(g);
-    if (r >= 0) keep[std::size_t(r)] = found = true;
-    if (symbols) {
-      const auto& sym = m.row_meta().field(cimpute::cmap::symbol_field);
-      for (std::size_t i = 0; i < sym.size(); ++i)
-        if (sym[i] == g) keep[i] = found = true;
-    }
-    if (!found && k > 0) ++unmatched; // the first line may be a header
-  }
-  std::vector<Eigen::Index> rows;
-  for (std::size_t i = 0; i < keep.size(); ++i)
-    if (keep[i]) rows.push_back(Eigen::Index(i));
-  if (rows.empty())
-    throw cimpute::invalid_argument(path + ": --genes lists no gene of the data (by id" +
-                                    std::string(symbols ? " or symbol)" : ")"));
-  if (unmatched > 0)
-    note(quiet, format("%s: %ld listed genes are not in the data", path.c_str(), unmatched));
-  return rows;
-}
-} // namespace
 
 cimpute::PerturbationTensor<double> load_signatures(const std::string& data,
                                                     const SelectionFlags& flags, bool quiet) {
-  using F = cimpute::FileFormat;
   if (is_l1000_directory(data)) {
     if (flags.any())
-      throw UsageError(
-          "--perturbation-field, --context-field, --filter, --aggregate and --genes apply to "
-          "GCT / GCTX / h5ad signatures, not to an L1000 directory");
+      throw UsageError("--perturbation-field, --context-field, --filter, --aggregate, --genes, "
+                       "--col-meta, --row-meta, --normalize and --control apply to signature or "
+                       "count files, not to an L1000 directory");
     return cimpute::read_l1000_directory<double>(data);
   }
-  const F fmt = cimpute::detect_format(data);
-  cimpute::LabeledMatrix<double> m;
-  if (fmt == F::Gct) m = cimpute::read_gct<double>(data);
-#if CIMPUTE_HAS_HDF5
-  else if (fmt == F::Gctx)
-    m = cimpute::read_gctx<double>(data);
-  else if (fmt == F::H5ad)
-    m = cimpute::read_h5ad<double>(data).to_dense(); // signatures as obs, genes as var
-#endif
-  else
-    throw cimpute::invalid_argument(
-        data + ": --data needs an L1000 directory, a GCT / GCTX file or an h5ad of signatures");
-  if (!flags.genes.empty()) {
-    const std::vector<Eigen::Index> rows = flags.genes == "landmark"
-                                               ? cimpute::cmap_landmark_rows(m.row_meta())
-                                               : listed_rows(flags.genes, m, quiet);
-    std::vector<Eigen::Index> cols(std::size_t(m.cols()));
-    for (std::size_t j = 0; j < cols.size(); ++j) cols[j] = Eigen::Index(j);
-    note(quiet, format("%s: --genes %s keeps %zu of %lld genes", data.c_str(), flags.genes.c_str(),
-                       rows.size(), static_cast<long long>(m.rows())));
-    m = m.select(rows, cols);
-  }
-  cimpute::SignatureSelection s =
-      cimpute::cmap_selection(flags.perturbation_field, flags.context_field);
-  const std::string adapted = cimpute::adapt_cmap_release(s, m.col_meta());
-  if (!adapted.empty()) note(quiet, data + ": " + adapted);
-  for (const auto& f : flags.filters) s.filters.push_back(cimpute::ColumnFilter::parse(f));
-  s.aggregate = cimpute::Aggregation::parse(flags.aggregate);
-  cimpute::SelectionReport r;
+  cimpute::SignatureReadOptions o;
+  o.perturbation_field = flags.perturbation_field;
+  o.context_field = flags.context_field;
+  for (const auto& f : flags.filters) o.filters.push_back(cimpute::ColumnFilter::parse(f));
+  o.aggregate = cimpute::Aggregation::parse(flags.aggregate);
+  o.col_meta = flags.col_meta;
+  o.row_meta = flags.row_meta;
+  o.genes = flags.genes;
+  o.normalize = cimpute::parse_count_normalization(flags.normalize);
+  o.control = flags.control;
+  cimpute::SignatureReadReport r;
   try {
-    auto t = cimpute::select_signatures(m, s, &r);
-    if (r.filtered_out > 0 || r.merged > 0)
+    auto t = cimpute::read_signatures<double>(data, o, &r);
+    for (const auto& n : r.notes) note(quiet, data + ": " + n);
+    if (r.features_kept != r.features_read)
+      note(quiet, format("%s: %lld of %lld genes kept", data.c_str(),
+                         static_cast<long long>(r.features_kept),
+                         static_cast<long long>(r.features_read)));
+    const auto& s = r.selection;
+    if (s.filtered_out > 0 || s.merged > 0)
       note(quiet, format("%s: %lld signatures read, %lld filtered out, %lld merged: %lld pairs",
-                         data.c_str(), static_cast<long long>(r.read),
-                         static_cast<long long>(r.filtered_out), static_cast<long long>(r.merged),
-                         static_cast<long long>(r.pairs)));
+                         data.c_str(), static_cast<long long>(s.read),
+                         static_cast<long long>(s.filtered_out), static_cast<long long>(s.merged),
+                         static_cast<long long>(s.pairs)));
     return t;
+  } catch (const cimpute::parse_error&) {
+    throw; // names its file and line already
   } catch (const cimpute::invalid_argument& e) {
     // The library names its options; on the command line they are flags.
     std::string what = e.what();
@@ -178,7 +159,8 @@ cimpute::PerturbationTensor<double> load_signatures(const std::string& data,
     const auto at = what.find(from);
     if (at != std::string::npos)
       what.replace(at, from.size(), "--aggregate mean|median|first|best:FIELD");
-    throw cimpute::invalid_argument(data + ": " + what);
+    if (what.find(data) == std::string::npos) what = data + ": " + what;
+    throw cimpute::invalid_argument(what);
   }
 }
 
@@ -190,8 +172,10 @@ std::string output_format(const std::string& path, const std::string& format, co
   };
   if (ends(".gct")) return "gct";
   if (ends(".gctx")) return "gctx";
-  throw UsageError(std::string(option) + ": '" + path +
-                   "' does not end in .gct or .gctx (the formats written; or give --format)");
+  if (ends(".h5ad")) return "h5ad";
+  throw UsageError(
+      std::string(option) + ": '" + path +
+      "' does not end in .gct, .gctx or .h5ad (the formats written; or give --format)");
 }
 
 void write_signatures(const std::string& path, const cimpute::LabeledMatrix<double>& m,
@@ -199,6 +183,7 @@ void write_signatures(const std::string& path, const cimpute::LabeledMatrix<doub
   if (format == "gct") return cimpute::write_gct(path, m);
 #if CIMPUTE_HAS_HDF5
   if (format == "gctx") return cimpute::write_gctx(path, m);
+  if (format == "h5ad") return cimpute::write_h5ad(path, m); // pairs as obs, genes as var
 #endif
   throw cimpute::invalid_argument(path + ": this build of cimpute cannot write " + format +
                                   " (HDF5 support is off)");

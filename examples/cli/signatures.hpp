@@ -24,10 +24,14 @@ struct SelectionFlags {
   std::vector<std::string> filters;              ///< FIELD=V1[,V2...]
   std::string aggregate = "none";                ///< none, mean, median, first, best:FIELD
   std::string genes;                             ///< empty (all), landmark, or a file
-  /// True when any option was given (they apply to GCT / GCTX / h5ad files only).
+  std::string col_meta, row_meta;                ///< sidecar tables
+  std::string normalize = "none";                ///< none or log1p-cp10k
+  std::string control;                           ///< control perturbation
+  /// True when any option was given (they apply to signature and count files only).
   bool any() const {
     return !perturbation_field.empty() || !context_field.empty() || !filters.empty() ||
-           aggregate != "none" || !genes.empty();
+           aggregate != "none" || !genes.empty() || !col_meta.empty() || !row_meta.empty() ||
+           normalize != "none" || !control.empty();
   }
 };
 
@@ -35,16 +39,18 @@ struct SelectionFlags {
 void add_selection_options(CLI::App* sub, SelectionFlags& flags);
 
 /// The signatures of --data: an L1000 directory (drug and DMSO tables: log2 fold changes), or a
-/// GCT / GCTX / h5ad of signatures with perturbation and context column (obs) metadata, selected
-/// and merged by `flags` (a note on stderr says how many were read, filtered out and merged).
+/// GCT / GCTX / h5ad / 10x file of profiles with perturbation and context column (obs)
+/// metadata, read by `cimpute::read_signatures` with `flags` (notes on stderr say what was
+/// joined, read, filtered out and merged).
 cimpute::PerturbationTensor<double>
 load_signatures(const std::string& data, const SelectionFlags& flags = {}, bool quiet = true);
 
-/// The output format of `path`: `format` when not empty (gct or gctx), else its extension (.gct
-/// or .gctx). Throws a `UsageError` for an extension that is neither (h5ad is not written yet).
+/// The output format of `path`: `format` when not empty (gct, gctx or h5ad), else its extension
+/// (.gct, .gctx or .h5ad). Throws a `UsageError` for another extension.
 std::string output_format(const std::string& path, const std::string& format, const char* option);
 
-/// Writes signatures (features x pairs) as GCT or GCTX (`output_format`), atomically.
+/// Writes signatures (features x pairs) as GCT, GCTX or h5ad (`output_format`; h5ad transposed:
+/// pairs as obs), atomically.
 void write_signatures(const std::string& path, const cimpute::LabeledMatrix<double>& m,
                       const std::string& format);
 

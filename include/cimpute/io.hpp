@@ -1,7 +1,8 @@
 /// @file io.hpp
 /// @brief Umbrella header of the io module, the library's edge where files live: GCT, delimited
 /// tables, 10x Matrix Market, format detection, gene signatures, interventional CSV files, arc
-/// lists, discovery results, network weights, and (with the HDF5 component) GCTX, h5ad and 10x
+/// lists, discovery results, network weights, sidecar metadata tables, `read_signatures` (a file
+/// of profiles to a `PerturbationTensor`), and (with the HDF5 component) GCTX, h5ad and 10x
 /// HDF5. The algorithm modules include nothing from here.
 #pragma once
 
@@ -16,6 +17,8 @@
 #include "cimpute/io/l1000_directory.hpp"
 #include "cimpute/io/mtx.hpp"
 #include "cimpute/io/network_weights.hpp"
+#include "cimpute/io/sidecar.hpp"
+#include "cimpute/io/signature_file.hpp"
 #include "cimpute/io/table.hpp"
 #include "cimpute/io/text_file.hpp"
 

@@ -139,4 +139,32 @@ TEST_CASE("h5ad: non-HDF5 input is rejected", "[io][h5ad]") {
   CHECK_THROWS_WITH(cimpute::read_h5ad<double>(data_path(rel)),
                     Catch::Contains("not an HDF5 file"));
 }
+TEST_CASE("h5ad: write_h5ad round trip (pairs as obs, numeric and text fields)", "[io][h5ad]") {
+  Eigen::MatrixXd v(3, 2); // genes x pairs
+  v << 1.5, -2, 0, 3.25, 7, 1e-3;
+  cimpute::MetadataTable rows(3), cols(2);
+  rows.add_field("pr_gene_symbol", {"TP53", "MYC", "EGFR"});
+  cols.add_field("pert_id", {"BRD-1", "BRD-2"});
+  cols.add_field("cell_id", {"A549", "MCF7"});
+  cols.add_field("variance", {"0.25", "1"});
+  const cimpute::LabeledMatrix<double> m(v, {"7157", "4609", "1956"}, {"BRD-1:A549", "BRD-2:MCF7"},
+                                         rows, cols);
+  const auto path = (cimpute_test::temp_dir() / "written.h5ad").string();
+  cimpute::write_h5ad(path, m);
+  const auto back = cimpute::read_h5ad<double>(path);
+  CHECK(back.row_ids() == m.row_ids());
+  CHECK(back.col_ids() == m.col_ids());
+  CHECK(Eigen::MatrixXd(back.data()).isApprox(v.cast<float>().cast<double>()));
+  CHECK(back.col_meta().field("cell_id") == cols.field("cell_id"));
+  CHECK(back.col_meta().as_double("variance") == Eigen::Vector2d(0.25, 1));
+  CHECK(back.row_meta().field("pr_gene_symbol") == rows.field("pr_gene_symbol"));
+  // The attributes anndata dispatches on.
+  namespace h5 = cimpute::detail::h5;
+  h5::Handle f = h5::open_file(path, "test");
+  CHECK(h5::string_attribute(f, "encoding-type", path, "/", "test") == "anndata");
+  h5::Handle obs = h5::open_group(f, "/obs", path, "test");
+  CHECK(h5::string_array_attribute(obs, "column-order", path, "/obs", "test") ==
+        std::vector<std::string>{"pert_id", "cell_id", "variance"});
+}
+
 #endif

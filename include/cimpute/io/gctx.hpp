@@ -36,7 +36,10 @@ struct GctxInfo {
 struct GctxWriteOptions {
   bool float64 = false;      ///< store float64 instead of float32
   int compression = 4;       ///< gzip level 0-9; -1 stores the matrix contiguous, unchunked
-  hsize_t chunk_columns = 8; ///< samples per chunk (chunks span all features)
+  hsize_t chunk_columns = 8; ///< samples per chunk
+  /// Features per chunk; 0 (the default): all. cmapPy's writer uses 1000 samples x
+  /// 1024 * 256 / 1000 features for float32 (about 1 MB chunks).
+  hsize_t chunk_rows = 0;
   /// Throws `invalid_argument` for a level outside [-1, 9] or a zero chunk size.
   void validate() const {
     if (compression < -1 || compression > 9)
@@ -83,24 +86,74 @@ inline std::vector<std::string> read_gctx_ids(hid_t file, const std::string& dse
   return h5::read_as_strings(d, path, dset, fn);
 }
 
-/// Read the samples in `cols` (sorted, unique, in range) of the transposed HDF5 matrix into the
-/// columns of `out` (nrow x cols.size()), one H5Dread per run of consecutive samples.
+/// A dataset access property list whose chunk cache holds every chunk that one sample block
+/// of the features [first, first + count) touches (at most 512 MB), so that reading the samples of
+/// a chunk one run at a time decompresses each chunk once. Contiguous datasets get the default.
+inline h5::Handle gctx_access_plist(hid_t file, const std::string& path, hsize_t first,
+                                    hsize_t count, const char* fn) {
+  h5::Handle dapl(H5Pcreate(H5P_DATASET_ACCESS), H5Pclose);
+  h5::Handle d = h5::open_dataset(file, "/0/DATA/0/matrix", path, fn);
+  h5::Handle dcpl(H5Dget_create_plist(d), H5Pclose);
+  if (H5Pget_layout(dcpl) != H5D_CHUNKED) return dapl;
+  hsize_t chunk[2] = {1, 1};
+  if (H5Pget_chunk(dcpl, 2, chunk) != 2 || chunk[0] == 0 || chunk[1] == 0) return dapl;
+  h5::Handle type(H5Dget_type(d), H5Tclose);
+  const hsize_t across = (first % chunk[1] + count + chunk[1] - 1) / chunk[1] + 1;
+  const double bytes =
+      double(chunk[0]) * double(chunk[1]) * double(H5Tget_size(type)) * double(across) * 1.25;
+  const double cap = 512.0 * 1024 * 1024;
+  if (bytes > 1024.0 * 1024) // HDF5's default cache holds 1 MB
+    H5Pset_chunk_cache(dapl, 100003, std::size_t(std::min(bytes, cap)), 1.0);
+  return dapl;
+}
+
+/// Read the features `rows` and samples `cols` (positions, each unique and in range, any order)
+/// of the transposed HDF5 matrix into `out` (rows.size() x cols.size(), in the given orders).
+/// Samples are read in file order, a run of consecutive samples at a time (at most 64 MB of
+/// the features' range [min(rows), max(rows)] per read), so memory beyond `out` stays bounded.
 template <class Scalar>
-void read_gctx_columns(hid_t dset, hsize_t nrow, const std::vector<Eigen::Index>& cols, Scalar* out,
-                       const std::string& path, const char* fn) {
-  h5::Handle fspace(H5Dget_space(dset), H5Sclose);
+void read_gctx_block(const std::string& path, const std::vector<Eigen::Index>& rows,
+                     const std::vector<Eigen::Index>& cols,
+                     Eigen::Matrix<Scalar, Eigen::Dynamic, Eigen::Dynamic>& out, const char* fn) {
+  out.resize(Eigen::Index(rows.size()), Eigen::Index(cols.size()));
+  if (rows.empty() || cols.empty()) return;
+  const Eigen::Index rmin = *std::min_element(rows.begin(), rows.end());
+  const Eigen::Index rspan = *std::max_element(rows.begin(), rows.end()) - rmin + 1;
+  const bool all_rows =
+      Eigen::Index(rows.size()) == rspan && std::is_sorted(rows.begin(), rows.end());
+  std::vector<std::size_t> order(cols.size());
+  std::iota(order.begin(), order.end(), std::size_t(0));
+  std::sort(order.begin(), order.end(),
+            [&](std::size_t a, std::size_t b) { return cols[a] < cols[b]; });
+  h5::Handle file = h5::open_file(path, fn);
+  h5::Handle dapl = gctx_access_plist(file, path, hsize_t(rmin), hsize_t(rspan), fn);
+  h5::Handle d(H5Dopen2(file, "/0/DATA/0/matrix", dapl), H5Dclose);
+  if (!d.valid()) h5::fail(fn, path, "/0/DATA/0/matrix", "cannot open the matrix");
+  h5::Handle fspace(H5Dget_space(d), H5Sclose);
+  const std::size_t max_run =
+      std::max<std::size_t>(1, (std::size_t(64) << 20) / (sizeof(Scalar) * std::size_t(rspan)));
+  Eigen::Matrix<Scalar, Eigen::Dynamic, Eigen::Dynamic> buf;
   std::size_t k = 0;
-  while (k < cols.size()) {
+  while (k < order.size()) {
     std::size_t run = 1;
-    while (k + run < cols.size() && cols[k + run] == cols[k] + static_cast<Eigen::Index>(run))
+    while (k + run < order.size() && run < max_run &&
+           cols[order[k + run]] == cols[order[k]] + static_cast<Eigen::Index>(run))
       ++run;
-    const hsize_t start[2] = {static_cast<hsize_t>(cols[k]), 0};
-    const hsize_t count[2] = {static_cast<hsize_t>(run), nrow};
+    const hsize_t start[2] = {static_cast<hsize_t>(cols[order[k]]), static_cast<hsize_t>(rmin)};
+    const hsize_t count[2] = {static_cast<hsize_t>(run), static_cast<hsize_t>(rspan)};
     H5Sselect_hyperslab(fspace, H5S_SELECT_SET, start, nullptr, count, nullptr);
     h5::Handle mspace(H5Screate_simple(2, count, nullptr), H5Sclose);
-    if (H5Dread(dset, h5::native_type<Scalar>(), mspace, fspace, H5P_DEFAULT,
-                out + k * static_cast<std::size_t>(nrow)) < 0)
+    buf.resize(rspan, Eigen::Index(run)); // column-major features x samples
+    if (H5Dread(d, h5::native_type<Scalar>(), mspace, fspace, H5P_DEFAULT, buf.data()) < 0)
       h5::fail(fn, path, "/0/DATA/0/matrix", "reading the matrix failed");
+    for (std::size_t i = 0; i < run; ++i) {
+      const Eigen::Index dst = Eigen::Index(order[k + i]);
+      if (all_rows)
+        out.col(dst) = buf.col(Eigen::Index(i));
+      else
+        for (std::size_t r = 0; r < rows.size(); ++r)
+          out(Eigen::Index(r), dst) = buf(rows[r] - rmin, Eigen::Index(i));
+    }
     k += run;
   }
 }
@@ -141,15 +194,48 @@ inline GctxInfo read_gctx_info(const std::string& path) {
   return info;
 }
 
-/// Read a subset of a GCTX file: only the selected samples are read from disk (one hyperslab
-/// per run of consecutive samples), then the selected features are taken from them. The result
-/// follows the requested order; unknown or repeated ids throw `invalid_argument` naming the id.
-/// Rows are features, columns samples (the HDF5 matrix is stored transposed).
+/// The features `rows` and samples `cols` (positions, unique and in range, in the order wanted)
+/// of the GCTX file at `path`, whose layout `info` was read by `read_gctx_info` (its metadata
+/// possibly extended, e.g. by `join_sidecar`): only these samples, and the features between the
+/// first and last selected one, are read from disk. Throws `invalid_argument` for a position out
+/// of range or repeated.
+template <class Scalar = double>
+LabeledMatrix<Scalar> read_gctx(const std::string& path, const GctxInfo& info,
+                                const std::vector<Eigen::Index>& rows,
+                                const std::vector<Eigen::Index>& cols) {
+  static_assert(std::is_floating_point<Scalar>::value, "read_gctx: Scalar must be float or double");
+  const char* fn = "read_gctx";
+  auto check = [&](const std::vector<Eigen::Index>& idx, Eigen::Index n, const char* what) {
+    std::vector<char> seen(std::size_t(n), 0);
+    for (Eigen::Index i : idx) {
+      if (i < 0 || i >= n)
+        detail::throw_invalid(fn, path, ": ", what, " position ", i, " is outside [0, ", n, ")");
+      if (seen[std::size_t(i)]++)
+        detail::throw_invalid(fn, path, ": ", what, " position ", i, " is selected twice");
+    }
+  };
+  check(rows, info.rows, "row");
+  check(cols, info.cols, "column");
+  if (Eigen::Index(info.row_ids.size()) != info.rows || info.row_meta.size() != info.rows ||
+      Eigen::Index(info.col_ids.size()) != info.cols || info.col_meta.size() != info.cols)
+    detail::throw_invalid(fn, path, ": the layout's ids or metadata do not match its shape");
+  typename LabeledMatrix<Scalar>::Matrix data;
+  detail::read_gctx_block(path, rows, cols, data, fn);
+  std::vector<std::string> rid, cid;
+  for (Eigen::Index i : rows) rid.push_back(info.row_ids[std::size_t(i)]);
+  for (Eigen::Index j : cols) cid.push_back(info.col_ids[std::size_t(j)]);
+  return LabeledMatrix<Scalar>(std::move(data), std::move(rid), std::move(cid),
+                               info.row_meta.select(rows), info.col_meta.select(cols));
+}
+
+/// Read a subset of a GCTX file by ids: only the selected samples (and the features between the
+/// first and last selected one) are read from disk, one hyperslab per run of consecutive samples.
+/// The result follows the requested order; unknown or repeated ids throw `invalid_argument` naming
+/// the id. Rows are features, columns samples (the HDF5 matrix is stored transposed).
 template <class Scalar = double>
 LabeledMatrix<Scalar> read_gctx(const std::string& path, const GctxSelection& sel) {
   static_assert(std::is_floating_point<Scalar>::value, "read_gctx: Scalar must be float or double");
   const char* fn = "read_gctx";
-  namespace h5 = detail::h5;
   GctxInfo info = read_gctx_info(path);
   const Labels rows(info.row_ids, "row id"), cols(info.col_ids, "column id");
   auto pick = [&](const Labels& all, const std::vector<std::string>& want, const char* what) {
@@ -169,28 +255,7 @@ LabeledMatrix<Scalar> read_gctx(const std::string& path, const GctxSelection& se
   };
   const std::vector<Eigen::Index> ri = pick(rows, sel.row_ids, "row id");
   const std::vector<Eigen::Index> ci = pick(cols, sel.col_ids, "column id");
-  // Read the selected samples in file order, then permute into the requested order.
-  std::vector<Eigen::Index> sorted = ci;
-  std::sort(sorted.begin(), sorted.end());
-  using Matrix = typename LabeledMatrix<Scalar>::Matrix;
-  Matrix block(info.rows, static_cast<Eigen::Index>(sorted.size()));
-  {
-    h5::Handle file = h5::open_file(path, fn);
-    h5::Handle d = h5::open_dataset(file, "/0/DATA/0/matrix", path, fn);
-    detail::read_gctx_columns(d, static_cast<hsize_t>(info.rows), sorted, block.data(), path, fn);
-  }
-  Matrix data(static_cast<Eigen::Index>(ri.size()), static_cast<Eigen::Index>(ci.size()));
-  const bool all_rows = sel.row_ids.empty();
-  for (std::size_t j = 0; j < ci.size(); ++j) {
-    const Eigen::Index src = std::lower_bound(sorted.begin(), sorted.end(), ci[j]) - sorted.begin();
-    if (all_rows)
-      data.col(Eigen::Index(j)) = block.col(src);
-    else
-      for (std::size_t i = 0; i < ri.size(); ++i)
-        data(Eigen::Index(i), Eigen::Index(j)) = block(ri[i], src);
-  }
-  return LabeledMatrix<Scalar>(std::move(data), rows.select(ri).ids(), cols.select(ci).ids(),
-                               info.row_meta.select(ri), info.col_meta.select(ci));
+  return read_gctx<Scalar>(path, info, ri, ci);
 }
 
 /// Read a whole GCTX file (float32, float64 or int32 matrix; string, int64 or float64 ids and
@@ -202,7 +267,8 @@ LabeledMatrix<Scalar> read_gctx(const std::string& path) {
 }
 
 /// Write `m` as GCTX 1.0: the matrix transposed at `/0/DATA/0/matrix` (float32 unless
-/// `opt.float64`; chunked by `opt.chunk_columns` samples and gzip-compressed at level
+/// `opt.float64`; chunked by `opt.chunk_columns` samples x `opt.chunk_rows` features and
+/// gzip-compressed at level
 /// `opt.compression`, or contiguous with -1), ids and metadata as fixed-length strings, root
 /// attribute `version` = "GCTX1.0". Atomic: written to a temporary file, then renamed.
 template <class Scalar>
@@ -223,7 +289,9 @@ void write_gctx(const std::string& path, const LabeledMatrix<Scalar>& m,
     h5::Handle space(H5Screate_simple(2, dims, nullptr), H5Sclose);
     h5::Handle dcpl(H5Pcreate(H5P_DATASET_CREATE), H5Pclose);
     if (opt.compression >= 0 && m.rows() > 0 && m.cols() > 0) {
-      const hsize_t chunk[2] = {std::min<hsize_t>(opt.chunk_columns, dims[0]), dims[1]};
+      const hsize_t chunk[2] = {std::min<hsize_t>(opt.chunk_columns, dims[0]),
+                                opt.chunk_rows == 0 ? dims[1]
+                                                    : std::min<hsize_t>(opt.chunk_rows, dims[1])};
       H5Pset_chunk(dcpl, 2, chunk);
       if (opt.compression > 0) H5Pset_deflate(dcpl, static_cast<unsigned>(opt.compression));
     }

@@ -1,12 +1,16 @@
 /// @file h5ad.hpp
-/// @brief AnnData `.h5ad` files (anndata >= 0.7 layout): the matrix with `obs` / `var` tables.
+/// @brief AnnData `.h5ad` files (anndata >= 0.7 layout): the matrix with `obs` / `var` tables;
+/// read (dense or sparse) and write (dense, the anndata 0.8 encoding).
 // requires: HDF5
 #pragma once
 
+#include "cimpute/core/labeled_matrix.hpp"
 #include "cimpute/core/sparse_labeled_matrix.hpp"
 #include "cimpute/io/hdf5.hpp"
 #include "cimpute/io/sparse_hdf5.hpp"
+#include "cimpute/io/text_file.hpp"
 
+#include <cmath>
 #include <string>
 #include <vector>
 
@@ -143,6 +147,85 @@ SparseLabeledMatrix<Scalar> read_h5ad(const std::string& path, const H5adOptions
   data.makeCompressed();
   return SparseLabeledMatrix<Scalar>(std::move(data), std::move(var), std::move(obs),
                                      std::move(var_meta), std::move(obs_meta));
+}
+
+namespace detail {
+
+inline void h5ad_encoding(hid_t obj, const char* type, const char* version) {
+  h5::write_utf8_attribute(obj, "encoding-type", {type}, false);
+  h5::write_utf8_attribute(obj, "encoding-version", {version}, false);
+}
+
+/// An AnnData dataframe group: the index, then each field as numbers (float64) when every value
+/// is a finite number, else as strings.
+inline void write_h5ad_frame(hid_t file, const std::string& group,
+                             const std::vector<std::string>& index, const MetadataTable& meta) {
+  h5::create_groups(file, group);
+  h5::Handle g = h5::open_group(file, group, "", "write_h5ad");
+  h5ad_encoding(g, "dataframe", "0.2.0");
+  h5::write_utf8_attribute(g, "_index", {"_index"}, false);
+  std::vector<std::string> order;
+  for (const auto& f : meta.field_names())
+    if (f != "_index") order.push_back(f);
+  h5::write_utf8_attribute(g, "column-order", order, true);
+  h5::write_utf8_strings(file, group + "/_index", index);
+  {
+    h5::Handle d = h5::open_dataset(file, group + "/_index", "", "write_h5ad");
+    h5ad_encoding(d, "string-array", "0.2.0");
+  }
+  for (const auto& f : order) {
+    const auto& v = meta.field(f);
+    std::vector<double> x(v.size());
+    bool numeric = !v.empty();
+    for (std::size_t i = 0; i < v.size() && numeric; ++i)
+      numeric = parse_double(v[i], x[i]) && std::isfinite(x[i]);
+    const std::string path = group + "/" + f;
+    if (numeric)
+      h5::write_numeric(file, path, x);
+    else
+      h5::write_utf8_strings(file, path, v);
+    h5::Handle d = h5::open_dataset(file, path, "", "write_h5ad");
+    h5ad_encoding(d, numeric ? "array" : "string-array", "0.2.0");
+  }
+}
+
+} // namespace detail
+
+/// Write `m` as an AnnData file (the anndata 0.8 encoding, read by anndata >= 0.8 and scanpy):
+/// **transposed** to AnnData's orientation, so the columns of `m` (samples, e.g. imputed pairs)
+/// are `obs` with the column metadata as obs columns, and the rows (features) are `var` with
+/// the row metadata. `X` is dense float32 (float64 with `float64`); a field whose every value is
+/// a finite number is written as a float64 column, others as strings; a field named `_index` is
+/// left out. Atomic: written to a temporary file, then renamed.
+template <class Scalar>
+void write_h5ad(const std::string& path, const LabeledMatrix<Scalar>& m, bool float64 = false) {
+  const char* fn = "write_h5ad";
+  namespace h5 = detail::h5;
+  h5::silence();
+  detail::create_file_atomic(path, fn, [&](const std::string& tmp) {
+    h5::Handle file(H5Fcreate(tmp.c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT), H5Fclose);
+    if (!file.valid()) detail::throw_invalid(fn, "cannot create '", tmp, "'");
+    detail::h5ad_encoding(file, "anndata", "0.1.0");
+    // Column-major features x samples is row-major samples x features: obs x var as it is.
+    const hsize_t dims[2] = {static_cast<hsize_t>(m.cols()), static_cast<hsize_t>(m.rows())};
+    h5::Handle space(H5Screate_simple(2, dims, nullptr), H5Sclose);
+    const hid_t ftype = float64 ? H5T_IEEE_F64LE : H5T_IEEE_F32LE;
+    h5::Handle d(H5Dcreate2(file, "/X", ftype, space, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT),
+                 H5Dclose);
+    if (!d.valid() || (m.data().size() > 0 && H5Dwrite(d, h5::native_type<Scalar>(), H5S_ALL,
+                                                       H5S_ALL, H5P_DEFAULT, m.data().data()) < 0))
+      detail::throw_invalid(fn, "writing the matrix to '", tmp, "' failed");
+    detail::h5ad_encoding(d, "array", "0.2.0");
+    detail::write_h5ad_frame(file, "/obs", m.col_ids(), m.col_meta());
+    detail::write_h5ad_frame(file, "/var", m.row_ids(), m.row_meta());
+    for (const char* g : {"/uns", "/obsm", "/varm", "/obsp", "/varp", "/layers"}) {
+      h5::create_groups(file, g);
+      h5::Handle grp = h5::open_group(file, g, tmp, fn);
+      detail::h5ad_encoding(grp, "dict", "0.1.0");
+    }
+    if (H5Fflush(file, H5F_SCOPE_GLOBAL) < 0)
+      detail::throw_invalid(fn, "flushing '", tmp, "' failed");
+  });
 }
 
 } // namespace cimpute

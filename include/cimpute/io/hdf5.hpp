@@ -393,6 +393,41 @@ inline void write_int_array_attribute(hid_t obj, const char* name,
     throw_invalid("h5::write_int_array_attribute", "cannot write attribute ", name);
 }
 
+/// A variable-length UTF-8 string type (as h5py writes `str`).
+inline Handle utf8_vlen_type() {
+  Handle type(H5Tcopy(H5T_C_S1), H5Tclose);
+  H5Tset_size(type, H5T_VARIABLE);
+  H5Tset_cset(type, H5T_CSET_UTF8);
+  return type;
+}
+
+/// Write a 1-D dataset of variable-length UTF-8 strings (what h5py and anndata write for `str`).
+inline void write_utf8_strings(hid_t loc, const std::string& path,
+                               const std::vector<std::string>& v) {
+  Handle type = utf8_vlen_type();
+  std::vector<const char*> ptr;
+  for (const auto& x : v) ptr.push_back(x.c_str());
+  const hsize_t n = v.size();
+  Handle space(H5Screate_simple(1, &n, nullptr), H5Sclose);
+  Handle d(H5Dcreate2(loc, path.c_str(), type, space, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT),
+           H5Dclose);
+  if (!d.valid() || (n > 0 && H5Dwrite(d, type, H5S_ALL, H5S_ALL, H5P_DEFAULT, ptr.data()) < 0))
+    throw_invalid("h5::write_utf8_strings", "cannot write dataset ", path);
+}
+
+/// Write a variable-length UTF-8 string attribute: a scalar, or (`array`) a 1-D array of `v`.
+inline void write_utf8_attribute(hid_t obj, const char* name, const std::vector<std::string>& v,
+                                 bool array) {
+  Handle type = utf8_vlen_type();
+  std::vector<const char*> ptr;
+  for (const auto& x : v) ptr.push_back(x.c_str());
+  const hsize_t n = v.size();
+  Handle space(array ? H5Screate_simple(1, &n, nullptr) : H5Screate(H5S_SCALAR), H5Sclose);
+  Handle a(H5Acreate2(obj, name, type, space, H5P_DEFAULT, H5P_DEFAULT), H5Aclose);
+  if (!a.valid() || (!ptr.empty() && H5Awrite(a, type, ptr.data()) < 0))
+    throw_invalid("h5::write_utf8_attribute", "cannot write attribute ", name);
+}
+
 /// Write a scalar string attribute.
 inline void write_string_attribute(hid_t obj, const char* name, const std::string& value) {
   Handle type(H5Tcopy(H5T_C_S1), H5Tclose);
