@@ -5,10 +5,11 @@
 // Prints per mode the median seconds and peak RSS, and the ratio.
 //
 //   gctx_selection [--signatures N] [--genes G] [--chunk-samples S] [--chunk-genes F]
-//                  [--repeats R] [--dir DIR] [--keep]
+//                  [--repeats R] [--dir DIR] [--keep] [--reuse]
 // Defaults: N = 100000, G = 12328, cmapPy's chunks (1000 samples x 262 genes: ~1 MB of float32),
 // R = 3, DIR = /tmp/cimpute_gctx_selection. The file stays in the page cache after it is
-// written, so the figures are decompression and HDF5 work, not disk reads.
+// written, so the figures are decompression and HDF5 work, not disk reads. --keep leaves the files
+// in DIR; --reuse reads them again instead of generating (same options needed).
 #include <cimpute/io/gctx.hpp>
 #include <cimpute/io/signature_file.hpp>
 
@@ -32,7 +33,7 @@ namespace {
 struct Args {
   long signatures = 100000, genes = 12328, chunk_samples = 1000, chunk_genes = 262, repeats = 3;
   std::string dir = "/tmp/cimpute_gctx_selection";
-  bool keep = false;
+  bool keep = false, reuse = false;
 };
 
 double seconds_since(std::chrono::steady_clock::time_point t0) {
@@ -144,6 +145,8 @@ int main(int argc, char** argv) {
       a.dir = next();
     else if (k == "--keep")
       a.keep = true;
+    else if (k == "--reuse")
+      a.reuse = a.keep = true;
     else {
       std::fprintf(stderr, "unknown option %s (see the comment at the top of the source)\n",
                    k.c_str());
@@ -159,7 +162,7 @@ int main(int argc, char** argv) {
   const std::string gctx = a.dir + "/level5.gctx", sig = a.dir + "/sig_info.txt",
                     gene = a.dir + "/gene_info.txt";
   const auto t0 = std::chrono::steady_clock::now();
-  generate(a, gctx, sig, gene);
+  if (!a.reuse || !std::filesystem::exists(gctx)) generate(a, gctx, sig, gene);
   std::printf("generated %ld genes x %ld signatures (float32, gzip 6, chunks %ld samples x %ld "
               "genes): %.0f MB in %.1f s\n",
               a.genes, a.signatures, a.chunk_samples, a.chunk_genes,

@@ -109,8 +109,8 @@ inline h5::Handle gctx_access_plist(hid_t file, const std::string& path, hsize_t
 
 /// Read the features `rows` and samples `cols` (positions, each unique and in range, any order)
 /// of the transposed HDF5 matrix into `out` (rows.size() x cols.size(), in the given orders).
-/// Samples are read in file order, a run of consecutive samples at a time (at most 64 MB of
-/// the features' range [min(rows), max(rows)] per read), so memory beyond `out` stays bounded.
+/// Samples are read in file order, in batches of at most 64 MB of the features' range
+/// [min(rows), max(rows)], so memory beyond `out` stays bounded.
 template <class Scalar>
 void read_gctx_block(const std::string& path, const std::vector<Eigen::Index>& rows,
                      const std::vector<Eigen::Index>& cols,
@@ -133,20 +133,33 @@ void read_gctx_block(const std::string& path, const std::vector<Eigen::Index>& r
   const std::size_t max_run =
       std::max<std::size_t>(1, (std::size_t(64) << 20) / (sizeof(Scalar) * std::size_t(rspan)));
   Eigen::Matrix<Scalar, Eigen::Dynamic, Eigen::Dynamic> buf;
+  // Batches of runs of consecutive samples (at most max_run samples, 1024 runs): one H5Dread
+  // per batch, its runs OR-ed into one selection, so that HDF5 maps the batch onto the chunks
+  // once (a read per run costs time in proportion to the file's chunks, HDF5 1.10).
   std::size_t k = 0;
   while (k < order.size()) {
-    std::size_t run = 1;
-    while (k + run < order.size() && run < max_run &&
-           cols[order[k + run]] == cols[order[k]] + static_cast<Eigen::Index>(run))
-      ++run;
-    const hsize_t start[2] = {static_cast<hsize_t>(cols[order[k]]), static_cast<hsize_t>(rmin)};
-    const hsize_t count[2] = {static_cast<hsize_t>(run), static_cast<hsize_t>(rspan)};
-    H5Sselect_hyperslab(fspace, H5S_SELECT_SET, start, nullptr, count, nullptr);
-    h5::Handle mspace(H5Screate_simple(2, count, nullptr), H5Sclose);
-    buf.resize(rspan, Eigen::Index(run)); // column-major features x samples
+    H5Sselect_none(fspace);
+    std::size_t taken = 0, runs = 0;
+    while (k + taken < order.size() && taken < max_run && runs < 1024) {
+      const std::size_t first = k + taken;
+      std::size_t run = 1;
+      while (first + run < order.size() && taken + run < max_run &&
+             cols[order[first + run]] == cols[order[first]] + static_cast<Eigen::Index>(run))
+        ++run;
+      const hsize_t start[2] = {static_cast<hsize_t>(cols[order[first]]),
+                                static_cast<hsize_t>(rmin)};
+      const hsize_t count[2] = {static_cast<hsize_t>(run), static_cast<hsize_t>(rspan)};
+      H5Sselect_hyperslab(fspace, H5S_SELECT_OR, start, nullptr, count, nullptr);
+      taken += run;
+      ++runs;
+    }
+    // The selection's elements in file order: sample after sample, rspan features each.
+    const hsize_t mcount[2] = {static_cast<hsize_t>(taken), static_cast<hsize_t>(rspan)};
+    h5::Handle mspace(H5Screate_simple(2, mcount, nullptr), H5Sclose);
+    buf.resize(rspan, Eigen::Index(taken)); // column-major features x samples
     if (H5Dread(d, h5::native_type<Scalar>(), mspace, fspace, H5P_DEFAULT, buf.data()) < 0)
       h5::fail(fn, path, "/0/DATA/0/matrix", "reading the matrix failed");
-    for (std::size_t i = 0; i < run; ++i) {
+    for (std::size_t i = 0; i < taken; ++i) {
       const Eigen::Index dst = Eigen::Index(order[k + i]);
       if (all_rows)
         out.col(dst) = buf.col(Eigen::Index(i));
@@ -154,7 +167,7 @@ void read_gctx_block(const std::string& path, const std::vector<Eigen::Index>& r
         for (std::size_t r = 0; r < rows.size(); ++r)
           out(Eigen::Index(r), dst) = buf(rows[r] - rmin, Eigen::Index(i));
     }
-    k += run;
+    k += taken;
   }
 }
 
