@@ -27,6 +27,7 @@ struct CompleteOptions {
   std::string context_features = "none";
   std::string autoencoder_hidden;
   int seeds = 3;
+  int digits = 0; // decimals of the scores; 0: 6 in tsv, 4 in the table
   bool quiet = false;
   SelectionFlags selection;
   cimpute::PerturbationSimulatorParams sim;
@@ -134,14 +135,16 @@ int run_complete(CompleteOptions o) {
     }
     const cimpute::ScoreSummary ev = combine(per_seed);
     progress.write_above([&] {
+      const int d = o.digits > 0 ? o.digits : tsv ? 6 : 4;
       if (tsv)
-        std::printf("%s\t%s\t%.6f\t%.6f\t%.6f\t%.3f\n", o.protocol.c_str(), name.c_str(),
-                    ev.mean.pearson, ev.mean.r2, ev.mean.cosine, ev.seconds);
+        std::printf("%s\t%s\t%.*f\t%.*f\t%.*f\t%.3f\n", o.protocol.c_str(), name.c_str(), d,
+                    ev.mean.pearson, d, ev.mean.r2, d, ev.mean.cosine, ev.seconds);
       else
-        std::printf("%-*s %-*s %8.4f %8.4f %8.4f %9.3f  (%d run%s, s.e. %.4f %.4f %.4f)\n", pw,
-                    o.protocol.c_str(), mw, name.c_str(), ev.mean.pearson, ev.mean.r2,
-                    ev.mean.cosine, ev.seconds, ev.runs, ev.runs == 1 ? "" : "s",
-                    ev.standard_error.pearson, ev.standard_error.r2, ev.standard_error.cosine);
+        std::printf("%-*s %-*s %8.*f %8.*f %8.*f %9.3f  (%d run%s, s.e. %.*f %.*f %.*f)\n", pw,
+                    o.protocol.c_str(), mw, name.c_str(), d, ev.mean.pearson, d, ev.mean.r2, d,
+                    ev.mean.cosine, ev.seconds, ev.runs, ev.runs == 1 ? "" : "s", d,
+                    ev.standard_error.pearson, d, ev.standard_error.r2, d,
+                    ev.standard_error.cosine);
       std::fflush(stdout);
     });
   }
@@ -166,8 +169,9 @@ Command add_complete(CLI::App& cimpute) {
   CLI::App* sub = cimpute.add_subcommand(
       "complete", "evaluate completion methods on perturbation x context signatures");
   sub->add_option("--data", o->data,
-                  "an L1000 directory (drug and DMSO tables), or a GCT / GCTX / h5ad of "
-                  "signatures with cell_id / pert_id column (obs) metadata; without --data (or "
+                  "an L1000 directory (drug and DMSO tables), a GCT / GCTX / h5ad of signatures "
+                  "with cell_id / pert_id column (obs) metadata, or single-cell counts (h5ad, 10x "
+                  "folder or .h5) pooled per pair; without --data (or "
                   "with --data simulated) a simulated CMap-like screen (simulate_perturbations, "
                   "sized by the --sim-* options)")
       ->type_name("PATH");
@@ -217,6 +221,10 @@ Command add_complete(CLI::App& cimpute) {
                   "pearson, r2, cosine, seconds)")
       ->check(CLI::IsMember({"table", "tsv"}))
       ->capture_default_str();
+  sub->add_option("--digits", o->digits,
+                  "decimals of the scores (default 6 in tsv, 4 in the table; 17 to compare runs "
+                  "exactly)")
+      ->check(CLI::Range(1, 17));
   sub->add_option("--context-features", o->context_features,
                   "none, baseline (the cells' log2 DMSO profiles of an L1000 directory) or a "
                   "CSV/TSV with one row per context (id, then numbers): ntk also tries the NTK "

@@ -127,7 +127,8 @@ Command add_impute(CLI::App& cimpute) {
       "impute", "fit a completion method on every observed pair and write the predicted "
                 "signatures of the missing (or the requested) pairs");
   sub->add_option("--data", o->data,
-                  "an L1000 directory, or a GCT / GCTX / h5ad of signatures as for complete")
+                  "an L1000 directory, a GCT / GCTX / h5ad of signatures, or single-cell counts, "
+                  "as for complete")
       ->type_name("PATH")
       ->required();
   add_selection_options(sub, o->selection);

@@ -152,7 +152,8 @@ Command add_repurpose(CLI::App& cimpute) {
   sub->add_option("--context", o->opt.context, "the disease's context (cell line), e.g. A549")
       ->type_name("CONTEXT")
       ->required();
-  sub->add_option("--data", o->data, "an L1000 directory, or a GCT / GCTX / h5ad as for complete")
+  sub->add_option("--data", o->data,
+                  "an L1000 directory, a GCT / GCTX / h5ad, or single-cell counts, as for complete")
       ->type_name("PATH")
       ->required();
   add_selection_options(sub, o->selection);

@@ -96,14 +96,12 @@ void add_selection_options(CLI::App* sub, SelectionFlags& f) {
                   "a table of column (signature or cell) metadata joined to the file's column ids, "
                   "e.g. CMap's sig_info.txt / siginfo_beta.txt or a cell table (key: sig_id, "
                   "distil_id, inst_id, cid, id, or the first column)")
-      ->type_name("FILE")
-      ->check(CLI::ExistingFile);
+      ->type_name("FILE");
   sub->add_option("--row-meta", f.row_meta,
                   "a table of row (gene) metadata joined to the file's row ids, e.g. CMap's "
                   "gene_info.txt / geneinfo_beta.txt (key: pr_gene_id, gene_id, rid, id, or the "
                   "first column)")
-      ->type_name("FILE")
-      ->check(CLI::ExistingFile);
+      ->type_name("FILE");
   sub->add_option("--normalize", f.normalize,
                   "normalise counts (h5ad, 10x) cell by cell before pooling: none or log1p-cp10k "
                   "(log(1 + 10^4 x / cell total))")
