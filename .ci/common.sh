@@ -29,8 +29,11 @@ cimpute_install_packages() {
 
 CIMPUTE_BUILD_PACKAGES=(cmake make g++ pkg-config libeigen3-dev catch2 libhdf5-dev zlib1g-dev
   libboost-math-dev libbenchmark-dev ccache libopenblas-dev liblapacke-dev libcli11-dev)
-# What the test suite reads its outputs back with (h5py as cmapPy, anndata as scanpy).
-CIMPUTE_TEST_PACKAGES=(python3-numpy python3-h5py python3-anndata)
+# The Python package and what the test suite reads its outputs back with (h5py as cmapPy, anndata
+# as scanpy); matplotlib, networkx and tqdm are optional at run time but tested.
+CIMPUTE_TEST_PACKAGES=(python3-dev pybind11-dev python3-pytest python3-numpy python3-pandas
+  python3-scipy python3-h5py python3-anndata python3-matplotlib python3-networkx python3-tqdm
+  python3-setuptools python3-wheel python3-pip python3-venv)
 # What the fuzz stage needs: clang with its libFuzzer runtime.
 CIMPUTE_FUZZ_PACKAGES=(clang libclang-rt-14-dev)
 

@@ -31,15 +31,16 @@ struct InterventionalCsvOptions {
   bool log = false;                          ///< take natural logs of the values (all must be > 0)
 };
 
-/// Reads a samples x variables CSV / TSV whose label columns give each sample's setting and
-/// target(s) (e.g. `../shared/data/sachs/sachs_9conditions_labeled.csv`). Every column other
-/// than the setting, target and ignored columns must be numeric; a non-numeric field throws a
-/// `parse_error` naming file, line and column. All samples of a setting must name the same
-/// targets; settings whose target is `control` are pooled as the observational data.
-inline InterventionalData read_interventional_csv(const std::string& path,
-                                                  const InterventionalCsvOptions& options = {}) {
+/// Interventional data from a samples x variables table whose label columns give each sample's
+/// setting and target(s) (as read from e.g. `../shared/data/sachs/sachs_9conditions_labeled.csv`;
+/// `path` names it in messages). Every column other than the setting, target and ignored columns
+/// must be numeric; a non-numeric field throws a `parse_error` naming file, line and column. All
+/// samples of a setting must name the same targets; settings whose target is `control` are
+/// pooled as the observational data.
+inline InterventionalData interventional_data_from_table(const DelimitedTable& table,
+                                                         const InterventionalCsvOptions& options,
+                                                         const std::string& path = "table") {
   const char* fn = "read_interventional_csv";
-  const DelimitedTable table = read_delimited(path);
   const std::size_t sc = table.column(options.setting_column);
   const std::size_t tc = table.column(options.target_column);
   for (const auto& name : options.ignore_columns) table.column(name); // unknown names throw
@@ -130,6 +131,13 @@ inline InterventionalData read_interventional_csv(const std::string& path,
   std::sort(obs_rows.begin(), obs_rows.end());
   out.observational = values(obs_rows);
   return out;
+}
+
+/// Reads a samples x variables CSV / TSV (`interventional_data_from_table` gives the layout and
+/// the errors).
+inline InterventionalData read_interventional_csv(const std::string& path,
+                                                  const InterventionalCsvOptions& options = {}) {
+  return interventional_data_from_table(read_delimited(path), options, path);
 }
 
 /// Write per-setting targets (e.g. UT-IGSP's learned ones, one list per `d.settings` entry) as

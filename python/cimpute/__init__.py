@@ -1,0 +1,730 @@
+"""cimpute: causal imputation on NumPy, pandas and AnnData — a thin skin over the C++ library.
+
+Perturbation screens (CMap / LINCS L1000 signatures, Perturb-seq, interventional flow cytometry)
+as a :class:`PerturbationTensor`; completion methods evaluated under the protocols of
+``cimpute complete`` (:func:`evaluate`) and used to fill in missing (perturbation, context) pairs
+(:func:`impute`); causal structure learning from interventional data (:func:`discover`); NTK
+kernels (:class:`NtkKernel`, :func:`gram`); drug repurposing (:func:`repurpose`); plots
+(:mod:`cimpute.plot`). The numbers are those of the ``cimpute`` command-line tool: the same C++
+code runs underneath.
+
+Errors: bad input raises ``ValueError`` (:class:`ParseError`, a subclass, for a malformed file,
+with ``file``, ``line`` and ``column``); a failed computation ``RuntimeError``; Ctrl-C during a
+long computation ``KeyboardInterrupt``. Optional packages (anndata, tqdm, matplotlib, networkx)
+are imported when a feature needs them.
+"""
+from __future__ import annotations
+
+import os
+import sys
+from dataclasses import dataclass, field
+from typing import Iterable, Sequence
+
+import numpy as np
+
+from . import _cimpute
+from ._cimpute import LinearGaussianSem, NngpKernel, NtkKernel, ParseError
+from ._progress import Progress
+
+__all__ = [
+    "PerturbationTensor", "LabeledMatrix", "DiscoveryResult", "ParseError", "NtkKernel",
+    "NngpKernel", "LinearGaussianSem", "read_l1000_directory", "read_signatures", "read_gct",
+    "read_gctx", "read_h5ad", "write_gct", "write_gctx", "write_h5ad", "completion_methods",
+    "evaluate", "impute", "gram", "discover", "interventional_data", "repurpose",
+    "simulate_perturbations", "cpdag", "interventional_cpdag", "shd", "random_dag", "Autoencoder",
+]
+__version__ = "0.1.0"
+
+
+def _need(module: str, feature: str):
+    """Import an optional module or say which feature needs it."""
+    try:
+        return __import__(module)
+    except ImportError as e:
+        raise ImportError(f"{feature} needs the Python package '{module}' "
+                          f"(Debian: apt-get install python3-{module})") from e
+
+
+def _pandas():
+    return _need("pandas", "this function")
+
+
+def _anndata(X, obs, var):
+    """AnnData keeping X's dtype (anndata 0.8 would convert float64 to float32 by default)."""
+    import anndata
+    try:
+        return anndata.AnnData(X=X, obs=obs, var=var, dtype=X.dtype)
+    except TypeError:  # anndata >= 0.10 has no dtype argument and keeps X's
+        return anndata.AnnData(X=X, obs=obs, var=var)
+
+
+# ------------------------------------------------------------------------------------- tensors
+class PerturbationTensor:
+    """Signatures of (perturbation, context) pairs over features: the library's shared type.
+
+    Build one with :func:`read_l1000_directory`, :func:`read_signatures`,
+    :meth:`from_anndata` or :meth:`from_signatures`.
+
+    Attributes:
+        perturbations, contexts, features: lists of str (the axes).
+        observed: bool array (perturbations x contexts), True where a signature is measured.
+        signatures: float array (observed pairs x features), in the order of ``observed_pairs``.
+        observed_pairs: list of (perturbation, context) names.
+        source: the path the tensor was read from ('' when built in memory); an L1000 directory
+            also gives the contexts' control profiles to the methods that use them.
+    """
+
+    def __init__(self, core: "_cimpute.Tensor", source: str = ""):
+        self._t = core
+        self.source = source
+
+    @classmethod
+    def from_signatures(cls, values, perturbations: Sequence[str], contexts: Sequence[str],
+                        features: Sequence[str]) -> "PerturbationTensor":
+        """One signature per row of ``values`` (pairs x features) for the pair
+        (``perturbations[i]``, ``contexts[i]``); a repeated pair or a NaN raises ValueError."""
+        values = np.asarray(values, dtype=np.float64)
+        if values.ndim != 2:
+            raise ValueError(f"from_signatures: values must be 2-D, got {values.ndim}-D")
+        return cls(_cimpute.Tensor.from_signatures(values, list(map(str, perturbations)),
+                                                   list(map(str, contexts)),
+                                                   list(map(str, features))))
+
+    @classmethod
+    def from_anndata(cls, adata, perturbation: str = "pert_id", context: str = "cell_id",
+                     filters: dict | Sequence[str] | None = None, aggregate: str = "none",
+                     symbol_field: str = "") -> "PerturbationTensor":
+        """From an AnnData whose obs are profiles: ``obs[perturbation]`` and ``obs[context]``
+        name each profile's pair; ``filters`` and ``aggregate`` select and merge profiles as in
+        :func:`read_signatures` (``aggregate="mean"`` pools cells into pseudobulk profiles)."""
+        obs = adata.obs
+        for col in (perturbation, context):
+            if col not in obs.columns:
+                raise ValueError(f"from_anndata: no obs column '{col}' (columns: "
+                                 f"{', '.join(map(str, obs.columns)) or 'none'})")
+        X = adata.X
+        if hasattr(X, "toarray"):
+            X = X.toarray()
+        X = np.asarray(X, dtype=np.float64)
+        col_meta = {str(c): [_cell(v) for v in obs[c]] for c in obs.columns}
+        row_meta = {str(c): [_cell(v) for v in adata.var[c]] for c in adata.var.columns}
+        core, _ = _cimpute.select_signatures(
+            np.asfortranarray(X.T), list(map(str, adata.var_names)), list(map(str, adata.obs_names)),
+            row_meta, col_meta, perturbation, context, _filter_list(filters), aggregate, symbol_field)
+        return cls(core)
+
+    def to_anndata(self):
+        """The observed signatures as AnnData: obs = pairs (columns ``perturbation``,
+        ``context``), var = features (``symbol`` when known)."""
+        _need("anndata", "to_anndata")
+        pd = _pandas()
+        pairs = self.observed_pairs
+        obs = pd.DataFrame({"perturbation": [p for p, _ in pairs],
+                            "context": [c for _, c in pairs]},
+                           index=[f"{p}:{c}" for p, c in pairs])
+        var = pd.DataFrame(index=self.features)
+        if self.feature_symbols:
+            var["symbol"] = self.feature_symbols
+        return _anndata(self.signatures, obs, var)
+
+    @property
+    def perturbations(self) -> list[str]:
+        return self._t.perturbations
+
+    @property
+    def contexts(self) -> list[str]:
+        return self._t.contexts
+
+    @property
+    def features(self) -> list[str]:
+        return self._t.features
+
+    @property
+    def feature_symbols(self) -> list[str]:
+        return self._t.feature_symbols
+
+    @property
+    def observed(self) -> np.ndarray:
+        return self._t.observed.astype(bool)
+
+    @property
+    def signatures(self) -> np.ndarray:
+        return self._t.signatures
+
+    @property
+    def observed_pairs(self) -> list[tuple[str, str]]:
+        p, c = self.perturbations, self.contexts
+        return [(p[i], c[j]) for i, j in self._t.observed_pairs]
+
+    @property
+    def shape(self) -> tuple[int, int, int]:
+        """(perturbations, contexts, features)."""
+        return (len(self.perturbations), len(self.contexts), len(self.features))
+
+    def signature(self, perturbation: str, context: str) -> np.ndarray:
+        """The measured signature of one pair (ValueError when it is not observed)."""
+        return self._t.signature(perturbation, context)
+
+    def dense(self) -> np.ndarray:
+        """perturbations x contexts x features, NaN where unobserved."""
+        return self._t.dense()
+
+    def __repr__(self):
+        p, c, g = self.shape
+        return (f"PerturbationTensor({p} perturbations x {c} contexts x {g} features, "
+                f"{len(self._t.observed_pairs)} observed pairs)")
+
+
+def _cell(v) -> str:
+    """A metadata value as the C++ side's string (missing: empty)."""
+    if v is None:
+        return ""
+    if isinstance(v, float) and np.isnan(v):
+        return ""
+    return str(v)
+
+
+def _filter_list(filters) -> list[str]:
+    """Filters as FIELD=V1,V2 strings: a dict {field: value or list} or a list of strings."""
+    if filters is None:
+        return []
+    if isinstance(filters, dict):
+        out = []
+        for k, v in filters.items():
+            vals = [v] if isinstance(v, (str, int, float)) else list(v)
+            out.append(f"{k}=" + ",".join(map(str, vals)))
+        return out
+    if isinstance(filters, str):
+        return [filters]
+    return [str(f) for f in filters]
+
+
+# --------------------------------------------------------------------------------------- files
+@dataclass
+class LabeledMatrix:
+    """A matrix with ids and metadata (features x samples, as GCT files are laid out)."""
+    data: np.ndarray
+    row_ids: list
+    col_ids: list
+    row_meta: dict = field(default_factory=dict)
+    col_meta: dict = field(default_factory=dict)
+
+    def to_anndata(self):
+        """As AnnData (samples as obs, features as var)."""
+        _need("anndata", "to_anndata")
+        pd = _pandas()
+        X = self.data.T if not hasattr(self.data, "tocsr") else self.data.T.tocsr()
+        return _anndata(X, pd.DataFrame(self.col_meta, index=self.col_ids),
+                        pd.DataFrame(self.row_meta, index=self.row_ids))
+
+
+def _labeled(d: dict) -> LabeledMatrix:
+    return LabeledMatrix(d["data"], d["row_ids"], d["col_ids"], d["row_meta"], d["col_meta"])
+
+
+def read_gct(path: str) -> LabeledMatrix:
+    """A GCT 1.2 / 1.3 file: rows are features, columns samples, with their metadata."""
+    return _labeled(_cimpute.read_gct(os.fspath(path)))
+
+
+def read_gctx(path: str, rows: Sequence[str] | None = None,
+              cols: Sequence[str] | None = None) -> LabeledMatrix:
+    """A GCTX file, or only the rows / columns with these ids (read from disk alone)."""
+    _need_hdf5("read_gctx")
+    return _labeled(_cimpute.read_gctx(os.fspath(path), list(rows or []), list(cols or [])))
+
+
+def read_h5ad(path: str, matrix: str = "X") -> LabeledMatrix:
+    """An AnnData file as features x cells (a scipy.sparse CSC matrix when scipy is there,
+    else dense); ``matrix`` is X, raw/X or layers/NAME."""
+    _need_hdf5("read_h5ad")
+    d = _cimpute.read_h5ad(os.fspath(path), matrix)
+    n_obs, n_var = d["shape"]
+    try:
+        import scipy.sparse as sp
+        csr = sp.csr_matrix((np.asarray(d["data"]), np.asarray(d["indices"]),
+                             np.asarray(d["indptr"])), shape=(n_obs, n_var))
+        data = csr.T.tocsc()
+    except ImportError:
+        data = np.zeros((n_var, n_obs))
+        ptr, idx, val = d["indptr"], d["indices"], d["data"]
+        for j in range(n_obs):
+            data[idx[ptr[j]:ptr[j + 1]], j] = val[ptr[j]:ptr[j + 1]]
+    return LabeledMatrix(data, d["row_ids"], d["col_ids"], d["row_meta"], d["col_meta"])
+
+
+def _need_hdf5(fn: str):
+    if not _cimpute.has_hdf5:
+        raise RuntimeError(f"{fn}: this build of cimpute has no HDF5 support")
+
+
+def _write(fn, path, m: LabeledMatrix, **kw):
+    data = np.asarray(m.data.toarray() if hasattr(m.data, "toarray") else m.data, dtype=np.float64)
+    meta = lambda d: {str(k): [_cell(v) for v in vals] for k, vals in d.items()}  # noqa: E731
+    fn(os.fspath(path), np.asfortranarray(data), list(map(str, m.row_ids)),
+       list(map(str, m.col_ids)), meta(m.row_meta), meta(m.col_meta), **kw)
+
+
+def write_gct(path: str, m: LabeledMatrix) -> None:
+    """Write GCT 1.3 (atomically: a temporary file, then renamed)."""
+    _write(_cimpute.write_gct, path, m)
+
+
+def write_gctx(path: str, m: LabeledMatrix, float64: bool = False) -> None:
+    """Write GCTX (float32 unless ``float64``), atomically."""
+    _need_hdf5("write_gctx")
+    _write(_cimpute.write_gctx, path, m, float64=float64)
+
+
+def write_h5ad(path: str, m: LabeledMatrix, float64: bool = False) -> None:
+    """Write an h5ad (samples as obs, features as var), atomically."""
+    _need_hdf5("write_h5ad")
+    _write(_cimpute.write_h5ad, path, m, float64=float64)
+
+
+def read_l1000_directory(path: str) -> PerturbationTensor:
+    """An L1000 directory (drug and DMSO level-2 tables): log2 fold changes against each cell's
+    DMSO profile, as ``cimpute complete --data DIR`` reads it."""
+    return PerturbationTensor(_cimpute.read_l1000_directory(os.fspath(path)), os.fspath(path))
+
+
+def read_signatures(path: str, perturbation: str = "", context: str = "",
+                    filters: dict | Sequence[str] | None = None, aggregate: str = "none",
+                    col_meta: str = "", row_meta: str = "", genes: str = "",
+                    normalize: str = "none", control: str = "", matrix: str = "X",
+                    report: bool = False):
+    """One signature per (perturbation, context) pair from a GCT, GCTX, h5ad or 10x file,
+    with the options of ``cimpute complete``:
+
+    perturbation, context: the column (obs) fields of a pair (default CMap's pert_id, cell_id;
+        the 2020 release's names are used when absent).
+    filters: {field: value or [values]} or strings ``"FIELD=V1,V2"``, ``"FIELD!=V"``,
+        ``"FIELD>X"`` (``>=``, ``<``, ``<=``); applied before values are read (GCTX).
+    aggregate: none, mean, median, first or best:FIELD for pairs with several profiles.
+    col_meta, row_meta: sidecar tables (CMap's sig_info.txt / gene_info.txt, ...).
+    genes: '' (all), 'landmark', or a file listing gene ids or symbols.
+    normalize: none or log1p-cp10k (single-cell counts); control: the perturbation subtracted
+        in each context (e.g. 'non-targeting').
+    report: also return a dict of what was read, filtered out and merged, and notes.
+    """
+    core, rep = _cimpute.read_signatures(os.fspath(path), perturbation, context,
+                                         _filter_list(filters), aggregate, os.fspath(col_meta),
+                                         os.fspath(row_meta), os.fspath(genes), normalize,
+                                         control, matrix)
+    t = PerturbationTensor(core, os.fspath(path))
+    return (t, rep) if report else t
+
+
+# ---------------------------------------------------------------------------------- completion
+def completion_methods() -> list[str]:
+    """The completion methods' names (as ``cimpute complete --methods``)."""
+    return _cimpute.completion_method_names()
+
+
+def _is_l1000_dir(path: str) -> bool:
+    return bool(path) and os.path.isdir(path) and not os.path.exists(
+        os.path.join(path, "matrix.mtx")) and not os.path.exists(os.path.join(path, "matrix.mtx.gz"))
+
+
+def _side_information(t: PerturbationTensor, context_features, default_features: str):
+    """(context features, control profiles) as the command-line tool derives them."""
+    baselines = np.zeros((0, 0))
+    if _is_l1000_dir(t.source):
+        baselines = _cimpute.read_l1000_baselines(t.source, t.contexts)
+    if isinstance(context_features, str):
+        mode = default_features if context_features == "auto" else context_features
+        if mode == "none":
+            return np.zeros((0, 0)), baselines
+        if mode == "baseline":
+            if baselines.size == 0:
+                raise ValueError("context_features='baseline' needs a tensor read from an L1000 "
+                                 "directory")
+            return _cimpute.context_features_from_baselines(baselines), baselines
+        raise ValueError(f"context_features must be 'auto', 'none', 'baseline' or an array, "
+                         f"got '{context_features}'")
+    f = np.asarray(context_features, dtype=np.float64)
+    if f.ndim != 2 or f.shape[0] != len(t.contexts):
+        raise ValueError(f"context_features must have one row per context ({len(t.contexts)}), "
+                         f"got shape {f.shape}")
+    return f, baselines
+
+
+def _reference(t: PerturbationTensor, reference_context: str | None, default: str) -> str:
+    ref = default if reference_context is None else reference_context
+    if ref in ("", "none", None):
+        return ""
+    if ref not in t.contexts:
+        raise ValueError(f"no context named '{ref}' (use reference_context='none')")
+    return ref
+
+
+def evaluate(t: PerturbationTensor, methods: Sequence[str] | str = "all",
+             protocol: str = "loo", reference_context: str | None = "MCF7", seeds: int = 3,
+             progress: bool = False, context_features="none"):
+    """Evaluate completion methods under a protocol, exactly as ``cimpute complete``.
+
+    protocol: loo (leave one pair out), loco (leave one context out), kfold:K or sparse:B.
+    reference_context: the training-only context ('none' for none; as in the tool, the default
+        MCF7 must exist in the data).
+    seeds: runs of a random protocol (seed 1000 + run), ignored for loo / loco.
+    Returns a pandas.DataFrame: protocol, method, pearson, r2, cosine, seconds, and the
+    standard errors pearson_se, r2_se, cosine_se over the runs, and runs.
+    """
+    pd = _pandas()
+    names = completion_methods() if methods == "all" else (
+        [methods] if isinstance(methods, str) else list(methods))
+    known = set(completion_methods())
+    for n in names:
+        if n not in known:
+            raise ValueError(f"unknown method '{n}' (available: {', '.join(completion_methods())})")
+    if not isinstance(seeds, int) or seeds < 1:
+        raise ValueError(f"seeds must be an integer >= 1, got {seeds!r}")
+    ref = _reference(t, reference_context, "MCF7")
+    features, baselines = _side_information(t, context_features, "none")
+    random = protocol.startswith("kfold") or protocol.startswith("sparse")
+    runs = seeds if random else 1
+    rows = []
+    bar = Progress(len(names) * runs, "cimpute.evaluate", enabled=progress)
+    try:
+        for name in names:
+            per_seed = []
+            for s in range(runs):
+                bar.describe(f"{name}, {protocol}" + (f" run {s + 1}/{runs}" if runs > 1 else ""))
+                per_seed.append(_cimpute.evaluate_one(t._t, name, protocol, ref, s, features,
+                                                      baselines, bar.callback()))
+                bar.advance()
+            rows.append(_cimpute.combine_runs(protocol, name, per_seed))
+    finally:
+        bar.close()
+    cols = ["protocol", "method", "pearson", "r2", "cosine", "seconds", "pearson_se", "r2_se",
+            "cosine_se", "runs"]
+    return pd.DataFrame(rows, columns=cols)
+
+
+def impute(t: PerturbationTensor, method: str = "ntk", reference_context: str | None = None,
+           pairs="missing", context_features="auto", progress: bool = False):
+    """Fit ``method`` on every observed pair and predict the requested pairs, as
+    ``cimpute impute``.
+
+    pairs: 'missing' (every unobserved pair of an observed perturbation and context), 'all', or
+        a list of (perturbation, context).
+    reference_context: the training-only context (default: MCF7 when present, else none).
+    Returns AnnData (obs: perturbation, context, method, and for the NTK methods variance: the
+    fraction of the prior variance left; var: the features) when anndata is importable,
+    otherwise (values pairs x features, obs DataFrame, feature list).
+    """
+    if method not in completion_methods():
+        raise ValueError(f"unknown method '{method}' (available: {', '.join(completion_methods())})")
+    if reference_context is None:
+        reference_context = "MCF7" if "MCF7" in t.contexts else "none"
+    ref = _reference(t, reference_context, "none")
+    features, baselines = _side_information(t, context_features,
+                                            "baseline" if _is_l1000_dir(t.source) else "none")
+    if isinstance(pairs, str):
+        mode, listed = pairs, []
+    else:
+        mode, listed = "list", [(str(p), str(c)) for p, c in pairs]
+    bar = Progress(1, f"cimpute.impute ({method})", enabled=progress)
+    try:
+        values, ids, meta = _cimpute.impute(t._t, method, mode, listed, ref, features, baselines,
+                                            bar.callback())
+        bar.advance()
+    finally:
+        bar.close()
+    pd = _pandas()
+    obs = pd.DataFrame(meta, index=ids)
+    obs["method"] = method
+    if "variance" in obs:
+        obs["variance"] = obs["variance"].astype(float)
+    X = np.ascontiguousarray(values.T)
+    try:
+        import anndata  # noqa: F401
+    except ImportError:
+        return X, obs, list(t.features)
+    var = pd.DataFrame(index=t.features)
+    if t.feature_symbols:
+        var["symbol"] = t.feature_symbols
+    return _anndata(X, obs, var)
+
+
+# ------------------------------------------------------------------------------------- kernels
+def gram(kernel, X, Y=None) -> np.ndarray:
+    """The Gram matrix K[i, j] = k(X[i], Y[j]) (Y = X when omitted); points are rows. A
+    float64 Fortran-ordered X is used in place; other arrays are copied once to that layout."""
+    X = np.asarray(X, dtype=np.float64)
+    if Y is None:
+        return _cimpute.gram(kernel, X)
+    return _cimpute.gram(kernel, X, np.asarray(Y, dtype=np.float64))
+
+
+# ----------------------------------------------------------------------------------- discovery
+class DiscoveryResult:
+    """What :func:`discover` learned.
+
+    Attributes:
+        variables: the variable names.
+        adjacency: p x p int array of the learned graph (DAG; PC: CPDAG): A[i, j] = 1 and
+            A[j, i] = 0 for i -> j, both 1 for an undirected edge.
+        essential: the I-CPDAG (GSP, PC: CPDAG) in the same encoding.
+        targets: per interventional setting, the target variables it is taken under (the known
+            ones for IGSP, the learned ones for UT-IGSP).
+        edges: pandas.DataFrame cause, effect of the learned graph's arcs (and, for an
+            undirected edge, both directions).
+        directed_frequency, adjacency_frequency: with bootstrap, p x p frequencies.
+    """
+
+    def __init__(self, d: dict, variables: list[str], setting_names: list[str]):
+        self.variables = variables
+        self.setting_names = setting_names
+        self.adjacency = np.asarray(d["graph"])
+        self.essential = np.asarray(d["essential"])
+        self.targets = {s: [variables[i] for i in ts] for s, ts in zip(setting_names, d["targets"])}
+        self.directed_frequency = d["directed_frequency"]
+        self.adjacency_frequency = d["adjacency_frequency"]
+        self.bootstrap = d["bootstrap"]
+
+    @property
+    def edges(self):
+        pd = _pandas()
+        A, v = self.adjacency, self.variables
+        rows = [(v[i], v[j]) for i in range(len(v)) for j in range(len(v)) if A[i, j]]
+        return pd.DataFrame(rows, columns=["cause", "effect"])
+
+    def to_networkx(self):
+        """The learned graph as a networkx.DiGraph (an undirected edge as two arcs)."""
+        nx = _need("networkx", "to_networkx")
+        g = nx.DiGraph()
+        g.add_nodes_from(self.variables)
+        g.add_edges_from(self.edges.itertuples(index=False, name=None))
+        return g
+
+    def __repr__(self):
+        return (f"DiscoveryResult({len(self.variables)} variables, "
+                f"{int(self.adjacency.sum())} arcs)")
+
+
+def interventional_data(data, setting_column: str = "condition", target_column: str = "target",
+                        control: str = "none", separator: str = ";",
+                        exclude_settings: Sequence[str] = (), ignore_columns: Sequence[str] = (),
+                        log: bool = False):
+    """Samples grouped by setting, as ``cimpute discover`` reads a CSV: ``data`` is a path or
+    a pandas.DataFrame with a setting column, a target column (``control`` for observational
+    samples; several targets separated by ``separator``) and numeric variable columns."""
+    if isinstance(data, (str, os.PathLike)):
+        path = os.fspath(data)
+        table = _need("pandas", "interventional_data").read_csv(path, sep=None, engine="python",
+                                                                dtype=str, keep_default_na=False)
+        name = path
+    else:
+        table, name = data, "DataFrame"
+    header = [str(c) for c in table.columns]
+    rows = [[_number_text(v) for v in r] for r in table.itertuples(index=False, name=None)]
+    return _cimpute.interventional_data(header, rows, setting_column, target_column, control,
+                                        separator, list(exclude_settings), list(ignore_columns),
+                                        log, name)
+
+
+def _number_text(v) -> str:
+    """A value as text that the C++ parser reads back exactly (repr of a float round-trips)."""
+    if isinstance(v, (float, np.floating)):
+        return repr(float(v))
+    return str(v)
+
+
+def discover(data, setting_column: str = "condition", target_column: str = "target",
+             control: str = "none", method: str = "igsp", tests: str = "gaussian",
+             alpha: float = 1e-3, alpha_inv: float = 1e-3, seed: int = 1, runs: int = 0,
+             depth: int = 0, bootstrap: int = 0, unknown_targets: bool = False,
+             exclude_settings: Sequence[str] = (), ignore_columns: Sequence[str] = (),
+             log: bool = False, max_samples: int = 0, progress: bool = False) -> DiscoveryResult:
+    """Learn a causal graph from observational + interventional samples, as ``cimpute
+    discover`` with the same options (method pc, gsp, igsp or utigsp; tests gaussian or kernel;
+    runs / depth / max_samples 0 keep the tool's defaults). ``data`` is a path, a DataFrame
+    (see :func:`interventional_data`) or the result of :func:`interventional_data`."""
+    if not isinstance(data, _cimpute.InterventionalData):
+        data = interventional_data(data, setting_column, target_column, control,
+                                   exclude_settings=exclude_settings,
+                                   ignore_columns=ignore_columns, log=log)
+    bar = Progress(None, f"cimpute.discover ({method})", enabled=progress)
+    try:
+        d = _cimpute.discover(data, method, tests, float(alpha), float(alpha_inv), int(seed),
+                              int(runs), int(depth), int(bootstrap), bool(unknown_targets),
+                              int(max_samples), bar.callback() if progress else None)
+    finally:
+        bar.close()
+    return DiscoveryResult(d, list(data.variables), list(data.setting_names))
+
+
+def cpdag(dag) -> np.ndarray:
+    """The CPDAG (Markov equivalence class) of a DAG given as a 0/1 adjacency matrix."""
+    return _cimpute.cpdag(np.asarray(dag, dtype=np.int32))
+
+
+def interventional_cpdag(dag, targets: Sequence[Sequence[int]]) -> np.ndarray:
+    """The I-CPDAG of a DAG under intervention target sets (lists of node indices; include []
+    for the observational setting)."""
+    return _cimpute.interventional_cpdag(np.asarray(dag, dtype=np.int32),
+                                         [list(map(int, t)) for t in targets])
+
+
+def shd(a, b) -> int:
+    """Structural Hamming distance between two graphs (DAG / PDAG adjacency matrices)."""
+    return _cimpute.shd(np.asarray(a, dtype=np.int32), np.asarray(b, dtype=np.int32))
+
+
+def random_dag(p: int, expected_degree: float, seed: int) -> np.ndarray:
+    """An Erdős–Rényi DAG's adjacency matrix (random topological order)."""
+    return _cimpute.random_dag(int(p), float(expected_degree), int(seed))
+
+
+def simulate_perturbations(**params) -> dict:
+    """A simulated perturbation screen on a gene regulatory network (the C++
+    ``PerturbationSimulatorParams``: genes, drugs, contexts, density, replicates, seed, ...).
+    Returns {'signatures', 'samples', 'truth': PerturbationTensor, 'adjacency': the network}."""
+    d = _cimpute.simulate_perturbations(params)
+    return {"signatures": PerturbationTensor(d["signatures"]),
+            "samples": PerturbationTensor(d["samples"]),
+            "truth": PerturbationTensor(d["truth"]), "adjacency": d["adjacency"]}
+
+
+# -------------------------------------------------------------------------------- connectivity
+def _gene_symbols_of(t: PerturbationTensor, gene_map) -> dict:
+    """Feature id -> symbol: ``gene_map`` (a dict or a file), the tensor's symbols, or (an L1000
+    directory) the first GCT of the folder with pr_gene_id / pr_gene_symbol, as the tool does."""
+    if isinstance(gene_map, dict):
+        return gene_map
+    if gene_map:
+        return _cimpute.read_id_mapping(os.fspath(gene_map), "pr_gene_id", "pr_gene_symbol")
+    if t.feature_symbols:
+        return dict(zip(t.features, t.feature_symbols))
+    if _is_l1000_dir(t.source):
+        for f in sorted(os.listdir(t.source)):
+            if f.endswith(".gct"):
+                try:
+                    return _cimpute.read_id_mapping(os.path.join(t.source, f), "pr_gene_id",
+                                                    "pr_gene_symbol")
+                except ValueError:
+                    continue
+    if os.path.isfile(t.source):
+        return _cimpute.read_id_mapping(t.source, "id", "pr_gene_symbol")
+    raise ValueError("no gene symbols for the tensor's features: give gene_map or "
+                     "id_type='entrez'")
+
+
+def repurpose(t: PerturbationTensor, disease, context: str, score: str = "cosine",
+              impute: str = "ntk", reference_context: str | None = None,
+              hide_context: bool = False, id_type: str = "symbol", gene_map=None,
+              set_size: int = 100, context_features="auto", top: int = 0):
+    """Rank the drugs of ``t`` by how strongly their signature in ``context`` reverses a disease
+    signature, as ``cimpute repurpose``.
+
+    disease: a pandas.Series (gene -> log fold change), a dict, or a file (gene, value).
+    id_type: 'symbol' (features mapped to symbols: ``gene_map``, the tensor's symbols, or the
+        L1000 folder's GCT) or 'entrez' (the features' own ids).
+    Returns a pandas.DataFrame rank, drug, score, source (measured / imputed), uncertainty.
+    """
+    pd = _pandas()
+    if isinstance(disease, (str, os.PathLike)):
+        ids, values = _cimpute.read_gene_signature(os.fspath(disease))
+    elif isinstance(disease, dict):
+        ids, values = list(map(str, disease.keys())), list(disease.values())
+    else:
+        ids, values = list(map(str, disease.index)), list(disease.values)
+    values = np.asarray(values, dtype=np.float64)
+    if not np.isfinite(values).all():
+        raise ValueError("repurpose: the disease signature has a non-finite value")
+    if context not in t.contexts:
+        raise ValueError(f"no context named '{context}'")
+    if reference_context is None:
+        reference_context = "MCF7" if "MCF7" in t.contexts and context != "MCF7" else "none"
+    ref = _reference(t, reference_context, "none")
+    core = t._t
+    if id_type == "symbol":
+        mapping = _gene_symbols_of(t, gene_map)
+        core = _cimpute.rename_features(core, {str(k): str(v) for k, v in mapping.items()}, True)
+    elif id_type != "entrez":
+        raise ValueError(f"id_type must be 'symbol' or 'entrez', got '{id_type}'")
+    mapped = PerturbationTensor(core, t.source)
+    features, baselines = _side_information(mapped, context_features,
+                                            "baseline" if _is_l1000_dir(t.source) else "none")
+    rows, unscored, shared = _cimpute.repurpose(core, ids, values, context, score, impute, ref,
+                                                hide_context, set_size, features, baselines)
+    out = pd.DataFrame(rows, columns=["rank", "drug", "score", "source", "uncertainty"])
+    out.attrs["unscored"] = unscored
+    out.attrs["shared_genes"] = shared
+    return out.head(top) if top > 0 else out
+
+
+# ------------------------------------------------------------------------------------------ nn
+class Autoencoder:
+    """A fully connected autoencoder (float64) trained to interpolation, as the C++
+    ``cimpute::Autoencoder``: ``features -> hidden... -> features``, activation ``leaky_relu``
+    or ``tanh``, without bias by default (the reference network of the attractor experiments).
+
+    >>> ae = cimpute.Autoencoder(978, hidden=[512, 512, 512], activation="tanh", bias=True)
+    >>> history = ae.train(X, max_epochs=2000, learning_rate=1e-4)   # a pandas.DataFrame
+    >>> report = ae.attractors(X)   # which training examples are attractors
+    """
+
+    def __init__(self, features: int, hidden: Sequence[int] = (1024,), activation: str = "leaky_relu",
+                 bias: bool = False, seed: int = 0):
+        kinds = {"leaky_relu": _cimpute.AutoencoderLeakyRelu, "tanh": _cimpute.AutoencoderTanh}
+        if activation not in kinds:
+            raise ValueError(f"activation must be one of {', '.join(kinds)}, got '{activation}'")
+        if not hidden or any(int(h) < 1 for h in hidden) or int(features) < 1:
+            raise ValueError("features and every hidden width must be >= 1")
+        self.activation = activation
+        self._ae = kinds[activation](int(features), [int(h) for h in hidden], bool(bias), int(seed))
+
+    @staticmethod
+    def _x(X, n):
+        X = np.asarray(X, dtype=np.float64)
+        if X.ndim != 2 or X.shape[1] != n:
+            raise ValueError(f"expected samples x {n} features, got shape {X.shape}")
+        if not np.isfinite(X).all():
+            raise ValueError("the data have a non-finite value")
+        return X
+
+    def train(self, X, max_epochs: int = 1000, batch_size: int = 128,
+              learning_rate: float = 1e-4, loss_threshold: float = 1e-15,
+              validation_fraction: float = 0.1, seed: int = 0, progress: bool = False):
+        """Adam on the mean squared reconstruction error (rows of X are samples); stops at
+        ``max_epochs`` or when the training loss falls below ``loss_threshold``. Returns a
+        pandas.DataFrame epoch, train_loss, validation_loss, seconds (attrs: best_epoch,
+        reached_threshold)."""
+        X = self._x(X, self._ae.features)
+        bar = Progress(max_epochs, "cimpute.Autoencoder.train", enabled=progress)
+        try:
+            epochs, best, reached = self._ae.train(X, int(max_epochs), int(batch_size),
+                                                   float(learning_rate), float(loss_threshold),
+                                                   float(validation_fraction), int(seed),
+                                                   bar.callback())
+        finally:
+            bar.close()
+        out = _pandas().DataFrame(epochs, columns=["epoch", "train_loss", "validation_loss",
+                                                   "seconds"])
+        out.attrs.update(best_epoch=best, reached_threshold=reached)
+        return out
+
+    def reconstruct(self, X) -> np.ndarray:
+        return self._ae.reconstruct(self._x(X, self._ae.features))
+
+    def encode(self, X) -> np.ndarray:
+        return self._ae.encode(self._x(X, self._ae.features))
+
+    def decode(self, Z) -> np.ndarray:
+        return self._ae.decode(self._x(Z, self._ae.code_size))
+
+    def loss(self, X) -> float:
+        """Mean squared reconstruction error."""
+        return self._ae.loss(self._x(X, self._ae.features))
+
+    def attractors(self, X, tolerance: float = 1e-3):
+        """Per row of X: whether it is an attractor (a fixed point, relative residual below
+        ``tolerance``, whose Jacobian has spectral radius below 1). A pandas.DataFrame
+        attractor, residual, spectral_radius."""
+        d = self._ae.attractors(self._x(X, self._ae.features), float(tolerance))
+        return _pandas().DataFrame(d)
+
+
+from . import plot  # noqa: E402  (matplotlib is imported when a plot is drawn)

@@ -1,0 +1,222 @@
+// completion and connectivity: evaluate (as `cimpute complete`), impute (as `cimpute impute`),
+// repurpose (as `cimpute repurpose`), the simulator.
+#include "common.hpp"
+
+#include <cimpute/completion.hpp>
+#include <cimpute/connectivity/repurposing.hpp>
+#include <cimpute/sem/perturbation_simulator.hpp>
+
+#include <cmath>
+
+namespace cimpute_py {
+namespace {
+
+// The first seed of the random protocols' splits, as in `cimpute complete`.
+constexpr unsigned kFirstSeed = 1000;
+
+cimpute::CompletionSetup make_setup(const std::string& reference, const Eigen::MatrixXd& features,
+                                    const Eigen::MatrixXd& baselines) {
+  cimpute::CompletionSetup setup;
+  setup.reference_context = reference;
+  setup.context_features = features;
+  setup.autoencoder.baselines = baselines;
+  return setup;
+}
+
+py::dict summary_dict(const std::string& protocol, const std::string& method,
+                      const cimpute::ScoreSummary& s) {
+  py::dict d;
+  d["protocol"] = protocol;
+  d["method"] = method;
+  d["pearson"] = s.mean.pearson;
+  d["r2"] = s.mean.r2;
+  d["cosine"] = s.mean.cosine;
+  d["seconds"] = s.seconds;
+  d["pearson_se"] = s.standard_error.pearson;
+  d["r2_se"] = s.standard_error.r2;
+  d["cosine_se"] = s.standard_error.cosine;
+  d["runs"] = s.runs;
+  return d;
+}
+
+} // namespace
+
+void bind_completion(py::module_& m) {
+  m.def("completion_method_names", &cimpute::completion_method_names);
+  m.def(
+      "evaluate_one",
+      [](const Tensor& t, const std::string& method, const std::string& protocol,
+         const std::string& reference, int seed_index, const Eigen::MatrixXd& features,
+         const Eigen::MatrixXd& baselines, py::object progress) {
+        const auto proto = cimpute::CompletionProtocol::parse(protocol);
+        auto setup = make_setup(reference, features, baselines);
+        setup.new_contexts = proto.kind == cimpute::CompletionProtocol::Kind::LeaveOneContextOut;
+        // Folds report to `progress`; ntk's inner search reports every kernel setting, which is
+        // where Ctrl-C is also noticed within a fold.
+        setup.progress = interruptible(py::none());
+        const auto callback = interruptible(std::move(progress));
+        py::gil_scoped_release nogil;
+        const auto any = cimpute::make_completion_method<double>(method, setup);
+        return cimpute::evaluate_protocol(any, t, proto, reference, 1,
+                                          kFirstSeed + unsigned(seed_index), callback);
+      },
+      py::arg("tensor"), py::arg("method"), py::arg("protocol"), py::arg("reference"),
+      py::arg("seed_index"), py::arg("context_features"), py::arg("baselines"), py::arg("progress"),
+      "One run of one method under a protocol (seed index s: the random splits' seed 1000 + s, "
+      "as `cimpute complete`'s run s)");
+  py::class_<cimpute::CompletionScores>(m, "CompletionScores")
+      .def_readonly("pearson", &cimpute::CompletionScores::pearson)
+      .def_readonly("r2", &cimpute::CompletionScores::r2)
+      .def_readonly("cosine", &cimpute::CompletionScores::cosine);
+  py::class_<cimpute::ScoreSummary>(m, "ScoreSummary")
+      .def_readonly("mean", &cimpute::ScoreSummary::mean)
+      .def_readonly("standard_error", &cimpute::ScoreSummary::standard_error)
+      .def_readonly("seconds", &cimpute::ScoreSummary::seconds)
+      .def_readonly("runs", &cimpute::ScoreSummary::runs);
+  m.def(
+      "combine_runs",
+      [](const std::string& protocol, const std::string& method,
+         const std::vector<cimpute::ScoreSummary>& per_seed) {
+        std::vector<cimpute::CompletionEvaluation> runs(per_seed.size());
+        for (std::size_t k = 0; k < per_seed.size(); ++k) {
+          runs[k].scores = per_seed[k].mean;
+          runs[k].seconds = per_seed[k].seconds;
+        }
+        return summary_dict(protocol, method, cimpute::summarize(runs));
+      },
+      py::arg("protocol"), py::arg("method"), py::arg("per_seed"));
+  m.def(
+      "impute",
+      [](const Tensor& t, const std::string& method, const std::string& pairs,
+         const std::vector<std::pair<std::string, std::string>>& listed,
+         const std::string& reference, const Eigen::MatrixXd& features,
+         const Eigen::MatrixXd& baselines, py::object progress) {
+        const char* fn = "cimpute.impute";
+        std::vector<cimpute::PairIndex> q;
+        if (pairs == "missing") {
+          q = cimpute::missing_pairs(t);
+        } else if (pairs == "all") {
+          const auto seen = t.mask();
+          for (Eigen::Index c = 0; c < t.num_contexts(); ++c)
+            for (Eigen::Index p = 0; p < t.num_perturbations(); ++p)
+              if (seen.row(p).any() && seen.col(c).any()) q.push_back({p, c});
+        } else if (pairs == "list") {
+          for (const auto& [p, c] : listed)
+            q.push_back({t.perturbations().index(p, fn), t.contexts().index(c, fn)});
+        } else {
+          cimpute::detail::throw_invalid(fn,
+                                         "pairs must be 'missing', 'all' or a list of "
+                                         "(perturbation, context), got '",
+                                         pairs, "'");
+        }
+        if (q.empty()) cimpute::detail::throw_invalid(fn, "no pair to impute");
+        auto setup = make_setup(reference, features, baselines);
+        const Eigen::Index ref = reference.empty() ? -1 : t.contexts().index(reference, fn);
+        const auto seen = t.mask();
+        for (const auto& x : q)
+          if (x.context == ref || !seen.col(x.context).any()) setup.new_contexts = true;
+        setup.progress = interruptible(std::move(progress));
+        cimpute::LabeledMatrix<double> out;
+        {
+          py::gil_scoped_release nogil;
+          out = cimpute::impute_pairs(cimpute::make_completion_method<double>(method, setup), t, q,
+                                      reference);
+        }
+        return py::make_tuple(Eigen::MatrixXd(out.data()), out.col_ids(), to_dict(out.col_meta()));
+      },
+      py::arg("tensor"), py::arg("method"), py::arg("pairs"), py::arg("listed"),
+      py::arg("reference"), py::arg("context_features"), py::arg("baselines"), py::arg("progress"));
+  m.def(
+      "repurpose",
+      [](const Tensor& t, const std::vector<std::string>& ids, const Eigen::VectorXd& values,
+         const std::string& context, const std::string& score, const std::string& impute,
+         const std::string& reference, bool hide_context, Eigen::Index set_size,
+         const Eigen::MatrixXd& features, const Eigen::MatrixXd& baselines) {
+        cimpute::RepurposingOptions o;
+        o.context = context;
+        o.score = cimpute::parse_connectivity_score(score);
+        o.impute = impute;
+        o.reference_context = reference;
+        o.hide_context = hide_context;
+        o.set_size = set_size;
+        o.context_features = features;
+        o.autoencoder.baselines = baselines;
+        cimpute::GeneSignature dz{ids, values};
+        cimpute::RepurposingResult r;
+        {
+          py::gil_scoped_release nogil;
+          r = cimpute::repurpose(t, dz, o);
+        }
+        py::list rows;
+        for (const auto& d : r.ranking)
+          rows.append(py::make_tuple(d.rank, d.drug, d.score, d.imputed ? "imputed" : "measured",
+                                     d.uncertainty));
+        return py::make_tuple(rows, r.unscored, r.disease.columns.size());
+      },
+      py::arg("tensor"), py::arg("ids"), py::arg("values"), py::arg("context"), py::arg("score"),
+      py::arg("impute"), py::arg("reference"), py::arg("hide_context"), py::arg("set_size"),
+      py::arg("context_features"), py::arg("baselines"));
+  m.def(
+      "simulate_perturbations",
+      [](const py::dict& kw) {
+        cimpute::PerturbationSimulatorParams p;
+        for (const auto& [k, v] : kw) {
+          const auto key = k.cast<std::string>();
+          if (key == "genes")
+            p.genes = v.cast<int>();
+          else if (key == "drugs")
+            p.drugs = v.cast<int>();
+          else if (key == "contexts")
+            p.contexts = v.cast<int>();
+          else if (key == "regulators")
+            p.regulators = v.cast<int>();
+          else if (key == "targets_per_drug")
+            p.targets_per_drug = v.cast<int>();
+          else if (key == "off_targets_per_drug")
+            p.off_targets_per_drug = v.cast<int>();
+          else if (key == "hard_fraction")
+            p.hard_fraction = v.cast<double>();
+          else if (key == "effect_low")
+            p.effect_low = v.cast<double>();
+          else if (key == "effect_high")
+            p.effect_high = v.cast<double>();
+          else if (key == "off_target_scale")
+            p.off_target_scale = v.cast<double>();
+          else if (key == "context_weight_sd")
+            p.context_weight_sd = v.cast<double>();
+          else if (key == "baseline_sd")
+            p.baseline_sd = v.cast<double>();
+          else if (key == "noise_sd")
+            p.noise_sd = v.cast<double>();
+          else if (key == "density")
+            p.density = v.cast<double>();
+          else if (key == "replicates")
+            p.replicates = v.cast<int>();
+          else if (key == "control_samples")
+            p.control_samples = v.cast<int>();
+          else if (key == "seed")
+            p.seed = v.cast<std::uint64_t>();
+          else
+            throw cimpute::invalid_argument("simulate_perturbations: unknown parameter '" + key +
+                                            "'");
+        }
+        cimpute::SimulatedPerturbations<double> s;
+        {
+          py::gil_scoped_release nogil;
+          s = cimpute::simulate_perturbations<double>(p);
+        }
+        const int G = s.graph.num_nodes();
+        Eigen::MatrixXi adj = Eigen::MatrixXi::Zero(G, G);
+        for (int j = 0; j < G; ++j)
+          for (int i : s.graph.parents(j)) adj(i, j) = 1;
+        py::dict d;
+        d["signatures"] = s.signatures;
+        d["samples"] = s.samples;
+        d["truth"] = s.truth;
+        d["adjacency"] = adj;
+        return d;
+      },
+      py::arg("params"));
+}
+
+} // namespace cimpute_py

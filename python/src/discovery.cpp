@@ -1,0 +1,178 @@
+// discovery, graph and sem: interventional data from a table, discover (as `cimpute discover`),
+// graphs as adjacency matrices, linear Gaussian SEMs.
+#include "common.hpp"
+
+#include <cimpute/discovery/discover.hpp>
+#include <cimpute/graph/essential_graph.hpp>
+#include <cimpute/graph/graph_metrics.hpp>
+#include <cimpute/io/interventional_csv.hpp>
+#include <cimpute/sem/linear_gaussian_sem.hpp>
+
+#include <memory>
+
+namespace cimpute_py {
+namespace {
+
+// PDAG <-> p x p int matrix: A(i, j) = 1 and A(j, i) = 0 for the arc i -> j, both 1 for an
+// undirected edge i - j.
+Eigen::MatrixXi pdag_matrix(const cimpute::Pdag& g) {
+  const int p = g.num_nodes();
+  Eigen::MatrixXi a = Eigen::MatrixXi::Zero(p, p);
+  for (const auto& [i, j] : g.arcs()) a(i, j) = 1;
+  for (const auto& [i, j] : g.undirected_edges()) a(i, j) = a(j, i) = 1;
+  return a;
+}
+
+cimpute::Pdag pdag_from(const Eigen::MatrixXi& a, const char* fn) {
+  if (a.rows() != a.cols())
+    cimpute::detail::throw_invalid(fn, "adjacency must be square, got ", a.rows(), " x ", a.cols());
+  cimpute::Pdag g(int(a.rows()));
+  for (int i = 0; i < a.rows(); ++i)
+    for (int j = i + 1; j < a.cols(); ++j) {
+      if ((a(i, j) != 0 && a(i, j) != 1) || (a(j, i) != 0 && a(j, i) != 1))
+        cimpute::detail::throw_invalid(fn, "adjacency entries must be 0 or 1");
+      if (a(i, j) && a(j, i))
+        g.add_undirected(i, j);
+      else if (a(i, j))
+        g.add_arc(i, j);
+      else if (a(j, i))
+        g.add_arc(j, i);
+    }
+  return g;
+}
+
+cimpute::Dag dag_from(const Eigen::MatrixXi& a, const char* fn) {
+  const cimpute::Pdag p = pdag_from(a, fn);
+  if (p.num_undirected() > 0) cimpute::detail::throw_invalid(fn, "a DAG has no undirected edge");
+  cimpute::Dag g(p.num_nodes());
+  for (const auto& [i, j] : p.arcs()) g.add_arc(i, j); // throws on a cycle
+  return g;
+}
+
+Eigen::MatrixXi dag_matrix(const cimpute::Dag& g) {
+  return pdag_matrix(cimpute::Pdag(g));
+}
+
+} // namespace
+
+void bind_discovery(py::module_& m) {
+  py::class_<cimpute::InterventionalData>(m, "InterventionalData")
+      .def_readonly("variables", &cimpute::InterventionalData::variables)
+      .def_readonly("observational", &cimpute::InterventionalData::observational)
+      .def_readonly("observational_settings", &cimpute::InterventionalData::observational_settings)
+      .def_readonly("setting_names", &cimpute::InterventionalData::setting_names)
+      .def_readonly("settings", &cimpute::InterventionalData::settings)
+      .def_readonly("targets", &cimpute::InterventionalData::targets);
+  m.def(
+      "interventional_data",
+      [](std::vector<std::string> header, std::vector<std::vector<std::string>> rows,
+         const std::string& setting, const std::string& target, const std::string& control,
+         const std::string& separator, std::vector<std::string> exclude,
+         std::vector<std::string> ignore, bool log, const std::string& name) {
+        cimpute::DelimitedTable table{std::move(header), std::move(rows)};
+        for (std::size_t r = 0; r < table.rows.size(); ++r)
+          if (table.rows[r].size() != table.header.size())
+            throw cimpute::parse_error(name, r + 2,
+                                       "expected " + std::to_string(table.header.size()) +
+                                           " fields, found " +
+                                           std::to_string(table.rows[r].size()));
+        cimpute::InterventionalCsvOptions o;
+        o.setting_column = setting;
+        o.target_column = target;
+        o.control = control;
+        if (separator.size() != 1)
+          throw cimpute::invalid_argument("separator must be one character, got '" + separator +
+                                          "'");
+        o.separator = separator[0];
+        o.exclude_settings = std::move(exclude);
+        o.ignore_columns = std::move(ignore);
+        o.log = log;
+        return cimpute::interventional_data_from_table(table, o, name);
+      },
+      py::arg("header"), py::arg("rows"), py::arg("setting"), py::arg("target"), py::arg("control"),
+      py::arg("separator"), py::arg("exclude"), py::arg("ignore"), py::arg("log"), py::arg("name"));
+  m.def(
+      "discover",
+      [](const cimpute::InterventionalData& data, const std::string& method,
+         const std::string& tests, double alpha, double alpha_inv, std::uint64_t seed, int runs,
+         int depth, int bootstrap, bool unknown_targets, int max_samples, py::object progress) {
+        cimpute::DiscoveryOptions d;
+        d.unknown_targets = unknown_targets;
+        d.method = cimpute::parse_discovery_method(
+            unknown_targets && method == "igsp" ? std::string("utigsp") : method);
+        d.tests = cimpute::parse_discovery_tests(tests);
+        d.search.alpha = alpha;
+        d.search.alpha_invariance = alpha_inv;
+        d.search.seed = seed;
+        if (runs > 0) d.search.runs = runs;
+        if (depth > 0) d.search.depth = depth;
+        d.search.candidates = std::max(d.search.candidates, d.search.runs);
+        if (max_samples > 0) d.hsic.max_samples = max_samples;
+        d.bootstrap = bootstrap;
+        // Each finished starting order reports: Python is told, Ctrl-C stops the search.
+        auto cb = interruptible(progress);
+        auto done = std::make_shared<int>(0); // the search reports under a lock
+        d.search.progress = [cb, done, runs = d.search.runs](int, int) { cb(++*done, runs); };
+        cimpute::DiscoveryResult r;
+        {
+          py::gil_scoped_release nogil;
+          r = cimpute::discover(data, d);
+        }
+        py::dict out;
+        out["graph"] = pdag_matrix(r.graph);
+        out["essential"] = pdag_matrix(r.essential);
+        out["targets"] = r.targets;
+        out["directed_frequency"] = r.directed_frequency;
+        out["adjacency_frequency"] = r.adjacency_frequency;
+        out["bootstrap"] = r.bootstrap;
+        return out;
+      },
+      py::arg("data"), py::arg("method"), py::arg("tests"), py::arg("alpha"), py::arg("alpha_inv"),
+      py::arg("seed"), py::arg("runs"), py::arg("depth"), py::arg("bootstrap"),
+      py::arg("unknown_targets"), py::arg("max_samples"), py::arg("progress"));
+  m.def(
+      "cpdag",
+      [](const Eigen::MatrixXi& a) { return pdag_matrix(cimpute::cpdag(dag_from(a, "cpdag"))); },
+      py::arg("dag"));
+  m.def(
+      "interventional_cpdag",
+      [](const Eigen::MatrixXi& a, const std::vector<std::vector<int>>& targets) {
+        return pdag_matrix(
+            cimpute::interventional_cpdag(dag_from(a, "interventional_cpdag"), targets));
+      },
+      py::arg("dag"), py::arg("targets"));
+  m.def(
+      "shd",
+      [](const Eigen::MatrixXi& a, const Eigen::MatrixXi& b) {
+        return cimpute::shd(pdag_from(a, "shd"), pdag_from(b, "shd"));
+      },
+      py::arg("a"), py::arg("b"));
+  m.def(
+      "random_dag",
+      [](int p, double degree, std::uint64_t seed) {
+        return dag_matrix(cimpute::random_dag(p, degree, seed));
+      },
+      py::arg("p"), py::arg("expected_degree"), py::arg("seed"));
+  using Sem = cimpute::LinearGaussianSem<double>;
+  py::class_<Sem>(m, "LinearGaussianSem")
+      .def_static(
+          "random",
+          [](const Eigen::MatrixXi& a, std::uint64_t seed) {
+            return Sem::random(dag_from(a, "LinearGaussianSem.random"), seed);
+          },
+          py::arg("dag"), py::arg("seed"))
+      .def_property_readonly("weights", [](const Sem& s) { return Eigen::MatrixXd(s.weights()); })
+      .def(
+          "sample",
+          [](const Sem& s, Eigen::Index n, std::uint64_t seed, const std::vector<int>& targets,
+             double value, double variance) {
+            py::gil_scoped_release nogil;
+            if (targets.empty()) return Eigen::MatrixXd(s.sample(n, seed));
+            return Eigen::MatrixXd(
+                s.sample(n, seed, cimpute::Intervention::perfect(targets, value, variance)));
+          },
+          py::arg("n"), py::arg("seed"), py::arg("targets") = std::vector<int>{},
+          py::arg("value") = 0.0, py::arg("variance") = 1.0);
+}
+
+} // namespace cimpute_py

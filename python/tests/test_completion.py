@@ -1,0 +1,111 @@
+"""evaluate / impute against the command-line tool (the same C++ code underneath)."""
+import os
+import signal
+import threading
+import time
+
+import numpy as np
+import pytest
+
+import cimpute
+
+# Under leave-one-pair-out on the L1000 subset falrtc, soft-impute, ntk-ensemble, autoencoder and
+# ntk-mixed take minutes each (on each side of the comparison): they run with CIMPUTE_SLOW_TESTS=1.
+SLOW = {"falrtc", "soft-impute", "ntk-ensemble", "autoencoder", "ntk-mixed"}
+METHODS = [m for m in cimpute.completion_methods()
+           if os.environ.get("CIMPUTE_SLOW_TESTS") == "1" or m not in SLOW]
+
+
+def parse_tsv(text):
+    lines = text.strip().splitlines()
+    assert lines[0].split("\t") == ["protocol", "method", "pearson", "r2", "cosine", "seconds"]
+    return {row[1]: tuple(map(float, row[2:5])) for row in (l.split("\t") for l in lines[1:])}
+
+
+def test_evaluate_equals_cimpute_complete_on_the_l1000_subset(data, cli):
+    l1000 = data("l1000")
+    t = cimpute.read_l1000_directory(l1000)
+    table = cimpute.evaluate(t, methods=METHODS, protocol="loo", reference_context="MCF7")
+    assert list(table.columns)[:6] == ["protocol", "method", "pearson", "r2", "cosine", "seconds"]
+    out, _ = cli("complete", "--data", l1000, "--methods", ",".join(METHODS), "--protocol", "loo",
+                 "--reference-context", "MCF7", "--format", "tsv", "--digits", "17", "--quiet")
+    want = parse_tsv(out)
+    for row in table.itertuples():
+        got = (row.pearson, row.r2, row.cosine)
+        np.testing.assert_allclose(got, want[row.method], rtol=0, atol=1e-12,
+                                   err_msg=row.method)
+
+
+def test_random_protocols_follow_the_tool_seeds(data, cli):
+    l1000 = data("l1000")
+    t = cimpute.read_l1000_directory(l1000)
+    table = cimpute.evaluate(t, methods=["context-mean", "dnpp"], protocol="kfold:5",
+                             reference_context="none", seeds=2)
+    out, _ = cli("complete", "--data", l1000, "--methods", "context-mean,dnpp", "--protocol",
+                 "kfold:5", "--reference-context", "none", "--seeds", "2", "--format", "tsv",
+                 "--digits", "17", "--quiet")
+    want = parse_tsv(out)
+    for row in table.itertuples():
+        np.testing.assert_allclose((row.pearson, row.r2, row.cosine), want[row.method], atol=1e-12)
+        assert row.runs == 2 and row.pearson_se >= 0
+
+
+def test_impute_returns_anndata_with_variance(data):
+    anndata = pytest.importorskip("anndata")
+    t = cimpute.read_l1000_directory(data("l1000"))
+    a = cimpute.impute(t, method="ntk")
+    assert isinstance(a, anndata.AnnData)
+    assert a.shape == (178, 978)  # every missing pair of the subset
+    assert list(a.obs.columns) == ["perturbation", "context", "variance", "method"]
+    assert ((a.obs["variance"] > 0) & (a.obs["variance"] <= 1)).all()
+    some = [("BRD-A19037878", "A549")] if ("BRD-A19037878" in t.perturbations) else None
+    pairs = some or [tuple(a.obs.iloc[0][["perturbation", "context"]])]
+    b = cimpute.impute(t, method="ntk", pairs=pairs)
+    assert b.shape == (1, 978)
+
+
+def test_impute_matches_complete_predict_out(data, cli, tmp_path):
+    l1000 = data("l1000")
+    t = cimpute.read_l1000_directory(l1000)
+    a = cimpute.impute(t, method="two-way-mean", reference_context="MCF7",
+                       context_features="none")
+    pred = tmp_path / "pred.gct"
+    cli("complete", "--data", l1000, "--methods", "two-way-mean", "--reference-context", "MCF7",
+        "--predict-out", str(pred), "--quiet")
+    p = cimpute.read_gct(pred)
+    ids = [f"two-way-mean:{i}" for i in a.obs_names]
+    cols = [p.col_ids.index(i) for i in ids]
+    np.testing.assert_allclose(a.X.T, p.data[:, cols], rtol=1e-12, atol=1e-12)
+
+
+def test_bad_method_and_protocol(data):
+    t = cimpute.read_l1000_directory(data("l1000"))
+    with pytest.raises(ValueError, match="unknown method 'bogus'"):
+        cimpute.evaluate(t, methods=["bogus"])
+    with pytest.raises(ValueError):
+        cimpute.evaluate(t, methods=["context-mean"], protocol="leave-some-out")
+    with pytest.raises(ValueError, match="no context named 'XYZ'"):
+        cimpute.evaluate(t, methods=["context-mean"], reference_context="XYZ")
+    with pytest.raises(ValueError):
+        cimpute.impute(t, method="ntk", pairs=[("not-a-drug", "A549")])
+
+
+def test_ctrl_c_interrupts_a_long_evaluation():
+    screen = cimpute.simulate_perturbations(drugs=200, contexts=20, genes=300, seed=3)
+    t = screen["signatures"]
+    timer = threading.Timer(1.0, lambda: os.kill(os.getpid(), signal.SIGINT))
+    start = time.monotonic()
+    timer.start()
+    with pytest.raises(KeyboardInterrupt):
+        cimpute.evaluate(t, methods=["ntk", "falrtc", "ntk-ensemble"], protocol="kfold:5",
+                         reference_context="none", seeds=3)
+    elapsed = time.monotonic() - start
+    timer.cancel()
+    assert elapsed < 3.0, f"KeyboardInterrupt after {elapsed:.1f} s"
+
+
+def test_progress_line(data, capsys):
+    t = cimpute.read_l1000_directory(data("l1000"))
+    cimpute.evaluate(t, methods=["context-mean"], progress=True)
+    # tqdm or the plain line: either way something went to stderr
+    assert capsys.readouterr().err != ""

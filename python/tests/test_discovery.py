@@ -1,0 +1,86 @@
+"""discover against the command-line tool; graphs against hand-derived answers."""
+import numpy as np
+import pytest
+
+import cimpute
+
+SACHS = "sachs/sachs_9conditions_labeled.csv"
+OPTIONS = dict(exclude_settings=["pma", "b2camp"], ignore_columns=["iv_type"], log=True)
+
+
+def cli_edges(out):
+    lines = out.strip().splitlines()
+    assert lines[0] == "cause,effect"
+    return sorted(tuple(l.split(",")) for l in lines[1:])
+
+
+@pytest.mark.parametrize("method", ["igsp", "utigsp", "gsp", "pc"])
+def test_discover_equals_cimpute_discover_on_sachs(data, cli, method):
+    path = data(SACHS)
+    res = cimpute.discover(path, method=method, alpha=1e-3, alpha_inv=1e-3, seed=1, **OPTIONS)
+    out, _ = cli("discover", "--data", path, "--exclude-settings", "pma,b2camp",
+                 "--ignore-columns", "iv_type", "--log", "--method", method, "--alpha", "1e-3",
+                 "--alpha-inv", "1e-3", "--seed", "1", "--quiet")
+    assert sorted(res.edges.itertuples(index=False, name=None)) == cli_edges(out)
+
+
+def test_a_dataframe_gives_the_same_data_as_the_file(data):
+    pd = pytest.importorskip("pandas")
+    path = data(SACHS)
+    df = pd.read_csv(path)
+    a = cimpute.interventional_data(path, **OPTIONS)
+    b = cimpute.interventional_data(df, **OPTIONS)
+    assert a.setting_names == b.setting_names and a.targets == b.targets
+    np.testing.assert_array_equal(a.observational, b.observational)
+    res = cimpute.discover(df, method="igsp", **OPTIONS)
+    assert set(res.targets) == set(a.setting_names)
+    with pytest.raises(ValueError, match="target 'nope' is not a variable"):
+        bad = df.copy()
+        bad.loc[bad["target"] == "PKC", "target"] = "nope"
+        cimpute.interventional_data(bad, **OPTIONS)
+
+
+def test_graphs():
+    # 0 -> 1 <- 2 (a collider) stays oriented; the chain 0 -> 1 -> 2 becomes undirected.
+    collider = np.array([[0, 1, 0], [0, 0, 0], [0, 1, 0]])
+    np.testing.assert_array_equal(cimpute.cpdag(collider), collider)
+    chain = np.array([[0, 1, 0], [0, 0, 1], [0, 0, 0]])
+    np.testing.assert_array_equal(cimpute.cpdag(chain), [[0, 1, 0], [1, 0, 1], [0, 1, 0]])
+    # An intervention on node 1 orients 0 -> 1 and 1 -> 2.
+    np.testing.assert_array_equal(cimpute.interventional_cpdag(chain, [[], [1]]), chain)
+    assert cimpute.shd(chain, collider) == 1
+    g = cimpute.random_dag(10, 2.0, seed=4)
+    assert g.shape == (10, 10) and np.trace(g) == 0
+
+
+def cycle3():
+    return np.array([[0, 1, 0], [0, 0, 1], [1, 0, 0]])
+
+
+def test_a_cycle_is_refused():
+    with pytest.raises(ValueError, match="cycle"):
+        cimpute.cpdag(cycle3())
+
+
+def test_sem_samples_follow_the_graph():
+    dag = np.array([[0, 1], [0, 0]])
+    sem = cimpute.LinearGaussianSem.random(dag, seed=2)
+    X = sem.sample(20000, seed=3)
+    w = sem.weights[0, 1]
+    assert abs(np.cov(X.T)[0, 1] / np.var(X[:, 0]) - w) < 0.05
+    Y = sem.sample(20000, seed=4, targets=[1], value=5.0, variance=0.01)
+    assert abs(Y[:, 1].mean() - 5.0) < 0.01
+    assert abs(np.corrcoef(Y.T)[0, 1]) < 0.05  # the intervention cut 0 -> 1
+
+
+def test_result_views(data):
+    nx = pytest.importorskip("networkx")
+    res = cimpute.discover(data(SACHS), method="igsp", bootstrap=3, **OPTIONS)
+    g = res.to_networkx()
+    assert isinstance(g, nx.DiGraph)
+    assert g.number_of_edges() == len(res.edges) == int(res.adjacency.sum())
+    assert set(g.nodes) == set(res.variables)
+    assert res.directed_frequency.shape == (11, 11)
+    assert ((res.adjacency_frequency >= 0) & (res.adjacency_frequency <= 1)).all()
+    assert set(res.targets) == {"cd3cd28+akt-inhib", "cd3cd28+g0076", "cd3cd28+psitect",
+                                "cd3cd28+u0126", "cd3cd28+ly"} or len(res.targets) == 5
