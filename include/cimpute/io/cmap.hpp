@@ -52,17 +52,34 @@ inline SignatureSelection cmap_selection(std::string perturbation_field = "",
   return s;
 }
 
+/// The field to use for `requested` in `meta`: itself when present, else the other CMap
+/// release's name for it (GEO 2017 `cell_id` / `pert_iname` / `pr_gene_symbol` against the 2020
+/// release's `cell_iname` / `cmap_name` / `gene_symbol`), with a line appended to `notes`; else
+/// `requested` itself.
+inline std::string cmap_release_field(const MetadataTable& meta, const std::string& requested,
+                                      std::vector<std::string>& notes) {
+  static const std::vector<std::pair<std::string, std::string>> names{
+      {"cell_id", "cell_iname"}, {"pert_iname", "cmap_name"}, {"pr_gene_symbol", "gene_symbol"}};
+  if (meta.has_field(requested)) return requested;
+  for (const auto& [geo, beta] : names) {
+    const std::string& other = requested == geo ? beta : requested == beta ? geo : std::string();
+    if (!other.empty() && meta.has_field(other)) {
+      notes.push_back("no '" + requested + "' field: using '" + other + "', its name in " +
+                      (other == beta ? "the 2020 release" : "the GEO releases"));
+      return other;
+    }
+  }
+  return requested;
+}
+
 /// Adapt a selection with CMap's default context field to the release at hand: when `cell_id`
 /// is absent from `col_meta` but the 2020 release's `cell_iname` is present, use that. Returns a
 /// note saying so (empty when nothing changed).
 inline std::string adapt_cmap_release(SignatureSelection& s, const MetadataTable& col_meta) {
-  if (s.context_field == cmap::context_field && !col_meta.has_field(cmap::context_field) &&
-      col_meta.has_field(cmap::context_field_2020)) {
-    s.context_field = cmap::context_field_2020;
-    return "no '" + cmap::context_field + "' field: using the 2020 release's '" +
-           cmap::context_field_2020 + "' as the context";
-  }
-  return {};
+  if (s.context_field != cmap::context_field) return {};
+  std::vector<std::string> notes;
+  s.context_field = cmap_release_field(col_meta, s.context_field, notes);
+  return notes.empty() ? std::string() : notes.front();
 }
 
 /// The landmark genes (rows) of a CMap file from its row metadata: `pr_is_lm` or `is_lm` equal

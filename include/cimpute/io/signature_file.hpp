@@ -89,25 +89,6 @@ struct SignatureReadReport {
 
 namespace detail {
 
-/// The field to use for `requested` in `meta`: itself when present, else the other CMap
-/// release's name for it (GEO 2017 `cell_id` / `pert_iname` / `pr_gene_symbol` against the 2020
-/// release's `cell_iname` / `cmap_name` / `gene_symbol`), with a note; else itself.
-inline std::string release_field(const MetadataTable& meta, const std::string& requested,
-                                 std::vector<std::string>& notes) {
-  static const std::vector<std::pair<std::string, std::string>> names{
-      {"cell_id", "cell_iname"}, {"pert_iname", "cmap_name"}, {"pr_gene_symbol", "gene_symbol"}};
-  if (meta.has_field(requested)) return requested;
-  for (const auto& [a, b] : names) {
-    const std::string& other = requested == a ? b : requested == b ? a : std::string();
-    if (!other.empty() && meta.has_field(other)) {
-      notes.push_back("no '" + requested + "' field: using '" + other + "', its name in " +
-                      (other == b ? "the 2020 release" : "the GEO releases"));
-      return other;
-    }
-  }
-  return requested;
-}
-
 /// The genes (row positions) named by `genes` (see `SignatureReadOptions::genes`); all when
 /// empty.
 inline std::vector<Eigen::Index> gene_rows(const std::string& genes, const Labels& ids,
@@ -309,9 +290,9 @@ PerturbationTensor<Scalar> read_signatures(const std::string& path,
   auto plan = [&](const Labels& rid, MetadataTable& rmeta, const Labels& cid,
                   MetadataTable& cmeta) {
     detail::join_sidecars(opt, rid, rmeta, cid, cmeta, rep.notes);
-    s.perturbation_field = detail::release_field(cmeta, s.perturbation_field, rep.notes);
-    s.context_field = detail::release_field(cmeta, s.context_field, rep.notes);
-    s.symbol_field = detail::release_field(rmeta, s.symbol_field, rep.notes);
+    s.perturbation_field = cmap_release_field(cmeta, s.perturbation_field, rep.notes);
+    s.context_field = cmap_release_field(cmeta, s.context_field, rep.notes);
+    s.symbol_field = cmap_release_field(rmeta, s.symbol_field, rep.notes);
     detail::require_field(fn, cmeta, s.perturbation_field, "perturbation");
     detail::require_field(fn, cmeta, s.context_field, "context");
     cols = filter_columns(cmeta, opt.filters);
