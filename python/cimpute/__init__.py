@@ -359,13 +359,13 @@ def _reference(t: PerturbationTensor, reference_context: str | None, default: st
 
 
 def evaluate(t: PerturbationTensor, methods: Sequence[str] | str = "all",
-             protocol: str = "loo", reference_context: str | None = "MCF7", seeds: int = 3,
+             protocol: str = "loo", reference_context: str | None = None, seeds: int = 3,
              progress: bool = False, context_features="none"):
     """Evaluate completion methods under a protocol, exactly as ``cimpute complete``.
 
     protocol: loo (leave one pair out), loco (leave one context out), kfold:K or sparse:B.
-    reference_context: the training-only context ('none' for none; as in the tool, the default
-        MCF7 must exist in the data).
+    reference_context: the training-only context, never evaluated ('none' for none; default:
+        MCF7 when the data has it, as the tool's default for real data, else none).
     seeds: runs of a random protocol (seed 1000 + run), ignored for loo / loco.
     Returns a pandas.DataFrame: protocol, method, pearson, r2, cosine, seconds, and the
     standard errors pearson_se, r2_se, cosine_se over the runs, and runs.
@@ -379,7 +379,7 @@ def evaluate(t: PerturbationTensor, methods: Sequence[str] | str = "all",
             raise ValueError(f"unknown method '{n}' (available: {', '.join(completion_methods())})")
     if not isinstance(seeds, int) or seeds < 1:
         raise ValueError(f"seeds must be an integer >= 1, got {seeds!r}")
-    ref = _reference(t, reference_context, "MCF7")
+    ref = _reference(t, reference_context, "MCF7" if "MCF7" in t.contexts else "none")
     features, baselines = _side_information(t, context_features, "none")
     random = protocol.startswith("kfold") or protocol.startswith("sparse")
     runs = seeds if random else 1
