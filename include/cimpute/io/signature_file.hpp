@@ -171,6 +171,23 @@ void normalize_log1p_cp10k(Sparse& x) {
   }
 }
 
+/// For each row of a matrix of `n` rows, its position in `rows`, or -1 when not selected.
+inline std::vector<Eigen::Index> row_positions(Eigen::Index n,
+                                               const std::vector<Eigen::Index>& rows) {
+  std::vector<Eigen::Index> out(std::size_t(n), -1);
+  for (std::size_t r = 0; r < rows.size(); ++r) out[std::size_t(rows[r])] = Eigen::Index(r);
+  return out;
+}
+
+/// The entries of `ids` at `idx`.
+inline std::vector<std::string> ids_at(const std::vector<std::string>& ids,
+                                       const std::vector<Eigen::Index>& idx) {
+  std::vector<std::string> out;
+  out.reserve(idx.size());
+  for (Eigen::Index i : idx) out.push_back(ids[std::size_t(i)]);
+  return out;
+}
+
 /// The mean profile of each (perturbation, context) pair over the columns `cols` of a sparse
 /// matrix, restricted to the features `rows`: the columns are summed without densifying them.
 /// One column per pair (in order of first appearance), with the pair fields and `n_profiles`
@@ -182,8 +199,7 @@ pooled_means(const SparseLabeledMatrix<Scalar>& x, const std::vector<Eigen::Inde
   const char* fn = "read_signatures";
   const auto& pert = x.col_meta().field(pf);
   const auto& ctx = x.col_meta().field(cf);
-  std::vector<Eigen::Index> out_row(std::size_t(x.rows()), -1);
-  for (std::size_t r = 0; r < rows.size(); ++r) out_row[std::size_t(rows[r])] = Eigen::Index(r);
+  const std::vector<Eigen::Index> out_row = row_positions(x.rows(), rows);
   std::map<std::pair<std::string, std::string>, Eigen::Index> slot;
   std::vector<std::string> p_out, c_out, ids;
   std::vector<Eigen::Index> n;
@@ -222,9 +238,7 @@ pooled_means(const SparseLabeledMatrix<Scalar>& x, const std::vector<Eigen::Inde
   cm.add_field(pf, std::move(p_out));
   cm.add_field(cf, std::move(c_out));
   cm.add_field("n_profiles", std::move(counts));
-  std::vector<std::string> rid;
-  for (Eigen::Index r : rows) rid.push_back(x.row_ids()[std::size_t(r)]);
-  return LabeledMatrix<Scalar>(std::move(sum), std::move(rid), std::move(ids),
+  return LabeledMatrix<Scalar>(std::move(sum), ids_at(x.row_ids(), rows), std::move(ids),
                                x.row_meta().select(rows), std::move(cm));
 }
 
@@ -233,8 +247,7 @@ template <class Scalar>
 LabeledMatrix<Scalar> dense_block(const SparseLabeledMatrix<Scalar>& x,
                                   const std::vector<Eigen::Index>& rows,
                                   const std::vector<Eigen::Index>& cols) {
-  std::vector<Eigen::Index> out_row(std::size_t(x.rows()), -1);
-  for (std::size_t r = 0; r < rows.size(); ++r) out_row[std::size_t(rows[r])] = Eigen::Index(r);
+  const std::vector<Eigen::Index> out_row = row_positions(x.rows(), rows);
   Eigen::Matrix<Scalar, Eigen::Dynamic, Eigen::Dynamic> d =
       Eigen::Matrix<Scalar, Eigen::Dynamic, Eigen::Dynamic>::Zero(Eigen::Index(rows.size()),
                                                                   Eigen::Index(cols.size()));
@@ -243,10 +256,7 @@ LabeledMatrix<Scalar> dense_block(const SparseLabeledMatrix<Scalar>& x,
          it; ++it)
       if (out_row[std::size_t(it.row())] >= 0)
         d(out_row[std::size_t(it.row())], Eigen::Index(k)) = it.value();
-  std::vector<std::string> rid, cid;
-  for (Eigen::Index r : rows) rid.push_back(x.row_ids()[std::size_t(r)]);
-  for (Eigen::Index j : cols) cid.push_back(x.col_ids()[std::size_t(j)]);
-  return LabeledMatrix<Scalar>(std::move(d), std::move(rid), std::move(cid),
+  return LabeledMatrix<Scalar>(std::move(d), ids_at(x.row_ids(), rows), ids_at(x.col_ids(), cols),
                                x.row_meta().select(rows), x.col_meta().select(cols));
 }
 
