@@ -96,21 +96,30 @@ class PerturbationTensor:
                      symbol_field: str = "") -> "PerturbationTensor":
         """From an AnnData whose obs are profiles: ``obs[perturbation]`` and ``obs[context]``
         name each profile's pair; ``filters`` and ``aggregate`` select and merge profiles as in
-        :func:`read_signatures` (``aggregate="mean"`` pools cells into pseudobulk profiles)."""
+        :func:`read_signatures` (``aggregate="mean"`` pools cells into pseudobulk profiles).
+        A sparse ``X`` (scipy, e.g. counts) is never densified as a whole: ``mean`` sums each
+        pair's sparse rows, other aggregations densify only the selected profiles."""
         obs = adata.obs
         for col in (perturbation, context):
             if col not in obs.columns:
                 raise ValueError(f"from_anndata: no obs column '{col}' (columns: "
                                  f"{', '.join(map(str, obs.columns)) or 'none'})")
         X = adata.X
-        if hasattr(X, "toarray"):
-            X = X.toarray()
-        X = np.asarray(X, dtype=np.float64)
         col_meta = {str(c): [_cell(v) for v in obs[c]] for c in obs.columns}
         row_meta = {str(c): [_cell(v) for v in adata.var[c]] for c in adata.var.columns}
-        core, _ = _cimpute.select_signatures(
-            np.asfortranarray(X.T), list(map(str, adata.var_names)), list(map(str, adata.obs_names)),
-            row_meta, col_meta, perturbation, context, _filter_list(filters), aggregate, symbol_field)
+        genes, profiles = list(map(str, adata.var_names)), list(map(str, adata.obs_names))
+        args = (row_meta, col_meta, perturbation, context, _filter_list(filters), aggregate,
+                symbol_field)
+        if hasattr(X, "tocsr"):  # scipy sparse (counts): stays sparse; mean pools per pair
+            csr = X.tocsr()  # profiles x genes by rows = genes x profiles by columns
+            csr.sort_indices()
+            core, _ = _cimpute.select_sparse_signatures(
+                np.asarray(csr.data, dtype=np.float64), np.asarray(csr.indices, dtype=np.int32),
+                np.asarray(csr.indptr, dtype=np.int32), csr.shape[1], csr.shape[0], genes,
+                profiles, *args)
+            return cls(core)
+        X = np.asarray(X, dtype=np.float64)
+        core, _ = _cimpute.select_signatures(np.asfortranarray(X.T), genes, profiles, *args)
         return cls(core)
 
     def to_anndata(self):
@@ -657,9 +666,11 @@ def repurpose(t: PerturbationTensor, disease, context: str, score: str = "cosine
 
 # ------------------------------------------------------------------------------------------ nn
 class Autoencoder:
-    """A fully connected autoencoder (float64) trained to interpolation, as the C++
+    """A fully connected autoencoder trained to interpolation, as the C++
     ``cimpute::Autoencoder``: ``features -> hidden... -> features``, activation ``leaky_relu``
-    or ``tanh``, without bias by default (the reference network of the attractor experiments).
+    or ``tanh``, without bias by default (the reference network of the attractor experiments);
+    ``dtype`` ``"float64"`` (default) or ``"float32"`` (half the memory, PyTorch's usual
+    precision; arrays are returned in that dtype).
 
     >>> ae = cimpute.Autoencoder(978, hidden=[512, 512, 512], activation="tanh", bias=True)
     >>> history = ae.train(X, max_epochs=2000, learning_rate=1e-4)   # a pandas.DataFrame
@@ -667,18 +678,24 @@ class Autoencoder:
     """
 
     def __init__(self, features: int, hidden: Sequence[int] = (1024,), activation: str = "leaky_relu",
-                 bias: bool = False, seed: int = 0):
-        kinds = {"leaky_relu": _cimpute.AutoencoderLeakyRelu, "tanh": _cimpute.AutoencoderTanh}
-        if activation not in kinds:
-            raise ValueError(f"activation must be one of {', '.join(kinds)}, got '{activation}'")
+                 bias: bool = False, seed: int = 0, dtype: str = "float64"):
+        kinds = {("leaky_relu", "float64"): _cimpute.AutoencoderLeakyRelu,
+                 ("tanh", "float64"): _cimpute.AutoencoderTanh,
+                 ("leaky_relu", "float32"): _cimpute.AutoencoderLeakyRelu32,
+                 ("tanh", "float32"): _cimpute.AutoencoderTanh32}
+        dtype = np.dtype(dtype).name
+        if dtype not in ("float64", "float32"):
+            raise ValueError(f"dtype must be float64 or float32, got '{dtype}'")
+        if (activation, dtype) not in kinds:
+            raise ValueError(f"activation must be leaky_relu or tanh, got '{activation}'")
         if not hidden or any(int(h) < 1 for h in hidden) or int(features) < 1:
             raise ValueError("features and every hidden width must be >= 1")
-        self.activation = activation
-        self._ae = kinds[activation](int(features), [int(h) for h in hidden], bool(bias), int(seed))
+        self.activation, self.dtype = activation, np.dtype(dtype)
+        self._ae = kinds[(activation, dtype)](int(features), [int(h) for h in hidden], bool(bias),
+                                              int(seed))
 
-    @staticmethod
-    def _x(X, n):
-        X = np.asarray(X, dtype=np.float64)
+    def _x(self, X, n):
+        X = np.asarray(X, dtype=self.dtype)
         if X.ndim != 2 or X.shape[1] != n:
             raise ValueError(f"expected samples x {n} features, got shape {X.shape}")
         if not np.isfinite(X).all():

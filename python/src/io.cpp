@@ -4,6 +4,11 @@
 #include <cimpute/completion/ntk_completion.hpp> // context_features_from_baselines
 #include <cimpute/io.hpp>
 
+#include <Eigen/SparseCore>
+#include <pybind11/numpy.h>
+
+#include <cmath>
+
 namespace cimpute_py {
 namespace {
 
@@ -114,6 +119,65 @@ void bind_io(py::module_& m) {
       py::arg("data"), py::arg("row_ids"), py::arg("col_ids"), py::arg("row_meta"),
       py::arg("col_meta"), py::arg("perturbation"), py::arg("context"), py::arg("filters"),
       py::arg("aggregate"), py::arg("symbol_field"));
+  m.def(
+      "select_sparse_signatures",
+      [](py::array_t<double, py::array::c_style | py::array::forcecast> values,
+         py::array_t<int, py::array::c_style | py::array::forcecast> indices,
+         py::array_t<int, py::array::c_style | py::array::forcecast> indptr, Eigen::Index rows,
+         Eigen::Index cols, std::vector<std::string> row_ids, std::vector<std::string> col_ids,
+         const py::dict& row_meta, const py::dict& col_meta, const std::string& perturbation,
+         const std::string& context, const std::vector<std::string>& filters,
+         const std::string& aggregate, const std::string& symbol_field) {
+        const char* fn = "select_sparse_signatures";
+        if (indptr.size() != cols + 1 || indices.size() != values.size())
+          cimpute::detail::throw_invalid(
+              fn, "inconsistent compressed-column arrays: ", indptr.size(), " column pointers for ",
+              cols, " columns, ", indices.size(), " indices for ", values.size(), " values");
+        // A copy into Eigen's storage (checked: sorted, in range) keeps the sparsity.
+        using Sparse = Eigen::SparseMatrix<double>;
+        std::vector<Eigen::Triplet<double>> triplets;
+        triplets.reserve(std::size_t(values.size()));
+        const int* p = indptr.data();
+        const int* ix = indices.data();
+        const double* v = values.data();
+        for (Eigen::Index j = 0; j < cols; ++j) {
+          if (p[j] > p[j + 1] || p[j + 1] > values.size())
+            cimpute::detail::throw_invalid(fn, "column pointers decrease or overrun at column ", j);
+          for (int k = p[j]; k < p[j + 1]; ++k) {
+            if (ix[k] < 0 || ix[k] >= rows)
+              cimpute::detail::throw_invalid(fn, "row index ", ix[k], " out of range [0, ", rows,
+                                             ") in column ", j);
+            if (!std::isfinite(v[k]))
+              cimpute::detail::throw_invalid(fn, "non-finite value ", v[k], " at row ", ix[k],
+                                             ", column ", j);
+            triplets.emplace_back(ix[k], int(j), v[k]);
+          }
+        }
+        Sparse data(rows, cols);
+        data.setFromTriplets(triplets.begin(), triplets.end());
+        const cimpute::SparseLabeledMatrix<double> x(
+            std::move(data), std::move(row_ids), std::move(col_ids),
+            to_metadata(row_meta, rows, "row metadata"),
+            to_metadata(col_meta, cols, "column metadata"));
+        cimpute::SignatureSelection s;
+        s.perturbation_field = perturbation;
+        s.context_field = context;
+        for (const auto& f : filters) s.filters.push_back(cimpute::ColumnFilter::parse(f));
+        s.aggregate = cimpute::Aggregation::parse(aggregate);
+        s.symbol_field = symbol_field;
+        cimpute::SelectionReport r;
+        Tensor t = cimpute::select_sparse_signatures(x, s, &r);
+        py::dict d;
+        d["read"] = r.read;
+        d["filtered_out"] = r.filtered_out;
+        d["merged"] = r.merged;
+        d["pairs"] = r.pairs;
+        return py::make_tuple(std::move(t), d);
+      },
+      py::arg("values"), py::arg("indices"), py::arg("indptr"), py::arg("rows"), py::arg("cols"),
+      py::arg("row_ids"), py::arg("col_ids"), py::arg("row_meta"), py::arg("col_meta"),
+      py::arg("perturbation"), py::arg("context"), py::arg("filters"), py::arg("aggregate"),
+      py::arg("symbol_field"));
   m.def(
       "read_gct",
       [](const std::string& path) { return labeled_dict(cimpute::read_gct<double>(path)); },

@@ -7,9 +7,9 @@
 namespace cimpute_py {
 namespace {
 
-template <class Activation>
+template <class Scalar, class Activation>
 void bind_autoencoder(py::module_& m, const char* name) {
-  using Ae = cimpute::Autoencoder<double, Activation>;
+  using Ae = cimpute::Autoencoder<Scalar, Activation>;
   using Matrix = typename Ae::Matrix;
   py::class_<Ae>(m, name)
       .def(py::init([](Eigen::Index features, std::vector<Eigen::Index> hidden, bool bias,
@@ -73,13 +73,17 @@ void bind_autoencoder(py::module_& m, const char* name) {
             return d;
           },
           py::arg("X"), py::arg("tolerance"));
+  // NumPy arrays of another dtype are converted by pybind11 (a copy), so the float32 networks
+  // take float32 arrays without one.
 }
 
 } // namespace
 
 void bind_nn(py::module_& m) {
-  bind_autoencoder<cimpute::LeakyRelu>(m, "AutoencoderLeakyRelu");
-  bind_autoencoder<cimpute::Tanh>(m, "AutoencoderTanh");
+  bind_autoencoder<double, cimpute::LeakyRelu>(m, "AutoencoderLeakyRelu");
+  bind_autoencoder<double, cimpute::Tanh>(m, "AutoencoderTanh");
+  bind_autoencoder<float, cimpute::LeakyRelu>(m, "AutoencoderLeakyRelu32");
+  bind_autoencoder<float, cimpute::Tanh>(m, "AutoencoderTanh32");
 }
 
 } // namespace cimpute_py

@@ -69,6 +69,29 @@ def test_perturbseq_pseudobulk(data):
     assert -3.2 < t.signature("JAK2", "rep_1")[jak2] < -2.4
 
 
+def test_from_anndata_keeps_sparse_counts_sparse(data):
+    # The same pseudobulk as read_signatures' own sparse path, from the AnnData scanpy reads
+    # (its X is a scipy CSR matrix of counts), and the same as from a dense copy.
+    anndata = pytest.importorskip("anndata")
+    scipy_sparse = pytest.importorskip("scipy.sparse")
+    path = data("perturbseq/papalexi/papalexi_lowmoi.h5ad")
+    a = anndata.read_h5ad(path)
+    assert scipy_sparse.issparse(a.X)
+    got = cimpute.PerturbationTensor.from_anndata(a, "grna_target", "bio_rep",
+                                                 filters=["grna_max_frac>0.8"], aggregate="mean")
+    want = cimpute.read_signatures(path, perturbation="grna_target", context="bio_rep",
+                                   filters=["grna_max_frac>0.8"], aggregate="mean")
+    assert got.observed_pairs == want.observed_pairs and got.features == want.features
+    np.testing.assert_allclose(got.signatures, want.signatures, rtol=1e-12, atol=0)
+    small = a[:400]
+    dense = anndata.AnnData(X=small.X.toarray(), obs=small.obs, var=small.var)
+    for agg in ("mean", "median"):
+        s = cimpute.PerturbationTensor.from_anndata(small, "grna_target", "bio_rep", aggregate=agg)
+        d = cimpute.PerturbationTensor.from_anndata(dense, "grna_target", "bio_rep", aggregate=agg)
+        assert s.observed_pairs == d.observed_pairs
+        np.testing.assert_allclose(s.signatures, d.signatures, rtol=1e-12, atol=1e-12)
+
+
 def test_malformed_file_raises_parse_error_with_file_and_line(data):
     path = data("gct_fixtures/modzs_n25x50_bad_header.gct")
     with pytest.raises(cimpute.ParseError) as e:

@@ -67,3 +67,22 @@ def test_an_autoencoder_trained_to_interpolation_stores_its_examples():
         cimpute.Autoencoder(20, activation="swish")
     with pytest.raises(ValueError, match="features"):
         ae.train(np.ones((3, 5)))
+
+
+def test_a_float32_autoencoder_trains_like_the_float64_one():
+    # The same network, seed and data in both precisions: float32 arrays out, and the training
+    # curve of float32 follows float64's to single precision early on (before rounding grows).
+    rng = np.random.default_rng(6)
+    X = rng.normal(size=(16, 12))
+    curves = {}
+    for dtype in ("float64", "float32"):
+        ae = cimpute.Autoencoder(12, hidden=[32], activation="leaky_relu", bias=True, seed=3,
+                                 dtype=dtype)
+        h = ae.train(X, max_epochs=20, batch_size=0, learning_rate=1e-3,
+                     validation_fraction=0)
+        curves[dtype] = h["train_loss"].to_numpy()
+        assert ae.reconstruct(X).dtype == np.dtype(dtype)
+    np.testing.assert_allclose(curves["float32"][:5], curves["float64"][:5], rtol=1e-4)
+    assert curves["float32"][-1] < curves["float32"][0]
+    with pytest.raises(ValueError, match="dtype"):
+        cimpute.Autoencoder(12, dtype="int8")

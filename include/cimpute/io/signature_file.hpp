@@ -26,6 +26,7 @@
 
 #include <cmath>
 #include <map>
+#include <numeric>
 #include <string>
 #include <utility>
 #include <vector>
@@ -261,6 +262,37 @@ LabeledMatrix<Scalar> dense_block(const SparseLabeledMatrix<Scalar>& x,
 }
 
 } // namespace detail
+
+/// `select_signatures` for sparse profiles (features x profiles, such as cells x genes counts
+/// transposed): `s.filters` select profiles from the metadata, `mean` sums each pair's sparse
+/// columns without densifying them (pseudobulk), and the other aggregations densify only the
+/// selected columns. The same result as `select_signatures` on the dense matrix.
+template <class Scalar>
+PerturbationTensor<Scalar> select_sparse_signatures(const SparseLabeledMatrix<Scalar>& x,
+                                                    SignatureSelection s,
+                                                    SelectionReport* report = nullptr) {
+  s.validate();
+  detail::require_field("select_sparse_signatures", x.col_meta(), s.perturbation_field,
+                        "perturbation");
+  detail::require_field("select_sparse_signatures", x.col_meta(), s.context_field, "context");
+  const std::vector<Eigen::Index> cols = filter_columns(x.col_meta(), s.filters);
+  std::vector<Eigen::Index> rows(static_cast<std::size_t>(x.rows()));
+  std::iota(rows.begin(), rows.end(), Eigen::Index(0));
+  const bool pooled = s.aggregate.kind == Aggregation::Kind::Mean;
+  const LabeledMatrix<Scalar> m =
+      pooled ? detail::pooled_means(x, rows, cols, s.perturbation_field, s.context_field)
+             : detail::dense_block(x, rows, cols);
+  s.filters.clear();
+  SelectionReport sel;
+  PerturbationTensor<Scalar> t = select_signatures(m, s, &sel);
+  if (report) {
+    report->read = x.cols();
+    report->filtered_out = x.cols() - Eigen::Index(cols.size());
+    report->merged = pooled ? Eigen::Index(cols.size()) - sel.pairs : sel.merged;
+    report->pairs = sel.pairs;
+  }
+  return t;
+}
 
 /// Read a file of profiles into one signature per (perturbation, context) pair.
 ///
