@@ -28,7 +28,8 @@ cimpute_install_packages() {
 }
 
 CIMPUTE_BUILD_PACKAGES=(cmake make g++ pkg-config libeigen3-dev catch2 libhdf5-dev zlib1g-dev
-  libboost-math-dev libbenchmark-dev ccache libopenblas-dev liblapacke-dev libcli11-dev)
+  libboost-math-dev libbenchmark-dev ccache libopenblas-dev liblapacke-dev libcli11-dev
+  libopenmpi-dev openmpi-bin)
 # The Python package and what the test suite reads its outputs back with (h5py as cmapPy, anndata
 # as scanpy); matplotlib, networkx and tqdm are optional at run time but tested.
 CIMPUTE_TEST_PACKAGES=(python3-dev pybind11-dev python3-pytest python3-numpy python3-pandas

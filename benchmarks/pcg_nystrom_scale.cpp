@@ -7,6 +7,8 @@
 // The dense K at n = 200,000 would need 320 GB.
 //
 //   ./pcg_nystrom_scale [max_n=200000] [centres=2000]
+#include "subspace_points.hpp"
+
 #include <cimpute/kernels.hpp>
 #include <cimpute/solvers.hpp>
 
@@ -38,22 +40,9 @@ struct Data {
 Data make(Eigen::Index n, std::uint64_t seed) {
   std::mt19937_64 rng(seed);
   std::normal_distribution<double> n01(0, 1);
-  static const Eigen::MatrixXd A = [] {
-    std::mt19937_64 r(7);
-    std::normal_distribution<double> g(0, 1);
-    Eigen::MatrixXd a(978, 10);
-    for (Eigen::Index i = 0; i < a.size(); ++i) a(i) = g(r);
-    return a;
-  }();
   Data d{Eigen::MatrixXd(n, 978), Eigen::VectorXd(n)};
-  Eigen::VectorXd z(10), e(978);
-  for (Eigen::Index i = 0; i < n; ++i) {
-    for (Eigen::Index k = 0; k < 10; ++k) z[k] = n01(rng);
-    for (Eigen::Index k = 0; k < 978; ++k) e[k] = n01(rng);
-    const Eigen::VectorXd x = A * z + 0.3 * e;
-    d.X.row(i) = x.transpose() / x.norm();
-    d.y[i] = std::sin(z[0]) + z[1] * z[2] + 0.1 * n01(rng);
-  }
+  for (Eigen::Index i = 0; i < n; ++i)
+    cimpute_bench::subspace_point(rng, n01, d.X.row(i), d.y.segment(i, 1));
   return d;
 }
 double rmse_over_sd(const Eigen::VectorXd& pred, const Eigen::VectorXd& y) {

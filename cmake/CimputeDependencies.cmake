@@ -7,10 +7,17 @@ find_package(Boost 1.70 REQUIRED)
 find_package(HDF5 QUIET COMPONENTS C)
 find_package(ZLIB QUIET)
 find_package(OpenMP QUIET COMPONENTS CXX)
+find_package(MPI QUIET COMPONENTS C)
 
 option(CIMPUTE_WITH_HDF5 "GCTX, h5ad and 10x HDF5 support through the HDF5 C library" ${HDF5_FOUND})
 option(CIMPUTE_WITH_ZLIB "Read .gz inputs through zlib" ${ZLIB_FOUND})
 option(CIMPUTE_WITH_OPENMP "Use OpenMP threads" ${OpenMP_CXX_FOUND})
+# The distributed component (include/cimpute/distributed/, target cimpute::mpi, the cimpute-mpi
+# tool): OpenMPI from Debian (apt-get install libopenmpi-dev openmpi-bin), MPI C API only.
+option(CIMPUTE_WITH_MPI "Build the MPI component (cimpute::mpi, cimpute-mpi)" ${MPI_C_FOUND})
+if(CIMPUTE_WITH_MPI AND NOT MPI_C_FOUND)
+  message(FATAL_ERROR "CIMPUTE_WITH_MPI=ON but MPI was not found (install libopenmpi-dev openmpi-bin)")
+endif()
 # The fast path by default: Eigen's products and factorizations go to OpenBLAS / LAPACKE when
 # both are installed (apt-get install libopenblas-dev liblapacke-dev); -DCIMPUTE_USE_BLAS=OFF keeps
 # Eigen's own kernels. The probe is quiet and runs only when the option is not set yet.
@@ -63,5 +70,5 @@ function(cimpute_link_optional_dependencies target)
     target_link_libraries(${target} INTERFACE BLAS::BLAS LAPACK::LAPACK ${CIMPUTE_LAPACKE_LIBRARY})
   endif()
   message(STATUS "cimpute optional components: BLAS=${CIMPUTE_USE_BLAS} HDF5=${CIMPUTE_WITH_HDF5} "
-                 "zlib=${CIMPUTE_WITH_ZLIB} OpenMP=${CIMPUTE_WITH_OPENMP}")
+                 "zlib=${CIMPUTE_WITH_ZLIB} OpenMP=${CIMPUTE_WITH_OPENMP} MPI=${CIMPUTE_WITH_MPI}")
 endfunction()

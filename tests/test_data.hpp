@@ -3,8 +3,11 @@
 
 #include <catch2/catch.hpp>
 
+#include <Eigen/Core>
+
 #include <filesystem>
 #include <limits>
+#include <random>
 #include <string>
 
 #ifndef CIMPUTE_DATA_DIR
@@ -33,6 +36,20 @@ template <class Scalar>
 constexpr Scalar tol(Scalar factor = Scalar(100)) {
   return factor * std::numeric_limits<Scalar>::epsilon();
 }
+/// An r x c matrix of independent standard normal entries (std::mt19937 seeded with `seed`).
+inline Eigen::MatrixXd normal_matrix(Eigen::Index r, Eigen::Index c, unsigned seed) {
+  std::mt19937 rng(seed);
+  std::normal_distribution<double> n01(0, 1);
+  Eigen::MatrixXd m(r, c);
+  for (Eigen::Index i = 0; i < m.size(); ++i) m(i) = n01(rng);
+  return m;
+}
+
+/// |a - b| / |b| (Frobenius norms); |a| when b is zero.
+inline double relative_difference(const Eigen::MatrixXd& a, const Eigen::MatrixXd& b) {
+  return b.norm() > 0 ? (a - b).norm() / b.norm() : a.norm();
+}
+
 } // namespace cimpute_test
 
 /// Skip the rest of the current test (with a warning) when a shared data file is absent.

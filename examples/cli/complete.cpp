@@ -2,6 +2,7 @@
 // protocol (leave-one-pair-out, leave-one-context-out, K folds, sparse), optionally writing every
 // method's predictions of the missing pairs.
 #include "cli.hpp"
+#include "processes.hpp"
 #include "progress.hpp"
 #include "signatures.hpp"
 
@@ -130,7 +131,7 @@ int run_complete(CompleteOptions o) {
                      (runs > 1 ? " run " + std::to_string(s + 1) + "/" + std::to_string(runs)
                                : std::string()));
       per_seed.push_back(cimpute::evaluate_protocol(method, t, proto, o.reference, 1,
-                                                    kFirstSeed + unsigned(s), folds));
+                                                    kFirstSeed + unsigned(s), folds, processes()));
       progress.advance();
     }
     const cimpute::ScoreSummary ev = combine(per_seed);
@@ -151,9 +152,10 @@ int run_complete(CompleteOptions o) {
   if (!o.predict_out.empty()) {
     progress.start("predictions of every missing pair");
     setup.new_contexts = false; // every missing pair lies in a context with training pairs
-    const auto pred = cimpute::complete_missing_by_name(list, t, setup);
-    write_signatures(o.predict_out, cimpute::with_cmap_fields(pred),
-                     output_format(o.predict_out, "", "--predict-out"));
+    const auto pred = cimpute::complete_missing_by_name(list, t, setup, processes());
+    if (is_root())
+      write_signatures(o.predict_out, cimpute::with_cmap_fields(pred),
+                       output_format(o.predict_out, "", "--predict-out"));
     progress.finish();
     note(o.quiet, format("wrote %lld predicted signatures (%zu method%s) to %s",
                          static_cast<long long>(pred.cols()), list.size(),

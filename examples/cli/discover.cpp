@@ -2,6 +2,7 @@
 // labelled CSV, or simulated data from a planted random DAG), printed as CSV, Graphviz DOT or
 // JSON, with bootstrap edge frequencies.
 #include "cli.hpp"
+#include "processes.hpp"
 #include "progress.hpp"
 
 #include <cimpute/discovery.hpp>
@@ -256,7 +257,8 @@ int run_discover(DiscoverOptions o) {
         if (!quiet) std::fprintf(stderr, "cimpute discover: %d bootstrap resamples done\n", total);
       }
     };
-  const cimpute::DiscoveryResult res = cimpute::discover(samples, d);
+  const cimpute::DiscoveryResult res = cimpute::discover(samples, d, processes());
+  if (!is_root()) return 0; // one process prints and writes
   progress.reset();
 
   const bool essential = o.graph == "essential";

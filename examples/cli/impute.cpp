@@ -2,6 +2,7 @@
 // signatures of the requested pairs (every missing one by default), with the NTK's posterior
 // variance per pair.
 #include "cli.hpp"
+#include "processes.hpp"
 #include "progress.hpp"
 #include "signatures.hpp"
 
@@ -90,7 +91,7 @@ int run_impute(ImputeOptions o) {
   // ntk reports the kernel settings of its search: "(done/total)" on the line.
   setup.progress = [&progress](long done, long total) { progress.set_step_fraction(done, total); };
   const auto imputed = cimpute::impute_pairs(
-      cimpute::make_completion_method<double>(o.method, setup), t, pairs, o.reference);
+      cimpute::make_completion_method<double>(o.method, setup), t, pairs, o.reference, processes());
   progress.finish();
   // The written matrix: the method named in every column, the genes' symbols when known.
   cimpute::MetadataTable meta = imputed.col_meta();
@@ -103,6 +104,7 @@ int run_impute(ImputeOptions o) {
   if (!o.variance_out.empty() && !has_variance)
     throw cimpute::invalid_argument("--variance-out: method '" + o.method +
                                     "' has no posterior variance (the NTK methods have one)");
+  if (!is_root()) return 0; // one process writes
   write_signatures(o.out, cimpute::with_cmap_fields(m), out_format);
   if (!o.variance_out.empty()) {
     const Eigen::VectorXd rel = m.col_meta().as_double("variance");

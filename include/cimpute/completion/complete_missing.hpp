@@ -6,6 +6,7 @@
 
 #include "cimpute/completion/any_completion.hpp"
 #include "cimpute/completion/training_set.hpp"
+#include "cimpute/core/communicator.hpp"
 #include "cimpute/core/errors.hpp"
 #include "cimpute/core/labeled_matrix.hpp"
 #include "cimpute/core/metadata_table.hpp"
@@ -13,6 +14,7 @@
 
 #include <Eigen/Core>
 
+#include <algorithm>
 #include <cstdio>
 #include <string>
 #include <utility>
@@ -41,11 +43,14 @@ std::vector<PairIndex> missing_pairs(const PerturbationTensor<Scalar>& t) {
 /// method with a kernel posterior (the NTK methods), `variance`: the fraction of the prior
 /// variance left for the pair (`NtkCompletion::posterior_variance` / `prior_variance`; near 0:
 /// like the training pairs, 1: nothing learned). `with_cmap_fields` (cimpute/io/cmap.hpp) renames
-/// the first two to CMap's `pert_id` and `cell_id` before writing a GCT / GCTX.
-template <class Method, class Scalar>
+/// the first two to CMap's `pert_id` and `cell_id` before writing a GCT / GCTX. With
+/// `MpiCommunicator` (every process calls it alike), every process fits the method, predicts a
+/// contiguous share of the pairs, and returns all the predictions.
+template <class Method, class Scalar, class Comm = SingleProcess>
 LabeledMatrix<Scalar> impute_pairs(Method method, const PerturbationTensor<Scalar>& t,
                                    const std::vector<PairIndex>& pairs,
-                                   const std::string& reference_context = "") {
+                                   const std::string& reference_context = "",
+                                   const Comm& comm = Comm{}) {
   const char* fn = "impute_pairs";
   const Eigen::Index ref =
       reference_context.empty() ? -1 : t.contexts().index(reference_context, fn);
@@ -64,8 +69,29 @@ LabeledMatrix<Scalar> impute_pairs(Method method, const PerturbationTensor<Scala
   if (!pairs.empty()) {
     if (rows.empty()) detail::throw_invalid(fn, "no observed pair to fit on");
     method.fit(TrainingSet<Scalar>(t, rows, ref));
-    values = method.predict(pairs).transpose();
-    var = detail::relative_posterior_variance(method, pairs);
+    if (comm.size() == 1) {
+      values = method.predict(pairs).transpose();
+      var = detail::relative_posterior_variance(method, pairs);
+    } else {
+      // Every process has the fit; each predicts a contiguous share of the pairs, and the
+      // predictions (with the variance as a last column) are shared.
+      const std::vector<Eigen::Index> counts = even_split(Eigen::Index(pairs.size()), comm.size());
+      const std::vector<int> owner = block_owners(counts);
+      const auto first = std::find(owner.begin(), owner.end(), comm.rank()) - owner.begin();
+      const std::vector<PairIndex> mine(pairs.begin() + first,
+                                        pairs.begin() + first + counts[std::size_t(comm.rank())]);
+      typename LabeledMatrix<Scalar>::Matrix both(Eigen::Index(pairs.size()), t.num_features() + 1);
+      collectively(comm, [&] {
+        if (mine.empty()) return;
+        both.middleRows(first, Eigen::Index(mine.size())).leftCols(t.num_features()) =
+            method.predict(mine);
+        both.middleRows(first, Eigen::Index(mine.size())).col(t.num_features()) =
+            detail::relative_posterior_variance(method, mine).template cast<Scalar>();
+      });
+      comm.share_rows(both, owner);
+      values = both.leftCols(t.num_features()).transpose();
+      var = both.col(t.num_features()).template cast<double>();
+    }
   }
   MetadataTable meta(Eigen::Index(pairs.size()));
   meta.add_field("perturbation", std::move(pert));
@@ -83,10 +109,11 @@ LabeledMatrix<Scalar> impute_pairs(Method method, const PerturbationTensor<Scala
 }
 
 /// The missing pairs completed: `impute_pairs` of `missing_pairs(t)`.
-template <class Method, class Scalar>
+template <class Method, class Scalar, class Comm = SingleProcess>
 LabeledMatrix<Scalar> complete_missing(Method method, const PerturbationTensor<Scalar>& t,
-                                       const std::string& reference_context = "") {
-  return impute_pairs(std::move(method), t, missing_pairs(t), reference_context);
+                                       const std::string& reference_context = "",
+                                       const Comm& comm = Comm{}) {
+  return impute_pairs(std::move(method), t, missing_pairs(t), reference_context, comm);
 }
 
 /// Per-feature variances of imputed signatures in expression units: entry (g, k) is

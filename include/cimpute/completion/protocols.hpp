@@ -7,6 +7,7 @@
 #include "cimpute/completion/any_completion.hpp"
 #include "cimpute/completion/protocol.hpp"
 #include "cimpute/completion/training_set.hpp"
+#include "cimpute/core/communicator.hpp"
 #include "cimpute/core/config.hpp"
 #include "cimpute/core/errors.hpp"
 #include "cimpute/core/parallel.hpp"
@@ -42,10 +43,11 @@ struct CompletionEvaluation {
 /// needs `fit(const TrainingSet<Scalar>&)` and `predict(const std::vector<PairIndex>&)`.
 /// `progress` is told of every finished refit (of the whole closed form at once, for a method
 /// that has one).
-template <class Method, class Scalar>
+template <class Method, class Scalar, class Comm = SingleProcess>
 CompletionEvaluation leave_one_pair_out(Method method, const PerturbationTensor<Scalar>& t,
                                         const std::string& reference_context = "",
-                                        const ProgressCallback& progress = {}) {
+                                        const ProgressCallback& progress = {},
+                                        const Comm& comm = Comm{}) {
   const char* fn = "leave_one_pair_out";
   const Eigen::Index ref =
       reference_context.empty() ? -1 : t.contexts().index(reference_context, fn);
@@ -74,21 +76,29 @@ CompletionEvaluation leave_one_pair_out(Method method, const PerturbationTensor<
       return ev;
     }
   }
-  detail::ProgressCounter counter(progress, long(eval.size()));
   // The refits are independent: each runs on a fresh copy of the method (on OpenMP threads when
-  // built with them) and writes its own row, so the result is the same on any thread count.
-  detail::parallel_for(long(eval.size()), [&](long k) {
-    std::vector<Eigen::Index> rows;
-    rows.reserve(eval.size() - 1);
-    for (Eigen::Index r : eval)
-      if (r != eval[std::size_t(k)]) rows.push_back(r);
-    Method local = method;
-    local.fit(TrainingSet<Scalar>(t, std::move(rows), ref));
-    const PairIndex p = t.observed_pairs()[std::size_t(eval[std::size_t(k)])];
-    ev.predictions.row(Eigen::Index(k)) = local.predict({p}).row(0).template cast<double>();
-    counter.step();
+  // built with them) and writes its own row, so the result is the same on any thread count;
+  // over several processes, refit k runs on process k % size and its row is shared.
+  const std::vector<int> owner = round_robin_owners(long(eval.size()), comm.size());
+  const std::vector<long> mine = items_of(owner, comm.rank());
+  detail::ProgressCounter counter(progress, long(mine.size()));
+  collectively(comm, [&] {
+    detail::parallel_for(long(mine.size()), [&](long i) {
+      const long k = mine[std::size_t(i)];
+      std::vector<Eigen::Index> rows;
+      rows.reserve(eval.size() - 1);
+      for (Eigen::Index r : eval)
+        if (r != eval[std::size_t(k)]) rows.push_back(r);
+      Method local = method;
+      local.fit(TrainingSet<Scalar>(t, std::move(rows), ref));
+      const PairIndex p = t.observed_pairs()[std::size_t(eval[std::size_t(k)])];
+      ev.predictions.row(Eigen::Index(k)) = local.predict({p}).row(0).template cast<double>();
+      counter.step();
+    });
   });
-  ev.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  comm.share_rows(ev.predictions, owner);
+  ev.seconds =
+      comm.max(std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
   ev.scores = completion_scores(ev.predictions, ev.truths);
   return ev;
 }
@@ -104,40 +114,52 @@ struct Folds {
 /// another's fit). The folds run one after another, not as parallel tasks: a fold of a large
 /// screen needs gigabytes (an n x n Gram, FaLRTC's dense tensors), and the methods use the
 /// threads themselves (BLAS, their own parallel loops). Folds without test rows are skipped;
-/// `progress` counts the others.
-template <class Method, class Scalar>
+/// `progress` counts the others (this process's, over several).
+template <class Method, class Scalar, class Comm>
 CompletionEvaluation run_folds(const Method& method, const PerturbationTensor<Scalar>& t,
                                const Folds& folds, Eigen::Index ref, const char* fn,
-                               const ProgressCallback& progress) {
+                               const ProgressCallback& progress, const Comm& comm) {
   const auto start = std::chrono::steady_clock::now();
   std::vector<Eigen::Index> offset(folds.test.size() + 1, 0);
   for (std::size_t k = 0; k < folds.test.size(); ++k)
     offset[k + 1] = offset[k] + Eigen::Index(folds.test[k].size());
   if (offset.back() == 0) throw_invalid(fn, "no pair to evaluate");
-  long nonempty = 0;
-  for (const auto& test : folds.test) nonempty += test.empty() ? 0 : 1;
-  ProgressCounter counter(progress, nonempty);
+  // Over several processes, the non-empty folds go round-robin and their rows are shared.
+  std::vector<int> fold_owner(folds.test.size(), -1), row_owner;
+  long nonempty = 0, mine = 0;
+  for (std::size_t k = 0; k < folds.test.size(); ++k) {
+    if (folds.test[k].empty()) continue;
+    fold_owner[k] = round_robin_owner(nonempty++, comm.size());
+    mine += fold_owner[k] == comm.rank() ? 1 : 0;
+    row_owner.insert(row_owner.end(), folds.test[k].size(), fold_owner[k]);
+  }
+  ProgressCounter counter(progress, mine);
   CompletionEvaluation ev;
-  ev.predictions.resize(offset.back(), t.num_features());
+  ev.predictions = Eigen::MatrixXd::Zero(offset.back(), t.num_features());
   ev.truths.resize(offset.back(), t.num_features());
   ev.pairs.resize(std::size_t(offset.back()));
-  for (std::size_t k = 0; k < folds.test.size(); ++k) {
-    const auto& test = folds.test[k];
-    if (test.empty()) continue;
-    std::vector<PairIndex> q;
-    for (Eigen::Index r : test) q.push_back(t.observed_pairs()[std::size_t(r)]);
-    Method local = method;
-    local.fit(TrainingSet<Scalar>(t, folds.train[k], ref));
-    ev.predictions.middleRows(offset[k], Eigen::Index(test.size())) =
-        local.predict(q).template cast<double>();
-    for (std::size_t i = 0; i < test.size(); ++i) {
-      const Eigen::Index at = offset[k] + Eigen::Index(i);
-      ev.truths.row(at) = t.observed().row(test[i]).template cast<double>();
-      ev.pairs[std::size_t(at)] = q[i];
+  collectively(comm, [&] {
+    for (std::size_t k = 0; k < folds.test.size(); ++k) {
+      const auto& test = folds.test[k];
+      if (test.empty()) continue;
+      std::vector<PairIndex> q;
+      for (Eigen::Index r : test) q.push_back(t.observed_pairs()[std::size_t(r)]);
+      for (std::size_t i = 0; i < test.size(); ++i) {
+        const Eigen::Index at = offset[k] + Eigen::Index(i);
+        ev.truths.row(at) = t.observed().row(test[i]).template cast<double>();
+        ev.pairs[std::size_t(at)] = q[i];
+      }
+      if (fold_owner[k] != comm.rank()) continue;
+      Method local = method;
+      local.fit(TrainingSet<Scalar>(t, folds.train[k], ref));
+      ev.predictions.middleRows(offset[k], Eigen::Index(test.size())) =
+          local.predict(q).template cast<double>();
+      counter.step();
     }
-    counter.step();
-  }
-  ev.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  });
+  comm.share_rows(ev.predictions, row_owner);
+  ev.seconds =
+      comm.max(std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
   ev.scores = completion_scores(ev.predictions, ev.truths);
   return ev;
 }
@@ -161,11 +183,11 @@ std::vector<std::vector<Eigen::Index>> rows_by_context(const PerturbationTensor<
 /// Contexts with fewer than `min_per_context` pairs (default K, the reference protocol's rule)
 /// are never tested but always train. Every tested pair is predicted exactly once; `progress` is
 /// told of every finished fold.
-template <class Method, class Scalar>
+template <class Method, class Scalar, class Comm = SingleProcess>
 CompletionEvaluation
 kfold_per_context(Method method, const PerturbationTensor<Scalar>& t, int folds, unsigned seed,
                   const std::string& reference_context = "", int min_per_context = -1,
-                  const ProgressCallback& progress = {}) {
+                  const ProgressCallback& progress = {}, const Comm& comm = Comm{}) {
   const char* fn = "kfold_per_context";
   if (folds < 2) detail::throw_invalid(fn, "folds must be >= 2, got ", folds);
   if (min_per_context < 0) min_per_context = folds;
@@ -188,16 +210,17 @@ kfold_per_context(Method method, const PerturbationTensor<Scalar>& t, int folds,
     for (Eigen::Index r : rows)
       for (int k = 0; k < folds; ++k)
         (fold_of[std::size_t(r)] == k ? f.test : f.train)[std::size_t(k)].push_back(r);
-  return detail::run_folds(method, t, f, ref, fn, progress);
+  return detail::run_folds(method, t, f, ref, fn, progress, comm);
 }
 
 /// The sparse regime: in every context (outside the reference), `B` perturbations drawn with
 /// `seed` are training and all others are test; one fit. Contexts with at most B pairs only
 /// train.
-template <class Method, class Scalar>
+template <class Method, class Scalar, class Comm = SingleProcess>
 CompletionEvaluation sparse_per_context(Method method, const PerturbationTensor<Scalar>& t, int B,
                                         unsigned seed, const std::string& reference_context = "",
-                                        const ProgressCallback& progress = {}) {
+                                        const ProgressCallback& progress = {},
+                                        const Comm& comm = Comm{}) {
   const char* fn = "sparse_per_context";
   if (B < 1) detail::throw_invalid(fn, "B must be >= 1, got ", B);
   const Eigen::Index ref =
@@ -211,17 +234,18 @@ CompletionEvaluation sparse_per_context(Method method, const PerturbationTensor<
     for (std::size_t i = 0; i < rows.size(); ++i)
       (i < std::size_t(B) ? f.train : f.test)[0].push_back(rows[i]);
   }
-  return detail::run_folds(method, t, f, ref, fn, progress);
+  return detail::run_folds(method, t, f, ref, fn, progress, comm);
 }
 
 /// Leave-one-context-out: each context outside the reference is held out whole and its pairs
 /// predicted by `method` fitted on every other context's pairs (the hardest protocol: the
 /// held-out context has no training signature at all); `progress` is told of every finished
 /// context.
-template <class Method, class Scalar>
+template <class Method, class Scalar, class Comm = SingleProcess>
 CompletionEvaluation leave_one_context_out(Method method, const PerturbationTensor<Scalar>& t,
                                            const std::string& reference_context = "",
-                                           const ProgressCallback& progress = {}) {
+                                           const ProgressCallback& progress = {},
+                                           const Comm& comm = Comm{}) {
   const char* fn = "leave_one_context_out";
   const Eigen::Index ref =
       reference_context.empty() ? -1 : t.contexts().index(reference_context, fn);
@@ -236,7 +260,7 @@ CompletionEvaluation leave_one_context_out(Method method, const PerturbationTens
     f.train.push_back(std::move(train));
     f.test.push_back(by_ctx[c]);
   }
-  return detail::run_folds(method, t, f, ref, fn, progress);
+  return detail::run_folds(method, t, f, ref, fn, progress, comm);
 }
 
 /// Mean and standard error of the scores of several evaluations (e.g. one per seed).
@@ -271,28 +295,35 @@ inline ScoreSummary summarize(const std::vector<CompletionEvaluation>& runs) {
 /// Run `protocol` on `method`: once for the deterministic protocols, once per seed
 /// `first_seed`, `first_seed + 1`, ... for the random ones; returns the mean and standard error.
 /// `progress` follows the folds (or refits) of each run in turn, counting from 1 in each.
-template <class Method, class Scalar>
+///
+/// Every protocol takes a communicator last (default `SingleProcess`): with `MpiCommunicator`
+/// every process of the communicator calls it with the same arguments, the refits (loo) or folds
+/// go round-robin over the processes, their predictions are shared, and every process returns
+/// exactly what one process returns (`seconds`: the slowest process's).
+template <class Method, class Scalar, class Comm = SingleProcess>
 ScoreSummary evaluate_protocol(const Method& method, const PerturbationTensor<Scalar>& t,
                                const CompletionProtocol& protocol,
                                const std::string& reference_context = "", int seeds = 3,
-                               unsigned first_seed = 1000, const ProgressCallback& progress = {}) {
+                               unsigned first_seed = 1000, const ProgressCallback& progress = {},
+                               const Comm& comm = Comm{}) {
   if (seeds < 1) detail::throw_invalid("evaluate_protocol", "seeds must be >= 1, got ", seeds);
   std::vector<CompletionEvaluation> runs;
   using K = CompletionProtocol::Kind;
   switch (protocol.kind) {
   case K::LeaveOnePairOut:
-    runs.push_back(leave_one_pair_out(method, t, reference_context, progress));
+    runs.push_back(leave_one_pair_out(method, t, reference_context, progress, comm));
     break;
   case K::LeaveOneContextOut:
-    runs.push_back(leave_one_context_out(method, t, reference_context, progress));
+    runs.push_back(leave_one_context_out(method, t, reference_context, progress, comm));
     break;
   default:
     for (int s = 0; s < seeds; ++s) {
       const unsigned seed = first_seed + unsigned(s);
-      runs.push_back(
-          protocol.kind == K::KFold
-              ? kfold_per_context(method, t, protocol.value, seed, reference_context, -1, progress)
-              : sparse_per_context(method, t, protocol.value, seed, reference_context, progress));
+      runs.push_back(protocol.kind == K::KFold
+                         ? kfold_per_context(method, t, protocol.value, seed, reference_context, -1,
+                                             progress, comm)
+                         : sparse_per_context(method, t, protocol.value, seed, reference_context,
+                                              progress, comm));
     }
   }
   return summarize(runs);

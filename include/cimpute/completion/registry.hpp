@@ -160,15 +160,16 @@ AnyCompletion<Scalar> make_completion_method(const std::string& name,
 /// `complete_missing` for each named method, side by side: a features x (methods x missing pairs)
 /// matrix with column ids `method:perturbation:context` and column metadata `perturbation`,
 /// `context` and `method` (`with_cmap_fields` renames the first two for a CMap GCT).
-template <class Scalar>
+template <class Scalar, class Comm = SingleProcess>
 LabeledMatrix<Scalar> complete_missing_by_name(const std::vector<std::string>& methods,
                                                const PerturbationTensor<Scalar>& t,
-                                               const CompletionSetup& setup) {
+                                               const CompletionSetup& setup,
+                                               const Comm& comm = Comm{}) {
   std::vector<LabeledMatrix<Scalar>> parts;
   Eigen::Index cols = 0;
   for (const auto& name : methods) {
-    parts.push_back(
-        complete_missing(make_completion_method<Scalar>(name, setup), t, setup.reference_context));
+    parts.push_back(complete_missing(make_completion_method<Scalar>(name, setup), t,
+                                     setup.reference_context, comm));
     cols += parts.back().cols();
   }
   typename LabeledMatrix<Scalar>::Matrix values(t.num_features(), cols);

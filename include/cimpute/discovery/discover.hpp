@@ -5,6 +5,7 @@
 /// resamples (stability selection).
 #pragma once
 
+#include "cimpute/core/communicator.hpp"
 #include "cimpute/core/errors.hpp"
 #include "cimpute/core/parallel.hpp"
 #include "cimpute/discovery/gaussian_ci_test.hpp"
@@ -95,10 +96,10 @@ struct DiscoveryResult {
 };
 
 namespace detail {
-template <class Ci, class Inv>
+template <class Ci, class Inv, class Comm>
 DiscoveryResult discover_with(const Ci& ci, const Inv& inv,
-                              const std::vector<std::vector<int>>& known,
-                              const DiscoveryOptions& o) {
+                              const std::vector<std::vector<int>>& known, const DiscoveryOptions& o,
+                              const Comm& comm) {
   DiscoveryResult r;
   switch (o.method) {
   case DiscoveryMethod::Pc: {
@@ -109,20 +110,20 @@ DiscoveryResult discover_with(const Ci& ci, const Inv& inv,
     break;
   }
   case DiscoveryMethod::Gsp: {
-    const Dag g = gsp(ci, o.search);
+    const Dag g = gsp(ci, o.search, comm);
     r.graph = Pdag(g);
     r.essential = cpdag(g);
     break;
   }
   case DiscoveryMethod::Igsp: {
-    const Dag g = igsp(ci, inv, o.search);
+    const Dag g = igsp(ci, inv, o.search, comm);
     r.graph = Pdag(g);
     r.targets = known;
     r.essential = interventional_cpdag(g, known);
     break;
   }
   case DiscoveryMethod::Utigsp: {
-    UtigspResult u = utigsp(ci, inv, o.search);
+    UtigspResult u = utigsp(ci, inv, o.search, comm);
     r.graph = Pdag(u.dag);
     r.targets = std::move(u.targets);
     r.essential = interventional_cpdag(u.dag, r.targets);
@@ -132,11 +133,13 @@ DiscoveryResult discover_with(const Ci& ci, const Inv& inv,
   return r;
 }
 
-/// One run of `discover` on the given samples (no bootstrap).
-inline DiscoveryResult discover_once(const Eigen::MatrixXd& obs,
-                                     const std::vector<Eigen::MatrixXd>& settings,
-                                     const std::vector<std::vector<int>>& known,
-                                     const DiscoveryOptions& o) {
+/// One run of `discover` on the given samples (no bootstrap); the search's starting orders go
+/// over the processes of `comm`.
+template <class Comm = SingleProcess>
+DiscoveryResult discover_once(const Eigen::MatrixXd& obs,
+                              const std::vector<Eigen::MatrixXd>& settings,
+                              const std::vector<std::vector<int>>& known, const DiscoveryOptions& o,
+                              const Comm& comm = Comm{}) {
   // PC and GSP use the observational samples only: their invariance tests cover no setting.
   const bool interventional =
       o.method == DiscoveryMethod::Igsp || o.method == DiscoveryMethod::Utigsp;
@@ -146,8 +149,9 @@ inline DiscoveryResult discover_once(const Eigen::MatrixXd& obs,
   const auto& t = interventional ? known : no_targets;
   if (o.tests == DiscoveryTests::Gaussian)
     return discover_with(GaussianCiTest::from_data(obs), GaussianInvarianceTests(obs, s, t), known,
-                         o);
-  return discover_with(HsicCiTest(obs, o.hsic), KernelInvarianceTests(obs, s, t, o.hsic), known, o);
+                         o, comm);
+  return discover_with(HsicCiTest(obs, o.hsic), KernelInvarianceTests(obs, s, t, o.hsic), known, o,
+                       comm);
 }
 
 /// Rows of X drawn with replacement.
@@ -165,9 +169,13 @@ inline Eigen::MatrixXd resample_rows(const Eigen::MatrixXd& X, std::mt19937_64& 
 /// essential graph appears over bootstrap resamples (stability selection: keep the edges above a
 /// frequency threshold such as 0.6 - 0.9). Resample b uses its own seed derived from
 /// `options.search.seed` and b, and the resamples run on OpenMP threads, so the result is the
-/// same on any thread count. PC and GSP use the observational samples only.
-inline DiscoveryResult discover(const InterventionalData& data,
-                                const DiscoveryOptions& options = {}) {
+/// same on any thread count. PC and GSP use the observational samples only. With
+/// `MpiCommunicator` (every process calls it alike) the resamples go round-robin over the
+/// processes and their counts are summed, and the main run's starting orders are split too:
+/// every process returns exactly the one-process result.
+template <class Comm = SingleProcess>
+DiscoveryResult discover(const InterventionalData& data, const DiscoveryOptions& options = {},
+                         const Comm& comm = Comm{}) {
   const char* fn = "discover";
   if (options.unknown_targets && options.method == DiscoveryMethod::Igsp)
     detail::throw_invalid(fn, "IGSP needs the known targets (use UT-IGSP for unknown targets)");
@@ -178,7 +186,8 @@ inline DiscoveryResult discover(const InterventionalData& data,
                           " target lists");
   const std::vector<std::vector<int>> known =
       options.unknown_targets ? std::vector<std::vector<int>>(data.settings.size()) : data.targets;
-  DiscoveryResult result = detail::discover_once(data.observational, data.settings, known, options);
+  DiscoveryResult result =
+      detail::discover_once(data.observational, data.settings, known, options, comm);
   if (options.bootstrap == 0) return result;
 
   const int B = options.bootstrap;
@@ -186,24 +195,29 @@ inline DiscoveryResult discover(const InterventionalData& data,
   DiscoveryOptions inner = options;
   inner.search.progress = nullptr;
   std::vector<Pdag> graphs(static_cast<std::size_t>(B));
+  const std::vector<long> mine = items_of(round_robin_owners(B, comm.size()), comm.rank());
   std::mutex progress_mutex;
   int done = 0;
-  detail::parallel_for(B, [&](long b) {
-    std::seed_seq seq{std::uint32_t(options.search.seed), std::uint32_t(options.search.seed >> 32),
-                      std::uint32_t(b), 0x5eedU};
-    std::mt19937_64 rng(seq);
-    const Eigen::MatrixXd obs = detail::resample_rows(data.observational, rng);
-    std::vector<Eigen::MatrixXd> settings;
-    for (const auto& X : data.settings) settings.push_back(detail::resample_rows(X, rng));
-    graphs[std::size_t(b)] = detail::discover_once(obs, settings, known, inner).essential;
-    if (options.bootstrap_progress) {
-      const std::lock_guard<std::mutex> lock(progress_mutex);
-      options.bootstrap_progress(++done, B);
-    }
+  collectively(comm, [&] {
+    detail::parallel_for(long(mine.size()), [&](long i) {
+      const long b = mine[std::size_t(i)];
+      std::seed_seq seq{std::uint32_t(options.search.seed),
+                        std::uint32_t(options.search.seed >> 32), std::uint32_t(b), 0x5eedU};
+      std::mt19937_64 rng(seq);
+      const Eigen::MatrixXd obs = detail::resample_rows(data.observational, rng);
+      std::vector<Eigen::MatrixXd> settings;
+      for (const auto& X : data.settings) settings.push_back(detail::resample_rows(X, rng));
+      graphs[std::size_t(b)] = detail::discover_once(obs, settings, known, inner).essential;
+      if (options.bootstrap_progress) {
+        const std::lock_guard<std::mutex> lock(progress_mutex);
+        options.bootstrap_progress(++done, int(mine.size()));
+      }
+    });
   });
   result.directed_frequency = Eigen::MatrixXd::Zero(p, p);
   result.adjacency_frequency = Eigen::MatrixXd::Zero(p, p);
-  for (const Pdag& g : graphs) {
+  for (long b : mine) {
+    const Pdag& g = graphs[std::size_t(b)];
     for (const auto& [i, j] : g.arcs()) {
       result.directed_frequency(i, j) += 1;
       result.adjacency_frequency(i, j) += 1;
@@ -214,6 +228,8 @@ inline DiscoveryResult discover(const InterventionalData& data,
       result.adjacency_frequency(j, i) += 1;
     }
   }
+  comm.sum(result.directed_frequency); // counts: exact in any order
+  comm.sum(result.adjacency_frequency);
   result.directed_frequency /= double(B);
   result.adjacency_frequency /= double(B);
   result.bootstrap = B;

@@ -4,6 +4,7 @@
 /// depth-limited search over covered-arc reversals (Solus, Wang & Uhler 2021).
 #pragma once
 
+#include "cimpute/core/communicator.hpp"
 #include "cimpute/core/errors.hpp"
 #include "cimpute/core/parallel.hpp"
 #include "cimpute/discovery/gaussian_ci_test.hpp"
@@ -339,9 +340,18 @@ Dag covered_arc_search(Dag start, int depth, Scorer& scorer, Allowed&& allowed, 
 /// The starts and the runs are independent tasks on OpenMP threads (`detail::parallel_for`):
 /// each start's seed is drawn beforehand and each run writes its own slot, so the result is the
 /// same on any thread count. `search` must therefore be callable concurrently (the tests' memos
-/// are guarded; per-run state belongs inside `search`).
-template <class CiTest, class Search>
-Dag best_of_runs(const CiTest& ci, const GspOptions& o, Search&& search) {
+/// are guarded; per-run state belongs inside `search`). Over several processes (`comm`) the
+/// runs go round-robin, their scores are shared and the best run's process sends its arcs: every
+/// process returns the one-process result.
+inline Eigen::RowVector2d score_row(int s) {
+  return {double(s), 0.0};
+}
+inline Eigen::RowVector2d score_row(const std::pair<int, long>& s) {
+  return {double(s.first), double(s.second)};
+}
+template <class CiTest, class Search, class Comm = SingleProcess>
+Dag best_of_runs(const CiTest& ci, const GspOptions& o, Search&& search,
+                 const Comm& comm = Comm{}) {
   std::mt19937_64 rng(o.seed);
   std::vector<std::uint64_t> seeds(static_cast<std::size_t>(o.candidates));
   for (auto& s : seeds) s = rng();
@@ -355,18 +365,46 @@ Dag best_of_runs(const CiTest& ci, const GspOptions& o, Search&& search) {
   starts.resize(std::size_t(o.runs));
   using Result = decltype(search(starts[0]));
   std::vector<Result> results(starts.size());
+  const std::vector<int> owner = round_robin_owners(Eigen::Index(starts.size()), comm.size());
+  const std::vector<long> mine = items_of(owner, comm.rank());
   std::mutex progress_mutex;
-  parallel_for(long(starts.size()), [&](long r) {
-    results[std::size_t(r)] = search(starts[std::size_t(r)]);
-    if (o.progress) {
-      const std::lock_guard<std::mutex> lock(progress_mutex);
-      o.progress(int(r), results[std::size_t(r)].first.num_arcs());
-    }
+  collectively(comm, [&] {
+    parallel_for(long(mine.size()), [&](long i) {
+      const std::size_t r = std::size_t(mine[std::size_t(i)]);
+      results[r] = search(starts[r]);
+      if (o.progress) {
+        const std::lock_guard<std::mutex> lock(progress_mutex);
+        o.progress(int(r), results[r].first.num_arcs());
+      }
+    });
   });
-  std::size_t best = 0;
-  for (std::size_t r = 1; r < results.size(); ++r)
-    if (results[r].second < results[best].second) best = r;
-  return std::move(results[best].first);
+  if (comm.size() == 1) {
+    std::size_t best = 0;
+    for (std::size_t r = 1; r < results.size(); ++r)
+      if (results[r].second < results[best].second) best = r;
+    return std::move(results[best].first);
+  }
+  // Scores as (first, second) rows, compared lexicographically as the scores themselves are.
+  Eigen::MatrixXd scores = Eigen::MatrixXd::Zero(Eigen::Index(results.size()), 2);
+  for (long r : mine) scores.row(r) = score_row(results[std::size_t(r)].second);
+  comm.share_rows(scores, owner);
+  Eigen::Index best = 0;
+  for (Eigen::Index r = 1; r < scores.rows(); ++r)
+    if (scores(r, 0) < scores(best, 0) ||
+        (scores(r, 0) == scores(best, 0) && scores(r, 1) < scores(best, 1)))
+      best = r;
+  Eigen::Matrix<int, Eigen::Dynamic, 2> arcs;
+  if (owner[std::size_t(best)] == comm.rank()) {
+    const auto list = results[std::size_t(best)].first.arcs();
+    arcs.resize(Eigen::Index(list.size()), 2);
+    for (std::size_t k = 0; k < list.size(); ++k)
+      arcs.row(Eigen::Index(k)) << list[k].first, list[k].second;
+  }
+  comm.broadcast(arcs, owner[std::size_t(best)]);
+  const Dag& start = starts[std::size_t(best)];
+  Dag g = start.names().empty() ? Dag(start.num_nodes()) : Dag(start.names());
+  for (Eigen::Index k = 0; k < arcs.rows(); ++k) g.add_arc(arcs(k, 0), arcs(k, 1));
+  return g;
 }
 } // namespace detail
 
@@ -375,16 +413,20 @@ Dag best_of_runs(const CiTest& ci, const GspOptions& o, Search&& search) {
 /// I-maps, and from each search over covered-arc reversals (depth-limited DFS; any strictly
 /// sparser DAG restarts the search from it); return the sparsest DAG found. Deterministic for a
 /// given seed.
-template <class CiTest>
-Dag gsp(const CiTest& test, const GspOptions& options = {}) {
+template <class CiTest, class Comm = SingleProcess>
+Dag gsp(const CiTest& test, const GspOptions& options = {}, const Comm& comm = Comm{}) {
   options.validate("gsp");
   auto allowed = [](const Dag&, int, int) { return true; };
-  return detail::best_of_runs(test, options, [&](const Dag& start) {
-    detail::ArcCountScore score;
-    Dag g = detail::covered_arc_search(start, options.depth, score, allowed, test, options.alpha);
-    const int arcs = g.num_arcs();
-    return std::make_pair(std::move(g), arcs);
-  });
+  return detail::best_of_runs(
+      test, options,
+      [&](const Dag& start) {
+        detail::ArcCountScore score;
+        Dag g =
+            detail::covered_arc_search(start, options.depth, score, allowed, test, options.alpha);
+        const int arcs = g.num_arcs();
+        return std::make_pair(std::move(g), arcs);
+      },
+      comm);
 }
 
 } // namespace cimpute

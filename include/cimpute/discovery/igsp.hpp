@@ -283,19 +283,23 @@ bool known_target_covered(const Inv& inv, const Dag& g, int i, int j, double alp
 /// compared lexicographically, so that among the sparsest DAGs the one most consistent with the
 /// interventions wins. `InvarianceTest` as documented at `GaussianInvarianceTests` (known
 /// targets).
-template <class CiTest, class InvarianceTest>
-Dag igsp(const CiTest& ci, const InvarianceTest& inv, const IgspOptions& options = {}) {
+template <class CiTest, class InvarianceTest, class Comm = SingleProcess>
+Dag igsp(const CiTest& ci, const InvarianceTest& inv, const IgspOptions& options = {},
+         const Comm& comm = Comm{}) {
   options.validate("igsp");
   if (!(options.alpha_invariance > 0 && options.alpha_invariance < 1))
     detail::throw_invalid("igsp", "alpha_invariance must be in (0, 1)");
   const double a = options.alpha, ai = options.alpha_invariance;
   auto allowed = [&](const Dag& g, int i, int j) { return detail::i_covered(inv, g, i, j, ai); };
-  return detail::best_of_runs(ci, options, [&](const Dag& start) {
-    detail::IgspScore<InvarianceTest> score{inv, ai, {}}; // one memo per run (runs are parallel)
-    Dag g = detail::covered_arc_search(start, options.depth, score, allowed, ci, a);
-    auto s = score(g);
-    return std::make_pair(std::move(g), s);
-  });
+  return detail::best_of_runs(
+      ci, options,
+      [&](const Dag& start) {
+        detail::IgspScore<InvarianceTest> score{inv, ai, {}}; // one memo per run (in parallel)
+        Dag g = detail::covered_arc_search(start, options.depth, score, allowed, ci, a);
+        auto s = score(g);
+        return std::make_pair(std::move(g), s);
+      },
+      comm);
 }
 
 /// The result of `utigsp`: the DAG and, per setting, the learned targets (the nodes whose
@@ -313,8 +317,9 @@ struct UtigspResult {
 /// when X_j | X_pa(j) changes in every setting that targets i, and the learned targets of a
 /// setting are its known targets plus the nodes whose conditional given their parents changes.
 /// With empty target lists this is UT-IGSP with fully unknown targets.
-template <class CiTest, class InvarianceTest>
-UtigspResult utigsp(const CiTest& ci, const InvarianceTest& inv, const IgspOptions& options = {}) {
+template <class CiTest, class InvarianceTest, class Comm = SingleProcess>
+UtigspResult utigsp(const CiTest& ci, const InvarianceTest& inv, const IgspOptions& options = {},
+                    const Comm& comm = Comm{}) {
   options.validate("utigsp");
   if (!(options.alpha_invariance > 0 && options.alpha_invariance < 1))
     detail::throw_invalid("utigsp", "alpha_invariance must be in (0, 1)");
@@ -323,12 +328,15 @@ UtigspResult utigsp(const CiTest& ci, const InvarianceTest& inv, const IgspOptio
     return detail::known_target_covered(inv, g, i, j, ai);
   };
   UtigspResult res;
-  res.dag = detail::best_of_runs(ci, options, [&](const Dag& start) {
-    detail::UtigspScore<InvarianceTest> score{inv, ai, {}};
-    Dag g = detail::covered_arc_search(start, options.depth, score, allowed, ci, a);
-    auto s = score(g);
-    return std::make_pair(std::move(g), s);
-  });
+  res.dag = detail::best_of_runs(
+      ci, options,
+      [&](const Dag& start) {
+        detail::UtigspScore<InvarianceTest> score{inv, ai, {}};
+        Dag g = detail::covered_arc_search(start, options.depth, score, allowed, ci, a);
+        auto s = score(g);
+        return std::make_pair(std::move(g), s);
+      },
+      comm);
   for (int k = 0; k < inv.num_settings(); ++k) {
     std::vector<int> t = inv.targets(k);
     for (int v = 0; v < res.dag.num_nodes(); ++v)
