@@ -63,10 +63,13 @@ TEST_CASE("aligned_linear_encoder equals its definition through T^11 and an SVD"
   CHECK_THROWS_WITH(cimpute::aligned_linear_encoder(X), Catch::Contains("non-finite"));
 }
 
-TEST_CASE("AutoencoderTransfer with a linear autoencoder equals the perturbation mean",
+TEST_CASE("AutoencoderTransfer with a linear autoencoder: the perturbation mean (control + "
+          "effect) and the additive two-way model (TwoWay)",
           "[nn][transfer]") {
-  // decode(code(ctrl_c) + mean_c' [code(x_dc') - code(ctrl_c')]) - ctrl_c is the mean of d's
-  // signatures when the linear network interpolates its training profiles.
+  // When the linear network interpolates its training profiles, decode(code(ctrl_c) +
+  // mean_c' [code(x_dc') - code(ctrl_c')]) - ctrl_c is the mean of d's signatures, and
+  // decode(mean code of c + mean_c' [code(x_dc') - mean code of c']) - ctrl_c is the additive
+  // two-way model m_c + mean_c' (x_dc' - m_c') with m_c the mean signature of context c.
   std::mt19937_64 rng(4);
   std::normal_distribution<double> n01(0, 1);
   const Eigen::Index P = 4, C = 3, G = 5;
@@ -96,6 +99,7 @@ TEST_CASE("AutoencoderTransfer with a linear autoencoder equals the perturbation
   o.batch_size = 0;
   o.learning_rate = 1e-2;
   o.baselines = Eigen::MatrixXd::Random(C, G) * 3;
+  o.latent = cimpute::LatentModel::ControlPlusEffect;
   cimpute::AutoencoderTransferCompletion<double, cimpute::Identity> ae(o);
   ae.fit(train);
   cimpute::MeanCompletion<double> mean(cimpute::MeanKind::Perturbation);
@@ -104,6 +108,29 @@ TEST_CASE("AutoencoderTransfer with a linear autoencoder equals the perturbation
   const Eigen::MatrixXd a = ae.predict(test), b = mean.predict(test);
   INFO("transfer\n" << a << "\nperturbation mean\n" << b);
   CHECK((a - b).cwiseAbs().maxCoeff() < 1e-3 * b.cwiseAbs().maxCoeff());
+
+  // The two-way model by hand: context means m_c, then each perturbation's mean deviation.
+  Eigen::MatrixXd m = Eigen::MatrixXd::Zero(C, G), dev = Eigen::MatrixXd::Zero(P, G);
+  Eigen::VectorXd nc = Eigen::VectorXd::Zero(C), np = Eigen::VectorXd::Zero(P);
+  for (Eigen::Index i = 0; i < t.num_observed(); ++i) {
+    m.row(t.observed_pairs()[std::size_t(i)].context) += t.observed().row(i);
+    nc[t.observed_pairs()[std::size_t(i)].context] += 1;
+  }
+  m.array().colwise() /= nc.array();
+  for (Eigen::Index i = 0; i < t.num_observed(); ++i) {
+    const auto q = t.observed_pairs()[std::size_t(i)];
+    dev.row(q.perturbation) += t.observed().row(i) - m.row(q.context);
+    np[q.perturbation] += 1;
+  }
+  dev.array().colwise() /= np.array();
+  Eigen::MatrixXd two_way(Eigen::Index(test.size()), G);
+  for (std::size_t k = 0; k < test.size(); ++k)
+    two_way.row(Eigen::Index(k)) = m.row(test[k].context) + dev.row(test[k].perturbation);
+  o.latent = cimpute::LatentModel::TwoWay;
+  cimpute::AutoencoderTransferCompletion<double, cimpute::Identity> ae2(o);
+  const Eigen::MatrixXd a2 = ae2.fit(train).predict(test);
+  INFO("two-way transfer\n" << a2 << "\ntwo-way model\n" << two_way);
+  CHECK((a2 - two_way).cwiseAbs().maxCoeff() < 1e-3 * two_way.cwiseAbs().maxCoeff());
   CHECK_THROWS_WITH(cimpute::AutoencoderTransferCompletion<double>().predict(test),
                     Catch::Contains("call fit() first"));
   o.baselines = Eigen::MatrixXd::Zero(2, G);

@@ -1,8 +1,8 @@
 /// @file autoencoder_transfer.hpp
 /// @brief `AutoencoderTransferCompletion` (formerly `AutoencoderTransfer`): complete a
-/// (perturbation, context) pair by latent arithmetic in an autoencoder, decode(code(control of c) +
-/// the perturbation's mean latent effect) (Belyaeva et al. 2021; the scGen-style transfer of
-/// Lotfollahi et al. 2019).
+/// (perturbation, context) pair by latent arithmetic in an autoencoder: decode(the context's mean
+/// code + the perturbation's mean latent deviation), or scGen's decode(code(control of c) + the
+/// perturbation's mean latent effect) (Belyaeva et al. 2021; Lotfollahi et al. 2019).
 #pragma once
 
 #include "cimpute/completion/training_set.hpp"
@@ -18,6 +18,17 @@
 
 namespace cimpute {
 
+/// How `AutoencoderTransferCompletion` composes a code for a (perturbation, context) pair.
+enum class LatentModel {
+  /// code(control of c) + the perturbation's mean latent effect over its training contexts
+  /// (effect = code(profile) - code(control of that context)): scGen's transfer.
+  ControlPlusEffect,
+  /// The two-way additive model in latent space: the mean code of c's training profiles + the
+  /// perturbation's mean deviation from those per-context means. A cell's common response to
+  /// drugs is in its mean code, which the control code misses.
+  TwoWay
+};
+
 /// Settings of `AutoencoderTransferCompletion`; the defaults finish a 5-fold run on the 24 x 20
 /// L1000 subset in a few minutes on 2 cores.
 struct AutoencoderTransferOptions {
@@ -25,7 +36,8 @@ struct AutoencoderTransferOptions {
   bool bias = true;
   int epochs = 200;
   Eigen::Index batch_size = 64;
-  double learning_rate = 1e-3; ///< Adam
+  double learning_rate = 1e-3;              ///< Adam
+  LatentModel latent = LatentModel::TwoWay; ///< how a pair's code is composed
   std::uint64_t seed = 0;
   /// The contexts' control profiles in the signatures' space, one row per context of the tensor
   /// (e.g. the log2 DMSO expression, `read_l1000_baselines`, for log2 fold-change signatures);
@@ -49,10 +61,12 @@ struct AutoencoderTransferOptions {
 /// Completion by transfer in the latent space of an autoencoder: the network (float, with the
 /// `Activation` policy, leaky ReLU by default) is trained on the training profiles (signature + the
 /// context's control profile) and the control profiles, standardised by the training mean per gene
-/// and one overall scale; the effect of perturbation d in context c' is code(profile) -
-/// code(control of c'); the prediction for (d, c) is decode(code(control of c) + mean effect of d
-/// over its training contexts) minus c's control profile (the mean effect of all training pairs
-/// when d has none). Reference-context signatures count as training profiles here.
+/// and one overall scale. With `LatentModel::TwoWay` (the default) the code of (d, c) is c's mean
+/// training code + d's mean deviation from the per-context mean codes over its training
+/// contexts; with `ControlPlusEffect` it is code(control of c) + d's mean latent effect
+/// code(profile) - code(control of its context) (the mean effect of all training pairs when d has
+/// none). The prediction is decode(code) minus c's control profile. Reference-context signatures
+/// count as training profiles here.
 template <class Scalar_ = double, class Activation = LeakyRelu>
 class AutoencoderTransferCompletion {
 public:
@@ -104,13 +118,39 @@ public:
 
     const Eigen::MatrixXd codes = m_ae.encode(Xs).template cast<double>();
     m_control_code = codes.bottomRows(C);
+    if (m_opt.latent == LatentModel::TwoWay) {
+      // Per-context mean codes; a context without training profiles gets its control code plus
+      // the mean (context mean - control) shift of the others.
+      std::vector<double> in_context(static_cast<std::size_t>(C), 0.0);
+      Eigen::MatrixXd sum = Eigen::MatrixXd::Zero(C, codes.cols());
+      for (Eigen::Index i = 0; i < n; ++i) {
+        const PairIndex& p = t.observed_pairs()[std::size_t(rows[std::size_t(i)])];
+        sum.row(p.context) += codes.row(i);
+        in_context[std::size_t(p.context)] += 1;
+      }
+      Eigen::RowVectorXd shift = Eigen::RowVectorXd::Zero(codes.cols());
+      double with = 0;
+      for (Eigen::Index c = 0; c < C; ++c)
+        if (in_context[std::size_t(c)] > 0) {
+          sum.row(c) /= in_context[std::size_t(c)];
+          shift += sum.row(c) - m_control_code.row(c);
+          with += 1;
+        }
+      if (with > 0) shift /= with;
+      for (Eigen::Index c = 0; c < C; ++c)
+        if (in_context[std::size_t(c)] == 0) sum.row(c) = m_control_code.row(c) + shift;
+      m_context_code = sum;
+    } else {
+      m_context_code = m_control_code;
+    }
     m_effect = Eigen::MatrixXd::Zero(P, codes.cols());
     std::vector<double> count(static_cast<std::size_t>(P), 0.0);
     for (Eigen::Index i = 0; i < n; ++i) {
       const PairIndex& p = t.observed_pairs()[std::size_t(rows[std::size_t(i)])];
-      m_effect.row(p.perturbation) += codes.row(i) - m_control_code.row(p.context);
+      m_effect.row(p.perturbation) += codes.row(i) - m_context_code.row(p.context);
       count[std::size_t(p.perturbation)] += 1;
     }
+    // A perturbation without training pairs: the mean effect of all pairs (zero for TwoWay).
     const Eigen::RowVectorXd overall = m_effect.colwise().sum() / double(n);
     for (Eigen::Index d = 0; d < P; ++d)
       m_effect.row(d) = count[std::size_t(d)] > 0
@@ -127,7 +167,7 @@ public:
     Eigen::MatrixXf codes(Eigen::Index(pairs.size()), m_control_code.cols());
     for (std::size_t k = 0; k < pairs.size(); ++k)
       codes.row(Eigen::Index(k)) =
-          (m_control_code.row(pairs[k].context) + m_effect.row(pairs[k].perturbation))
+          (m_context_code.row(pairs[k].context) + m_effect.row(pairs[k].perturbation))
               .cast<float>();
     Eigen::MatrixXd out = m_ae.decode(codes).template cast<double>() * m_scale;
     out.rowwise() += m_mean;
@@ -145,7 +185,7 @@ private:
   AutoencoderTransferOptions m_opt;
   Autoencoder<float, Activation> m_ae;
   const PerturbationTensor<Scalar>* m_tensor = nullptr;
-  Eigen::MatrixXd m_base, m_control_code, m_effect;
+  Eigen::MatrixXd m_base, m_control_code, m_context_code, m_effect;
   Eigen::RowVectorXd m_mean;
   double m_scale = 1;
 };
