@@ -32,6 +32,30 @@ Labeled labeled_from(Eigen::Ref<const Eigen::MatrixXd> data, std::vector<std::st
   return Labeled(data, std::move(row_ids), std::move(col_ids), std::move(rm), std::move(cm));
 }
 
+// The selection of select_signatures / select_sparse_signatures from the Python arguments.
+cimpute::SignatureSelection selection(const std::string& perturbation, const std::string& context,
+                                      const std::vector<std::string>& filters,
+                                      const std::string& aggregate,
+                                      const std::string& symbol_field) {
+  cimpute::SignatureSelection s;
+  s.perturbation_field = perturbation;
+  s.context_field = context;
+  for (const auto& f : filters) s.filters.push_back(cimpute::ColumnFilter::parse(f));
+  s.aggregate = cimpute::Aggregation::parse(aggregate);
+  s.symbol_field = symbol_field;
+  return s;
+}
+
+// (tensor, {read, filtered_out, merged, pairs}).
+py::tuple selection_result(Tensor t, const cimpute::SelectionReport& r) {
+  py::dict d;
+  d["read"] = r.read;
+  d["filtered_out"] = r.filtered_out;
+  d["merged"] = r.merged;
+  d["pairs"] = r.pairs;
+  return py::make_tuple(std::move(t), d);
+}
+
 py::dict report_dict(const cimpute::SignatureReadReport& r) {
   py::dict d;
   d["read"] = r.selection.read;
@@ -101,20 +125,10 @@ void bind_io(py::module_& m) {
          const std::string& symbol_field) {
         const Labeled x =
             labeled_from(data, std::move(row_ids), std::move(col_ids), row_meta, col_meta);
-        cimpute::SignatureSelection s;
-        s.perturbation_field = perturbation;
-        s.context_field = context;
-        for (const auto& f : filters) s.filters.push_back(cimpute::ColumnFilter::parse(f));
-        s.aggregate = cimpute::Aggregation::parse(aggregate);
-        s.symbol_field = symbol_field;
         cimpute::SelectionReport r;
-        Tensor t = cimpute::select_signatures(x, s, &r);
-        py::dict d;
-        d["read"] = r.read;
-        d["filtered_out"] = r.filtered_out;
-        d["merged"] = r.merged;
-        d["pairs"] = r.pairs;
-        return py::make_tuple(std::move(t), d);
+        Tensor t = cimpute::select_signatures(
+            x, selection(perturbation, context, filters, aggregate, symbol_field), &r);
+        return selection_result(std::move(t), r);
       },
       py::arg("data"), py::arg("row_ids"), py::arg("col_ids"), py::arg("row_meta"),
       py::arg("col_meta"), py::arg("perturbation"), py::arg("context"), py::arg("filters"),
@@ -159,20 +173,10 @@ void bind_io(py::module_& m) {
             std::move(data), std::move(row_ids), std::move(col_ids),
             to_metadata(row_meta, rows, "row metadata"),
             to_metadata(col_meta, cols, "column metadata"));
-        cimpute::SignatureSelection s;
-        s.perturbation_field = perturbation;
-        s.context_field = context;
-        for (const auto& f : filters) s.filters.push_back(cimpute::ColumnFilter::parse(f));
-        s.aggregate = cimpute::Aggregation::parse(aggregate);
-        s.symbol_field = symbol_field;
         cimpute::SelectionReport r;
-        Tensor t = cimpute::select_sparse_signatures(x, s, &r);
-        py::dict d;
-        d["read"] = r.read;
-        d["filtered_out"] = r.filtered_out;
-        d["merged"] = r.merged;
-        d["pairs"] = r.pairs;
-        return py::make_tuple(std::move(t), d);
+        Tensor t = cimpute::select_sparse_signatures(
+            x, selection(perturbation, context, filters, aggregate, symbol_field), &r);
+        return selection_result(std::move(t), r);
       },
       py::arg("values"), py::arg("indices"), py::arg("indptr"), py::arg("rows"), py::arg("cols"),
       py::arg("row_ids"), py::arg("col_ids"), py::arg("row_meta"), py::arg("col_meta"),
