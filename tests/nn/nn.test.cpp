@@ -61,6 +61,8 @@ TEST_CASE("Mlp: backpropagation equals finite differences", "[nn][mlp]") {
   gradient_check(cimpute::LeakyRelu{0.2}, false);
   gradient_check(cimpute::Tanh{}, true);
   gradient_check(cimpute::Sine{2.0}, true);
+  gradient_check(cimpute::Cosine{1.5}, true);
+  gradient_check(cimpute::Selu{}, true);
   gradient_check(cimpute::Identity{}, true);
 }
 
@@ -152,6 +154,81 @@ TEST_CASE("A tiny autoencoder interpolates and its training examples are attract
   flat.train(X, t);
   const auto rf = cimpute::attractor_report(flat.network(), X, 1e-5);
   CHECK(rf.spectral_radius.minCoeff() > 1 - 1e-6);
+}
+
+TEST_CASE("Attractors of planted maps: a contraction and an expansion of known radius",
+          "[nn][attractors]") {
+  // f(x) = A x + (I - A) x* as a two-layer linear network (W1 = I, W2 = A, b2 = (I - A) x*):
+  // x* is a fixed point with Jacobian A, whose spectral radius is set by a similarity transform
+  // of a known diagonal (non-normal A, so the radius is not a norm).
+  const Eigen::Index d = 6;
+  const Eigen::MatrixXd S =
+      Eigen::MatrixXd::Identity(d, d) + random_matrix<Eigen::MatrixXd>(d, d, 21, 0.3);
+  const Eigen::VectorXd xstar = random_matrix<Eigen::MatrixXd>(d, 1, 22);
+  for (double rho : {0.5, 2.0}) {
+    Eigen::VectorXd lambda(d);
+    lambda << rho, -0.4, 0.3, 0.2, -0.1, 0.05;
+    const Eigen::MatrixXd A = S * lambda.asDiagonal() * S.inverse();
+    Mlp<double, cimpute::Identity> f({d, d, d}, true, {}, cimpute::Initialization::Zero, 0);
+    f.weight(0).setIdentity();
+    f.weight(1) = A;
+    f.bias(1) = (Eigen::MatrixXd::Identity(d, d) - A) * xstar;
+    const Eigen::MatrixXd X = xstar.transpose();
+    for (bool dense : {false, true}) {
+      const auto rep = cimpute::attractor_report(f, X, 1e-10, dense);
+      CHECK(rep.residual[0] < 1e-12);
+      CHECK(rep.spectral_radius[0] == Approx(rho).epsilon(1e-8));
+      CHECK(rep.attractor[0] == (rho < 1));
+    }
+    const Eigen::MatrixXd start = X + random_matrix<Eigen::MatrixXd>(1, d, 23, 0.01);
+    const auto it = cimpute::iterate_map(f, start, X, 200, 1e-12);
+    if (rho < 1) { // the error shrinks by about rho per step: 1e-12 within ~45 steps
+      CHECK(it.converged[0]);
+      CHECK(it.distance[0] < 1e-10);
+      CHECK(it.steps[0] < 60);
+    } else { // the component along the eigenvalue 2 doubles each step
+      CHECK_FALSE(it.converged[0]);
+      CHECK(it.distance[0] > 1e3);
+    }
+  }
+}
+
+TEST_CASE("Attractors of a tanh network with a known unstable fixed point and a known cycle",
+          "[nn][attractors]") {
+  // f(x) = 1.5 tanh(x) per coordinate (W1 = I, W2 = 1.5 I, no bias): 0 is a fixed point with
+  // Jacobian 1.5 I (unstable); c 1 with c = 1.5 tanh(c) is one with radius 1.5 (1 - tanh(c)^2).
+  const Eigen::Index d = 5;
+  double c = 1.0; // Newton on g(c) = c - 1.5 tanh(c)
+  for (int k = 0; k < 50; ++k)
+    c -= (c - 1.5 * std::tanh(c)) / (1 - 1.5 * (1 - std::tanh(c) * std::tanh(c)));
+  const double slope = 1.5 * (1 - std::tanh(c) * std::tanh(c));
+  Mlp<double, cimpute::Tanh> f({d, d, d}, false, {}, cimpute::Initialization::Zero, 0);
+  f.weight(0).setIdentity();
+  f.weight(1) = 1.5 * Eigen::MatrixXd::Identity(d, d);
+  Eigen::MatrixXd X(2, d);
+  X.row(0).setZero();
+  X.row(1).setConstant(c);
+  const auto rep = cimpute::attractor_report(f, X.bottomRows(1), 1e-10);
+  CHECK(rep.spectral_radius[0] == Approx(slope).epsilon(1e-8));
+  CHECK(rep.attractor[0]);
+  const Eigen::MatrixXd J0 = f.jacobian(X.row(0).transpose());
+  CHECK(cimpute::spectral_radius(J0) == Approx(1.5).epsilon(1e-12));
+  // Iterating from near 0 leaves 0 for the stable point c 1 (the start is positive).
+  const Eigen::MatrixXd start = Eigen::MatrixXd::Constant(1, d, 1e-3);
+  const auto it = cimpute::iterate_map(f, start, X, 500, 1e-12);
+  CHECK(it.converged[0]);
+  CHECK(it.nearest[0] == 1);
+  CHECK(it.distance[0] < 1e-9);
+  // f(x) = -1.5 tanh(x) has the 2-cycle c 1 -> -c 1 -> c 1 with Jacobian -slope I at both
+  // points: the product around the cycle is slope^2 I.
+  f.weight(1) *= -1;
+  Eigen::MatrixXd cycle(2, d);
+  cycle.row(0).setConstant(c);
+  cycle.row(1).setConstant(-c);
+  const auto [residual, radius] = cimpute::cycle_stability(f, cycle);
+  CHECK(residual < 1e-12);
+  CHECK(radius == Approx(slope * slope).epsilon(1e-10));
+  CHECK(radius < 1);
 }
 
 TEST_CASE("spectral_radii: batched Arnoldi equals the dense eigenvalues", "[nn][attractors]") {

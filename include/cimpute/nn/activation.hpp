@@ -74,6 +74,40 @@ struct Sine {
   }
 };
 
+/// Cosine, \f$ \cos(\omega z) \f$ (the other periodic choice of the associative-memory work).
+struct Cosine {
+  static constexpr std::uint32_t id = 6;
+  double omega = 1.0;
+  template <class D>
+  auto value(const Eigen::ArrayBase<D>& z) const {
+    return (z * typename D::Scalar(omega)).cos();
+  }
+  template <class D>
+  auto derivative(const Eigen::ArrayBase<D>& z) const {
+    using S = typename D::Scalar;
+    return S(-omega) * (z * S(omega)).sin();
+  }
+};
+
+/// SELU (Klambauer et al. 2017), \f$ \lambda z \f$ for z > 0, else
+/// \f$ \lambda \alpha (e^z - 1) \f$, with the self-normalising constants
+/// \f$ \lambda = 1.0507009873554805 \f$, \f$ \alpha = 1.6732632423543772 \f$ (as `torch.nn.SELU`).
+struct Selu {
+  static constexpr std::uint32_t id = 7;
+  static constexpr double lambda = 1.0507009873554805, alpha = 1.6732632423543772;
+  template <class D>
+  auto value(const Eigen::ArrayBase<D>& z) const {
+    using S = typename D::Scalar;
+    return S(lambda) * (z > S(0)).select(z, S(alpha) * (z.min(S(0)).exp() - S(1)));
+  }
+  template <class D>
+  auto derivative(const Eigen::ArrayBase<D>& z) const {
+    using S = typename D::Scalar;
+    return S(lambda) * (z > S(0)).select(D::PlainObject::Ones(z.rows(), z.cols()),
+                                         S(alpha) * z.min(S(0)).exp());
+  }
+};
+
 /// The identity (a linear network).
 struct Identity {
   static constexpr std::uint32_t id = 5;

@@ -196,7 +196,10 @@ SpectralRadii spectral_radii_double(const Mlp<double, Activation>& f,
 struct AttractorReport {
   Eigen::VectorXd residual;        ///< \f$ \|f(x) - x\| / \|x\| \f$
   Eigen::VectorXd spectral_radius; ///< of \f$ J_f(x) \f$
-  /// Fixed point (residual below the tolerance) with spectral radius below 1.
+  /// Fixed point (residual below the tolerance) with spectral radius below 1 by more than the
+  /// point's own residual (and 1e-6): a radius that close to 1 is marginal, not attracting. (A
+  /// bias-free network has \f$ J_f(x) x = f(x) \f$, so at an approximate fixed point the
+  /// eigenvalue 1 is off by about the relative residual.)
   std::vector<bool> attractor;
   /// The fraction of examples that are attractors.
   double fraction() const {
@@ -208,7 +211,8 @@ struct AttractorReport {
 };
 
 /// Fixed-point residual and Jacobian spectral radius of f at each row of X; a row is an attractor
-/// when its relative residual is below `residual_tolerance` and the spectral radius below 1. The
+/// when its relative residual is below `residual_tolerance` and the spectral radius below 1
+/// by more than that residual (and 1e-6; see `AttractorReport::attractor`). The
 /// radii come from `spectral_radii` (batched Arnoldi on Jacobian-vector products); a point whose
 /// Krylov estimate has not converged gets the dense `spectral_radius` of its full Jacobian, as
 /// do all points with `dense = true`; both in double precision, whatever the network's scalar.
@@ -236,7 +240,8 @@ attractor_report(const Mlp<Scalar, Activation>& f,
         !dense && fast.converged[std::size_t(i)]
             ? fast.radius[i]
             : spectral_radius(fd.jacobian(X.row(i).transpose().template cast<double>()));
-    r.attractor.push_back(r.residual[i] < residual_tolerance && r.spectral_radius[i] < 1);
+    r.attractor.push_back(r.residual[i] < residual_tolerance &&
+                          r.spectral_radius[i] < 1 - std::max(1e-6, r.residual[i]));
   }
   return r;
 }

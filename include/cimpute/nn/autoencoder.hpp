@@ -81,6 +81,119 @@ struct TrainingHistory {
   bool reached_threshold = false; ///< stopped because the training loss fell below the threshold
 };
 
+/// Train `net` to map the rows of X to the rows of Y (MSE loss, mean over entries) in shuffled
+/// mini-batches; `progress` (optional) sees every epoch. An autoencoder is Y = X
+/// (`Autoencoder::train`); a sequence encoder is Y = the next element of each row's sequence
+/// (\f$ f(x_k) = x_{k+1} \f$). The validation split holds out pairs of rows. Deterministic for a
+/// seed, on any thread count. Keeps row-major copies of X and Y for the duration (batches gather
+/// rows; one copy when Y is X).
+template <class Scalar, class Activation>
+TrainingHistory train_network(Mlp<Scalar, Activation>& net,
+                              const Eigen::Ref<const typename Mlp<Scalar, Activation>::Matrix>& X,
+                              const Eigen::Ref<const typename Mlp<Scalar, Activation>::Matrix>& Y,
+                              const AutoencoderTraining& opt = {},
+                              const std::function<void(const EpochReport&)>& progress = {}) {
+  using Index = Eigen::Index;
+  using Network = Mlp<Scalar, Activation>;
+  using Matrix = typename Network::Matrix;
+  using Vector = typename Network::Vector;
+  using RowMajor = Eigen::Matrix<Scalar, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
+  const char* fn = "train_network";
+  opt.validate();
+  if (X.cols() != net.input_size())
+    detail::throw_invalid(fn, "inputs have ", X.cols(), " features, the network ",
+                          net.input_size());
+  if (Y.cols() != net.output_size() || Y.rows() != X.rows())
+    detail::throw_invalid(fn, "targets are ", Y.rows(), " x ", Y.cols(), ", need ", X.rows(), " x ",
+                          net.output_size());
+  if (X.rows() < 1) detail::throw_invalid(fn, "no training sample");
+  if (!X.allFinite()) detail::throw_invalid(fn, "the inputs have a non-finite value");
+  const bool self = Y.data() == X.data() && Y.outerStride() == X.outerStride();
+  if (!self && !Y.allFinite()) detail::throw_invalid(fn, "the targets have a non-finite value");
+  std::mt19937_64 rng(opt.seed);
+  std::vector<Index> order(static_cast<std::size_t>(X.rows()));
+  std::iota(order.begin(), order.end(), Index(0));
+  Index n_val = 0;
+  if (opt.validation_fraction > 0 && X.rows() >= 2) {
+    std::shuffle(order.begin(), order.end(), rng);
+    n_val = std::max<Index>(1, Index(std::ceil(opt.validation_fraction * double(X.rows()))));
+    n_val = std::min<Index>(n_val, X.rows() - 1);
+  }
+  std::vector<Index> train_rows(order.begin(), order.end() - n_val);
+  const std::vector<Index> val_rows(order.end() - n_val, order.end());
+  const Matrix Xval = X(val_rows, Eigen::all), Yval = Y(val_rows, Eigen::all);
+  // Row-major copies: a mini-batch is then a gather of contiguous rows.
+  const RowMajor Xr = X;
+  const RowMajor Yr = self ? RowMajor() : RowMajor(Y);
+  const Index n = Index(train_rows.size());
+  const Index batch = opt.batch_size == 0 ? n : std::min(opt.batch_size, n);
+  auto gather = [&](const RowMajor& src, Index b0, Index len, Matrix& dst) {
+    dst.resize(len, src.cols());
+    // A gather is latency-bound: worth two threads from a few hundred kB on.
+    detail::for_column_blocks(
+        src.cols(), 32.0 * double(len) * double(src.cols()), [&](Index s, Index w) {
+          for (Index i = 0; i < len; ++i)
+            dst.row(i).segment(s, w) = src.row(train_rows[std::size_t(b0 + i)]).segment(s, w);
+        });
+  };
+
+  Adam<Scalar> adam(net.parameters().size(), opt.adam);
+  Sgd<Scalar> sgd(net.parameters().size(), opt.momentum);
+  typename Network::Cache cache;
+  Vector grad(net.parameters().size());
+  Matrix xb, yb, dout;
+  TrainingHistory h;
+  double best = std::numeric_limits<double>::infinity();
+  Vector best_theta = net.parameters();
+  long step = 0;
+  for (int epoch = 1; epoch <= opt.max_epochs; ++epoch) {
+    const auto t0 = std::chrono::steady_clock::now();
+    std::shuffle(train_rows.begin(), train_rows.end(), rng);
+    double sum = 0;
+    for (Index b0 = 0; b0 < n; b0 += batch) {
+      const Index len = std::min(batch, n - b0);
+      gather(Xr, b0, len, xb);
+      if (!self) gather(Yr, b0, len, yb);
+      const Matrix& y = net.forward(xb, cache);
+      dout = y - (self ? xb : yb);
+      sum += double(dout.squaredNorm());
+      dout *= Scalar(2.0 / double(dout.size()));
+      net.backward(cache, dout, grad);
+      const double lr = opt.schedule.at(step++);
+      if (opt.optimizer == OptimizerKind::Adam)
+        adam.step(net.parameters(), grad, lr);
+      else
+        sgd.step(net.parameters(), grad, lr);
+    }
+    EpochReport r;
+    r.epoch = epoch;
+    r.train_loss = sum / double(n * net.output_size());
+    if (n_val > 0)
+      r.validation_loss = double((net.forward(Xval) - Yval).squaredNorm()) / double(Yval.size());
+    r.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    if (!std::isfinite(r.train_loss))
+      detail::throw_invalid(fn, "the training loss diverged at epoch ", epoch,
+                            " (lower the learning rate)");
+    h.epochs.push_back(r);
+    if (progress) progress(r);
+    const double score = n_val > 0 ? r.validation_loss : r.train_loss;
+    if (score < best) {
+      best = score;
+      h.best_epoch = epoch;
+      if (opt.keep_best) best_theta = net.parameters();
+    }
+    if (r.train_loss < opt.loss_threshold) {
+      h.reached_threshold = true;
+      break;
+    }
+  }
+  if (opt.keep_best)
+    net.parameters() = best_theta;
+  else
+    h.best_epoch = h.epochs.back().epoch;
+  return h;
+}
+
 /// An autoencoder \f$ f = \mathrm{dec} \circ \mathrm{enc} \f$ on d features: an `Mlp` with sizes
 /// {d, hidden..., d}. The code of a sample is the first layer's output before the nonlinearity
 /// (the embedding of Belyaeva et al.); `decode` continues from there. The reference network is
@@ -138,91 +251,13 @@ public:
 
   /// Train on the rows of X to reconstruct themselves with the MSE loss (mean over entries), in
   /// shuffled mini-batches; `progress` (optional) sees every epoch. Deterministic for a seed, on
-  /// any thread count. Keeps a row-major copy of X for the duration (batches gather rows).
+  /// any thread count (`train_network` with Y = X).
   TrainingHistory train(const Eigen::Ref<const Matrix>& X, const AutoencoderTraining& opt = {},
                         const std::function<void(const EpochReport&)>& progress = {}) {
-    const char* fn = "Autoencoder::train";
-    opt.validate();
     if (X.cols() != features())
-      detail::throw_invalid(fn, "data have ", X.cols(), " features, the network ", features());
-    if (X.rows() < 1) detail::throw_invalid(fn, "no training sample");
-    if (!X.allFinite()) detail::throw_invalid(fn, "the data have a non-finite value");
-    std::mt19937_64 rng(opt.seed);
-    std::vector<Index> order(static_cast<std::size_t>(X.rows()));
-    std::iota(order.begin(), order.end(), Index(0));
-    Index n_val = 0;
-    if (opt.validation_fraction > 0 && X.rows() >= 2) {
-      std::shuffle(order.begin(), order.end(), rng);
-      n_val = std::max<Index>(1, Index(std::ceil(opt.validation_fraction * double(X.rows()))));
-      n_val = std::min<Index>(n_val, X.rows() - 1);
-    }
-    std::vector<Index> train_rows(order.begin(), order.end() - n_val);
-    const std::vector<Index> val_rows(order.end() - n_val, order.end());
-    const Matrix Xval = X(val_rows, Eigen::all);
-    // A row-major copy: a mini-batch is then a gather of contiguous rows.
-    const Eigen::Matrix<Scalar, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor> Xr = X;
-    const Index n = Index(train_rows.size());
-    const Index batch = opt.batch_size == 0 ? n : std::min(opt.batch_size, n);
-
-    Adam<Scalar> adam(m_net.parameters().size(), opt.adam);
-    Sgd<Scalar> sgd(m_net.parameters().size(), opt.momentum);
-    typename Network::Cache cache;
-    Vector grad(m_net.parameters().size());
-    Matrix xb, dout;
-    TrainingHistory h;
-    double best = std::numeric_limits<double>::infinity();
-    Vector best_theta = m_net.parameters();
-    long step = 0;
-    for (int epoch = 1; epoch <= opt.max_epochs; ++epoch) {
-      const auto t0 = std::chrono::steady_clock::now();
-      std::shuffle(train_rows.begin(), train_rows.end(), rng);
-      double sum = 0;
-      for (Index b0 = 0; b0 < n; b0 += batch) {
-        const Index len = std::min(batch, n - b0);
-        xb.resize(len, X.cols());
-        // A gather is latency-bound: worth two threads from a few hundred kB on.
-        detail::for_column_blocks(
-            X.cols(), 32.0 * double(len) * double(X.cols()), [&](Index s, Index w) {
-              for (Index i = 0; i < len; ++i)
-                xb.row(i).segment(s, w) = Xr.row(train_rows[std::size_t(b0 + i)]).segment(s, w);
-            });
-        const Matrix& y = m_net.forward(xb, cache);
-        dout = y - xb;
-        sum += double(dout.squaredNorm());
-        dout *= Scalar(2.0 / double(dout.size()));
-        m_net.backward(cache, dout, grad);
-        const double lr = opt.schedule.at(step++);
-        if (opt.optimizer == OptimizerKind::Adam)
-          adam.step(m_net.parameters(), grad, lr);
-        else
-          sgd.step(m_net.parameters(), grad, lr);
-      }
-      EpochReport r;
-      r.epoch = epoch;
-      r.train_loss = sum / double(n * features());
-      if (n_val > 0) r.validation_loss = loss(Xval);
-      r.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-      if (!std::isfinite(r.train_loss))
-        detail::throw_invalid(fn, "the training loss diverged at epoch ", epoch,
-                              " (lower the learning rate)");
-      h.epochs.push_back(r);
-      if (progress) progress(r);
-      const double score = n_val > 0 ? r.validation_loss : r.train_loss;
-      if (score < best) {
-        best = score;
-        h.best_epoch = epoch;
-        if (opt.keep_best) best_theta = m_net.parameters();
-      }
-      if (r.train_loss < opt.loss_threshold) {
-        h.reached_threshold = true;
-        break;
-      }
-    }
-    if (opt.keep_best)
-      m_net.parameters() = best_theta;
-    else
-      h.best_epoch = h.epochs.back().epoch;
-    return h;
+      detail::throw_invalid("Autoencoder::train", "data have ", X.cols(), " features, the network ",
+                            features());
+    return train_network(m_net, X, X, opt, progress);
   }
 
   /// Deprecated: `save_network(path, ae.network())` from `cimpute/io/network_weights.hpp`,
