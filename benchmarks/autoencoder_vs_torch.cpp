@@ -1,11 +1,14 @@
 // The reference autoencoder (978 -> 1024 -> 978, no bias, leaky ReLU, MSE, Adam lr 1e-4, batch
 // 128, float32) trained by cimpute and by PyTorch (benchmarks/reference/autoencoder_torch.py) on
-// the same 5,000 random samples in one run: median seconds per epoch and the ratio (goal <= 0.7
-// against PyTorch's best setting). With --jacobian-points P, also the spectral radii of the
-// Jacobians at P points: batched Krylov (`spectral_radii`) against the dense route on a few.
+// the same 5,000 random samples in one run: median seconds per epoch and the ratio (goal <= 0.6
+// against PyTorch's best setting). --depth L trains L hidden layers of --hidden units (the deep
+// network: --hidden 512 --depth 3), --dtype float64 both sides in double. With
+// --jacobian-points P, also the spectral radii of the Jacobians at P points: batched Krylov
+// (`spectral_radii`) against the dense route on a few.
 //
-//   ./autoencoder_vs_torch [--n 5000] [--d 978] [--hidden 1024] [--batch 128] [--epochs 5]
-//                          [--threads 2] [--python /usr/bin/python3] [--jacobian-points 0]
+//   ./autoencoder_vs_torch [--n 5000] [--d 978] [--hidden 1024] [--depth 1] [--batch 128]
+//                          [--epochs 5] [--dtype float32|float64] [--threads 2]
+//                          [--python /usr/bin/python3] [--jacobian-points 0]
 #include <cimpute/core/blas_threads.hpp>
 #include <cimpute/nn.hpp>
 
@@ -53,7 +56,8 @@ std::vector<double> torch_epochs(const std::string& cmd) {
 int main(int argc, char** argv) try {
   long n = 5000, d = 978, hidden = 1024, batch = 128, epochs = 5, jac = 0;
   int threads = 2;
-  std::string python = "/usr/bin/python3";
+  std::string python = "/usr/bin/python3", dtype = "float32";
+  long depth = 1;
   for (int i = 1; i + 1 < argc; i += 2) {
     const std::string a = argv[i], v = argv[i + 1];
     if (a == "--n")
@@ -72,6 +76,10 @@ int main(int argc, char** argv) try {
       python = v;
     else if (a == "--jacobian-points")
       jac = std::stol(v);
+    else if (a == "--depth")
+      depth = std::stol(v);
+    else if (a == "--dtype" && (v == "float32" || v == "float64"))
+      dtype = v;
     else
       throw std::runtime_error("unknown option " + a);
   }
@@ -88,7 +96,6 @@ int main(int argc, char** argv) try {
 #if defined(CIMPUTE_USE_BLAS) && CIMPUTE_USE_BLAS
   openblas_set_num_threads(threads);
 #endif
-  cimpute::Autoencoder<float> ae(d, {hidden}, false, {}, cimpute::Initialization::Uniform, 0);
   cimpute::AutoencoderTraining t;
   t.max_epochs = int(epochs) + 1;
   t.batch_size = batch;
@@ -97,29 +104,40 @@ int main(int argc, char** argv) try {
   t.keep_best = false;
   t.schedule.rate = 1e-4;
   std::vector<double> ours;
-  const Eigen::MatrixXf Xc = X;
-  ae.train(Xc, t, [&](const cimpute::EpochReport& r) {
+  auto progress = [&](const cimpute::EpochReport& r) {
     if (r.epoch > 1) ours.push_back(r.seconds); // the first epoch warms caches and threads
     std::printf("cimpute epoch %d: %.3f s, loss %.6f\n", r.epoch, r.seconds, r.train_loss);
-  });
+  };
+  const std::vector<Eigen::Index> layers(static_cast<std::size_t>(depth), hidden);
+  const Eigen::MatrixXf Xc = X;
+  cimpute::Autoencoder<float> ae(d, layers, false, {}, cimpute::Initialization::Uniform, 0);
+  if (dtype == "float64") {
+    cimpute::Autoencoder<double> ae64(d, layers, false, {}, cimpute::Initialization::Uniform, 0);
+    ae64.train(Xc.cast<double>(), t, progress);
+    ae.network().parameters() = ae64.network().parameters().cast<float>(); // for --jacobian-points
+  } else {
+    ae.train(Xc, t, progress);
+  }
   const double mine = median(ours);
 
   const std::string script =
       std::string(CIMPUTE_SOURCE_DIR) + "/benchmarks/reference/autoencoder_torch.py";
   auto run = [&](int torch_threads, int blas_threads, bool foreach) {
-    const std::string cmd = "OMP_NUM_THREADS=" + std::to_string(blas_threads) +
-                            " OPENBLAS_NUM_THREADS=" + std::to_string(blas_threads) + " " + python +
-                            " " + script + " --data " + data + " --n " + std::to_string(n) +
-                            " --d " + std::to_string(d) + " --hidden " + std::to_string(hidden) +
-                            " --batch " + std::to_string(batch) + " --epochs " +
-                            std::to_string(epochs + 1) + " --threads " +
-                            std::to_string(torch_threads) + (foreach ? " --foreach" : "");
+    const std::string cmd =
+        "OMP_NUM_THREADS=" + std::to_string(blas_threads) +
+        " OPENBLAS_NUM_THREADS=" + std::to_string(blas_threads) + " " + python + " " + script +
+        " --data " + data + " --n " + std::to_string(n) + " --d " + std::to_string(d) +
+        " --hidden " + std::to_string(hidden) + " --depth " + std::to_string(depth) + " --dtype " +
+        dtype + " --batch " + std::to_string(batch) + " --epochs " + std::to_string(epochs + 1) +
+        " --threads " + std::to_string(torch_threads) + (foreach ? " --foreach" : "");
     return median(torch_epochs(cmd));
   };
   const double plain = run(threads, threads, false);
   const double best = run(1, threads, true);
-  std::printf("\nseconds per epoch (median of %ld, %ld x %ld, batch %ld, %d threads)\n", epochs, n,
-              d, batch, threads);
+  std::printf(
+      "\nseconds per epoch (median of %ld, %ld x %ld, %ld hidden layer(s) of %ld, batch %ld, "
+      "%s, %d threads)\n",
+      epochs, n, d, depth, hidden, batch, dtype.c_str(), threads);
   std::printf("cimpute                                   %.3f\n", mine);
   std::printf("PyTorch, %d intra-op threads               %.3f   ratio %.2f\n", threads, plain,
               mine / plain);

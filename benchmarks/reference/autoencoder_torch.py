@@ -4,8 +4,8 @@ Belyaeva et al. (d -> hidden -> d, no bias, LeakyReLU(0.01), MSE, Adam lr 1e-4),
 shuffled mini-batches on the float32 samples of a raw file; prints one JSON line with the
 seconds of each epoch.
 
-  python3 autoencoder_torch.py --data X.f32 --n 5000 --d 978 --hidden 1024 --batch 128 \
-      --epochs 5 --threads 1 [--foreach]
+  python3 autoencoder_torch.py --data X.f32 --n 5000 --d 978 --hidden 1024 [--depth 1] \
+      --batch 128 --epochs 5 --threads 1 [--foreach] [--dtype float32|float64]
 """
 import argparse
 import json
@@ -21,6 +21,8 @@ def main():
     p.add_argument("--n", type=int, required=True)
     p.add_argument("--d", type=int, required=True)
     p.add_argument("--hidden", type=int, default=1024)
+    p.add_argument("--depth", type=int, default=1, help="hidden layers")
+    p.add_argument("--dtype", choices=["float32", "float64"], default="float32")
     p.add_argument("--batch", type=int, default=128)
     p.add_argument("--epochs", type=int, default=5)
     p.add_argument("--threads", type=int, default=1)
@@ -30,11 +32,14 @@ def main():
     torch.set_num_threads(a.threads)
     torch.manual_seed(0)
     x = torch.from_numpy(np.fromfile(a.data, dtype=np.float32).reshape(a.n, a.d))
-    net = torch.nn.Sequential(
-        torch.nn.Linear(a.d, a.hidden, bias=False),
-        torch.nn.LeakyReLU(0.01),
-        torch.nn.Linear(a.hidden, a.d, bias=False),
-    )
+    if a.dtype == "float64":
+        torch.set_default_dtype(torch.float64)
+        x = x.double()
+    layers, width = [], a.d
+    for _ in range(a.depth):
+        layers += [torch.nn.Linear(width, a.hidden, bias=False), torch.nn.LeakyReLU(0.01)]
+        width = a.hidden
+    net = torch.nn.Sequential(*layers, torch.nn.Linear(width, a.d, bias=False))
     opt = torch.optim.Adam(net.parameters(), lr=a.lr, foreach=a.foreach)
     loss_fn = torch.nn.MSELoss()
     times, losses = [], []
