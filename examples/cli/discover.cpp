@@ -67,7 +67,7 @@ SimulatedData simulate(int p, int n, std::uint64_t seed) {
 }
 
 // The planted graph to compare the printed one with: the DAG, its CPDAG (PC prints a CPDAG;
-// GSP's essential graph), or its I-CPDAG under the true targets (IGSP, UT-IGSP).
+// GSP's essential graph), or its I-CPDAG under the true targets (IGSP, UT-IGSP, GIES).
 cimpute::Pdag planted_graph(const SimulatedData& s, cimpute::DiscoveryMethod m, bool essential) {
   using M = cimpute::DiscoveryMethod;
   if (m == M::Pc || (essential && m == M::Gsp)) return cimpute::cpdag(s.truth);
@@ -227,8 +227,9 @@ int run_discover(DiscoverOptions o) {
     samples = cimpute::read_interventional_csv(o.data, o.csv);
   }
 
-  // Progress: the search's starting orders (not PC), then the bootstrap resamples.
-  const bool searched = d.method != cimpute::DiscoveryMethod::Pc;
+  // Progress: the search's starting orders (not PC or GIES), then the bootstrap resamples.
+  const bool searched =
+      d.method != cimpute::DiscoveryMethod::Pc && d.method != cimpute::DiscoveryMethod::Gies;
   const int main_steps = searched ? d.search.runs : 0;
   const long steps = long(main_steps) + d.bootstrap;
   auto progress = std::make_unique<ProgressLine>("cimpute discover", steps,
@@ -246,7 +247,7 @@ int run_discover(DiscoverOptions o) {
       progress->set_done(search_done, next);
     };
   } else if (d.bootstrap > 0)
-    progress->start("pc on all samples");
+    progress->start(o.method + " on all samples");
   if (d.bootstrap > 0)
     d.bootstrap_progress = [&, main_steps, quiet = o.quiet](int done, int total) {
       progress->set_done(main_steps + done, "bootstrap " +
@@ -320,9 +321,10 @@ Command add_discover(CLI::App& cimpute) {
   sub->add_flag("--log", o->csv.log, "natural log of the values");
   sub->add_option("--method", o->method,
                   "igsp (known targets), utigsp (targets learned; the target column is "
-                  "partial knowledge), gsp (observational samples only) or pc (the CPDAG of "
-                  "the observational samples)")
-      ->check(CLI::IsMember({"igsp", "utigsp", "gsp", "pc"}))
+                  "partial knowledge), gies (score-based: greedy interventional equivalence "
+                  "search with the interventional Gaussian BIC, known targets; no tests), gsp "
+                  "(observational samples only) or pc (the CPDAG of the observational samples)")
+      ->check(CLI::IsMember({"igsp", "utigsp", "gies", "gsp", "pc"}))
       ->capture_default_str();
   sub->add_flag("--unknown-targets", o->d.unknown_targets,
                 "ignore the target column (runs utigsp when --method igsp)");
@@ -357,6 +359,11 @@ Command add_discover(CLI::App& cimpute) {
                   "one row per ordered adjacent pair)")
       ->type_name("FILE")
       ->check(output_path());
+  sub->add_option("--lambda", o->d.gies.lambda,
+                  "gies: penalty (lambda / 2) log n per parameter; 1 is BIC, larger gives "
+                  "sparser graphs")
+      ->check(CLI::NonNegativeNumber)
+      ->capture_default_str();
   sub->add_option("--alpha", o->d.search.alpha, "CI test level")
       ->check(unit_interval(false))
       ->capture_default_str();

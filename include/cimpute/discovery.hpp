@@ -1,12 +1,13 @@
 /// @file discovery.hpp
 /// @brief Umbrella header of the discovery module: conditional independence and invariance
-/// tests (Gaussian and kernel), structure learning (PC, GSP, IGSP, UT-IGSP) and the `discover`
-/// entry point with bootstrap stability selection.
+/// tests (Gaussian and kernel), structure learning (PC, GSP, IGSP, UT-IGSP, GIES) and the
+/// `discover` entry point with bootstrap stability selection.
 #pragma once
 
 #include "cimpute/discovery/discover.hpp"
 #include "cimpute/discovery/gaussian_ci_test.hpp"
 #include "cimpute/discovery/gaussian_invariance_test.hpp"
+#include "cimpute/discovery/gies.hpp"
 #include "cimpute/discovery/gsp.hpp"
 #include "cimpute/discovery/hsic_ci_test.hpp"
 #include "cimpute/discovery/igsp.hpp"

@@ -545,10 +545,12 @@ def discover(data, setting_column: str = "condition", target_column: str = "targ
              alpha: float = 1e-3, alpha_inv: float = 1e-3, seed: int = 1, runs: int = 0,
              depth: int = 0, bootstrap: int = 0, unknown_targets: bool = False,
              exclude_settings: Sequence[str] = (), ignore_columns: Sequence[str] = (),
-             log: bool = False, max_samples: int = 0, progress: bool = False) -> DiscoveryResult:
+             log: bool = False, max_samples: int = 0, progress: bool = False,
+             lambda_: float = 1.0) -> DiscoveryResult:
     """Learn a causal graph from observational + interventional samples, as ``cimpute
-    discover`` with the same options (method pc, gsp, igsp or utigsp; tests gaussian or kernel;
-    runs / depth / max_samples 0 keep the tool's defaults). ``data`` is a path, a DataFrame
+    discover`` with the same options (method pc, gsp, igsp, utigsp or gies; tests gaussian or
+    kernel; runs / depth / max_samples 0 keep the tool's defaults; ``lambda_`` is GIES's
+    penalty multiplier, ``--lambda``). ``data`` is a path, a DataFrame
     (see :func:`interventional_data`) or the result of :func:`interventional_data`."""
     if not isinstance(data, _cimpute.InterventionalData):
         data = interventional_data(data, setting_column, target_column, control,
@@ -558,7 +560,8 @@ def discover(data, setting_column: str = "condition", target_column: str = "targ
     try:
         d = _cimpute.discover(data, method, tests, float(alpha), float(alpha_inv), int(seed),
                               int(runs), int(depth), int(bootstrap), bool(unknown_targets),
-                              int(max_samples), bar.callback() if progress else None)
+                              int(max_samples), bar.callback() if progress else None,
+                              float(lambda_))
     finally:
         bar.close()
     return DiscoveryResult(d, list(data.variables), list(data.setting_names))

@@ -95,8 +95,10 @@ void bind_discovery(py::module_& m) {
       "discover",
       [](const cimpute::InterventionalData& data, const std::string& method,
          const std::string& tests, double alpha, double alpha_inv, std::uint64_t seed, int runs,
-         int depth, int bootstrap, bool unknown_targets, int max_samples, py::object progress) {
+         int depth, int bootstrap, bool unknown_targets, int max_samples, py::object progress,
+         double gies_lambda) {
         cimpute::DiscoveryOptions d;
+        d.gies.lambda = gies_lambda;
         d.unknown_targets = unknown_targets;
         d.method = cimpute::parse_discovery_method(
             unknown_targets && method == "igsp" ? std::string("utigsp") : method);
@@ -129,7 +131,8 @@ void bind_discovery(py::module_& m) {
       },
       py::arg("data"), py::arg("method"), py::arg("tests"), py::arg("alpha"), py::arg("alpha_inv"),
       py::arg("seed"), py::arg("runs"), py::arg("depth"), py::arg("bootstrap"),
-      py::arg("unknown_targets"), py::arg("max_samples"), py::arg("progress"));
+      py::arg("unknown_targets"), py::arg("max_samples"), py::arg("progress"),
+      py::arg("gies_lambda") = 1.0);
   m.def(
       "cpdag",
       [](const Eigen::MatrixXi& a) { return pdag_matrix(cimpute::cpdag(dag_from(a, "cpdag"))); },

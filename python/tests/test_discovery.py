@@ -14,7 +14,7 @@ def cli_edges(out):
     return sorted(tuple(l.split(",")) for l in lines[1:])
 
 
-@pytest.mark.parametrize("method", ["igsp", "utigsp", "gsp", "pc"])
+@pytest.mark.parametrize("method", ["igsp", "utigsp", "gsp", "pc", "gies"])
 def test_discover_equals_cimpute_discover_on_sachs(data, cli, method):
     path = data(SACHS)
     res = cimpute.discover(path, method=method, alpha=1e-3, alpha_inv=1e-3, seed=1, **OPTIONS)
@@ -22,6 +22,17 @@ def test_discover_equals_cimpute_discover_on_sachs(data, cli, method):
                  "--ignore-columns", "iv_type", "--log", "--method", method, "--alpha", "1e-3",
                  "--alpha-inv", "1e-3", "--seed", "1", "--quiet")
     assert sorted(res.edges.itertuples(index=False, name=None)) == cli_edges(out)
+
+
+def test_gies_penalty_equals_the_tool_and_thins_the_graph(data, cli):
+    path = data(SACHS)
+    bic = cimpute.discover(path, method="gies", **OPTIONS)
+    sparse = cimpute.discover(path, method="gies", lambda_=100.0, **OPTIONS)
+    out, _ = cli("discover", "--data", path, "--exclude-settings", "pma,b2camp",
+                 "--ignore-columns", "iv_type", "--log", "--method", "gies", "--lambda", "100",
+                 "--quiet")
+    assert sorted(sparse.edges.itertuples(index=False, name=None)) == cli_edges(out)
+    assert len(sparse.edges) < len(bic.edges)
 
 
 def test_a_dataframe_gives_the_same_data_as_the_file(data):

@@ -9,6 +9,7 @@
 #include "cimpute/core/errors.hpp"
 #include "cimpute/core/parallel.hpp"
 #include "cimpute/discovery/gaussian_ci_test.hpp"
+#include "cimpute/discovery/gies.hpp"
 #include "cimpute/discovery/gsp.hpp"
 #include "cimpute/discovery/hsic_ci_test.hpp"
 #include "cimpute/discovery/igsp.hpp"
@@ -34,10 +35,11 @@ namespace cimpute {
 
 /// The structure learners of `discover`.
 enum class DiscoveryMethod {
-  Pc,    ///< stable PC on the observational samples (CPDAG)
-  Gsp,   ///< greedy sparsest permutation on the observational samples
-  Igsp,  ///< interventional GSP with the known targets
-  Utigsp ///< UT-IGSP: unknown (or, with known targets, partially known) targets
+  Pc,     ///< stable PC on the observational samples (CPDAG)
+  Gsp,    ///< greedy sparsest permutation on the observational samples
+  Igsp,   ///< interventional GSP with the known targets
+  Utigsp, ///< UT-IGSP: unknown (or, with known targets, partially known) targets
+  Gies    ///< GIES: score-based search with the interventional Gaussian BIC, known targets
 };
 /// The tests of `discover`.
 enum class DiscoveryTests {
@@ -45,14 +47,15 @@ enum class DiscoveryTests {
   Kernel    ///< HSIC CI tests on kernel-regression residuals and the kernel invariance test
 };
 
-/// "pc", "gsp", "igsp" or "utigsp"; anything else throws.
+/// "pc", "gsp", "igsp", "utigsp" or "gies"; anything else throws.
 inline DiscoveryMethod parse_discovery_method(const std::string& name) {
   if (name == "pc") return DiscoveryMethod::Pc;
   if (name == "gsp") return DiscoveryMethod::Gsp;
   if (name == "igsp") return DiscoveryMethod::Igsp;
   if (name == "utigsp") return DiscoveryMethod::Utigsp;
+  if (name == "gies") return DiscoveryMethod::Gies;
   detail::throw_invalid("parse_discovery_method", "unknown method '", name,
-                        "' (pc, gsp, igsp, utigsp)");
+                        "' (pc, gsp, igsp, utigsp, gies)");
 }
 /// "gaussian" or "kernel" (also "hsic"); anything else throws.
 inline DiscoveryTests parse_discovery_tests(const std::string& name) {
@@ -68,6 +71,7 @@ struct DiscoveryOptions {
   /// Levels, search depth, runs, seed and run progress (alpha is also PC's level).
   IgspOptions search;
   HsicOptions hsic; ///< settings of the kernel tests
+  GiesOptions gies; ///< GIES's penalty and phases (GIES uses no tests)
   /// Ignore the known targets (UT-IGSP with fully unknown targets; not allowed for IGSP).
   bool unknown_targets = false;
   /// Bootstrap resamples for stability selection (0: none). Each resample draws every setting's
@@ -84,8 +88,8 @@ struct DiscoveryResult {
   /// The essential graph of `graph`: the I-CPDAG under the targets below (GSP and PC: the
   /// CPDAG). Its undirected edges are the orientations the data cannot decide.
   Pdag essential;
-  /// The targets of each setting the essential graph is taken under: the known ones for IGSP,
-  /// the learned ones for UT-IGSP, none for PC and GSP.
+  /// The targets of each setting the essential graph is taken under: the known ones for IGSP
+  /// and GIES, the learned ones for UT-IGSP, none for PC and GSP.
   std::vector<std::vector<int>> targets;
   /// With bootstrap: fraction of resamples whose essential graph has the arc i -> j (p x p);
   /// empty otherwise.
@@ -129,17 +133,28 @@ DiscoveryResult discover_with(const Ci& ci, const Inv& inv,
     r.essential = interventional_cpdag(u.dag, r.targets);
     break;
   }
+  case DiscoveryMethod::Gies:
+    throw_logic("discover", "GIES runs without tests"); // handled by discover_once
   }
   return r;
 }
 
 /// One run of `discover` on the given samples (no bootstrap); the search's starting orders go
 /// over the processes of `comm`.
+/// `obs_groups`: each observational sample's setting (GIES keeps their means apart), or empty.
 template <class Comm = SingleProcess>
 DiscoveryResult discover_once(const Eigen::MatrixXd& obs,
                               const std::vector<Eigen::MatrixXd>& settings,
                               const std::vector<std::vector<int>>& known, const DiscoveryOptions& o,
-                              const Comm& comm = Comm{}) {
+                              const std::vector<int>& obs_groups, const Comm& comm = Comm{}) {
+  if (o.method == DiscoveryMethod::Gies) {
+    GiesResult g = gies(obs, settings, known, o.gies, obs_groups);
+    DiscoveryResult r;
+    r.graph = Pdag(g.dag);
+    r.essential = std::move(g.essential);
+    r.targets = known;
+    return r;
+  }
   // PC and GSP use the observational samples only: their invariance tests cover no setting.
   const bool interventional =
       o.method == DiscoveryMethod::Igsp || o.method == DiscoveryMethod::Utigsp;
@@ -154,11 +169,19 @@ DiscoveryResult discover_once(const Eigen::MatrixXd& obs,
                        comm);
 }
 
-/// Rows of X drawn with replacement.
-inline Eigen::MatrixXd resample_rows(const Eigen::MatrixXd& X, std::mt19937_64& rng) {
+/// Rows of X drawn with replacement; `labels` (one per row, or empty) follow their rows into
+/// `drawn_labels`.
+inline Eigen::MatrixXd resample_rows(const Eigen::MatrixXd& X, std::mt19937_64& rng,
+                                     const std::vector<int>& labels = {},
+                                     std::vector<int>* drawn_labels = nullptr) {
   std::uniform_int_distribution<Eigen::Index> pick(0, X.rows() - 1);
   Eigen::MatrixXd Y(X.rows(), X.cols());
-  for (Eigen::Index r = 0; r < X.rows(); ++r) Y.row(r) = X.row(pick(rng));
+  if (drawn_labels) drawn_labels->clear();
+  for (Eigen::Index r = 0; r < X.rows(); ++r) {
+    const Eigen::Index i = pick(rng);
+    Y.row(r) = X.row(i);
+    if (drawn_labels && !labels.empty()) drawn_labels->push_back(labels[std::size_t(i)]);
+  }
   return Y;
 }
 } // namespace detail
@@ -177,8 +200,13 @@ template <class Comm = SingleProcess>
 DiscoveryResult discover(const InterventionalData& data, const DiscoveryOptions& options = {},
                          const Comm& comm = Comm{}) {
   const char* fn = "discover";
-  if (options.unknown_targets && options.method == DiscoveryMethod::Igsp)
-    detail::throw_invalid(fn, "IGSP needs the known targets (use UT-IGSP for unknown targets)");
+  if (options.unknown_targets &&
+      (options.method == DiscoveryMethod::Igsp || options.method == DiscoveryMethod::Gies))
+    detail::throw_invalid(fn, options.method == DiscoveryMethod::Igsp ? "IGSP" : "GIES",
+                          " needs the known targets (use UT-IGSP for unknown targets)");
+  if (options.method == DiscoveryMethod::Gies && options.tests != DiscoveryTests::Gaussian)
+    detail::throw_invalid(fn, "GIES scores with the Gaussian BIC and runs no tests (use the "
+                              "Gaussian setting, or IGSP / UT-IGSP for kernel tests)");
   if (options.bootstrap < 0)
     detail::throw_invalid(fn, "bootstrap must be >= 0, got ", options.bootstrap);
   if (data.settings.size() != data.targets.size())
@@ -186,8 +214,8 @@ DiscoveryResult discover(const InterventionalData& data, const DiscoveryOptions&
                           " target lists");
   const std::vector<std::vector<int>> known =
       options.unknown_targets ? std::vector<std::vector<int>>(data.settings.size()) : data.targets;
-  DiscoveryResult result =
-      detail::discover_once(data.observational, data.settings, known, options, comm);
+  DiscoveryResult result = detail::discover_once(data.observational, data.settings, known, options,
+                                                 data.observational_setting_of, comm);
   if (options.bootstrap == 0) return result;
 
   const int B = options.bootstrap;
@@ -204,10 +232,12 @@ DiscoveryResult discover(const InterventionalData& data, const DiscoveryOptions&
       std::seed_seq seq{std::uint32_t(options.search.seed),
                         std::uint32_t(options.search.seed >> 32), std::uint32_t(b), 0x5eedU};
       std::mt19937_64 rng(seq);
-      const Eigen::MatrixXd obs = detail::resample_rows(data.observational, rng);
+      std::vector<int> groups;
+      const Eigen::MatrixXd obs =
+          detail::resample_rows(data.observational, rng, data.observational_setting_of, &groups);
       std::vector<Eigen::MatrixXd> settings;
       for (const auto& X : data.settings) settings.push_back(detail::resample_rows(X, rng));
-      graphs[std::size_t(b)] = detail::discover_once(obs, settings, known, inner).essential;
+      graphs[std::size_t(b)] = detail::discover_once(obs, settings, known, inner, groups).essential;
       if (options.bootstrap_progress) {
         const std::lock_guard<std::mutex> lock(progress_mutex);
         options.bootstrap_progress(++done, int(mine.size()));

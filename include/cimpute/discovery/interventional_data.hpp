@@ -21,6 +21,8 @@ struct InterventionalData {
   std::vector<std::string> variables;              ///< variable (column) names
   Eigen::MatrixXd observational;                   ///< samples x variables
   std::vector<std::string> observational_settings; ///< names of the pooled observational settings
+  /// Each observational sample's index in `observational_settings` (empty: all one setting).
+  std::vector<int> observational_setting_of;
   std::vector<std::string> setting_names; ///< interventional settings, in order of appearance
   std::vector<Eigen::MatrixXd> settings;  ///< samples x variables, one per setting
   std::vector<std::vector<int>> targets;  ///< known targets of each setting (sorted)

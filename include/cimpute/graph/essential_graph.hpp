@@ -37,9 +37,9 @@ inline bool strongly_protected(const Pdag& G, int a, int b,
   return false;
 }
 
-inline Pdag essential_graph(const Dag& g, const std::vector<std::vector<int>>& targets,
-                            const char* fn) {
-  const int p = g.num_nodes();
+/// One 0/1 membership mask per target set (each of length p); throws for a node outside [0, p).
+inline std::vector<std::vector<char>> target_masks(const std::vector<std::vector<int>>& targets,
+                                                   int p, const char* fn) {
   std::vector<std::vector<char>> in_target;
   for (const auto& T : targets) {
     std::vector<char> m(static_cast<std::size_t>(p), 0);
@@ -49,9 +49,14 @@ inline Pdag essential_graph(const Dag& g, const std::vector<std::vector<int>>& t
     }
     in_target.push_back(std::move(m));
   }
-  // Start from the DAG and turn every arc that is not strongly protected into an undirected edge,
-  // all at once, until nothing changes: the limit is the (interventional) essential graph.
-  Pdag G(g);
+  return in_target;
+}
+
+/// The essential graph of the DAG whose arcs are those of `G` (a PDAG without undirected
+/// edges) under the target masks: start from the DAG and turn every arc that is not strongly
+/// protected into an undirected edge, all at once, until nothing changes; the limit is the
+/// (interventional) essential graph.
+inline Pdag essential_graph_of_arcs(Pdag G, const std::vector<std::vector<char>>& in_target) {
   while (true) {
     std::vector<std::pair<int, int>> weak;
     for (const auto& [a, b] : G.arcs())
@@ -62,6 +67,10 @@ inline Pdag essential_graph(const Dag& g, const std::vector<std::vector<int>>& t
   return G;
 }
 
+inline Pdag essential_graph(const Dag& g, const std::vector<std::vector<int>>& targets,
+                            const char* fn) {
+  return essential_graph_of_arcs(Pdag(g), target_masks(targets, g.num_nodes(), fn));
+}
 } // namespace detail
 
 /// The CPDAG (essential graph) of the Markov equivalence class of `g`: arcs shared by every DAG

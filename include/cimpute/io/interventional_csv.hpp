@@ -101,14 +101,15 @@ inline InterventionalData interventional_data_from_table(const DelimitedTable& t
       }
     return X;
   };
-  std::vector<std::size_t> obs_rows;
+  std::vector<std::pair<std::size_t, int>> obs_rows; // (row, observational setting)
   for (const auto& s : order) {
     if (std::find(options.exclude_settings.begin(), options.exclude_settings.end(), s) !=
         options.exclude_settings.end())
       continue;
     const std::string& t = target_of[s];
     if (t == options.control) {
-      obs_rows.insert(obs_rows.end(), rows[s].begin(), rows[s].end());
+      for (std::size_t r : rows[s])
+        obs_rows.emplace_back(r, int(out.observational_settings.size()));
       out.observational_settings.push_back(s);
       continue;
     }
@@ -129,7 +130,12 @@ inline InterventionalData interventional_data_from_table(const DelimitedTable& t
     detail::throw_invalid(fn, path, ": no observational samples (no setting with target '",
                           options.control, "')");
   std::sort(obs_rows.begin(), obs_rows.end());
-  out.observational = values(obs_rows);
+  std::vector<std::size_t> obs;
+  for (const auto& [r, k] : obs_rows) {
+    obs.push_back(r);
+    out.observational_setting_of.push_back(k);
+  }
+  out.observational = values(obs);
   return out;
 }
 
