@@ -43,6 +43,9 @@ Command add_complete(CLI::App& cimpute);
 Command add_impute(CLI::App& cimpute);
 Command add_discover(CLI::App& cimpute);
 Command add_repurpose(CLI::App& cimpute);
+/// `design`: the next experiments, with its subcommands `interventions` and `pairs`.
+Command add_design(CLI::App& cimpute);
+Command add_design_interventions(CLI::App& design);
 
 /// Adds `--quiet` (no informational notes or progress on stderr) to a subcommand.
 void add_quiet_flag(CLI::App& sub, bool& quiet);

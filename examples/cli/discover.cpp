@@ -198,34 +198,36 @@ void write_json(std::ostream& os, const cimpute::Pdag& g, const std::vector<std:
 
 // ----------------------------------------------------------------------------------- command
 
-int run_discover(DiscoverOptions o) {
+// Checks the learner's options and reads (or simulates) the samples: shared by `discover` and
+// `design interventions`.
+cimpute::InterventionalData load_input(DiscoverOptions& o, std::unique_ptr<SimulatedData>& sim) {
   cimpute::DiscoveryOptions& d = o.d;
   if (d.unknown_targets && o.method == "igsp") o.method = "utigsp";
-  if (!o.targets_out.empty() && o.method != "utigsp")
-    throw UsageError("--targets-out needs --method utigsp (or --unknown-targets)");
-  if (!o.stability_out.empty() && d.bootstrap == 0)
-    throw UsageError("--stability-out needs --bootstrap B");
   d.method = cimpute::parse_discovery_method(o.method);
   d.tests = cimpute::parse_discovery_tests(o.tests);
   d.search.candidates = std::max(d.search.candidates, d.search.runs);
   o.csv.exclude_settings = split(o.exclude_settings, ',');
   o.csv.ignore_columns = split(o.ignore_columns, ',');
+  if (!o.data.empty()) return cimpute::read_interventional_csv(o.data, o.csv);
+  sim = std::make_unique<SimulatedData>(simulate(o.sim_nodes, o.sim_samples, o.sim_seed));
+  std::string targets;
+  for (const auto& s : sim->data.setting_names) targets += (targets.empty() ? "" : ", ") + s;
+  note(o.quiet, format("no --data: simulated interventional data: random DAG of %d nodes "
+                       "(%d arcs), linear Gaussian SEM, %d observational samples and %d per "
+                       "perfect intervention %s, seed %llu",
+                       o.sim_nodes, sim->truth.num_arcs(), o.sim_samples, o.sim_samples,
+                       targets.c_str(), static_cast<unsigned long long>(o.sim_seed)));
+  return sim->data;
+}
 
+int run_discover(DiscoverOptions o) {
+  cimpute::DiscoveryOptions& d = o.d;
+  if (!o.targets_out.empty() && o.method != "utigsp" && !(d.unknown_targets && o.method == "igsp"))
+    throw UsageError("--targets-out needs --method utigsp (or --unknown-targets)");
+  if (!o.stability_out.empty() && d.bootstrap == 0)
+    throw UsageError("--stability-out needs --bootstrap B");
   std::unique_ptr<SimulatedData> sim;
-  cimpute::InterventionalData samples;
-  if (o.data.empty()) {
-    sim = std::make_unique<SimulatedData>(simulate(o.sim_nodes, o.sim_samples, o.sim_seed));
-    samples = sim->data;
-    std::string targets;
-    for (const auto& s : samples.setting_names) targets += (targets.empty() ? "" : ", ") + s;
-    note(o.quiet, format("no --data: simulated interventional data: random DAG of %d nodes "
-                         "(%d arcs), linear Gaussian SEM, %d observational samples and %d per "
-                         "perfect intervention %s, seed %llu",
-                         o.sim_nodes, sim->truth.num_arcs(), o.sim_samples, o.sim_samples,
-                         targets.c_str(), static_cast<unsigned long long>(o.sim_seed)));
-  } else {
-    samples = cimpute::read_interventional_csv(o.data, o.csv);
-  }
+  const cimpute::InterventionalData samples = load_input(o, sim);
 
   // Progress: the search's starting orders (not PC or GIES), then the bootstrap resamples.
   const bool searched =
@@ -292,12 +294,8 @@ int run_discover(DiscoverOptions o) {
   return 0;
 }
 
-} // namespace
-
-Command add_discover(CLI::App& cimpute) {
-  auto o = std::make_shared<DiscoverOptions>();
-  CLI::App* sub = cimpute.add_subcommand(
-      "discover", "learn a causal graph from observational + interventional samples");
+// The input options of `discover` and `design interventions`: the samples file and its layout.
+void add_data_options(CLI::App* sub, DiscoverOptions* o) {
   sub->add_option("--data", o->data,
                   "samples x variables CSV / TSV with label columns (e.g. Sachs); without "
                   "--data, simulated interventional data from a planted random DAG (see the "
@@ -319,15 +317,10 @@ Command add_discover(CLI::App& cimpute) {
   sub->add_option("--ignore-columns", o->ignore_columns, "other label columns to skip")
       ->type_name("A,B");
   sub->add_flag("--log", o->csv.log, "natural log of the values");
-  sub->add_option("--method", o->method,
-                  "igsp (known targets), utigsp (targets learned; the target column is "
-                  "partial knowledge), gies (score-based: greedy interventional equivalence "
-                  "search with the interventional Gaussian BIC, known targets; no tests), gsp "
-                  "(observational samples only) or pc (the CPDAG of the observational samples)")
-      ->check(CLI::IsMember({"igsp", "utigsp", "gies", "gsp", "pc"}))
-      ->capture_default_str();
-  sub->add_flag("--unknown-targets", o->d.unknown_targets,
-                "ignore the target column (runs utigsp when --method igsp)");
+}
+
+// The learner's options (after --method): tests, search, GIES's penalty, levels, seed.
+void add_learner_options(CLI::App* sub, DiscoverOptions* o) {
   sub->add_option("--tests", o->tests, "gaussian (Fisher z) or kernel (HSIC; nonlinear data)")
       ->check(CLI::IsMember({"gaussian", "kernel"}))
       ->capture_default_str();
@@ -340,6 +333,59 @@ Command add_discover(CLI::App& cimpute) {
   sub->add_option("--runs", o->d.search.runs, "starting orders searched")
       ->check(positive_integer())
       ->capture_default_str();
+  sub->add_option("--lambda", o->d.gies.lambda,
+                  "gies: penalty (lambda / 2) log n per parameter; 1 is BIC, larger gives "
+                  "sparser graphs")
+      ->check(CLI::NonNegativeNumber)
+      ->capture_default_str();
+  sub->add_option("--alpha", o->d.search.alpha, "CI test level")
+      ->check(unit_interval(false))
+      ->capture_default_str();
+  sub->add_option("--alpha-inv", o->d.search.alpha_invariance, "invariance test level")
+      ->check(unit_interval(false))
+      ->capture_default_str();
+  sub->add_option("--seed", o->d.search.seed, "seed of the starting orders and the resamples")
+      ->check(non_negative_integer())
+      ->capture_default_str();
+}
+
+void add_sim_options(CLI::App* sub, DiscoverOptions* o) {
+  sub->add_option("--sim-nodes", o->sim_nodes, "without --data: variables of the random DAG")
+      ->check(integer_at_least(2))
+      ->capture_default_str();
+  sub->add_option("--sim-samples", o->sim_samples,
+                  "without --data: samples of each setting (the observational one and each "
+                  "intervention)")
+      ->check(integer_at_least(10))
+      ->capture_default_str();
+  sub->add_option("--sim-seed", o->sim_seed, "without --data: seed of the graph, SEM and samples")
+      ->check(non_negative_integer())
+      ->capture_default_str();
+  add_quiet_flag(*sub, o->quiet);
+}
+
+const char* const kSimFooter =
+    "Simulated data: variables x0, x1, ... on an Erdos-Renyi DAG (expected degree 2) with a random "
+    "linear Gaussian SEM, observational samples and perfect interventions do(x ~ N(2, 0.25)) on "
+    "up to 5 random nodes";
+
+} // namespace
+
+Command add_discover(CLI::App& cimpute) {
+  auto o = std::make_shared<DiscoverOptions>();
+  CLI::App* sub = cimpute.add_subcommand(
+      "discover", "learn a causal graph from observational + interventional samples");
+  add_data_options(sub, o.get());
+  sub->add_option("--method", o->method,
+                  "igsp (known targets), utigsp (targets learned; the target column is "
+                  "partial knowledge), gies (score-based: greedy interventional equivalence "
+                  "search with the interventional Gaussian BIC, known targets; no tests), gsp "
+                  "(observational samples only) or pc (the CPDAG of the observational samples)")
+      ->check(CLI::IsMember({"igsp", "utigsp", "gies", "gsp", "pc"}))
+      ->capture_default_str();
+  sub->add_flag("--unknown-targets", o->d.unknown_targets,
+                "ignore the target column (runs utigsp when --method igsp)");
+  add_learner_options(sub, o.get());
   sub->add_option("--graph", o->graph,
                   "dag, or essential: the interventional essential graph (I-CPDAG), whose "
                   "undirected edges are the orientations the data cannot decide; pc always "
@@ -359,20 +405,6 @@ Command add_discover(CLI::App& cimpute) {
                   "one row per ordered adjacent pair)")
       ->type_name("FILE")
       ->check(output_path());
-  sub->add_option("--lambda", o->d.gies.lambda,
-                  "gies: penalty (lambda / 2) log n per parameter; 1 is BIC, larger gives "
-                  "sparser graphs")
-      ->check(CLI::NonNegativeNumber)
-      ->capture_default_str();
-  sub->add_option("--alpha", o->d.search.alpha, "CI test level")
-      ->check(unit_interval(false))
-      ->capture_default_str();
-  sub->add_option("--alpha-inv", o->d.search.alpha_invariance, "invariance test level")
-      ->check(unit_interval(false))
-      ->capture_default_str();
-  sub->add_option("--seed", o->d.search.seed, "seed of the starting orders and the resamples")
-      ->check(non_negative_integer())
-      ->capture_default_str();
   sub->add_option("--format", o->format,
                   "csv: cause,effect lines (an undirected edge both ways); dot: Graphviz, "
                   "undirected edges as dir=none, bootstrap frequencies as edge labels; json: "
@@ -387,24 +419,105 @@ Command add_discover(CLI::App& cimpute) {
                   "(utigsp) write the learned targets there (CSV setting,target)")
       ->type_name("FILE")
       ->check(output_path());
-  sub->add_option("--sim-nodes", o->sim_nodes, "without --data: variables of the random DAG")
-      ->check(integer_at_least(2))
-      ->capture_default_str();
-  sub->add_option("--sim-samples", o->sim_samples,
-                  "without --data: samples of each setting (the observational one and each "
-                  "intervention)")
-      ->check(integer_at_least(10))
-      ->capture_default_str();
-  sub->add_option("--sim-seed", o->sim_seed, "without --data: seed of the graph, SEM and samples")
-      ->check(non_negative_integer())
-      ->capture_default_str();
-  add_quiet_flag(*sub, o->quiet);
-  sub->footer("Prints the learned graph on stdout. Simulated data: variables x0, x1, ... on an "
-              "Erdos-Renyi DAG (expected degree 2) with a random linear Gaussian SEM, "
-              "observational samples and perfect interventions do(x ~ N(2, 0.25)) on up to 5 "
-              "random nodes; the last line on stderr is then the structural Hamming distance "
-              "to the planted graph (its DAG, CPDAG or I-CPDAG, as printed).");
+  add_sim_options(sub, o.get());
+  sub->footer(std::string("Prints the learned graph on stdout. ") + kSimFooter +
+              "; the last line on stderr is then the structural Hamming distance to the planted "
+              "graph (its DAG, CPDAG or I-CPDAG, as printed).");
   return {sub, [o] { return run_discover(*o); }};
+}
+
+// ------------------------------------------------------------------ design interventions
+
+namespace {
+
+struct DesignInterventionsOptions : DiscoverOptions {
+  cimpute::InterventionDesignOptions design;
+  std::string objective = "expected", candidates;
+};
+
+int run_design_interventions(DesignInterventionsOptions o) {
+  std::unique_ptr<SimulatedData> sim;
+  const cimpute::InterventionalData samples = load_input(o, sim);
+  const auto& names = samples.variables;
+  o.design.objective = o.objective == "worst" ? cimpute::DesignObjective::WorstCase
+                                              : cimpute::DesignObjective::Expected;
+  for (const std::string& c : split(o.candidates, ',')) {
+    const auto it = std::find(names.begin(), names.end(), c);
+    if (it == names.end())
+      throw std::invalid_argument("design interventions: --candidates: '" + c +
+                                  "' is not a variable of the data");
+    o.design.candidates.push_back(int(it - names.begin()));
+  }
+  auto progress = std::make_unique<ProgressLine>("cimpute design interventions", 0,
+                                                 ProgressLine::wanted(o.quiet));
+  progress->start(o.method + (o.d.bootstrap > 0 ? " on bootstrap resamples" : " on all samples"));
+  const cimpute::InterventionDesign r = cimpute::design_interventions(samples, o.d, o.design);
+  progress.reset();
+  note(o.quiet, format("evaluated on %d DAGs%s: %.4g edges oriented and %.4g undirected "
+                       "under the current targets (%s)",
+                       r.dags,
+                       o.d.bootstrap > 0 ? " from the bootstrap resamples' classes"
+                                         : " of the learned class",
+                       r.oriented_before, r.unoriented_before,
+                       o.objective == "worst" ? "worst case" : "mean"));
+  if (r.unoriented_before == 0)
+    note(o.quiet, "every edge is already oriented in these DAGs: no intervention orients more "
+                  "(the ranking then only follows the number of neighbours)");
+  std::cout << "rank,target,oriented,unoriented\n";
+  for (std::size_t k = 0; k < r.chosen.size(); ++k)
+    std::cout << k + 1 << ',' << names[std::size_t(r.chosen[k].node)] << ','
+              << format("%.6g,%.6g", r.chosen[k].oriented, r.chosen[k].unoriented) << '\n';
+  std::cout.flush();
+  return 0;
+}
+
+} // namespace
+
+Command add_design_interventions(CLI::App& design) {
+  auto o = std::make_shared<DesignInterventionsOptions>();
+  CLI::App* sub = design.add_subcommand(
+      "interventions", "choose the next single-node interventions for structure learning");
+  add_data_options(sub, o.get());
+  sub->add_option("--method", o->method,
+                  "the learner of the current graph: igsp or gies (known targets), gsp or pc "
+                  "(observational samples only)")
+      ->check(CLI::IsMember({"igsp", "gies", "gsp", "pc"}))
+      ->capture_default_str();
+  add_learner_options(sub, o.get());
+  sub->add_option("--budget", o->design.budget, "interventions to choose (K)")
+      ->type_name("K")
+      ->required()
+      ->check(positive_integer());
+  sub->add_flag("--batch", o->design.batch,
+                "choose the K jointly, to be run together (greedy on the whole batch's value); "
+                "without it the single interventions are ranked by their own value (run the "
+                "first, relearn, design again)");
+  sub->add_option("--objective", o->objective,
+                  "expected: mean number of edges oriented over the DAGs; worst: the number "
+                  "guaranteed whichever of them is true")
+      ->check(CLI::IsMember({"expected", "worst"}))
+      ->capture_default_str();
+  sub->add_option("--bootstrap", o->d.bootstrap,
+                  "evaluate over the classes learned from B bootstrap resamples (ABCD) instead "
+                  "of the one learned class")
+      ->type_name("B")
+      ->check(integer_at_least(0))
+      ->capture_default_str();
+  sub->add_option("--class-samples", o->design.class_samples,
+                  "DAGs drawn from a class too large to enumerate (more than 12 undirected "
+                  "edges), or in all over the bootstrap classes")
+      ->check(positive_integer())
+      ->capture_default_str();
+  sub->add_option("--candidates", o->candidates,
+                  "the variables that may be intervened on (default: all)")
+      ->type_name("A,B");
+  add_sim_options(sub, o.get());
+  sub->footer(std::string("Prints CSV rank,target,oriented,unoriented on stdout: oriented and "
+                          "unoriented are the edges of the interventional essential graph once "
+                          "the target is added (with --batch: together with those ranked "
+                          "before it), mean or worst case over the DAGs of the learned class. ") +
+              kSimFooter + ".");
+  return {sub, [o] { return run_design_interventions(*o); }};
 }
 
 } // namespace cimpute_cli

@@ -1,7 +1,8 @@
 /// @file discovery.hpp
 /// @brief Umbrella header of the discovery module: conditional independence and invariance
-/// tests (Gaussian and kernel), structure learning (PC, GSP, IGSP, UT-IGSP, GIES) and the
-/// `discover` entry point with bootstrap stability selection.
+/// tests (Gaussian and kernel), structure learning (PC, GSP, IGSP, UT-IGSP, GIES), the
+/// `discover` entry point with bootstrap stability selection, and the choice of the next
+/// interventions (`choose_interventions`, `design_interventions`).
 #pragma once
 
 #include "cimpute/discovery/discover.hpp"
@@ -11,5 +12,6 @@
 #include "cimpute/discovery/gsp.hpp"
 #include "cimpute/discovery/hsic_ci_test.hpp"
 #include "cimpute/discovery/igsp.hpp"
+#include "cimpute/discovery/intervention_design.hpp"
 #include "cimpute/discovery/interventional_data.hpp"
 #include "cimpute/discovery/pc.hpp"
