@@ -158,7 +158,13 @@ TEST_CASE("design: from data, with bootstrap, and bad input", "[discovery][desig
   io.candidates = {};
   o.method = cimpute::DiscoveryMethod::Utigsp;
   CHECK_THROWS_WITH(cimpute::design_interventions(d, o, io), Contains("known targets"));
-  o.method = cimpute::DiscoveryMethod::Gies;
+  for (auto method : {cimpute::DiscoveryMethod::Igsp, cimpute::DiscoveryMethod::Gies}) {
+    o.method = method;
+    o.bootstrap = 0;
+    auto e = d;
+    e.observational.col(3) = e.observational.col(2);
+    CHECK_THROWS_WITH(cimpute::design_interventions(e, o, io), Contains("singular data"));
+  }
   d.observational.resize(0, 8);
   CHECK_THROWS_WITH(cimpute::design_interventions(d, o, io), Contains("no observational"));
 }

@@ -65,6 +65,19 @@ public:
         detail::throw_invalid(fn, "variable ", i, " has variance ", m_cov(i, i),
                               " (constant column?)");
     if (n < 4) detail::throw_invalid(fn, "needs at least 4 samples, got ", n);
+    // Partial correlations need a positive definite covariance: a collinear variable (a
+    // duplicated column, a sum of others, fewer samples than variables) has a zero pivot.
+    const Eigen::VectorXd sd = m_cov.diagonal().cwiseSqrt();
+    const Matrix corr = sd.cwiseInverse().asDiagonal() * m_cov * sd.cwiseInverse().asDiagonal();
+    const Eigen::LDLT<Matrix> ldlt(corr);
+    const double pivot = ldlt.vectorD().minCoeff();
+    if (ldlt.info() != Eigen::Success || !(pivot > 1e-10))
+      detail::throw_invalid(fn, "singular data: the covariance of the ", n,
+                            " samples is not "
+                            "positive definite (smallest pivot ",
+                            pivot,
+                            "; a constant or collinear "
+                            "variable, or fewer samples than variables)");
   }
 
   /// From data (samples x variables): the sample covariance and the number of rows.
