@@ -20,7 +20,7 @@ set(_new "${_doc}")
 set(_fence "```")
 set(_stale "")
 foreach(_sub IN ITEMS cimpute inspect complete impute discover repurpose design
-               "design interventions")
+               "design interventions" "design pairs")
   if(_sub STREQUAL "cimpute")
     set(_name "cimpute")
     set(_args --help)

@@ -46,6 +46,7 @@ Command add_repurpose(CLI::App& cimpute);
 /// `design`: the next experiments, with its subcommands `interventions` and `pairs`.
 Command add_design(CLI::App& cimpute);
 Command add_design_interventions(CLI::App& design);
+Command add_design_pairs(CLI::App& design);
 
 /// Adds `--quiet` (no informational notes or progress on stderr) to a subcommand.
 void add_quiet_flag(CLI::App& sub, bool& quiet);

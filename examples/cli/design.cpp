@@ -1,12 +1,140 @@
 // `cimpute design`: choosing the next experiments. `design interventions` (in discover.cpp)
-// picks single-node interventions for structure learning; `design pairs` (in complete.cpp)
-// picks (perturbation, context) pairs to measure for completion.
+// picks single-node interventions for structure learning; `design pairs` (here) picks the
+// (perturbation, context) pairs to measure for completion.
 #include "cli.hpp"
+#include "progress.hpp"
+#include "signatures.hpp"
 
+#include <cimpute/completion.hpp>
+#include <cimpute/io.hpp>
+
+#include <cstdio>
+#include <fstream>
+#include <iostream>
 #include <memory>
+#include <sstream>
 #include <vector>
 
 namespace cimpute_cli {
+
+namespace {
+
+struct DesignPairsOptions {
+  std::string data, method = "ntk", reference = "auto", context_features = "auto",
+                    candidates = "missing", out;
+  cimpute::PairDesignOptions design;
+  bool quiet = false;
+  SelectionFlags selection;
+};
+
+int run_design_pairs(DesignPairsOptions o) {
+  cimpute::PerturbationTensor<double> t = load_signatures(o.data, o.selection, o.quiet);
+  if (o.reference == "auto") o.reference = t.contexts().contains("MCF7") ? "MCF7" : "none";
+  if (o.reference == "none") o.reference.clear();
+  if (!o.reference.empty() && !t.contexts().contains(o.reference))
+    throw cimpute::invalid_argument(o.data + ": no context named '" + o.reference +
+                                    "' (use --reference-context none)");
+  const std::vector<cimpute::PairIndex> candidates = requested_pairs(o.candidates, t);
+  if (candidates.empty())
+    throw cimpute::invalid_argument(o.data + ": no candidate pair (--candidates " + o.candidates +
+                                    ")");
+  if (o.design.budget > Eigen::Index(candidates.size()))
+    throw cimpute::invalid_argument("design pairs: a budget of " + std::to_string(o.design.budget) +
+                                    " exceeds the " + std::to_string(candidates.size()) +
+                                    " candidate pairs");
+  cimpute::CompletionSetup setup;
+  setup.reference_context = o.reference;
+  if (o.context_features == "auto")
+    o.context_features = is_l1000_directory(o.data) ? "baseline" : "none";
+  setup.context_features = context_features_option(o.context_features, o.data, t.contexts());
+  const Eigen::Index ref = o.reference.empty() ? -1 : t.contexts().index(o.reference);
+  std::vector<Eigen::Index> rows;
+  for (Eigen::Index r = 0; r < t.num_observed(); ++r)
+    if (t.observed_pairs()[std::size_t(r)].context != ref) rows.push_back(r);
+  if (rows.empty()) throw cimpute::invalid_argument(o.data + ": no observed pair to fit on");
+
+  ProgressLine progress("cimpute design pairs", 1, ProgressLine::wanted(o.quiet));
+  progress.start(o.method + ": fit on " + std::to_string(rows.size()) + " signatures, choose " +
+                 std::to_string(o.design.budget) + " of " + std::to_string(candidates.size()) +
+                 " pairs");
+  setup.progress = [&progress](long done, long total) { progress.set_step_fraction(done, total); };
+  auto method = cimpute::make_completion_method<double>(o.method, setup);
+  method.fit(cimpute::TrainingSet<double>(t, rows, ref));
+  const cimpute::PairDesign d = cimpute::design_pairs(method, candidates, o.design);
+  progress.finish();
+  note(o.quiet, format("%zu candidate pairs; posterior variance summed over them %.6g (fractions "
+                       "of the prior variance) before any measurement",
+                       candidates.size(), d.total_variance_before));
+  std::ostringstream table;
+  table << "rank,perturbation,context,variance_before,total_variance_after\n";
+  for (std::size_t k = 0; k < d.chosen.size(); ++k) {
+    const auto& c = d.chosen[k];
+    table << k + 1 << ',' << t.perturbations()[c.pair.perturbation] << ','
+          << t.contexts()[c.pair.context] << ','
+          << format("%.6g,%.6g", c.variance_before, c.total_variance_after) << '\n';
+  }
+  std::cout << table.str();
+  std::cout.flush();
+  if (!o.out.empty())
+    cimpute::detail::write_file_atomic(o.out, "design pairs",
+                                       [&](std::ostream& os) { os << table.str(); });
+  return 0;
+}
+
+} // namespace
+
+Command add_design_pairs(CLI::App& design) {
+  auto o = std::make_shared<DesignPairsOptions>();
+  CLI::App* sub = design.add_subcommand(
+      "pairs", "choose the (perturbation, context) pairs to measure next for completion");
+  sub->add_option("--data", o->data,
+                  "an L1000 directory, a GCT / GCTX / h5ad of signatures, or single-cell counts, "
+                  "as for complete")
+      ->type_name("PATH")
+      ->required();
+  add_selection_options(sub, o->selection);
+  sub->add_option("--budget", o->design.budget, "pairs to choose (B)")
+      ->type_name("B")
+      ->required()
+      ->check(positive_integer());
+  sub->add_option("--method", o->method,
+                  "the kernel method whose posterior variance is reduced: ntk (its "
+                  "hyper-parameters chosen by cross-validation) or ntk-reference (the published "
+                  "settings)")
+      ->check(CLI::IsMember({"ntk", "ntk-reference"}))
+      ->capture_default_str();
+  sub->add_option("--candidates", o->candidates,
+                  "missing (every unobserved pair of an observed perturbation and context) or a "
+                  "CSV / TSV whose first two columns are perturbation and context (with a header "
+                  "row): the pairs that could be measured")
+      ->type_name("missing|FILE")
+      ->capture_default_str();
+  sub->add_option("--max-candidates", o->design.max_candidates,
+                  "refuse more candidates than this (the design holds their posterior "
+                  "covariance: 20,000 pairs take 3.2 GB)")
+      ->check(positive_integer())
+      ->capture_default_str();
+  sub->add_option("--reference-context", o->reference,
+                  "training-only context (auto: MCF7 when present; none: no reference context)")
+      ->type_name("CONTEXT")
+      ->capture_default_str();
+  sub->add_option("--context-features", o->context_features,
+                  "none, baseline (the cells' log2 DMSO profiles of an L1000 directory), a "
+                  "CSV/TSV with one row per context, or auto (baseline for an L1000 directory)")
+      ->type_name("auto|none|baseline|FILE")
+      ->capture_default_str();
+  sub->add_option("--out", o->out, "also write the table there (CSV)")
+      ->type_name("FILE")
+      ->check(output_path());
+  add_quiet_flag(*sub, o->quiet);
+  sub->footer("Prints CSV rank,perturbation,context,variance_before,total_variance_after: the "
+              "pairs in the order chosen (greedy: each lowers the NTK posterior variance summed "
+              "over the unmeasured candidates the most, given those before it), the pair's own "
+              "posterior variance when chosen, and the sum over the candidates still unmeasured "
+              "once it is measured; variances as fractions of the prior variance, as the "
+              "variance field of impute.");
+  return {sub, [o] { return run_design_pairs(*o); }};
+}
 
 Command add_design(CLI::App& cimpute) {
   CLI::App* sub = cimpute.add_subcommand(
@@ -14,10 +142,11 @@ Command add_design(CLI::App& cimpute) {
   sub->require_subcommand(1);
   auto commands = std::make_shared<std::vector<Command>>();
   commands->push_back(add_design_interventions(*sub));
+  commands->push_back(add_design_pairs(*sub));
   return {sub, [commands]() -> int {
             for (const auto& c : *commands)
               if (c.app->parsed()) return c.run();
-            throw UsageError("design needs a subcommand: interventions");
+            throw UsageError("design needs a subcommand: interventions or pairs");
           }};
 }
 

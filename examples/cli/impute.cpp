@@ -24,39 +24,6 @@ struct ImputeOptions {
   SelectionFlags selection;
 };
 
-// The pairs of --pairs: missing, all (every pair of an observed perturbation and an observed
-// context, the observed ones as in-sample fits), or a table of (perturbation, context) rows.
-std::vector<cimpute::PairIndex> requested_pairs(const std::string& spec,
-                                                const cimpute::PerturbationTensor<double>& t) {
-  if (spec == "missing") return cimpute::missing_pairs(t);
-  std::vector<cimpute::PairIndex> out;
-  if (spec == "all") {
-    const auto seen = t.mask();
-    for (Eigen::Index c = 0; c < t.num_contexts(); ++c)
-      for (Eigen::Index p = 0; p < t.num_perturbations(); ++p)
-        if (seen.row(p).any() && seen.col(c).any()) out.push_back({p, c});
-    return out;
-  }
-  const auto table = cimpute::read_delimited(spec);
-  if (table.header.size() < 2)
-    throw cimpute::invalid_argument(spec + ": --pairs needs two columns (perturbation, context)");
-  std::set<std::pair<Eigen::Index, Eigen::Index>> seen;
-  for (std::size_t i = 0; i < table.rows.size(); ++i) {
-    const auto& row = table.rows[i];
-    const Eigen::Index p = t.perturbations().find(row[0]), c = t.contexts().find(row[1]);
-    if (p < 0 || c < 0)
-      throw cimpute::parse_error(spec, i + 2, p < 0 ? 1 : 2,
-                                 std::string("unknown ") +
-                                     (p < 0 ? "perturbation '" + row[0] : "context '" + row[1]) +
-                                     "' (not in --data)");
-    if (!seen.insert({p, c}).second)
-      throw cimpute::parse_error(spec, i + 2, 1,
-                                 "pair (" + row[0] + ", " + row[1] + ") is listed twice");
-    out.push_back({p, c});
-  }
-  return out;
-}
-
 int run_impute(ImputeOptions o) {
   // Formats first: a bad extension fails before any data is read.
   const std::string out_format = output_format(o.out, o.format, "--out");

@@ -4,7 +4,8 @@
 
 #include "cli.hpp"
 
-#include <cimpute/completion/ntk_completion.hpp> // context_features_from_baselines
+#include <cimpute/completion/complete_missing.hpp> // missing_pairs
+#include <cimpute/completion/ntk_completion.hpp>   // context_features_from_baselines
 #include <cimpute/io.hpp>
 
 #include <CLI/CLI.hpp>
@@ -13,6 +14,7 @@
 #include <cmath>
 #include <filesystem>
 #include <limits>
+#include <set>
 
 namespace cimpute_cli {
 
@@ -200,6 +202,37 @@ Eigen::MatrixXd context_features_option(const std::string& value, const std::str
     return cimpute::context_features_from_baselines(baseline_profiles(data, contexts));
   }
   return read_context_features(value, contexts);
+}
+
+std::vector<cimpute::PairIndex> requested_pairs(const std::string& spec,
+                                                const cimpute::PerturbationTensor<double>& t) {
+  if (spec == "missing") return cimpute::missing_pairs(t);
+  std::vector<cimpute::PairIndex> out;
+  if (spec == "all") {
+    const auto seen = t.mask();
+    for (Eigen::Index c = 0; c < t.num_contexts(); ++c)
+      for (Eigen::Index p = 0; p < t.num_perturbations(); ++p)
+        if (seen.row(p).any() && seen.col(c).any()) out.push_back({p, c});
+    return out;
+  }
+  const auto table = cimpute::read_delimited(spec);
+  if (table.header.size() < 2)
+    throw cimpute::invalid_argument(spec + ": --pairs needs two columns (perturbation, context)");
+  std::set<std::pair<Eigen::Index, Eigen::Index>> seen;
+  for (std::size_t i = 0; i < table.rows.size(); ++i) {
+    const auto& row = table.rows[i];
+    const Eigen::Index p = t.perturbations().find(row[0]), c = t.contexts().find(row[1]);
+    if (p < 0 || c < 0)
+      throw cimpute::parse_error(spec, i + 2, p < 0 ? 1 : 2,
+                                 std::string("unknown ") +
+                                     (p < 0 ? "perturbation '" + row[0] : "context '" + row[1]) +
+                                     "' (not in --data)");
+    if (!seen.insert({p, c}).second)
+      throw cimpute::parse_error(spec, i + 2, 1,
+                                 "pair (" + row[0] + ", " + row[1] + ") is listed twice");
+    out.push_back({p, c});
+  }
+  return out;
 }
 
 } // namespace cimpute_cli

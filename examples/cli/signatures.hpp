@@ -66,4 +66,11 @@ Eigen::MatrixXd baseline_profiles(const std::string& data, const cimpute::Labels
 Eigen::MatrixXd context_features_option(const std::string& value, const std::string& data,
                                         const cimpute::Labels& contexts);
 
+/// The pairs of a --pairs option: missing (every unobserved pair), all (every pair of an observed
+/// perturbation and an observed context, the observed ones included), or a CSV / TSV whose first
+/// two columns are perturbation and context (with a header row; unknown or repeated pairs throw
+/// `parse_error` naming the line).
+std::vector<cimpute::PairIndex> requested_pairs(const std::string& spec,
+                                                const cimpute::PerturbationTensor<double>& t);
+
 } // namespace cimpute_cli

@@ -2,7 +2,7 @@
 /// @brief Umbrella header of the completion module: mean baselines, DNPP, FaLRTC, SoftImpute,
 /// synthetic interventions, autoencoder transfer, NTK completion (fixed, cross-validated or with
 /// the mixed prior), ensembles, methods by name, the evaluation protocols and their parser, and
-/// `complete_missing`.
+/// `complete_missing`, and `design_pairs` (the pairs to measure next).
 #pragma once
 
 #include "cimpute/completion/any_completion.hpp"
@@ -16,6 +16,7 @@
 #include "cimpute/completion/ntk_cv.hpp"
 #include "cimpute/completion/ntk_grid.hpp"
 #include "cimpute/completion/ntk_mixed.hpp"
+#include "cimpute/completion/pair_design.hpp"
 #include "cimpute/completion/protocol.hpp"
 #include "cimpute/completion/protocols.hpp"
 #include "cimpute/completion/registry.hpp"

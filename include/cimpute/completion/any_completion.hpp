@@ -45,6 +45,42 @@ struct has_relative_posterior<
     M, std::void_t<decltype(std::declval<const M&>().relative_posterior_variance(
            std::declval<const std::vector<PairIndex>&>()))>> : std::true_type {};
 
+template <class M, class = void>
+struct has_posterior_covariance : std::false_type {};
+template <class M>
+struct has_posterior_covariance<M,
+                                std::void_t<decltype(std::declval<const M&>().posterior_covariance(
+                                    std::declval<const std::vector<PairIndex>&>()))>>
+    : std::true_type {};
+template <class M, class = void>
+struct has_relative_posterior_covariance : std::false_type {};
+template <class M>
+struct has_relative_posterior_covariance<
+    M, std::void_t<decltype(std::declval<const M&>().relative_posterior_covariance(
+           std::declval<const std::vector<PairIndex>&>(), std::declval<double&>()))>>
+    : std::true_type {};
+
+/// The kernel posterior covariance of `pairs` relative to the prior variance, and the ridge a
+/// newly measured pair adds (relative too), for a method with one (the NTK, or a method whose
+/// `model()` is one; `AnyCompletion` passes it on); otherwise `invalid_argument`.
+template <class M>
+Eigen::MatrixXd relative_posterior_covariance(const M& m, const std::vector<PairIndex>& pairs,
+                                              double& relative_ridge) {
+  if constexpr (has_posterior_covariance<M>::value && has_posterior<M>::value) {
+    const double prior = m.prior_variance();
+    relative_ridge = m.ridge() / prior;
+    return m.posterior_covariance(pairs) / prior;
+  } else if constexpr (has_relative_posterior_covariance<M>::value) {
+    return m.relative_posterior_covariance(pairs, relative_ridge); // AnyCompletion
+  } else if constexpr (has_model<M>::value) {
+    return relative_posterior_covariance(m.model(), pairs, relative_ridge);
+  } else {
+    (void)pairs, (void)relative_ridge;
+    throw_invalid("relative_posterior_covariance", "method '", m.name(),
+                  "' has no kernel posterior covariance (ntk and ntk-reference have one)");
+  }
+}
+
 // Fraction of prior variance left for each pair, or NaN without a kernel posterior (any method,
 // `AnyCompletion` included).
 template <class M>
@@ -102,12 +138,19 @@ public:
   Eigen::VectorXd relative_posterior_variance(const std::vector<PairIndex>& pairs) const {
     return impl().relative_posterior_variance(pairs);
   }
-  /// The wrapped method if it is a `Method`, else nullptr (as `std::function::target`).
+  /// The kernel posterior covariance of `pairs` relative to the prior variance, with the ridge
+  /// a newly measured pair adds (see `detail::relative_posterior_covariance`); throws for a
+  /// method without one.
+  Eigen::MatrixXd relative_posterior_covariance(const std::vector<PairIndex>& pairs,
+                                                double& relative_ridge) const {
+    return impl().relative_posterior_covariance(pairs, relative_ridge);
+  }
   /// The wrapped method's closed-form leave-one-pair-out predictions, or `std::nullopt` when it
   /// has none (see `leave_one_pair_out`).
   std::optional<Matrix> leave_one_pair_out_predictions(const TrainingSet<Scalar>& all) const {
     return impl().leave_one_pair_out_predictions(all);
   }
+  /// The wrapped method if it is a `Method`, else nullptr (as `std::function::target`).
   template <class Method>
   const Method* target() const noexcept {
     const auto* m = dynamic_cast<const Model<Method>*>(m_impl.get());
@@ -123,6 +166,8 @@ private:
     virtual Matrix predict(const std::vector<PairIndex>& pairs) const = 0;
     virtual Eigen::VectorXd
     relative_posterior_variance(const std::vector<PairIndex>& pairs) const = 0;
+    virtual Eigen::MatrixXd relative_posterior_covariance(const std::vector<PairIndex>& pairs,
+                                                          double& relative_ridge) const = 0;
     virtual std::optional<Matrix>
     leave_one_pair_out_predictions(const TrainingSet<Scalar>& all) const = 0;
   };
@@ -138,6 +183,10 @@ private:
     Eigen::VectorXd
     relative_posterior_variance(const std::vector<PairIndex>& pairs) const override {
       return detail::relative_posterior_variance(method, pairs);
+    }
+    Eigen::MatrixXd relative_posterior_covariance(const std::vector<PairIndex>& pairs,
+                                                  double& relative_ridge) const override {
+      return detail::relative_posterior_covariance(method, pairs, relative_ridge);
     }
     std::optional<Matrix>
     leave_one_pair_out_predictions(const TrainingSet<Scalar>& all) const override {

@@ -253,6 +253,21 @@ public:
     return (prior_variance() - explained.array()).max(0.0);
   }
 
+  /// The kernel posterior covariance of the given pairs (each a new point, as for
+  /// `posterior_variance`, whose values are its diagonal):
+  /// \f$ K_{UU} - K_{UT} (K_{TT} + \lambda I)^{-1} K_{TU} \f$, in kernel units.
+  Eigen::MatrixXd posterior_covariance(const std::vector<PairIndex>& pairs) const {
+    const char* fn = "NtkCompletion::posterior_covariance";
+    if (!m_tensor || m_train.empty()) detail::throw_logic(fn, "call fit() first");
+    detail::check_pairs(fn, *m_tensor, pairs);
+    const Eigen::MatrixXd Kt = kernel_matrix(pairs, m_train, false);
+    Eigen::MatrixXd S = kernel_matrix(pairs, pairs, true);
+    S.noalias() -= Kt * m_solver.solve(Kt.transpose());
+    return 0.5 * (S + S.transpose()); // exactly symmetric
+  }
+  /// The ridge added to the training Gram's diagonal (what a newly measured pair adds too).
+  double ridge() const noexcept { return m_opt.ridge; }
+
   /// The NTK between pairs `a` and `b` under the prepared prior; `symmetric` (a = b, the training
   /// Gram) adds the private identity coordinate on the diagonal.
   Eigen::MatrixXd kernel_matrix(const std::vector<PairIndex>& a, const std::vector<PairIndex>& b,
