@@ -32,6 +32,7 @@ __all__ = [
     "read_gctx", "read_h5ad", "write_gct", "write_gctx", "write_h5ad", "completion_methods",
     "evaluate", "impute", "gram", "discover", "interventional_data", "repurpose",
     "simulate_perturbations", "cpdag", "interventional_cpdag", "shd", "random_dag", "Autoencoder",
+    "design_interventions", "design_pairs",
 ]
 __version__ = "0.1.0"
 
@@ -410,6 +411,37 @@ def evaluate(t: PerturbationTensor, methods: Sequence[str] | str = "all",
     return pd.DataFrame(rows, columns=cols)
 
 
+def design_pairs(t: PerturbationTensor, budget: int, method: str = "ntk",
+                 reference_context: str | None = None, candidates="missing",
+                 context_features="auto", progress: bool = False):
+    """The next (perturbation, context) pairs to measure, as ``cimpute design pairs``: greedy
+    reduction of the NTK posterior variance summed over the unmeasured candidates ('missing', or
+    a list of (perturbation, context)). Returns a DataFrame rank, perturbation, context,
+    variance_before, total_variance_after (fractions of the prior variance)."""
+    if method not in ("ntk", "ntk-reference"):
+        raise ValueError(f"design_pairs needs a kernel method: 'ntk' or 'ntk-reference', got "
+                         f"'{method}'")
+    if reference_context is None:
+        reference_context = "MCF7" if "MCF7" in t.contexts else "none"
+    ref = _reference(t, reference_context, "none")
+    features, baselines = _side_information(t, context_features,
+                                            "baseline" if _is_l1000_dir(t.source) else "none")
+    listed = [] if isinstance(candidates, str) and candidates == "missing" else \
+        [(str(p), str(c)) for p, c in candidates]
+    bar = Progress(1, f"cimpute.design_pairs ({method})", enabled=progress)
+    try:
+        d = _cimpute.design_pairs(t._t, method, int(budget), listed, ref, features, baselines,
+                                  bar.callback())
+        bar.advance()
+    finally:
+        bar.close()
+    pd = _pandas()
+    return pd.DataFrame({"rank": range(1, len(d["perturbation"]) + 1),
+                         "perturbation": d["perturbation"], "context": d["context"],
+                         "variance_before": d["variance_before"],
+                         "total_variance_after": d["total_variance_after"]})
+
+
 def impute(t: PerturbationTensor, method: str = "ntk", reference_context: str | None = None,
            pairs="missing", context_features="auto", progress: bool = False):
     """Fit ``method`` on every observed pair and predict the requested pairs, as
@@ -565,6 +597,32 @@ def discover(data, setting_column: str = "condition", target_column: str = "targ
     finally:
         bar.close()
     return DiscoveryResult(d, list(data.variables), list(data.setting_names))
+
+
+def design_interventions(data, budget: int, method: str = "igsp", batch: bool = False,
+                         objective: str = "expected", bootstrap: int = 0,
+                         class_samples: int = 200, candidates: Sequence[str] = (),
+                         setting_column: str = "condition", target_column: str = "target",
+                         control: str = "none", tests: str = "gaussian", alpha: float = 1e-3,
+                         alpha_inv: float = 1e-3, seed: int = 1, lambda_: float = 1.0,
+                         exclude_settings: Sequence[str] = (), ignore_columns: Sequence[str] = (),
+                         log: bool = False):
+    """The next single-node interventions, as ``cimpute design interventions``: learn the graph
+    with ``method`` (igsp, gies, gsp or pc), then rank (or with ``batch``, jointly choose)
+    ``budget`` interventions by the edges of the interventional essential graph they orient
+    (``objective`` expected or worst over the DAGs of the learned class, or of the classes of
+    ``bootstrap`` resamples). Returns a DataFrame rank, target, oriented, unoriented."""
+    if not isinstance(data, _cimpute.InterventionalData):
+        data = interventional_data(data, setting_column, target_column, control,
+                                   exclude_settings=exclude_settings,
+                                   ignore_columns=ignore_columns, log=log)
+    d = _cimpute.design_interventions(data, method, tests, float(alpha), float(alpha_inv),
+                                      int(seed), float(lambda_), int(budget), bool(batch),
+                                      objective, int(bootstrap), int(class_samples),
+                                      [str(c) for c in candidates])
+    pd = _pandas()
+    return pd.DataFrame({"rank": range(1, len(d["target"]) + 1), "target": d["target"],
+                         "oriented": d["oriented"], "unoriented": d["unoriented"]})
 
 
 def cpdag(dag) -> np.ndarray:

@@ -157,6 +157,54 @@ void bind_completion(py::module_& m) {
       py::arg("impute"), py::arg("reference"), py::arg("hide_context"), py::arg("set_size"),
       py::arg("context_features"), py::arg("baselines"));
   m.def(
+      "design_pairs",
+      [](const Tensor& t, const std::string& method, int budget,
+         const std::vector<std::pair<std::string, std::string>>& listed,
+         const std::string& reference, const Eigen::MatrixXd& features,
+         const Eigen::MatrixXd& baselines, py::object progress) {
+        const char* fn = "cimpute.design_pairs";
+        std::vector<cimpute::PairIndex> q;
+        if (listed.empty())
+          q = cimpute::missing_pairs(t);
+        else
+          for (const auto& [p, c] : listed)
+            q.push_back({t.perturbations().index(p, fn), t.contexts().index(c, fn)});
+        if (q.empty()) cimpute::detail::throw_invalid(fn, "no candidate pair");
+        const Eigen::Index ref = reference.empty() ? -1 : t.contexts().index(reference, fn);
+        std::vector<Eigen::Index> rows;
+        for (Eigen::Index r = 0; r < t.num_observed(); ++r)
+          if (t.observed_pairs()[std::size_t(r)].context != ref) rows.push_back(r);
+        if (rows.empty()) cimpute::detail::throw_invalid(fn, "no observed pair to fit on");
+        auto setup = make_setup(reference, features, baselines);
+        setup.progress = interruptible(std::move(progress));
+        cimpute::PairDesignOptions o;
+        o.budget = budget;
+        cimpute::PairDesign d;
+        {
+          py::gil_scoped_release nogil;
+          auto method_ = cimpute::make_completion_method<double>(method, setup);
+          method_.fit(cimpute::TrainingSet<double>(t, rows, ref));
+          d = cimpute::design_pairs(method_, q, o);
+        }
+        py::dict out;
+        std::vector<std::string> pert, cell;
+        std::vector<double> before, after;
+        for (const auto& c : d.chosen) {
+          pert.push_back(t.perturbations()[c.pair.perturbation]);
+          cell.push_back(t.contexts()[c.pair.context]);
+          before.push_back(c.variance_before);
+          after.push_back(c.total_variance_after);
+        }
+        out["perturbation"] = pert;
+        out["context"] = cell;
+        out["variance_before"] = before;
+        out["total_variance_after"] = after;
+        out["total_variance_before"] = d.total_variance_before;
+        return out;
+      },
+      py::arg("tensor"), py::arg("method"), py::arg("budget"), py::arg("listed"),
+      py::arg("reference"), py::arg("context_features"), py::arg("baselines"), py::arg("progress"));
+  m.def(
       "simulate_perturbations",
       [](const py::dict& kw) {
         cimpute::PerturbationSimulatorParams p;

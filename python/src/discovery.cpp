@@ -3,6 +3,7 @@
 #include "common.hpp"
 
 #include <cimpute/discovery/discover.hpp>
+#include <cimpute/discovery/intervention_design.hpp>
 #include <cimpute/graph/essential_graph.hpp>
 #include <cimpute/graph/graph_metrics.hpp>
 #include <cimpute/io/interventional_csv.hpp>
@@ -133,6 +134,60 @@ void bind_discovery(py::module_& m) {
       py::arg("seed"), py::arg("runs"), py::arg("depth"), py::arg("bootstrap"),
       py::arg("unknown_targets"), py::arg("max_samples"), py::arg("progress"),
       py::arg("gies_lambda") = 1.0);
+  m.def(
+      "design_interventions",
+      [](const cimpute::InterventionalData& data, const std::string& method,
+         const std::string& tests, double alpha, double alpha_inv, std::uint64_t seed,
+         double gies_lambda, int budget, bool batch, const std::string& objective, int bootstrap,
+         int class_samples, const std::vector<std::string>& candidates) {
+        const char* fn = "cimpute.design_interventions";
+        cimpute::DiscoveryOptions d;
+        d.method = cimpute::parse_discovery_method(method);
+        d.tests = cimpute::parse_discovery_tests(tests);
+        d.search.alpha = alpha;
+        d.search.alpha_invariance = alpha_inv;
+        d.search.seed = seed;
+        d.gies.lambda = gies_lambda;
+        d.bootstrap = bootstrap;
+        cimpute::InterventionDesignOptions o;
+        o.budget = budget;
+        o.batch = batch;
+        if (objective != "expected" && objective != "worst")
+          cimpute::detail::throw_invalid(fn, "objective must be 'expected' or 'worst', got '",
+                                         objective, "'");
+        o.objective = objective == "worst" ? cimpute::DesignObjective::WorstCase
+                                           : cimpute::DesignObjective::Expected;
+        o.class_samples = class_samples;
+        for (const auto& c : candidates) {
+          const auto it = std::find(data.variables.begin(), data.variables.end(), c);
+          if (it == data.variables.end())
+            cimpute::detail::throw_invalid(fn, "candidate '", c, "' is not a variable");
+          o.candidates.push_back(int(it - data.variables.begin()));
+        }
+        cimpute::InterventionDesign r;
+        {
+          py::gil_scoped_release nogil;
+          r = cimpute::design_interventions(data, d, o);
+        }
+        py::dict out;
+        std::vector<std::string> target;
+        std::vector<double> oriented, unoriented;
+        for (const auto& c : r.chosen) {
+          target.push_back(data.variables[std::size_t(c.node)]);
+          oriented.push_back(c.oriented);
+          unoriented.push_back(c.unoriented);
+        }
+        out["target"] = target;
+        out["oriented"] = oriented;
+        out["unoriented"] = unoriented;
+        out["oriented_before"] = r.oriented_before;
+        out["unoriented_before"] = r.unoriented_before;
+        out["dags"] = r.dags;
+        return out;
+      },
+      py::arg("data"), py::arg("method"), py::arg("tests"), py::arg("alpha"), py::arg("alpha_inv"),
+      py::arg("seed"), py::arg("gies_lambda"), py::arg("budget"), py::arg("batch"),
+      py::arg("objective"), py::arg("bootstrap"), py::arg("class_samples"), py::arg("candidates"));
   m.def(
       "cpdag",
       [](const Eigen::MatrixXi& a) { return pdag_matrix(cimpute::cpdag(dag_from(a, "cpdag"))); },

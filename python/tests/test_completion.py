@@ -109,3 +109,23 @@ def test_progress_line(data, capsys):
     cimpute.evaluate(t, methods=["context-mean"], progress=True)
     # tqdm or the plain line: either way something went to stderr
     assert capsys.readouterr().err != ""
+
+
+def test_design_pairs_equals_cimpute_design_pairs(data, cli):
+    t = cimpute.read_l1000_directory(data("l1000"))
+    d = cimpute.design_pairs(t, budget=4, method="ntk-reference")
+    out, _ = cli("design", "pairs", "--data", data("l1000"), "--budget", "4", "--method",
+                 "ntk-reference", "--quiet")
+    lines = out.strip().splitlines()
+    assert lines[0] == "rank,perturbation,context,variance_before,total_variance_after"
+    for row, line in zip(d.itertuples(index=False), lines[1:]):
+        rank, p, c, before, after = line.split(",")
+        assert (row.rank, row.perturbation, row.context) == (int(rank), p, c)
+        assert row.variance_before == pytest.approx(float(before), rel=1e-5)
+        assert row.total_variance_after == pytest.approx(float(after), rel=1e-5)
+    # The total variance left falls with every measured pair.
+    assert list(d.total_variance_after) == sorted(d.total_variance_after, reverse=True)
+    with pytest.raises(ValueError, match="exceeds the 178 candidate pairs"):
+        cimpute.design_pairs(t, budget=1000, method="ntk-reference")
+    with pytest.raises(ValueError, match="kernel method"):
+        cimpute.design_pairs(t, budget=2, method="dnpp")

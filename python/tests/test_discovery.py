@@ -95,3 +95,17 @@ def test_result_views(data):
     assert ((res.adjacency_frequency >= 0) & (res.adjacency_frequency <= 1)).all()
     assert set(res.targets) == {"cd3cd28+akt-inhib", "cd3cd28+g0076", "cd3cd28+psitect",
                                 "cd3cd28+u0126", "cd3cd28+ly"} or len(res.targets) == 5
+
+
+def test_design_interventions_equals_cimpute_design_interventions(data, cli):
+    path = data(SACHS)
+    d = cimpute.design_interventions(path, budget=3, method="gies", **OPTIONS)
+    out, _ = cli("design", "interventions", "--data", path, "--exclude-settings", "pma,b2camp",
+                 "--ignore-columns", "iv_type", "--log", "--method", "gies", "--budget", "3",
+                 "--quiet")
+    lines = out.strip().splitlines()
+    assert lines[0] == "rank,target,oriented,unoriented"
+    assert [(str(r.rank), r.target, f"{r.oriented:g}", f"{r.unoriented:g}")
+            for r in d.itertuples(index=False)] == [tuple(l.split(",")) for l in lines[1:]]
+    with pytest.raises(ValueError, match="budget must be >= 1"):
+        cimpute.design_interventions(path, budget=0, method="gies", **OPTIONS)
