@@ -29,11 +29,7 @@ struct DesignPairsOptions {
 
 int run_design_pairs(DesignPairsOptions o) {
   cimpute::PerturbationTensor<double> t = load_signatures(o.data, o.selection, o.quiet);
-  if (o.reference == "auto") o.reference = t.contexts().contains("MCF7") ? "MCF7" : "none";
-  if (o.reference == "none") o.reference.clear();
-  if (!o.reference.empty() && !t.contexts().contains(o.reference))
-    throw cimpute::invalid_argument(o.data + ": no context named '" + o.reference +
-                                    "' (use --reference-context none)");
+  o.reference = resolve_reference(o.reference, t, o.data);
   const std::vector<cimpute::PairIndex> candidates = requested_pairs(o.candidates, t);
   if (candidates.empty())
     throw cimpute::invalid_argument(o.data + ": no candidate pair (--candidates " + o.candidates +
@@ -114,15 +110,7 @@ Command add_design_pairs(CLI::App& design) {
                   "covariance: 20,000 pairs take 3.2 GB)")
       ->check(positive_integer())
       ->capture_default_str();
-  sub->add_option("--reference-context", o->reference,
-                  "training-only context (auto: MCF7 when present; none: no reference context)")
-      ->type_name("CONTEXT")
-      ->capture_default_str();
-  sub->add_option("--context-features", o->context_features,
-                  "none, baseline (the cells' log2 DMSO profiles of an L1000 directory), a "
-                  "CSV/TSV with one row per context, or auto (baseline for an L1000 directory)")
-      ->type_name("auto|none|baseline|FILE")
-      ->capture_default_str();
+  add_reference_options(sub, o->reference, o->context_features);
   sub->add_option("--out", o->out, "also write the table there (CSV)")
       ->type_name("FILE")
       ->check(output_path());

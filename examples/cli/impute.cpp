@@ -11,7 +11,6 @@
 
 #include <cstdio>
 #include <memory>
-#include <set>
 
 namespace cimpute_cli {
 
@@ -30,11 +29,7 @@ int run_impute(ImputeOptions o) {
   const std::string variance_format =
       o.variance_out.empty() ? "" : output_format(o.variance_out, o.format, "--variance-out");
   cimpute::PerturbationTensor<double> t = load_signatures(o.data, o.selection, o.quiet);
-  if (o.reference == "auto") o.reference = t.contexts().contains("MCF7") ? "MCF7" : "none";
-  if (o.reference == "none") o.reference.clear();
-  if (!o.reference.empty() && !t.contexts().contains(o.reference))
-    throw cimpute::invalid_argument(o.data + ": no context named '" + o.reference +
-                                    "' (use --reference-context none)");
+  o.reference = resolve_reference(o.reference, t, o.data);
   const std::vector<cimpute::PairIndex> pairs = requested_pairs(o.pairs, t);
   if (pairs.empty())
     throw cimpute::invalid_argument(o.data + ": no pair to impute (--pairs " + o.pairs + ")");
@@ -118,15 +113,7 @@ Command add_impute(CLI::App& cimpute) {
                   "are perturbation and context (with a header row)")
       ->type_name("missing|all|FILE")
       ->capture_default_str();
-  sub->add_option("--reference-context", o->reference,
-                  "training-only context (auto: MCF7 when present; none: no reference context)")
-      ->type_name("CONTEXT")
-      ->capture_default_str();
-  sub->add_option("--context-features", o->context_features,
-                  "none, baseline (the cells' log2 DMSO profiles of an L1000 directory), a "
-                  "CSV/TSV with one row per context, or auto (baseline for an L1000 directory)")
-      ->type_name("auto|none|baseline|FILE")
-      ->capture_default_str();
+  add_reference_options(sub, o->reference, o->context_features);
   sub->add_option("--variance-out", o->variance_out,
                   "also write per-gene variances of the imputed signatures (NTK methods): the "
                   "pair's fraction of prior variance left times each gene's mean square over the "

@@ -235,4 +235,27 @@ std::vector<cimpute::PairIndex> requested_pairs(const std::string& spec,
   return out;
 }
 
+void add_reference_options(CLI::App* sub, std::string& reference, std::string& context_features) {
+  sub->add_option("--reference-context", reference,
+                  "training-only context (auto: MCF7 when present; none: no reference context)")
+      ->type_name("CONTEXT")
+      ->capture_default_str();
+  sub->add_option("--context-features", context_features,
+                  "none, baseline (the cells' log2 DMSO profiles of an L1000 directory), a "
+                  "CSV/TSV with one row per context, or auto (baseline for an L1000 directory)")
+      ->type_name("auto|none|baseline|FILE")
+      ->capture_default_str();
+}
+
+std::string resolve_reference(const std::string& value,
+                              const cimpute::PerturbationTensor<double>& t,
+                              const std::string& data) {
+  std::string ref = value == "auto" ? (t.contexts().contains("MCF7") ? "MCF7" : "") : value;
+  if (ref == "none") ref.clear();
+  if (!ref.empty() && !t.contexts().contains(ref))
+    throw cimpute::invalid_argument(data + ": no context named '" + ref +
+                                    "' (use --reference-context none)");
+  return ref;
+}
+
 } // namespace cimpute_cli

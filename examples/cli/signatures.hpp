@@ -73,4 +73,14 @@ Eigen::MatrixXd context_features_option(const std::string& value, const std::str
 std::vector<cimpute::PairIndex> requested_pairs(const std::string& spec,
                                                 const cimpute::PerturbationTensor<double>& t);
 
+/// Declares --reference-context (auto, none or a context) and --context-features (auto, none,
+/// baseline or a file) with the help of `impute` and `design pairs`.
+void add_reference_options(CLI::App* sub, std::string& reference, std::string& context_features);
+
+/// The --reference-context value resolved for `t`: auto is MCF7 when present, else none; none is
+/// ""; a context absent from `t` throws naming `data`.
+std::string resolve_reference(const std::string& value,
+                              const cimpute::PerturbationTensor<double>& t,
+                              const std::string& data);
+
 } // namespace cimpute_cli

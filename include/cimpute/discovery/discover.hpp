@@ -184,6 +184,25 @@ inline Eigen::MatrixXd resample_rows(const Eigen::MatrixXd& X, std::mt19937_64& 
   }
   return Y;
 }
+/// The generator of bootstrap resample b under `seed` (the same for any thread or process).
+inline std::mt19937_64 bootstrap_rng(std::uint64_t seed, long b) {
+  std::seed_seq seq{std::uint32_t(seed), std::uint32_t(seed >> 32), std::uint32_t(b), 0x5eedU};
+  return std::mt19937_64(seq);
+}
+
+/// One bootstrap resample of `data` drawn with `rng` (every setting's samples, and the
+/// observational ones with their setting labels, with replacement) and the essential graph that
+/// `o` (without bootstrap) learns from it.
+inline Pdag resampled_essential(const InterventionalData& data,
+                                const std::vector<std::vector<int>>& known,
+                                const DiscoveryOptions& o, std::mt19937_64& rng) {
+  std::vector<int> groups;
+  const Eigen::MatrixXd obs =
+      resample_rows(data.observational, rng, data.observational_setting_of, &groups);
+  std::vector<Eigen::MatrixXd> settings;
+  for (const auto& X : data.settings) settings.push_back(resample_rows(X, rng));
+  return discover_once(obs, settings, known, o, groups).essential;
+}
 } // namespace detail
 
 /// Learns a causal graph from observational and interventional samples with the method and tests
@@ -229,15 +248,8 @@ DiscoveryResult discover(const InterventionalData& data, const DiscoveryOptions&
   collectively(comm, [&] {
     detail::parallel_for(long(mine.size()), [&](long i) {
       const long b = mine[std::size_t(i)];
-      std::seed_seq seq{std::uint32_t(options.search.seed),
-                        std::uint32_t(options.search.seed >> 32), std::uint32_t(b), 0x5eedU};
-      std::mt19937_64 rng(seq);
-      std::vector<int> groups;
-      const Eigen::MatrixXd obs =
-          detail::resample_rows(data.observational, rng, data.observational_setting_of, &groups);
-      std::vector<Eigen::MatrixXd> settings;
-      for (const auto& X : data.settings) settings.push_back(detail::resample_rows(X, rng));
-      graphs[std::size_t(b)] = detail::discover_once(obs, settings, known, inner, groups).essential;
+      std::mt19937_64 rng = detail::bootstrap_rng(options.search.seed, b);
+      graphs[std::size_t(b)] = detail::resampled_essential(data, known, inner, rng);
       if (options.bootstrap_progress) {
         const std::lock_guard<std::mutex> lock(progress_mutex);
         options.bootstrap_progress(++done, int(mine.size()));

@@ -283,15 +283,8 @@ inline InterventionDesign design_interventions(const InterventionalData& data,
   std::vector<std::vector<Dag>> per(static_cast<std::size_t>(B));
   const int share = std::max(1, (options.class_samples + B - 1) / B);
   detail::parallel_for(long(B), [&](long b) {
-    std::seed_seq seq{std::uint32_t(discovery.search.seed),
-                      std::uint32_t(discovery.search.seed >> 32), std::uint32_t(b), 0x5eedU};
-    std::mt19937_64 rng(seq);
-    std::vector<int> groups;
-    const Eigen::MatrixXd obs =
-        detail::resample_rows(data.observational, rng, data.observational_setting_of, &groups);
-    std::vector<Eigen::MatrixXd> settings;
-    for (const auto& X : data.settings) settings.push_back(detail::resample_rows(X, rng));
-    const Pdag E = detail::discover_once(obs, settings, data.targets, once, groups).essential;
+    std::mt19937_64 rng = detail::bootstrap_rng(discovery.search.seed, b);
+    const Pdag E = detail::resampled_essential(data, data.targets, once, rng);
     InterventionDesignOptions o = options;
     o.class_samples = share;
     o.seed = options.seed + std::uint64_t(b);
