@@ -116,6 +116,40 @@ TEST_CASE("Adam and Sgd follow torch.optim's update rules", "[nn][optimizer]") {
   CHECK_THROWS_WITH(sgd.step(theta, Eigen::VectorXd(2), 0.1), Catch::Contains("Sgd::step"));
 }
 
+TEMPLATE_TEST_CASE("Adam's vector kernel equals the one-at-a-time update", "[nn][optimizer]", float,
+                   double) {
+  // The AVX2 kernel (when the CPU has it) does the scalar update's operations in the same order
+  // with IEEE square roots: equal bit for bit, at every length (tails of 0 to 7 elements). The
+  // portable Eigen expression may use a fast square root: equal to rounding.
+  using S = TestType;
+  using V = Eigen::Matrix<S, Eigen::Dynamic, 1>;
+  const cimpute::detail::AdamConstants<S> c{S(0.9),  S(0.1), S(0.999), S(0.001),
+                                            S(3e-3), S(1.7), S(1e-8)};
+  for (Eigen::Index n : {1, 5, 8, 13, 31, 4099}) {
+    const V g = random_matrix<V>(n, 1, unsigned(n));
+    const V m0 = random_matrix<V>(n, 1, unsigned(n) + 1), theta0 = random_matrix<V>(n, 1, 7);
+    const V v0 = random_matrix<V>(n, 1, unsigned(n) + 2).cwiseAbs();
+    V t1 = theta0, m1 = m0, v1 = v0, t2 = theta0, m2 = m0, v2 = v0;
+    cimpute::detail::adam_update_scalar(t1.data(), m1.data(), v1.data(), g.data(), n, c);
+    cimpute::detail::adam_update(t2.data(), m2.data(), v2.data(), g.data(), n, c);
+    const S tol = 8 * std::numeric_limits<S>::epsilon();
+    if (cimpute::detail::use_avx2()) {
+      CHECK((t1.array() == t2.array()).all());
+      CHECK((m1.array() == m2.array()).all());
+      CHECK((v1.array() == v2.array()).all());
+    } else {
+      CHECK((t1 - t2).norm() <= tol * t1.norm());
+    }
+    // And the update is Adam's: theta - step m' / (sqrt(v') scale + eps).
+    for (Eigen::Index i = 0; i < n; ++i) {
+      const double m = 0.9 * double(m0[i]) + 0.1 * double(g[i]);
+      const double v = 0.999 * double(v0[i]) + 0.001 * double(g[i]) * double(g[i]);
+      const double t = double(theta0[i]) - 3e-3 * m / (std::sqrt(v) * 1.7 + 1e-8);
+      REQUIRE(double(t1[i]) == Approx(t).epsilon(double(tol)).margin(double(tol)));
+    }
+  }
+}
+
 TEST_CASE("A tiny autoencoder interpolates and its training examples are attractors",
           "[nn][autoencoder][attractors]") {
   // 5 unit-norm points in 10 dimensions; 10 -> 64 -> 64 -> 64 -> 10 with biases, leaky ReLU,

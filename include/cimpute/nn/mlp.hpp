@@ -4,6 +4,7 @@
 #pragma once
 
 #include "cimpute/core/errors.hpp"
+#include "cimpute/core/gemm.hpp"
 #include "cimpute/core/parallel.hpp"
 #include "cimpute/nn/activation.hpp"
 
@@ -210,7 +211,8 @@ public:
       Eigen::Map<Matrix> gW(grad.data() + m_offset[k], out, in);
       Scalar* gb = m_bias ? grad.data() + bias_offset(Index(k)) : nullptr;
       detail::for_column_blocks(out, flops, [&](Index s, Index len) {
-        gW.middleRows(s, len).noalias() = dz.middleCols(s, len).transpose() * c.a[k];
+        detail::gemm<Scalar>(detail::Op::T, dz.middleCols(s, len), detail::Op::N, c.a[k],
+                             gW.middleRows(s, len));
         if (gb) Eigen::Map<Vector>(gb + s, len) = dz.middleCols(s, len).colwise().sum().transpose();
       });
       if (k == 0 && !dx) break;
@@ -219,7 +221,8 @@ public:
       da.resize(n, in);
       const auto W = weight(Index(k));
       detail::for_column_blocks(in, flops, [&](Index s, Index len) {
-        da.middleCols(s, len).noalias() = dz * W.middleCols(s, len);
+        detail::gemm<Scalar>(detail::Op::N, dz, detail::Op::N, W.middleCols(s, len),
+                             da.middleCols(s, len));
         if (k > 0)
           da.middleCols(s, len).array() *= m_act.derivative(c.z[k - 1].middleCols(s, len).array());
       });
@@ -277,7 +280,8 @@ private:
     const auto W = weight(k);
     const double flops = 2.0 * double(a.rows()) * double(W.rows()) * double(W.cols());
     detail::for_column_blocks(W.rows(), flops, [&](Index s, Index len) {
-      z.middleCols(s, len).noalias() = a * W.middleRows(s, len).transpose();
+      detail::gemm<Scalar>(detail::Op::N, a, detail::Op::T, W.middleRows(s, len),
+                           z.middleCols(s, len));
       if (m_bias) z.middleCols(s, len).rowwise() += bias(k).segment(s, len).transpose();
       then(s, len);
     });
