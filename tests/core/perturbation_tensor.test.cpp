@@ -391,3 +391,23 @@ TEST_CASE("id_mapping and align_features by id and by symbol", "[core][tensor]")
   CHECK_THROWS_WITH(cimpute::align_features(a, b, cimpute::AlignBy::Symbol),
                     Catch::Contains("duplicate feature symbol 'B'"));
 }
+
+TEST_CASE("PerturbationTensor::with_labels re-indexes onto a superset of labels",
+          "[core][tensor]") {
+  Eigen::MatrixXd X(3, 2);
+  X << 1, 2, 3, 4, 5, 6;
+  auto t = cimpute::PerturbationTensor<double>::from_signatures(X, {"b", "ctrl", "a"},
+                                                                {"c1", "c1", "c2"}, {"g1", "g2"});
+  t.set_control("c1", "ctrl");
+  const auto u = t.with_labels({"a", "x", "ctrl", "b"}, {"c0", "c2", "c1"});
+  CHECK(u.num_perturbations() == 4);
+  CHECK(u.num_contexts() == 3);
+  CHECK(u.num_observed() == 3);
+  CHECK(u.observed().row(u.pair_index(3, 2)) == X.row(0)); // (b, c1)
+  CHECK(u.observed().row(u.pair_index(0, 1)) == X.row(2)); // (a, c2)
+  CHECK(u.pair_index(1, 0) < 0);
+  CHECK(u.control(2) == 2); // ctrl in c1
+  CHECK(u.control(0) == -1);
+  CHECK_THROWS_WITH(t.with_labels({"a", "b"}, {"c1", "c2"}),
+                    Catch::Contains("perturbation 'ctrl' is not among the new labels"));
+}

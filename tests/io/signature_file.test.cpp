@@ -376,3 +376,58 @@ TEST_CASE("read_signatures: Perturb-seq pseudobulk relative to non-targeting, ch
   }
 }
 #endif
+
+TEST_CASE("read_signatures: shards share labels and together hold the unsharded signatures",
+          "[io][sidecar][shard]") {
+  const auto dir = fixture_dir("level5_shards");
+  write_geo_sidecars(dir);
+  const auto m = level5_matrix(9);
+  std::vector<std::string> files{(dir / "l5.gct").string()};
+  cimpute::write_gct(files[0], m);
+#if CIMPUTE_HAS_HDF5
+  files.push_back((dir / "l5.gctx").string());
+  cimpute::write_gctx(files[1], m);
+#endif
+  cimpute::SignatureReadOptions o;
+  o.col_meta = (dir / "sig_info.txt").string();
+  o.aggregate = cimpute::Aggregation::parse("mean");
+  for (const auto& file : files)
+    for (const std::string control : {"", "D1"}) {
+      o.control = control;
+      o.shard_count = 1;
+      o.shard_index = 0;
+      const auto whole = cimpute::read_signatures(file, o);
+      REQUIRE(whole.num_observed() == (control.empty() ? 5 : 3));
+      CHECK_THROWS_WITH(
+          [&] {
+            o.shard_count = 7; // more shards than pairs
+            o.shard_index = 6;
+            return cimpute::read_signatures(file, o);
+          }(),
+          Catch::Contains("shard 6 of 7 has no pair"));
+      for (int count : {2, 3}) {
+        CAPTURE(file, control, count);
+        Eigen::Index seen = 0;
+        for (int k = 0; k < count; ++k) {
+          o.shard_count = count;
+          o.shard_index = k;
+          const auto part = cimpute::read_signatures(file, o);
+          CHECK(part.perturbations().ids() == whole.perturbations().ids());
+          CHECK(part.contexts().ids() == whole.contexts().ids());
+          CHECK(part.features().ids() == whole.features().ids());
+          for (Eigen::Index r = 0; r < part.num_observed(); ++r) {
+            const auto& q = part.observed_pairs()[std::size_t(r)];
+            const Eigen::Index w = whole.pair_index(q.perturbation, q.context);
+            REQUIRE(w >= 0);
+            CHECK(part.observed().row(r) == whole.observed().row(w));
+          }
+          seen += part.num_observed();
+        }
+        CHECK(seen == whole.num_observed()); // each pair in exactly one shard
+      }
+    }
+  o.shard_index = 3; // out of range
+  o.shard_count = 3;
+  CHECK_THROWS_WITH(cimpute::read_signatures(files[0], o),
+                    Catch::Contains("need 0 <= shard_index < shard_count"));
+}

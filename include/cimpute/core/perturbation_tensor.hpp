@@ -190,6 +190,45 @@ public:
     return t;
   }
 
+  /// The same data on the perturbation and context labels `perturbations` and `contexts`, in
+  /// that order (each label of this tensor must be among them; the others get no data): pieces
+  /// of one tensor, such as the shards of `read_signatures`, then share their indices. Controls
+  /// follow their names. Throws for a label of this tensor missing from the new ones.
+  PerturbationTensor with_labels(std::vector<std::string> perturbations,
+                                 std::vector<std::string> contexts) const {
+    const char* fn = "PerturbationTensor::with_labels";
+    PerturbationTensor t;
+    t.m_features = m_features;
+    t.m_symbols = m_symbols;
+    t.m_missing = m_missing;
+    t.m_perturbations = Labels(std::move(perturbations), "perturbation");
+    t.m_contexts = Labels(std::move(contexts), "context");
+    std::vector<Index> pmap(static_cast<std::size_t>(num_perturbations()));
+    std::vector<Index> cmap(static_cast<std::size_t>(num_contexts()));
+    for (Index p = 0; p < num_perturbations(); ++p)
+      if ((pmap[std::size_t(p)] = t.m_perturbations.find(m_perturbations[p])) < 0)
+        detail::throw_invalid(fn, "perturbation '", m_perturbations[p],
+                              "' is not among the new labels");
+    for (Index c = 0; c < num_contexts(); ++c)
+      if ((cmap[std::size_t(c)] = t.m_contexts.find(m_contexts[c])) < 0)
+        detail::throw_invalid(fn, "context '", m_contexts[c], "' is not among the new labels");
+    t.m_control.assign(std::size_t(t.num_contexts()), -1);
+    for (Index c = 0; c < num_contexts(); ++c)
+      if (m_control[std::size_t(c)] >= 0)
+        t.m_control[std::size_t(cmap[std::size_t(c)])] =
+            pmap[std::size_t(m_control[std::size_t(c)])];
+    for (Index s : m_sample_pert) t.m_sample_pert.push_back(pmap[std::size_t(s)]);
+    for (Index s : m_sample_ctx) t.m_sample_ctx.push_back(cmap[std::size_t(s)]);
+    t.m_samples = m_samples;
+    std::vector<Index> p, c;
+    for (const PairIndex& pr : m_pairs) {
+      p.push_back(pmap[std::size_t(pr.perturbation)]);
+      c.push_back(cmap[std::size_t(pr.context)]);
+    }
+    t.set_signatures(m_signatures, p, c, fn);
+    return t;
+  }
+
   // ------------------------------------------------------------------------------ axes
   Index num_features() const noexcept { return m_features.size(); }
   Index num_perturbations() const noexcept { return m_perturbations.size(); }

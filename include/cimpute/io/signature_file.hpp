@@ -67,6 +67,14 @@ struct SignatureReadOptions {
   /// context's other profiles (e.g. `non-targeting`, `DMSO`); the control pairs are dropped.
   std::string control;
   std::string h5ad_matrix = "X"; ///< the matrix of an h5ad: X, raw/X or layers/NAME
+  /// Read shard `shard_index` of `shard_count` (one process's share of a file for a distributed
+  /// fit, e.g. `cimpute-mpi impute --method ntk-pcg`): the selected pairs, in order of first
+  /// appearance, are cut into `shard_count` contiguous blocks of about equal size; a shard reads
+  /// only its block's columns (plus every context's `control` columns) and its tensor has the
+  /// perturbation and context labels of the whole selection, so that shards share indices. The
+  /// shards' signatures together are those of the unsharded read.
+  int shard_index = 0;
+  int shard_count = 1; ///< see `shard_index`; 1: the whole file
 
   /// Throws `invalid_argument` for an empty filter or `best:` without a field.
   void validate() const {
@@ -75,6 +83,9 @@ struct SignatureReadOptions {
     s.filters = filters;
     s.aggregate = aggregate;
     s.validate();
+    if (shard_count < 1 || shard_index < 0 || shard_index >= shard_count)
+      detail::throw_invalid("SignatureReadOptions::validate", "shard ", shard_index, " of ",
+                            shard_count, ": need 0 <= shard_index < shard_count");
   }
 };
 
@@ -329,6 +340,44 @@ PerturbationTensor<Scalar> read_signatures(const std::string& path,
         fn, path, ": normalization applies to counts (h5ad or 10x input), not to ", to_string(fmt));
   // Resolve the fields, select columns and rows from the metadata alone.
   std::vector<Index> rows, cols;
+  // Sharded reads: the labels of the whole selection, in order of first appearance (as
+  // `select_signatures` interns them), and only this shard's columns kept.
+  Labels all_perturbations, all_contexts;
+  auto shard_columns = [&](const Labels& cid, const MetadataTable& cmeta) {
+    const auto& pert = cmeta.field(s.perturbation_field);
+    const auto& ctx = cmeta.field(s.context_field);
+    std::map<std::pair<std::string, std::string>, Index> pair_of;
+    std::vector<Index> ordinal;
+    for (Index j : cols) {
+      const std::string &p = pert[std::size_t(j)], &c = ctx[std::size_t(j)];
+      if (detail::is_missing_token(p) || detail::is_missing_token(c))
+        detail::throw_invalid(fn, path, ": column '", cid[j], "' has no ",
+                              detail::is_missing_token(p) ? s.perturbation_field : s.context_field,
+                              " (value '", detail::is_missing_token(p) ? p : c, "')");
+      all_perturbations.intern(p);
+      all_contexts.intern(c);
+      // Control columns go to every shard (each context's control is subtracted there).
+      ordinal.push_back(
+          !opt.control.empty() && p == opt.control
+              ? -1
+              : pair_of.emplace(std::make_pair(p, c), Index(pair_of.size())).first->second);
+    }
+    const Index n = Index(pair_of.size()), count = opt.shard_count;
+    std::vector<Index> mine;
+    bool own = false;
+    for (std::size_t k = 0; k < cols.size(); ++k) {
+      const bool in_shard = ordinal[k] >= 0 && ordinal[k] * count / n == opt.shard_index;
+      if (in_shard || ordinal[k] < 0) mine.push_back(cols[k]);
+      own = own || in_shard;
+    }
+    if (!own)
+      detail::throw_invalid(fn, path, ": shard ", opt.shard_index, " of ", count,
+                            " has no pair: the selection has ", n, " pairs (use fewer shards)");
+    rep.notes.push_back("shard " + std::to_string(opt.shard_index) + " of " +
+                        std::to_string(count) + ": " + std::to_string(mine.size()) + " of " +
+                        std::to_string(cols.size()) + " selected columns read");
+    cols = std::move(mine);
+  };
   auto plan = [&](const Labels& rid, MetadataTable& rmeta, const Labels& cid,
                   MetadataTable& cmeta) {
     detail::join_sidecars(opt, rid, rmeta, cid, cmeta, rep.notes);
@@ -338,10 +387,11 @@ PerturbationTensor<Scalar> read_signatures(const std::string& path,
     detail::require_field(fn, cmeta, s.perturbation_field, "perturbation");
     detail::require_field(fn, cmeta, s.context_field, "context");
     cols = filter_columns(cmeta, opt.filters);
+    rep.selection.filtered_out = cid.size() - Index(cols.size());
+    if (opt.shard_count > 1) shard_columns(cid, cmeta);
     rows = detail::gene_rows(opt.genes, rid, rmeta, s.symbol_field, rep.notes);
     rep.features_read = rid.size();
     rep.selection.read = cid.size();
-    rep.selection.filtered_out = cid.size() - Index(cols.size());
   };
   LabeledMatrix<Scalar> m;
   bool sparse = false;
@@ -408,6 +458,7 @@ PerturbationTensor<Scalar> read_signatures(const std::string& path,
                               "control '", opt.control, "'");
     t = relative_to_control(t);
   }
+  if (opt.shard_count > 1) t = t.with_labels(all_perturbations.ids(), all_contexts.ids());
   if (report) *report = std::move(rep);
   return t;
 }
