@@ -89,7 +89,9 @@ struct PcgProgress {
 /// block of the training rows, in rank order (rank 0 the first rows), to `compute` and `solve`.
 /// The centres are the same global rows as on one process (same seed); each process computes the
 /// kernel blocks of its own rows only; the m x m preconditioner is built on rank 0 and
-/// broadcast. Restricted system: one `sum` of m x r per iteration, coefficients on every process.
+/// broadcast. Restricted system: one `sum` of m x r per iteration; the preconditioner's m^2 r
+/// triangular solves and the K_mm products are split by columns of the r right-hand sides (two
+/// `share_rows` of m x r per iteration); coefficients on every process.
 /// Full system: the search directions (n x r) are shared every iteration, the other processes'
 /// points are broadcast block by block unless this process's rows of K are cached; each process
 /// keeps the coefficients of its own rows. Results equal the single-process ones up to the
@@ -470,18 +472,44 @@ private:
     });
     for (Matrix* M : {&m_Kmm, &m_T, &m_A}) m_comm.broadcast(*M, 0);
   }
-  Matrix apply_B(const Matrix& U) const { // T^-1 A^-1 U / sqrt(n)
+  // f(first, U_q) for this process's contiguous block U_q of U's columns (starting at column
+  // `first`), the blocks then shared: the m^2 r triangular solves and K_mm products of the
+  // restricted system are split over the processes instead of repeated on each (one process:
+  // f(0, U)). Each column is computed as on one process.
+  template <class F>
+  Matrix by_column_blocks(const Matrix& U, F&& f) const {
+    if (m_comm.size() == 1) return f(Eigen::Index(0), U);
+    const std::vector<Eigen::Index> counts = even_split(U.cols(), m_comm.size());
+    Eigen::Index first = 0;
+    for (int q = 0; q < m_comm.rank(); ++q) first += counts[std::size_t(q)];
+    const Eigen::Index mine = counts[std::size_t(m_comm.rank())];
+    Matrix out_t(U.cols(), U.rows()); // transposed: the columns become rows to share
+    if (mine > 0)
+      out_t.middleRows(first, mine) = f(first, Matrix(U.middleCols(first, mine))).transpose();
+    m_comm.share_rows(out_t, block_owners(counts));
+    return out_t.transpose();
+  }
+  Matrix b_solve(const Matrix& U) const { // T^-1 A^-1 U / sqrt(n)
     const Matrix v = m_A.template triangularView<Eigen::Upper>().solve(U);
     return m_T.template triangularView<Eigen::Upper>().solve(v) / std::sqrt(Scalar(m_n));
   }
-  Matrix apply_Bt(const Matrix& U) const { // A^-T T^-T U / sqrt(n)
+  Matrix bt_solve(const Matrix& U) const { // A^-T T^-T U / sqrt(n)
     const Matrix v = m_T.transpose().template triangularView<Eigen::Lower>().solve(U);
     return m_A.transpose().template triangularView<Eigen::Lower>().solve(v) /
            std::sqrt(Scalar(m_n));
   }
+  Matrix apply_B(const Matrix& U) const {
+    return by_column_blocks(U, [&](Eigen::Index, const Matrix& Uq) { return b_solve(Uq); });
+  }
+  Matrix apply_Bt(const Matrix& U) const {
+    return by_column_blocks(U, [&](Eigen::Index, const Matrix& Uq) { return bt_solve(Uq); });
+  }
   Matrix apply_falkon(const Matrix& U) const { // B^T (K_nm^T K_nm + ridge K_mm) B U
     const Matrix v = apply_B(U);
-    return apply_Bt(knm_transpose_times(knm_times(v)) + m_ridge * (m_Kmm * v));
+    const Matrix w = knm_transpose_times(knm_times(v)); // summed over the processes
+    return by_column_blocks(w, [&](Eigen::Index first, const Matrix& wq) {
+      return bt_solve(wq + m_ridge * (m_Kmm * v.middleCols(first, wq.cols())));
+    });
   }
 
   Eigen::LLT<Matrix> jittered_llt(Matrix K) const {
