@@ -211,7 +211,9 @@ Command add_complete(CLI::App& cimpute) {
                       ", or all. ntk chooses its hyper-parameters by inner cross-validation, "
                       "ntk-reference uses the published settings, ntk-ensemble averages ntk, "
                       "soft-impute and falrtc, autoencoder is latent transfer, ntk-mixed uses "
-                      "DNPP predictions as NTK features")
+                      "DNPP predictions as NTK features, ntk-pcg solves ntk-reference's model by "
+                      "PCG-Nystrom for large data (with cimpute-mpi impute each process reads its "
+                      "shard of the file)")
       ->type_name("LIST")
       ->capture_default_str();
   sub->add_option("--reference-context", o->reference,

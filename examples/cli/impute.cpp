@@ -28,9 +28,20 @@ int run_impute(ImputeOptions o) {
   const std::string out_format = output_format(o.out, o.format, "--out");
   const std::string variance_format =
       o.variance_out.empty() ? "" : output_format(o.variance_out, o.format, "--variance-out");
-  cimpute::PerturbationTensor<double> t = load_signatures(o.data, o.selection, o.quiet);
+  // ntk-pcg fits on the pairs split over the processes: each reads only its shard of --data
+  // (one process: all of it). The other methods need the whole tensor on every process.
+  const bool sharded = o.method == "ntk-pcg";
+  const Processes& comm = processes();
+  cimpute::PerturbationTensor<double> t;
+  cimpute::collectively(comm, [&] {
+    t = sharded ? load_signatures(o.data, o.selection, o.quiet, comm.rank(), comm.size())
+                : load_signatures(o.data, o.selection, o.quiet);
+  });
+  Eigen::MatrixXd observed(1, 1);
+  observed(0, 0) = double(t.num_observed());
+  if (sharded) comm.sum(observed);
   o.reference = resolve_reference(o.reference, t, o.data);
-  const std::vector<cimpute::PairIndex> pairs = requested_pairs(o.pairs, t);
+  const std::vector<cimpute::PairIndex> pairs = requested_pairs(o.pairs, t, sharded);
   if (pairs.empty())
     throw cimpute::invalid_argument(o.data + ": no pair to impute (--pairs " + o.pairs + ")");
 
@@ -41,19 +52,27 @@ int run_impute(ImputeOptions o) {
   setup.context_features = context_features_option(o.context_features, o.data, t.contexts());
   // A requested context without training pairs makes ntk choose by leave-one-context-out.
   const Eigen::Index ref = o.reference.empty() ? -1 : t.contexts().index(o.reference);
-  const auto seen = t.mask();
+  Eigen::MatrixXd seen = t.mask().cast<double>();
+  if (sharded) comm.sum(seen);
   for (const auto& q : pairs)
-    if (q.context == ref || !seen.col(q.context).any()) setup.new_contexts = true;
+    if (q.context == ref || seen.col(q.context).sum() == 0) setup.new_contexts = true;
   if (is_l1000_directory(o.data))
     setup.autoencoder.baselines = baseline_profiles(o.data, t.contexts());
 
   ProgressLine progress("cimpute impute", 1, ProgressLine::wanted(o.quiet));
-  progress.start(o.method + ": fit on " + std::to_string(t.num_observed()) +
+  progress.start(o.method + ": fit on " + std::to_string(static_cast<long long>(observed(0, 0))) +
                  " signatures, predict " + std::to_string(pairs.size()) + " pairs");
   // ntk reports the kernel settings of its search: "(done/total)" on the line.
   setup.progress = [&progress](long done, long total) { progress.set_step_fraction(done, total); };
-  const auto imputed = cimpute::impute_pairs(
-      cimpute::make_completion_method<double>(o.method, setup), t, pairs, o.reference, processes());
+  cimpute::LabeledMatrix<double> imputed;
+  if (sharded) {
+    cimpute::NtkPcgCompletion<double, Processes> method(
+        cimpute::NtkPcgCompletionOptions::published(o.reference), comm);
+    imputed = cimpute::impute_pairs_sharded(method, t, pairs, o.reference, comm);
+  } else {
+    imputed = cimpute::impute_pairs(cimpute::make_completion_method<double>(o.method, setup), t,
+                                    pairs, o.reference, comm);
+  }
   progress.finish();
   // The written matrix: the method named in every column, the genes' symbols when known.
   cimpute::MetadataTable meta = imputed.col_meta();

@@ -1,6 +1,7 @@
 // Loading perturbation signatures for `cimpute complete` and `cimpute repurpose` (see
 // signatures.hpp).
 #include "signatures.hpp"
+#include "processes.hpp"
 
 #include "cli.hpp"
 
@@ -117,13 +118,28 @@ void add_selection_options(CLI::App* sub, SelectionFlags& f) {
 }
 
 cimpute::PerturbationTensor<double> load_signatures(const std::string& data,
-                                                    const SelectionFlags& flags, bool quiet) {
+                                                    const SelectionFlags& flags, bool quiet,
+                                                    int shard_index, int shard_count) {
   if (is_l1000_directory(data)) {
     if (flags.any())
       throw UsageError("--perturbation-field, --context-field, --filter, --aggregate, --genes, "
                        "--col-meta, --row-meta, --normalize and --control apply to signature or "
                        "count files, not to an L1000 directory");
-    return cimpute::read_l1000_directory<double>(data);
+    auto t = cimpute::read_l1000_directory<double>(data);
+    if (shard_count == 1) return t;
+    // The tables are small: read whole, keep this shard's contiguous block of pairs.
+    const auto counts = cimpute::even_split(t.num_observed(), shard_count);
+    Eigen::Index first = 0;
+    for (int q = 0; q < shard_index; ++q) first += counts[std::size_t(q)];
+    const Eigen::Index n = counts[std::size_t(shard_index)];
+    if (n == 0)
+      throw cimpute::invalid_argument(data + ": shard " + std::to_string(shard_index) + " of " +
+                                      std::to_string(shard_count) +
+                                      " has no pair (use fewer "
+                                      "processes)");
+    const std::vector<cimpute::PairIndex> pairs(t.observed_pairs().begin() + first,
+                                                t.observed_pairs().begin() + first + n);
+    return t.with_data({}, t.observed().middleRows(first, n), pairs);
   }
   cimpute::SignatureReadOptions o;
   o.perturbation_field = flags.perturbation_field;
@@ -135,6 +151,8 @@ cimpute::PerturbationTensor<double> load_signatures(const std::string& data,
   o.genes = flags.genes;
   o.normalize = cimpute::parse_count_normalization(flags.normalize);
   o.control = flags.control;
+  o.shard_index = shard_index;
+  o.shard_count = shard_count;
   cimpute::SignatureReadReport r;
   try {
     auto t = cimpute::read_signatures<double>(data, o, &r);
@@ -205,14 +223,17 @@ Eigen::MatrixXd context_features_option(const std::string& value, const std::str
 }
 
 std::vector<cimpute::PairIndex> requested_pairs(const std::string& spec,
-                                                const cimpute::PerturbationTensor<double>& t) {
-  if (spec == "missing") return cimpute::missing_pairs(t);
+                                                const cimpute::PerturbationTensor<double>& t,
+                                                bool sharded) {
+  if (spec == "missing")
+    return sharded ? cimpute::missing_pairs(t, processes()) : cimpute::missing_pairs(t);
   std::vector<cimpute::PairIndex> out;
   if (spec == "all") {
-    const auto seen = t.mask();
+    Eigen::MatrixXd seen = t.mask().cast<double>();
+    if (sharded) processes().sum(seen);
     for (Eigen::Index c = 0; c < t.num_contexts(); ++c)
       for (Eigen::Index p = 0; p < t.num_perturbations(); ++p)
-        if (seen.row(p).any() && seen.col(c).any()) out.push_back({p, c});
+        if (seen.row(p).sum() > 0 && seen.col(c).sum() > 0) out.push_back({p, c});
     return out;
   }
   const auto table = cimpute::read_delimited(spec);

@@ -41,9 +41,13 @@ void add_selection_options(CLI::App* sub, SelectionFlags& flags);
 /// The signatures of --data: an L1000 directory (drug and DMSO tables: log2 fold changes), or a
 /// GCT / GCTX / h5ad / 10x file of profiles with perturbation and context column (obs)
 /// metadata, read by `cimpute::read_signatures` with `flags` (notes on stderr say what was
-/// joined, read, filtered out and merged).
-cimpute::PerturbationTensor<double>
-load_signatures(const std::string& data, const SelectionFlags& flags = {}, bool quiet = true);
+/// joined, read, filtered out and merged). With `shard_count` > 1, only shard `shard_index` of
+/// the pairs (`SignatureReadOptions::shard_index`; of an L1000 directory, read whole, the same
+/// contiguous block of its pairs), with the labels of all.
+cimpute::PerturbationTensor<double> load_signatures(const std::string& data,
+                                                    const SelectionFlags& flags = {},
+                                                    bool quiet = true, int shard_index = 0,
+                                                    int shard_count = 1);
 
 /// The output format of `path`: `format` when not empty (gct, gctx or h5ad), else its extension
 /// (.gct, .gctx or .h5ad). Throws a `UsageError` for another extension.
@@ -69,9 +73,11 @@ Eigen::MatrixXd context_features_option(const std::string& value, const std::str
 /// The pairs of a --pairs option: missing (every unobserved pair), all (every pair of an observed
 /// perturbation and an observed context, the observed ones included), or a CSV / TSV whose first
 /// two columns are perturbation and context (with a header row; unknown or repeated pairs throw
-/// `parse_error` naming the line).
+/// `parse_error` naming the line). With `sharded`, `t` is this process's shard and the observed
+/// pairs are those of every process (collective).
 std::vector<cimpute::PairIndex> requested_pairs(const std::string& spec,
-                                                const cimpute::PerturbationTensor<double>& t);
+                                                const cimpute::PerturbationTensor<double>& t,
+                                                bool sharded = false);
 
 /// Declares --reference-context (auto, none or a context) and --context-features (auto, none,
 /// baseline or a file) with the help of `impute` and `design pairs`.

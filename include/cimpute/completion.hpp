@@ -16,6 +16,7 @@
 #include "cimpute/completion/ntk_cv.hpp"
 #include "cimpute/completion/ntk_grid.hpp"
 #include "cimpute/completion/ntk_mixed.hpp"
+#include "cimpute/completion/ntk_pcg_completion.hpp"
 #include "cimpute/completion/pair_design.hpp"
 #include "cimpute/completion/protocol.hpp"
 #include "cimpute/completion/protocols.hpp"

@@ -10,8 +10,9 @@ import pytest
 import cimpute
 
 # Under leave-one-pair-out on the L1000 subset falrtc, soft-impute, ntk-ensemble, autoencoder and
-# ntk-mixed take minutes each (on each side of the comparison): they run with CIMPUTE_SLOW_TESTS=1.
-SLOW = {"falrtc", "soft-impute", "ntk-ensemble", "autoencoder", "ntk-mixed"}
+# ntk-mixed take minutes each (on each side of the comparison), ntk-pcg 18 s: they run with
+# CIMPUTE_SLOW_TESTS=1.
+SLOW = {"falrtc", "soft-impute", "ntk-ensemble", "autoencoder", "ntk-mixed", "ntk-pcg"}
 METHODS = [m for m in cimpute.completion_methods()
            if os.environ.get("CIMPUTE_SLOW_TESTS") == "1" or m not in SLOW]
 

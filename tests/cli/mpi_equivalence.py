@@ -5,6 +5,8 @@
   on 2 and 3 processes (the refits / folds go round-robin; each is computed as on one process);
 - complete --predict-out and impute (3 processes, each predicting a share of the pairs): the same
   columns and metadata, values equal to 1e-10 relative;
+- impute --method ntk-pcg on a GCT file (2 and 3 processes, each reading only its shard of the
+  pairs): the same predictions to 1e-10 relative; more processes than pairs: exit 2, one line;
 - discover with 12 bootstrap resamples on the Sachs data (3 processes): the same printed graph and
   the same stability table, byte for byte; GSP and UT-IGSP (their starting orders split over 2
   and 3 processes): the same graph;
@@ -112,6 +114,47 @@ for label, args in [
     assert rel <= 1e-10, f"{label}: values differ by {rel} relative"
     checks += 1
     print(f"{label}: {len(ca)} predicted signatures equal on 3 processes ({rel:.1e} relative)")
+
+# --- impute --method ntk-pcg: each process reads only its shard of a GCT file and the solver
+# splits the training pairs; the predictions equal one process's. The file: 60 perturbations x 7
+# cells (random two-way effects plus noise, about 60% of the pairs), 40 genes.
+rng = np.random.default_rng(7)
+genes = [f"g{k}" for k in range(40)]
+pert_fx, cell_fx = rng.normal(size=(60, 40)), rng.normal(size=(7, 40))
+cols = [(d, c) for c in range(7) for d in range(60) if rng.random() < 0.6]
+gct = os.path.join(work, "screen.gct")
+with open(gct, "w") as f:
+    f.write(f"#1.3\n{len(genes)}\t{len(cols)}\t0\t2\n")
+    f.write("id\t" + "\t".join(f"s{k}" for k in range(len(cols))) + "\n")
+    f.write("pert_id\t" + "\t".join(f"D{d}" for d, _ in cols) + "\n")
+    f.write("cell_id\t" + "\t".join(f"C{c}" for _, c in cols) + "\n")
+    values = np.array([pert_fx[d] + cell_fx[c] + 0.3 * rng.normal(size=40) for d, c in cols]).T
+    for g, row in zip(genes, values):
+        f.write(g + "\t" + "\t".join(f"{v:.6f}" for v in row) + "\n")
+args = ["impute", "--data", gct, "--method", "ntk-pcg", "--quiet", "--out"]
+a = os.path.join(work, "pcg_one.gct")
+one(*args, a)
+ca, ma, va = read_gct(a)
+assert len(ca) == 60 * 7 - len(cols), len(ca)
+for np_ in (2, 3):
+    b = os.path.join(work, f"pcg_many{np_}.gct")
+    many(np_, *args, b)
+    cb, mb, vb = read_gct(b)
+    assert ca == cb and ma == mb, f"impute ntk-pcg on {np_} processes: columns differ"
+    rel = np.linalg.norm(va - vb) / np.linalg.norm(va)
+    assert rel <= 1e-10, f"impute ntk-pcg on {np_} processes: values differ by {rel} relative"
+    checks += 1
+print(f"impute --method ntk-pcg: {len(ca)} signatures equal on 2 and 3 processes, each reading "
+      "its shard")
+# More processes than pairs: one clear line on every process, no hang.
+small = os.path.join(work, "two_pairs.gct")
+with open(small, "w") as f:
+    f.write("#1.3\n1\t2\t0\t2\nid\ta\tb\npert_id\tD1\tD2\ncell_id\tC1\tC2\ng\t1\t2\n")
+p = many(3, "impute", "--data", small, "--method", "ntk-pcg", "--quiet", "--out",
+         os.path.join(work, "x.gct"), rc=2)
+lines = [l for l in p.stderr.splitlines() if l.strip()]
+assert len(lines) == 1 and "has no pair" in lines[0], p.stderr
+checks += 1
 
 # --- discover: bootstrap resamples over processes
 disc = ["discover", "--data", sachs, "--exclude-settings", "pma,b2camp", "--ignore-columns",

@@ -27,14 +27,51 @@ namespace cimpute {
 /// context.
 template <class Scalar>
 std::vector<PairIndex> missing_pairs(const PerturbationTensor<Scalar>& t) {
-  const Eigen::MatrixXi seen = t.mask().template cast<int>();
+  return missing_pairs(t, SingleProcess{});
+}
+
+/// `missing_pairs` of a tensor split over processes (the shards of `read_signatures`, with the
+/// same labels on every process): a pair is observed when some process observes it. Collective.
+template <class Scalar, class Comm>
+std::vector<PairIndex> missing_pairs(const PerturbationTensor<Scalar>& t, const Comm& comm) {
+  Eigen::MatrixXd seen = t.mask().template cast<double>();
+  comm.sum(seen);
   std::vector<PairIndex> out;
   for (Eigen::Index c = 0; c < t.num_contexts(); ++c)
     for (Eigen::Index p = 0; p < t.num_perturbations(); ++p)
-      if (!t.is_observed(p, c) && seen.row(p).sum() > 0 && seen.col(c).sum() > 0)
-        out.push_back({p, c});
+      if (seen(p, c) == 0 && seen.row(p).sum() > 0 && seen.col(c).sum() > 0) out.push_back({p, c});
   return out;
 }
+
+namespace detail {
+/// The labelled matrix of `impute_pairs`: `values` (features x pairs), column ids
+/// `perturbation:context`, column fields `perturbation`, `context` and, when `variance` has no
+/// NaN (and is not empty), `variance`.
+template <class Scalar>
+LabeledMatrix<Scalar>
+imputed_matrix(const PerturbationTensor<Scalar>& t, const std::vector<PairIndex>& pairs,
+               typename LabeledMatrix<Scalar>::Matrix values, const Eigen::VectorXd& variance) {
+  std::vector<std::string> ids, pert, cell, var;
+  for (const PairIndex& q : pairs) {
+    pert.push_back(t.perturbations()[q.perturbation]);
+    cell.push_back(t.contexts()[q.context]);
+    ids.push_back(pert.back() + ":" + cell.back());
+  }
+  MetadataTable meta(Eigen::Index(pairs.size()));
+  meta.add_field("perturbation", std::move(pert));
+  meta.add_field("context", std::move(cell));
+  if (variance.size() > 0 && !variance.hasNaN()) {
+    char buf[32];
+    for (Eigen::Index k = 0; k < variance.size(); ++k) {
+      std::snprintf(buf, sizeof buf, "%.6g", variance[k]);
+      var.push_back(buf);
+    }
+    meta.add_field("variance", std::move(var));
+  }
+  return LabeledMatrix<Scalar>(std::move(values), t.features().ids(), std::move(ids),
+                               MetadataTable(t.num_features()), std::move(meta));
+}
+} // namespace detail
 
 /// The pairs `pairs` imputed: `method` is fitted on every observed pair outside
 /// `reference_context` (which reaches it as side information, as in the protocols) and predicts
@@ -58,12 +95,6 @@ LabeledMatrix<Scalar> impute_pairs(Method method, const PerturbationTensor<Scala
   std::vector<Eigen::Index> rows;
   for (Eigen::Index r = 0; r < t.num_observed(); ++r)
     if (t.observed_pairs()[std::size_t(r)].context != ref) rows.push_back(r);
-  std::vector<std::string> ids, pert, cell, variance;
-  for (const PairIndex& q : pairs) {
-    pert.push_back(t.perturbations()[q.perturbation]);
-    cell.push_back(t.contexts()[q.context]);
-    ids.push_back(pert.back() + ":" + cell.back());
-  }
   typename LabeledMatrix<Scalar>::Matrix values(t.num_features(), Eigen::Index(pairs.size()));
   Eigen::VectorXd var;
   if (!pairs.empty()) {
@@ -93,19 +124,44 @@ LabeledMatrix<Scalar> impute_pairs(Method method, const PerturbationTensor<Scala
       var = both.col(t.num_features()).template cast<double>();
     }
   }
-  MetadataTable meta(Eigen::Index(pairs.size()));
-  meta.add_field("perturbation", std::move(pert));
-  meta.add_field("context", std::move(cell));
-  if (var.size() > 0 && !var.hasNaN()) {
-    char buf[32];
-    for (Eigen::Index k = 0; k < var.size(); ++k) {
-      std::snprintf(buf, sizeof buf, "%.6g", var[k]);
-      variance.push_back(buf);
-    }
-    meta.add_field("variance", std::move(variance));
-  }
-  return LabeledMatrix<Scalar>(std::move(values), t.features().ids(), std::move(ids),
-                               MetadataTable(t.num_features()), std::move(meta));
+  return detail::imputed_matrix(t, pairs, std::move(values), var);
+}
+
+/// `impute_pairs` for a method fitted on a tensor split over processes, such as
+/// `NtkPcgCompletion<Scalar, MpiCommunicator>`: every process holds a shard (the same labels,
+/// its own observed pairs: `read_signatures` with `SignatureReadOptions::shard_index`), the
+/// method's `fit` (on the shard's pairs outside `reference_context`) and `predict` (of a
+/// contiguous share of `pairs`, which every process passes whole) are collective, and every
+/// process returns the whole matrix. A process without a training pair is an error on every
+/// process.
+template <class Method, class Scalar, class Comm>
+LabeledMatrix<Scalar> impute_pairs_sharded(Method& method, const PerturbationTensor<Scalar>& shard,
+                                           const std::vector<PairIndex>& pairs,
+                                           const std::string& reference_context, const Comm& comm) {
+  const char* fn = "impute_pairs_sharded";
+  std::vector<Eigen::Index> rows;
+  Eigen::Index ref = -1;
+  collectively(comm, [&] {
+    ref = reference_context.empty() ? -1 : shard.contexts().index(reference_context, fn);
+    detail::check_pairs(fn, shard, pairs);
+    for (Eigen::Index r = 0; r < shard.num_observed(); ++r)
+      if (shard.observed_pairs()[std::size_t(r)].context != ref) rows.push_back(r);
+    if (rows.empty())
+      detail::throw_invalid(fn, "process ", comm.rank(), " has no observed pair to fit on ",
+                            "(outside the reference context): use fewer processes");
+  });
+  method.fit(TrainingSet<Scalar>(shard, rows, ref));
+  const std::vector<Eigen::Index> counts = even_split(Eigen::Index(pairs.size()), comm.size());
+  const std::vector<int> owner = block_owners(counts);
+  Eigen::Index first = 0;
+  for (int q = 0; q < comm.rank(); ++q) first += counts[std::size_t(q)];
+  const std::vector<PairIndex> mine(pairs.begin() + first,
+                                    pairs.begin() + first + counts[std::size_t(comm.rank())]);
+  typename LabeledMatrix<Scalar>::Matrix values(Eigen::Index(pairs.size()), shard.num_features());
+  const auto predicted = method.predict(mine); // collective: every process calls it
+  if (!mine.empty()) values.middleRows(first, predicted.rows()) = predicted;
+  comm.share_rows(values, owner);
+  return detail::imputed_matrix(shard, pairs, values.transpose(), Eigen::VectorXd());
 }
 
 /// The missing pairs completed: `impute_pairs` of `missing_pairs(t)`.

@@ -13,6 +13,7 @@
 #include "cimpute/completion/ntk_completion.hpp"
 #include "cimpute/completion/ntk_cv.hpp"
 #include "cimpute/completion/ntk_mixed.hpp"
+#include "cimpute/completion/ntk_pcg_completion.hpp"
 #include "cimpute/completion/soft_impute.hpp"
 #include "cimpute/completion/synthetic_interventions.hpp"
 #include "cimpute/core/errors.hpp"
@@ -34,14 +35,16 @@ namespace cimpute {
 /// falrtc, synthetic-interventions, soft-impute, ntk (hyper-parameters by inner CV),
 /// ntk-reference (the published settings), ntk-ensemble (the average of ntk, soft-impute and
 /// falrtc), autoencoder (`AutoencoderTransferCompletion`), ntk-mixed (`NtkMixedPriorCompletion`
-/// over DNPP).
+/// over DNPP), ntk-pcg (ntk-reference's model solved by PCG-Nyström on 2,000 centres: for large
+/// training sets, and over MPI).
 inline const std::vector<std::string>& completion_method_names() {
   static const std::vector<std::string> names{"context-mean",  "perturbation-mean",
                                               "two-way-mean",  "dnpp",
                                               "falrtc",        "synthetic-interventions",
                                               "soft-impute",   "ntk",
                                               "ntk-reference", "ntk-ensemble",
-                                              "autoencoder",   "ntk-mixed"};
+                                              "autoencoder",   "ntk-mixed",
+                                              "ntk-pcg"};
   return names;
 }
 
@@ -115,6 +118,8 @@ decltype(auto) visit_completion_method(const std::string& name, const Completion
   if (name == "ntk-mixed")
     return visitor(NtkMixedPriorCompletion<Scalar, DnppCompletion<Scalar>>(
         DnppCompletion<Scalar>(10), setup.mixed));
+  if (name == "ntk-pcg")
+    return visitor(NtkPcgCompletion<Scalar>(NtkPcgCompletionOptions::published(reference_context)));
   if (name == "ntk-reference") {
     NtkCompletionOptions o; // the published settings
     if (reference_context.empty())

@@ -49,10 +49,13 @@ void transform_inner(const Kernel& k, Matrix& G, const VectorX& xx, const Vector
   }
 }
 
-/// The kernel value of a point with itself, computed exactly from its squared norm.
+/// The kernel value of a point with itself, computed exactly from its squared norm (the kernel's
+/// own `self_value(xx)` when it has one).
 template <class Kernel>
 typename Kernel::Scalar self_value(const Kernel& k, typename Kernel::Scalar xx) {
-  if constexpr (has_from_inner<Kernel>::value)
+  if constexpr (has_self_value<Kernel>::value)
+    return k.self_value(xx);
+  else if constexpr (has_from_inner<Kernel>::value)
     return k.from_inner(xx, xx, xx);
   else
     return k.from_sq_distance(typename Kernel::Scalar(0));

@@ -10,6 +10,11 @@
 ///   - `Scalar from_sq_distance(Scalar d2) const` — a *distance kernel*, a function of
 ///     \f$|x - y|^2\f$ (Gaussian, Laplace, Matern...).
 ///
+/// Optionally, `Scalar self_value(Scalar xx) const`: the value of a point with itself (from its
+/// squared norm) when it is not `from_inner(xx, xx, xx)` — a kernel with a nugget, such as the
+/// NTK of points with a private identity coordinate (`NtkPcgCompletion`). `gram`'s symmetric
+/// Gram matrices and the solvers use it wherever a point meets itself.
+///
 /// `gram` then needs a single GEMM for all inner products and applies the scalar function
 /// entrywise. Example of a user kernel:
 /// \code
@@ -37,6 +42,12 @@ struct has_from_sq_distance : std::false_type {};
 template <class K>
 struct has_from_sq_distance<K, std::void_t<decltype(std::declval<const K&>().from_sq_distance(
                                    std::declval<typename K::Scalar>()))>> : std::true_type {};
+
+template <class K, class = void>
+struct has_self_value : std::false_type {};
+template <class K>
+struct has_self_value<K, std::void_t<decltype(std::declval<const K&>().self_value(
+                             std::declval<typename K::Scalar>()))>> : std::true_type {};
 
 template <class K, class = void>
 struct has_scalar : std::false_type {};
