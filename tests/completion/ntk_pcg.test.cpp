@@ -3,6 +3,7 @@
 // centres it approximates them; the private-coordinate kernel gives gram() its nugget.
 #include "test_data.hpp"
 
+#include <cimpute/completion/complete_missing.hpp>
 #include <cimpute/completion/ntk_completion.hpp>
 #include <cimpute/completion/ntk_pcg_completion.hpp>
 #include <cimpute/completion/registry.hpp>
@@ -38,13 +39,6 @@ Tensor sparse_tensor(unsigned seed) {
   return Tensor::from_signatures(X, p, c, g);
 }
 
-std::vector<PairIndex> unobserved(const Tensor& t) {
-  std::vector<PairIndex> out;
-  for (Eigen::Index c = 0; c < t.num_contexts(); ++c)
-    for (Eigen::Index d = 0; d < t.num_perturbations(); ++d)
-      if (t.pair_index(d, c) < 0) out.push_back({d, c});
-  return out;
-}
 } // namespace
 
 TEST_CASE("NtkPcgCompletion equals the exact NtkCompletion on the full system",
@@ -54,7 +48,7 @@ TEST_CASE("NtkPcgCompletion equals the exact NtkCompletion on the full system",
   for (Eigen::Index r = 0; r < t.num_observed(); ++r)
     if (t.observed_pairs()[std::size_t(r)].context != 0) rows.push_back(r);
   const cimpute::TrainingSet<double> train(t, rows, 0); // c0: the training-only reference
-  const auto test = unobserved(t);
+  const auto test = cimpute::missing_pairs(t);
   REQUIRE(test.size() > 5);
   cimpute::NtkCompletionOptions base;
   base.ridge = 1e-3;
@@ -93,7 +87,7 @@ TEST_CASE("NtkPcgCompletion with fewer centres approximates the exact fit",
   std::vector<Eigen::Index> rows;
   for (Eigen::Index r = 0; r < t.num_observed(); ++r) rows.push_back(r);
   const cimpute::TrainingSet<double> train(t, rows);
-  const auto test = unobserved(t);
+  const auto test = cimpute::missing_pairs(t);
   cimpute::NtkPcgCompletionOptions po;
   po.ntk.prior = cimpute::NtkPrior::TrainAverages;
   po.ntk.ridge = 1e-2;
