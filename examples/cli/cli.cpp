@@ -2,6 +2,7 @@
 #include "cli.hpp"
 
 #include <charconv>
+#include <cmath>
 #include <cstdarg>
 #include <cstdio>
 #include <cstdlib>
@@ -118,6 +119,21 @@ CLI::Validator non_negative_integer() {
         return {};
       },
       "NONNEGATIVE", "non_negative_integer");
+}
+
+CLI::Validator non_negative_number() {
+  return CLI::Validator(
+      [](std::string& s) -> std::string {
+        const char* first = s.data();
+        const char* last = s.data() + s.size();
+        if (first != last && *first == '+') ++first;
+        double x = 0;
+        const auto r = std::from_chars(first, last, x);
+        if (s.empty() || r.ec != std::errc() || r.ptr != last || !(x >= 0) || !std::isfinite(x))
+          return "needs a number >= 0, got '" + s + "'";
+        return {};
+      },
+      "NONNEGATIVE", "non_negative_number");
 }
 
 CLI::Validator unit_interval(bool one_allowed) {

@@ -61,6 +61,8 @@ CLI::Validator integer_at_least(int lo);
 CLI::Validator positive_integer();
 /// A decimal integer in [0, 2^64 - 1] (seeds).
 CLI::Validator non_negative_integer();
+/// A finite number >= 0 (penalties).
+CLI::Validator non_negative_number();
 /// A number in (0, 1) (test levels), or in (0, 1] with `one_allowed` (fractions).
 CLI::Validator unit_interval(bool one_allowed);
 /// A comma-separated list of positive integers, e.g. `1024,256` (layer sizes).

@@ -336,7 +336,7 @@ void add_learner_options(CLI::App* sub, DiscoverOptions* o) {
   sub->add_option("--lambda", o->d.gies.lambda,
                   "gies: penalty (lambda / 2) log n per parameter; 1 is BIC, larger gives "
                   "sparser graphs")
-      ->check(CLI::NonNegativeNumber)
+      ->check(non_negative_number())
       ->capture_default_str();
   sub->add_option("--alpha", o->d.search.alpha, "CI test level")
       ->check(unit_interval(false))

@@ -131,6 +131,42 @@ int run_repurpose(RepurposeOptions o) {
       std::printf("%-5lld %-24s %9.4f %-9s %11s\n", static_cast<long long>(r.rank), r.drug.c_str(),
                   r.score, source, unc);
   }
+  // With the context hidden but measured, how the imputed ranking agrees with the measured one.
+  if (opt.hide_context && context_seen) {
+    cimpute::RepurposingOptions measured_opt = opt;
+    measured_opt.hide_context = false;
+    measured_opt.impute = "none";
+    const cimpute::RepurposingResult measured = cimpute::repurpose(t, dz, measured_opt);
+    std::unordered_map<std::string, double> imputed_score;
+    for (const auto& r : res.ranking) imputed_score[r.drug] = r.score;
+    std::vector<double> a, b;
+    for (const auto& r : measured.ranking) {
+      const auto it = imputed_score.find(r.drug);
+      if (it == imputed_score.end()) continue;
+      a.push_back(r.score);
+      b.push_back(it->second);
+    }
+    const std::size_t k = std::min<std::size_t>(o.top > 0 ? std::size_t(o.top) : 10, a.size());
+    std::size_t overlap = 0;
+    for (std::size_t i = 0; i < k && i < measured.ranking.size(); ++i)
+      for (std::size_t j = 0; j < k && j < res.ranking.size(); ++j)
+        overlap += measured.ranking[i].drug == res.ranking[j].drug ? 1 : 0;
+    const std::string line =
+        a.size() < 3
+            ? format("fewer than 3 drugs measured in %s: no agreement to report",
+                     opt.context.c_str())
+            : format("agreement with the measured %s ranking over %zu drugs: Spearman %.3f of the "
+                     "scores, top-%zu overlap %zu/%zu",
+                     opt.context.c_str(), a.size(),
+                     cimpute::spearman_scores(
+                         Eigen::Map<const Eigen::RowVectorXd>(a.data(), Eigen::Index(a.size())),
+                         Eigen::Map<const Eigen::VectorXd>(b.data(), Eigen::Index(b.size())))[0],
+                     k, overlap, k);
+    if (tsv)
+      note(o.quiet, line);
+    else
+      std::printf("%s\n", line.c_str());
+  }
   return 0;
 }
 
