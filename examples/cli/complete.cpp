@@ -26,7 +26,7 @@ constexpr unsigned kFirstSeed = 1000;
 struct CompleteOptions {
   std::string data, protocol, methods = "all", reference, format = "table", predict_out;
   std::string context_features = "none";
-  std::string autoencoder_hidden;
+  std::string autoencoder_hidden, ntk_priors;
   int seeds = 3;
   int digits = 0; // decimals of the scores; 0: 6 in tsv, 4 in the table
   bool quiet = false;
@@ -99,6 +99,9 @@ int run_complete(CompleteOptions o) {
       context_features_option(o.context_features, simulated ? "" : data, t.contexts());
   setup.autoencoder = o.ae;
   setup.mixed = o.mixed;
+  if (!o.ntk_priors.empty())
+    for (const auto& p : split(o.ntk_priors, ','))
+      setup.ntk_priors.push_back(cimpute::parse_ntk_prior(p));
   if (!simulated && is_l1000_directory(data)) // control profiles for the transfer
     setup.autoencoder.baselines = baseline_profiles(data, t.contexts());
 
@@ -235,6 +238,20 @@ Command add_complete(CLI::App& cimpute) {
                   "prior on them; under loco, ntk chooses its settings by leave-one-context-out")
       ->type_name("none|baseline|FILE")
       ->capture_default_str();
+  sub->add_option("--ntk-priors", o->ntk_priors,
+                  "the feature priors ntk searches over, comma-separated: one-hot, "
+                  "train-context-average, user-features, train-averages, cross-context (default: "
+                  "every one that applies but train-averages)")
+      ->type_name("LIST")
+      ->check(parsed_by(
+          [](const std::string& v) {
+            const auto items = split(v, ',');
+            if (items.empty()) throw std::invalid_argument("no prior");
+            for (const auto& p : items) cimpute::parse_ntk_prior(p);
+          },
+          "prior list",
+          "a comma-separated list of one-hot, train-context-average, user-features, "
+          "train-averages, cross-context"));
   std::string hidden;
   for (const auto h : o->ae.hidden) hidden += (hidden.empty() ? "" : ",") + std::to_string(h);
   sub->add_option("--autoencoder-hidden", o->autoencoder_hidden,

@@ -368,15 +368,35 @@ def _reference(t: PerturbationTensor, reference_context: str | None, default: st
     return ref
 
 
+_NTK_PRIORS = ("one-hot", "train-context-average", "user-features", "train-averages",
+               "cross-context")
+
+
+def _ntk_priors(priors) -> list:
+    if priors is None:
+        return []
+    names = [priors] if isinstance(priors, str) else list(priors)
+    for p in names:
+        if p not in _NTK_PRIORS:
+            raise ValueError(f"unknown NTK prior '{p}' (known: {', '.join(_NTK_PRIORS)})")
+    if not names:
+        raise ValueError("ntk_priors is empty (None searches every prior that applies)")
+    return names
+
+
 def evaluate(t: PerturbationTensor, methods: Sequence[str] | str = "all",
              protocol: str = "loo", reference_context: str | None = None, seeds: int = 3,
-             progress: bool = False, context_features="none"):
+             progress: bool = False, context_features="none",
+             ntk_priors: Sequence[str] | None = None):
     """Evaluate completion methods under a protocol, exactly as ``cimpute complete``.
 
     protocol: loo (leave one pair out), loco (leave one context out), kfold:K or sparse:B.
     reference_context: the training-only context, never evaluated ('none' for none; default:
         MCF7 when the data has it, as the tool's default for real data, else none).
     seeds: runs of a random protocol (seed 1000 + run), ignored for loo / loco.
+    ntk_priors: the feature priors ``ntk`` searches over (``--ntk-priors``): one-hot,
+        train-context-average, user-features, train-averages, cross-context; None: every one
+        that applies but train-averages.
     Returns a pandas.DataFrame: protocol, method, pearson, r2, cosine, seconds, and the
     standard errors pearson_se, r2_se, cosine_se over the runs, and runs.
     """
@@ -391,6 +411,7 @@ def evaluate(t: PerturbationTensor, methods: Sequence[str] | str = "all",
         raise ValueError(f"seeds must be an integer >= 1, got {seeds!r}")
     ref = _reference(t, reference_context, "MCF7" if "MCF7" in t.contexts else "none")
     features, baselines = _side_information(t, context_features, "none")
+    priors = _ntk_priors(ntk_priors)
     random = protocol.startswith("kfold") or protocol.startswith("sparse")
     runs = seeds if random else 1
     rows = []
@@ -401,7 +422,7 @@ def evaluate(t: PerturbationTensor, methods: Sequence[str] | str = "all",
             for s in range(runs):
                 bar.describe(f"{name}, {protocol}" + (f" run {s + 1}/{runs}" if runs > 1 else ""))
                 per_seed.append(_cimpute.evaluate_one(t._t, name, protocol, ref, s, features,
-                                                      baselines, bar.callback()))
+                                                      baselines, bar.callback(), priors))
                 bar.advance()
             rows.append(_cimpute.combine_runs(protocol, name, per_seed))
     finally:
@@ -443,13 +464,15 @@ def design_pairs(t: PerturbationTensor, budget: int, method: str = "ntk",
 
 
 def impute(t: PerturbationTensor, method: str = "ntk", reference_context: str | None = None,
-           pairs="missing", context_features="auto", progress: bool = False):
+           pairs="missing", context_features="auto", progress: bool = False,
+           ntk_priors: Sequence[str] | None = None):
     """Fit ``method`` on every observed pair and predict the requested pairs, as
     ``cimpute impute``.
 
     pairs: 'missing' (every unobserved pair of an observed perturbation and context), 'all', or
         a list of (perturbation, context).
     reference_context: the training-only context (default: MCF7 when present, else none).
+    ntk_priors: the feature priors ``ntk`` searches over, as for :func:`evaluate`.
     Returns AnnData (obs: perturbation, context, method, and for the NTK methods variance: the
     fraction of the prior variance left; var: the features) when anndata is importable,
     otherwise (values pairs x features, obs DataFrame, feature list).
@@ -468,7 +491,7 @@ def impute(t: PerturbationTensor, method: str = "ntk", reference_context: str | 
     bar = Progress(1, f"cimpute.impute ({method})", enabled=progress)
     try:
         values, ids, meta = _cimpute.impute(t._t, method, mode, listed, ref, features, baselines,
-                                            bar.callback())
+                                            bar.callback(), _ntk_priors(ntk_priors))
         bar.advance()
     finally:
         bar.close()

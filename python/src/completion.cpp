@@ -15,9 +15,11 @@ namespace {
 constexpr unsigned kFirstSeed = 1000;
 
 cimpute::CompletionSetup make_setup(const std::string& reference, const Eigen::MatrixXd& features,
-                                    const Eigen::MatrixXd& baselines) {
+                                    const Eigen::MatrixXd& baselines,
+                                    const std::vector<std::string>& ntk_priors = {}) {
   cimpute::CompletionSetup setup;
   setup.reference_context = reference;
+  for (const auto& p : ntk_priors) setup.ntk_priors.push_back(cimpute::parse_ntk_prior(p));
   setup.context_features = features;
   setup.autoencoder.baselines = baselines;
   return setup;
@@ -47,9 +49,10 @@ void bind_completion(py::module_& m) {
       "evaluate_one",
       [](const Tensor& t, const std::string& method, const std::string& protocol,
          const std::string& reference, int seed_index, const Eigen::MatrixXd& features,
-         const Eigen::MatrixXd& baselines, py::object progress) {
+         const Eigen::MatrixXd& baselines, py::object progress,
+         const std::vector<std::string>& ntk_priors) {
         const auto proto = cimpute::CompletionProtocol::parse(protocol);
-        auto setup = make_setup(reference, features, baselines);
+        auto setup = make_setup(reference, features, baselines, ntk_priors);
         setup.new_contexts = proto.kind == cimpute::CompletionProtocol::Kind::LeaveOneContextOut;
         // Folds report to `progress`; ntk's inner search reports every kernel setting, which is
         // where Ctrl-C is also noticed within a fold.
@@ -62,6 +65,7 @@ void bind_completion(py::module_& m) {
       },
       py::arg("tensor"), py::arg("method"), py::arg("protocol"), py::arg("reference"),
       py::arg("seed_index"), py::arg("context_features"), py::arg("baselines"), py::arg("progress"),
+      py::arg("ntk_priors") = std::vector<std::string>{},
       "One run of one method under a protocol (seed index s: the random splits' seed 1000 + s, "
       "as `cimpute complete`'s run s)");
   py::class_<cimpute::CompletionScores>(m, "CompletionScores")
@@ -90,7 +94,8 @@ void bind_completion(py::module_& m) {
       [](const Tensor& t, const std::string& method, const std::string& pairs,
          const std::vector<std::pair<std::string, std::string>>& listed,
          const std::string& reference, const Eigen::MatrixXd& features,
-         const Eigen::MatrixXd& baselines, py::object progress) {
+         const Eigen::MatrixXd& baselines, py::object progress,
+         const std::vector<std::string>& ntk_priors) {
         const char* fn = "cimpute.impute";
         std::vector<cimpute::PairIndex> q;
         if (pairs == "missing") {
@@ -110,7 +115,7 @@ void bind_completion(py::module_& m) {
                                          pairs, "'");
         }
         if (q.empty()) cimpute::detail::throw_invalid(fn, "no pair to impute");
-        auto setup = make_setup(reference, features, baselines);
+        auto setup = make_setup(reference, features, baselines, ntk_priors);
         const Eigen::Index ref = reference.empty() ? -1 : t.contexts().index(reference, fn);
         const auto seen = t.mask();
         for (const auto& x : q)
@@ -125,7 +130,8 @@ void bind_completion(py::module_& m) {
         return py::make_tuple(Eigen::MatrixXd(out.data()), out.col_ids(), to_dict(out.col_meta()));
       },
       py::arg("tensor"), py::arg("method"), py::arg("pairs"), py::arg("listed"),
-      py::arg("reference"), py::arg("context_features"), py::arg("baselines"), py::arg("progress"));
+      py::arg("reference"), py::arg("context_features"), py::arg("baselines"), py::arg("progress"),
+      py::arg("ntk_priors") = std::vector<std::string>{});
   m.def(
       "repurpose",
       [](const Tensor& t, const std::vector<std::string>& ids, const Eigen::VectorXd& values,

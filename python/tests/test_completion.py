@@ -51,6 +51,25 @@ def test_random_protocols_follow_the_tool_seeds(data, cli):
         assert row.runs == 2 and row.pearson_se >= 0
 
 
+def test_ntk_priors_equal_the_tool_option(data, cli):
+    l1000 = data("l1000")
+    t = cimpute.read_l1000_directory(l1000)
+    table = cimpute.evaluate(t, methods="ntk", protocol="kfold:5", reference_context="none",
+                             seeds=1, ntk_priors=["cross-context"])
+    out, _ = cli("complete", "--data", l1000, "--methods", "ntk", "--protocol", "kfold:5",
+                 "--reference-context", "none", "--seeds", "1", "--ntk-priors", "cross-context",
+                 "--format", "tsv", "--digits", "17", "--quiet")
+    want = parse_tsv(out)["ntk"]
+    row = table.iloc[0]
+    np.testing.assert_allclose((row.pearson, row.r2, row.cosine), want, rtol=0, atol=1e-12)
+    # A different prior list gives a different model.
+    other = cimpute.evaluate(t, methods="ntk", protocol="kfold:5", reference_context="none",
+                             seeds=1, ntk_priors="one-hot")
+    assert abs(other.iloc[0].pearson - row.pearson) > 1e-6
+    with pytest.raises(ValueError, match="unknown NTK prior 'cross'"):
+        cimpute.evaluate(t, methods="ntk", ntk_priors=["cross"])
+
+
 def test_impute_returns_anndata_with_variance(data):
     anndata = pytest.importorskip("anndata")
     t = cimpute.read_l1000_directory(data("l1000"))

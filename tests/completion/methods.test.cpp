@@ -349,12 +349,15 @@ TEST_CASE("NtkCvCompletion: the closed-form outer leave-one-pair-out equals refi
     cimpute::NtkCompletionOptions base;
     std::string reference;
   };
-  cimpute::NtkSearchOptions mean_r2 = s, one_hot = s;
+  cimpute::NtkSearchOptions mean_r2 = s, one_hot = s, cross = s;
   mean_r2.criterion = cimpute::SelectionCriterion::R2;
   one_hot.priors = {cimpute::NtkPrior::OneHot};
+  cross.priors = {cimpute::NtkPrior::CrossContext};
   const std::vector<Case> cases{{"every prior, reference c0", s, base, "c0"},
                                 {"R^2 criterion, no user features", mean_r2, {}, "c0"},
-                                {"one-hot only, no reference", one_hot, {}, ""}};
+                                {"one-hot only, no reference", one_hot, {}, ""},
+                                {"cross-context only, no reference", cross, {}, ""},
+                                {"cross-context only, reference c0", cross, {}, "c0"}};
   for (const auto& c : cases) {
     INFO(c.what);
     const cimpute::NtkCvCompletion<double> cv(c.search, c.base);
@@ -381,6 +384,91 @@ TEST_CASE("NtkCvCompletion: the closed-form outer leave-one-pair-out equals refi
   averages.priors = {cimpute::NtkPrior::TrainAverages};
   const cimpute::NtkCvCompletion<double> cv(averages);
   CHECK_FALSE(cv.leave_one_pair_out_predictions(cimpute::TrainingSet<double>(t, all_rows(t))));
+}
+
+TEST_CASE("NtkCompletion: the cross-context prior's kernel and what it learns",
+          "[completion][ntk]") {
+  // Planted: y(p, c) = a_c + W_c b_p + noise, a context-specific map of a perturbation factor,
+  // which an additive (one-hot) model cannot express but a perturbation's signatures in the
+  // other contexts reveal.
+  const unsigned seed = 5;
+  INFO("seed " << seed);
+  std::mt19937 rng(seed);
+  std::normal_distribution<double> n01(0, 1);
+  const int P = 40, C = 4, G = 30, L = 3;
+  std::vector<Eigen::MatrixXd> W;
+  for (int c = 0; c < C; ++c)
+    W.push_back(Eigen::MatrixXd::NullaryExpr(G, L, [&] { return n01(rng); }));
+  const Eigen::MatrixXd b = Eigen::MatrixXd::NullaryExpr(P, L, [&] { return n01(rng); });
+  std::vector<std::string> pn, cn, genes;
+  std::vector<Eigen::RowVectorXd> rows;
+  for (int c = 0; c < C; ++c)
+    for (int p = 0; p < P; ++p) {
+      if ((p + c) % 7 == 0) continue; // a few missing pairs
+      Eigen::RowVectorXd x = (W[std::size_t(c)] * b.row(p).transpose()).transpose();
+      x.array() += double(c);
+      for (Eigen::Index g = 0; g < G; ++g) x[g] += 0.2 * n01(rng);
+      rows.push_back(x);
+      pn.push_back("p" + std::to_string(p));
+      cn.push_back("c" + std::to_string(c));
+    }
+  for (int g = 0; g < G; ++g) genes.push_back("g" + std::to_string(g));
+  Eigen::MatrixXd X(Eigen::Index(rows.size()), G);
+  for (std::size_t i = 0; i < rows.size(); ++i) X.row(Eigen::Index(i)) = rows[i];
+  const Tensor t = Tensor::from_signatures(X, pn, cn, genes);
+
+  cimpute::NtkCompletionOptions o;
+  o.prior = cimpute::NtkPrior::CrossContext;
+  o.depth = 2;
+  o.ridge = 0.1;
+  cimpute::NtkCompletion<double> m(o);
+  const cimpute::TrainingSet<double> all(t, all_rows(t));
+  m.prepare(all);
+  const auto pairs = all.pairs();
+  const Eigen::MatrixXd K = m.kernel_matrix(pairs, pairs, true);
+  // Zero between contexts, symmetric, positive definite with the identity coordinate.
+  for (std::size_t i = 0; i < pairs.size(); ++i)
+    for (std::size_t j = 0; j < pairs.size(); ++j)
+      if (pairs[i].context != pairs[j].context) REQUIRE(K(Eigen::Index(i), Eigen::Index(j)) == 0.0);
+  CHECK((K - K.transpose()).cwiseAbs().maxCoeff() == 0.0);
+  CHECK(Eigen::LLT<Eigen::MatrixXd>(K).info() == Eigen::Success);
+  // No feature of a context's pairs depends on that context's signatures: changing every
+  // signature of context 2 leaves its block of the Gram as it is (and changes the others).
+  Eigen::MatrixXd X2 = X;
+  for (std::size_t i = 0; i < rows.size(); ++i)
+    if (cn[i] == "c2") X2.row(Eigen::Index(i)) *= -3.0;
+  const Tensor t2 = Tensor::from_signatures(X2, pn, cn, genes);
+  cimpute::NtkCompletion<double> m2(o);
+  m2.prepare(cimpute::TrainingSet<double>(t2, all_rows(t2)));
+  const Eigen::MatrixXd K2 = m2.kernel_matrix(pairs, pairs, true);
+  std::vector<Eigen::Index> in2, in0;
+  for (std::size_t i = 0; i < pairs.size(); ++i)
+    (pairs[i].context == 2 ? in2 : in0).push_back(Eigen::Index(i));
+  CHECK((K2(in2, in2) - K(in2, in2)).cwiseAbs().maxCoeff() < 1e-12);
+  CHECK((K2(in0, in0) - K(in0, in0)).cwiseAbs().maxCoeff() > 1e-3);
+
+  // 5-fold within each context: far better than the one-hot (additive) NTK and the context mean.
+  cimpute::NtkCompletionOptions h = o;
+  h.prior = cimpute::NtkPrior::OneHot;
+  const auto cross = cimpute::kfold_per_context(cimpute::NtkCompletion<double>(o), t, 5, 1);
+  const auto one_hot = cimpute::kfold_per_context(cimpute::NtkCompletion<double>(h), t, 5, 1);
+  const auto means = cimpute::kfold_per_context(
+      cimpute::MeanCompletion<double>(cimpute::MeanKind::Context), t, 5, 1);
+  INFO("cross-context " << cross.scores.pearson << ", one-hot " << one_hot.scores.pearson
+                        << ", context mean " << means.scores.pearson);
+  CHECK(cross.scores.pearson > one_hot.scores.pearson + 0.1);
+  CHECK(cross.scores.r2 > means.scores.r2 + 0.3);
+  // The search finds it.
+  cimpute::NtkCvCompletion<double> cv;
+  cv.fit(all);
+  CHECK(cv.selected().prior == cimpute::NtkPrior::CrossContext);
+  // It needs training pairs in the context: inner leave-one-context-out never tries it.
+  cimpute::NtkSearchOptions loco;
+  loco.inner = cimpute::InnerProtocol::LeaveOneContextOut;
+  cimpute::NtkCvCompletion<double> cv_loco(loco);
+  cv_loco.fit(all);
+  for (const auto& pt : cv_loco.search_points())
+    CHECK(pt.options.prior != cimpute::NtkPrior::CrossContext);
 }
 
 TEST_CASE("NtkCvCompletion: inner leave-one-context-out equals explicit refits",

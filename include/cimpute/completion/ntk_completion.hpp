@@ -31,10 +31,25 @@ enum class NtkPrior {
   /// f = [s |e_d| m_c, e_d] as TrainContextAverage, with e_d the mean of perturbation d's
   /// training signatures (and its reference-context ones) instead of its reference signature;
   /// needs no reference context.
-  TrainAverages
+  TrainAverages,
+  /// Cross-context signatures: the pair (d, c) has the feature
+  /// \f$ f_{(d,c)} = [e_d^{(-c)}, \beta_{id} 1_{(d,c)}] \f$, where \f$ e_d^{(-c)} \f$ is the unit
+  /// direction of the mean of d's standardised training signatures in the contexts other than c
+  /// (each context's signatures centred by its training mean and divided by their root mean
+  /// square), and the kernel is zero between contexts and, within a context,
+  /// \f$ k((d,c),(d',c)) = k_{NTK}(f_{(d,c)}, f_{(d',c)}) + k_{NTK}(1) \f$ (the constant is a
+  /// per-context intercept of the prior variance's size). A pair is predicted by kernel
+  /// regression within its context on how the perturbations behaved elsewhere: DNPP's idea
+  /// (neighbours by their signatures in the other contexts) as a kernel. No feature of a
+  /// context's pairs depends on a signature of that context, so training pairs' features are
+  /// built exactly as a test pair's are, and closed-form leave-one-pair-out is the refit's.
+  /// Needs no reference context; a context without training pairs is predicted as zero (no
+  /// change).
+  CrossContext
 };
 
-/// The name of a prior: one-hot, train-context-average, user-features, train-averages.
+/// The name of a prior: one-hot, train-context-average, user-features, train-averages,
+/// cross-context.
 inline std::string to_string(NtkPrior p) {
   switch (p) {
   case NtkPrior::OneHot:
@@ -43,9 +58,22 @@ inline std::string to_string(NtkPrior p) {
     return "train-context-average";
   case NtkPrior::UserFeatures:
     return "user-features";
+  case NtkPrior::CrossContext:
+    return "cross-context";
   default:
     return "train-averages";
   }
+}
+
+/// The prior called `name` (as `to_string` spells it). Throws `invalid_argument` listing the
+/// names for an unknown one.
+inline NtkPrior parse_ntk_prior(const std::string& name) {
+  for (NtkPrior p : {NtkPrior::OneHot, NtkPrior::TrainContextAverage, NtkPrior::UserFeatures,
+                     NtkPrior::TrainAverages, NtkPrior::CrossContext})
+    if (to_string(p) == name) return p;
+  detail::throw_invalid("parse_ntk_prior", "unknown NTK prior '", name,
+                        "' (known: one-hot, train-context-average, user-features, train-averages, "
+                        "cross-context)");
 }
 
 /// Hyper-parameters of `NtkCompletion`. The defaults are the published settings.
@@ -112,6 +140,101 @@ Eigen::MatrixXd unit_context_means(const TrainingSet<Scalar>& train) {
   }
   return m;
 }
+
+/// The features of the cross-context prior (`NtkPrior::CrossContext`) from a training set: per
+/// context its training mean m_c and root mean square s_c of the centred
+/// signatures; per perturbation d the sum T_d and count n_d of its standardised training
+/// signatures z_(d,c) = (y_(d,c) - m_c) / s_c over every training context (reference rows
+/// included). The feature of (d, c) is the unit direction of (T_d - z_(d,c)) / (n_d - 1) when
+/// (d, c) is a training pair and of T_d / n_d otherwise: d's mean over the contexts other than c.
+class CrossContextFeatures {
+public:
+  CrossContextFeatures() = default;
+  template <class Scalar>
+  explicit CrossContextFeatures(const TrainingSet<Scalar>& train_only) {
+    const TrainingSet<Scalar> train = train_only.with_reference();
+    const auto& t = train.tensor();
+    const Eigen::Index P = t.num_perturbations(), C = t.num_contexts(), G = t.num_features();
+    const Eigen::RowVectorXd global = train.global_mean().template cast<double>();
+    Eigen::MatrixXd mean(C, G);
+    Eigen::VectorXd scale = Eigen::VectorXd::Ones(C);
+    for (Eigen::Index c = 0; c < C; ++c) {
+      const auto& rows = train.context_rows(c);
+      mean.row(c) =
+          rows.empty() ? global : Eigen::RowVectorXd(train.mean_of(rows).template cast<double>());
+      double ss = 0;
+      for (Eigen::Index r : rows)
+        ss += (t.observed().row(r).template cast<double>() - mean.row(c)).squaredNorm();
+      if (ss > 0) scale[c] = std::sqrt(ss / double(rows.size() * std::size_t(G)));
+    }
+    m_sum = Eigen::MatrixXd::Zero(P, G);
+    m_count = Eigen::VectorXd::Zero(P);
+    m_own = Eigen::MatrixXd(train.size(), G);
+    m_row = Eigen::MatrixXi::Constant(P, C, -1);
+    for (Eigen::Index i = 0; i < train.size(); ++i) {
+      const Eigen::Index r = train.rows()[std::size_t(i)];
+      const PairIndex& p = t.observed_pairs()[std::size_t(r)];
+      m_own.row(i) =
+          (t.observed().row(r).template cast<double>() - mean.row(p.context)) / scale[p.context];
+      m_sum.row(p.perturbation) += m_own.row(i);
+      m_count[p.perturbation] += 1;
+      m_row(p.perturbation, p.context) = int(i);
+    }
+  }
+  /// The pairs' features, one row each: unit length, or zero when the perturbation has no
+  /// training signature in another context.
+  Eigen::MatrixXd features(const std::vector<PairIndex>& pairs) const {
+    Eigen::MatrixXd f(Eigen::Index(pairs.size()), m_sum.cols());
+    for (std::size_t i = 0; i < pairs.size(); ++i) {
+      const PairIndex& p = pairs[i];
+      const int own = m_row(p.perturbation, p.context);
+      auto row = f.row(Eigen::Index(i));
+      row = m_sum.row(p.perturbation);
+      if (own >= 0) row -= m_own.row(own); // (d, c) never informs its own feature
+      const double n = row.norm();
+      if (n > 0 && m_count[p.perturbation] - (own >= 0 ? 1 : 0) > 0)
+        row /= n;
+      else
+        row.setZero();
+    }
+    return f;
+  }
+
+private:
+  Eigen::MatrixXd m_sum, m_own;
+  Eigen::VectorXd m_count;
+  Eigen::MatrixXi m_row;
+};
+
+/// One context's block of the cross-context prior's Gram from the raw inner products `U` of the
+/// features of its pairs (rows: `na`, columns: `nb` hold |f|^2 = |e|^2 + beta_id^2): the kernel
+/// of u = U / sqrt(na nb), u = 1 on the diagonal of a symmetric block (each pair's private
+/// identity coordinate), plus the context's intercept k(1); the lower triangle of a symmetric
+/// block is mirrored so that it is exactly symmetric.
+template <class Kernel>
+Eigen::MatrixXd cross_context_block(const Kernel& k, const Eigen::MatrixXd& U,
+                                    const Eigen::VectorXd& na, const Eigen::VectorXd& nb,
+                                    bool symmetric) {
+  const double intercept = k.from_inner(1.0, 1.0, 1.0);
+  Eigen::MatrixXd K(U.rows(), U.cols());
+  for (Eigen::Index j = 0; j < U.cols(); ++j)
+    for (Eigen::Index i = symmetric ? j : 0; i < U.rows(); ++i) {
+      const double den = std::sqrt(na[i] * nb[j]);
+      const double u = symmetric && i == j ? 1.0 : (den > 0 ? U(i, j) / den : 0.0);
+      K(i, j) = k.from_inner(u, 1.0, 1.0) + intercept;
+      if (symmetric) K(j, i) = K(i, j);
+    }
+  return K;
+}
+
+/// The positions of `pairs` grouped by context: one list per context (empty where it has none).
+inline std::vector<std::vector<Eigen::Index>>
+positions_by_context(const std::vector<PairIndex>& pairs, Eigen::Index contexts) {
+  std::vector<std::vector<Eigen::Index>> by(static_cast<std::size_t>(contexts));
+  for (std::size_t i = 0; i < pairs.size(); ++i)
+    by[static_cast<std::size_t>(pairs[i].context)].push_back(Eigen::Index(i));
+  return by;
+}
 } // namespace detail
 
 /// Context features from the contexts' baseline profiles (one row per context, e.g. the log2
@@ -157,7 +280,10 @@ public:
     const char* fn = "NtkCompletion::prepare";
     const auto& t = train.tensor();
     const Eigen::Index P = t.num_perturbations(), C = t.num_contexts();
-    if (m_opt.prior == NtkPrior::OneHot) {
+    m_cross = {};
+    if (m_opt.prior == NtkPrior::CrossContext) {
+      m_cross = detail::CrossContextFeatures(train);
+    } else if (m_opt.prior == NtkPrior::OneHot) {
       m_R = Eigen::MatrixXd::Identity(C, C);
       m_E = m_opt.scale * m_opt.scale * Eigen::MatrixXd::Identity(P, P);
       m_N = Eigen::MatrixXd::Ones(P, P);
@@ -211,9 +337,27 @@ public:
     const char* fn = "NtkCompletion::fit";
     prepare(train);
     m_train = train.pairs();
-    Eigen::MatrixXd K = kernel_matrix(m_train, m_train, true);
-    m_solver.compute_in_place(K, m_opt.ridge); // K's storage is reused: two n x n at peak
-    if (m_solver.info() != ComputationInfo::Success)
+    m_blocks.clear();
+    m_block_solvers.clear();
+    bool ok = true;
+    if (m_opt.prior == NtkPrior::CrossContext) {
+      // Block-diagonal Gram: one factorisation per context.
+      for (auto& b : detail::positions_by_context(m_train, train.tensor().num_contexts())) {
+        if (b.empty()) continue;
+        std::vector<PairIndex> pb;
+        for (Eigen::Index i : b) pb.push_back(m_train[std::size_t(i)]);
+        Eigen::MatrixXd K = kernel_matrix(pb, pb, true);
+        m_block_solvers.emplace_back();
+        m_block_solvers.back().compute_in_place(K, m_opt.ridge);
+        ok = ok && m_block_solvers.back().info() == ComputationInfo::Success;
+        m_blocks.push_back(std::move(b));
+      }
+    } else {
+      Eigen::MatrixXd K = kernel_matrix(m_train, m_train, true);
+      m_solver.compute_in_place(K, m_opt.ridge); // K's storage is reused: two n x n at peak
+      ok = m_solver.info() == ComputationInfo::Success;
+    }
+    if (!ok)
       detail::throw_invalid(fn,
                             "the training kernel matrix is not positive definite even with jitter "
                             "(raise the ridge or the identity weight)");
@@ -229,13 +373,16 @@ public:
     // K_t K^{-1} Y in the cheaper order: (K^{-1} K_t^T)^T Y costs n^2 m + n m G for m test
     // pairs, K_t (K^{-1} Y) costs n^2 G + n m G.
     if (Kt.rows() < m_Y.cols())
-      return (m_solver.solve(Kt.transpose()).transpose() * m_Y).template cast<Scalar>();
-    return (Kt * m_solver.solve(m_Y)).template cast<Scalar>();
+      return (solve_train(Kt.transpose()).transpose() * m_Y).template cast<Scalar>();
+    return (Kt * solve_train(m_Y)).template cast<Scalar>();
   }
 
   /// The prior variance \f$ k(x, x) \f$ of a pair: the same for every pair, whose features are
-  /// unit-normalised.
-  double prior_variance() const { return m_kernel.from_inner(1.0, 1.0, 1.0); }
+  /// unit-normalised (twice the NTK's for the cross-context prior, with its intercept).
+  double prior_variance() const {
+    const double k1 = m_kernel.from_inner(1.0, 1.0, 1.0);
+    return m_opt.prior == NtkPrior::CrossContext ? 2 * k1 : k1;
+  }
 
   /// The kernel posterior variance of each pair,
   /// \f$ k(x, x) - k_x^\top (K + \lambda I)^{-1} k_x \f$ (Rasmussen & Williams 2006, eq. 2.26),
@@ -248,7 +395,7 @@ public:
     if (!m_tensor || m_train.empty()) detail::throw_logic(fn, "call fit() first");
     detail::check_pairs(fn, *m_tensor, pairs);
     const Eigen::MatrixXd Kt = kernel_matrix(pairs, m_train, false);
-    const Eigen::MatrixXd V = m_solver.solve(Kt.transpose()); // n x m
+    const Eigen::MatrixXd V = solve_train(Kt.transpose()); // n x m
     const Eigen::VectorXd explained = (Kt.array() * V.transpose().array()).rowwise().sum();
     return (prior_variance() - explained.array()).max(0.0);
   }
@@ -262,7 +409,7 @@ public:
     detail::check_pairs(fn, *m_tensor, pairs);
     const Eigen::MatrixXd Kt = kernel_matrix(pairs, m_train, false);
     Eigen::MatrixXd S = kernel_matrix(pairs, pairs, true);
-    S.noalias() -= Kt * m_solver.solve(Kt.transpose());
+    S.noalias() -= Kt * solve_train(Kt.transpose());
     return 0.5 * (S + S.transpose()); // exactly symmetric
   }
   /// The ridge added to the training Gram's diagonal (what a newly measured pair adds too).
@@ -285,6 +432,7 @@ private:
   }
   Eigen::MatrixXd gram(const std::vector<PairIndex>& a, const std::vector<PairIndex>& b,
                        bool symmetric) const {
+    if (m_opt.prior == NtkPrior::CrossContext) return cross_context_gram(a, b, symmetric);
     const double id2 = m_opt.identity_weight * m_opt.identity_weight;
     auto sq = [&](const PairIndex& p) { return inner(p, p) + id2; };
     Eigen::VectorXd na(static_cast<Eigen::Index>(a.size())),
@@ -310,11 +458,46 @@ private:
     return K;
   }
 
+  // The cross-context prior's Gram: zero between contexts, within a context the NTK of the
+  // pairs' features [e, beta_id 1_pair] (|e| = 1, or 0 for a perturbation without a signature in
+  // another context) computed block by block.
+  Eigen::MatrixXd cross_context_gram(const std::vector<PairIndex>& a,
+                                     const std::vector<PairIndex>& b, bool symmetric) const {
+    const double id2 = m_opt.identity_weight * m_opt.identity_weight;
+    const Eigen::MatrixXd fa = m_cross.features(a);
+    const Eigen::MatrixXd fb = symmetric ? fa : m_cross.features(b);
+    const Eigen::VectorXd na = fa.rowwise().squaredNorm().array() + id2;
+    const Eigen::VectorXd nb = fb.rowwise().squaredNorm().array() + id2;
+    const auto A = detail::positions_by_context(a, m_tensor->num_contexts());
+    const auto B = symmetric ? A : detail::positions_by_context(b, m_tensor->num_contexts());
+    Eigen::MatrixXd K = Eigen::MatrixXd::Zero(fa.rows(), fb.rows());
+    for (std::size_t c = 0; c < A.size(); ++c) {
+      const auto& ia = A[c];
+      const auto& ib = B[c];
+      if (ia.empty() || ib.empty()) continue;
+      const Eigen::MatrixXd U = fa(ia, Eigen::all) * fb(ib, Eigen::all).transpose();
+      K(ia, ib) = detail::cross_context_block(m_kernel, U, na(ia), nb(ib), symmetric);
+    }
+    return K;
+  }
+
+  // (K + lambda I)^-1 B for the training Gram K (by context blocks for the cross-context prior).
+  Eigen::MatrixXd solve_train(const Eigen::MatrixXd& B) const {
+    if (m_blocks.empty()) return m_solver.solve(B);
+    Eigen::MatrixXd X(B.rows(), B.cols());
+    for (std::size_t k = 0; k < m_blocks.size(); ++k)
+      X(m_blocks[k], Eigen::all) = m_block_solvers[k].solve(B(m_blocks[k], Eigen::all));
+    return X;
+  }
+
   NtkCompletionOptions m_opt;
   NtkKernel<double> m_kernel;
+  detail::CrossContextFeatures m_cross;
   const PerturbationTensor<Scalar>* m_tensor = nullptr;
   Eigen::MatrixXd m_E, m_N, m_R, m_Y;
   ExactKernelSolver<double> m_solver;
+  std::vector<std::vector<Eigen::Index>> m_blocks; // cross-context: positions per context
+  std::vector<ExactKernelSolver<double>> m_block_solvers;
   std::vector<PairIndex> m_train;
 };
 

@@ -90,6 +90,25 @@ private:
   long m_n = 0;
 };
 
+/// Closed-form leave-one-out predictions of kernel ridge regression with a block-diagonal Gram
+/// `K` (the blocks: positions, covering every row): y_i - alpha_i / H_ii per block, with
+/// H = (K_bb + ridge I)^-1. Empty when a block's Cholesky factorisation fails.
+inline std::optional<Eigen::MatrixXd>
+blockwise_loo_predictions(const Eigen::MatrixXd& K, const Eigen::MatrixXd& Y,
+                          const std::vector<std::vector<Eigen::Index>>& blocks, double ridge) {
+  Eigen::MatrixXd pred(Y.rows(), Y.cols());
+  for (const auto& b : blocks) {
+    Eigen::MatrixXd A = K(b, b);
+    A.diagonal().array() += ridge;
+    const Eigen::LLT<Eigen::MatrixXd> llt(A);
+    if (llt.info() != Eigen::Success) return std::nullopt;
+    const Eigen::MatrixXd H = llt.solve(Eigen::MatrixXd::Identity(A.rows(), A.cols()));
+    const Eigen::MatrixXd Yb = Y(b, Eigen::all);
+    pred(b, Eigen::all) = Yb - H.diagonal().cwiseInverse().asDiagonal() * (H * Yb);
+  }
+  return pred;
+}
+
 /// The training signatures of `NtkCvCompletion::leave_one_pair_out_predictions` as Gram
 /// quantities, with the pairs grouped by context.
 struct LooGram {
@@ -235,11 +254,13 @@ struct NtkSearchOptions : NtkGrid {
 
   /// Priors tried; TrainContextAverage only when the training set has a reference context,
   /// UserFeatures only when the base options hold perturbation or context features.
+  /// CrossContext is tried with inner leave-one-pair-out only (it cannot predict a context
+  /// without training pairs), and with one scale (it has no context part to scale).
   /// TrainAverages is not in the default list: the held-out pair enters its perturbation's
   /// training mean, which makes the closed-form leave-one-out of that prior optimistic (by about
   /// 0.01 Pearson on the L1000 subset) and biases the choice towards it.
   std::vector<NtkPrior> priors{NtkPrior::OneHot, NtkPrior::TrainContextAverage,
-                               NtkPrior::UserFeatures};
+                               NtkPrior::UserFeatures, NtkPrior::CrossContext};
   InnerProtocol inner = InnerProtocol::LeaveOnePairOut;
   SelectionCriterion criterion = SelectionCriterion::Mean;
   /// Inner leave-one-out on a random subset of at most this many training pairs (the
@@ -356,10 +377,16 @@ public:
     // criteria[i * P + point]: the inner score of each point of the search for fold i.
     std::vector<double> criteria(std::size_t(g.n) * P, 0.0);
     std::vector<char> failed(kernels.size(), 0);
+    std::vector<std::size_t> cross;
+    for (std::size_t k = 0; k < kernels.size(); ++k)
+      if (kernels[k].prior == NtkPrior::CrossContext) cross.push_back(k);
     detail::parallel_for(long(kernels.size()), [&](long k) {
-      failed[std::size_t(k)] =
-          !score_kernel(all, g, kernels[std::size_t(k)], std::size_t(k) * R, P, criteria);
+      if (kernels[std::size_t(k)].prior != NtkPrior::CrossContext)
+        failed[std::size_t(k)] =
+            !score_kernel(all, g, kernels[std::size_t(k)], std::size_t(k) * R, P, criteria);
     });
+    if (!cross.empty() && !score_cross_context(all, g, kernels, cross, P, criteria))
+      return std::nullopt;
     if (std::find(failed.begin(), failed.end(), 1) != failed.end()) return std::nullopt;
     // Per fold: the first best point (as `fit` keeps it), refitted without the fold's pair.
     Matrix out(g.n, all.tensor().num_features());
@@ -393,7 +420,11 @@ private:
       if (prior == NtkPrior::UserFeatures && m_base.perturbation_features.size() == 0 &&
           m_base.context_features.size() == 0)
         continue;
-      for (double scale : m_search.scales)
+      if (prior == NtkPrior::CrossContext && m_search.inner == InnerProtocol::LeaveOneContextOut)
+        continue;
+      const std::size_t scales = prior == NtkPrior::CrossContext ? 1 : m_search.scales.size();
+      for (double scale :
+           std::vector<double>(m_search.scales.begin(), m_search.scales.begin() + long(scales)))
         for (int depth : m_search.depths)
           for (double id : m_search.identity_weights) {
             o.scale = scale;
@@ -478,6 +509,85 @@ private:
       }
     }
     return true;
+  }
+
+  // The inner criteria of the cross-context kernels `which` (positions in `kernels`) for every
+  // fold i of `leave_one_pair_out_predictions`, written to criteria[i * P + which * R + ridge].
+  // The training set without pair i has features of its own, and its Gram is block-diagonal by
+  // context, so each fold's inner leave-one-out is the refit's, computed block by block: the
+  // features and their inner products once per fold, then per kernel and ridge a Cholesky
+  // factorisation of each context's block. False when one fails.
+  bool score_cross_context(const TrainingSet<Scalar>& all, const detail::LooGram& g,
+                           const std::vector<NtkCompletionOptions>& kernels,
+                           const std::vector<std::size_t>& which, std::size_t P,
+                           std::vector<double>& criteria) const {
+    using Eigen::MatrixXd;
+    using Eigen::VectorXd;
+    const std::size_t R = m_search.ridges.size();
+    const auto& t = all.tensor();
+    std::vector<char> failed(std::size_t(g.n), 0);
+    detail::parallel_for(long(g.n), [&](long i) {
+      const TrainingSet<Scalar> fold = g.without(all, Eigen::Index(i));
+      const auto pairs = fold.pairs();
+      const detail::CrossContextFeatures feat(fold);
+      const MatrixXd F = feat.features(pairs);
+      // Per context block: the features' inner products (positions in `all` index g's).
+      struct Block {
+        std::vector<Eigen::Index> at;
+        MatrixXd U;
+        VectorXd sq; // |f_j|^2
+      };
+      std::vector<Block> blocks;
+      for (auto& idx : detail::positions_by_context(pairs, t.num_contexts())) {
+        if (idx.empty()) continue;
+        Block b;
+        for (Eigen::Index j : idx) b.at.push_back(j < i ? j : j + 1);
+        const MatrixXd Fb = F(idx, Eigen::all);
+        b.U.noalias() = Fb * Fb.transpose();
+        b.sq = Fb.rowwise().squaredNorm();
+        blocks.push_back(std::move(b));
+      }
+      for (std::size_t k : which) {
+        const NtkCompletionOptions& o = kernels[k];
+        const NtkKernel<double> kernel(o.depth, o.bias);
+        const double id2 = o.identity_weight * o.identity_weight;
+        for (std::size_t r = 0; r < R; ++r) {
+          // Leave-one-out residuals rho_j = alpha_j / H_jj, scored through <rho_j, y_j>,
+          // |rho_j|^2 and sum(rho_j) from the signatures' Gram matrix.
+          detail::GramScores acc(g.features);
+          for (const Block& b : blocks) {
+            if (b.at.size() == 1) { // alone in its context: predicted as exactly zero
+              const Eigen::Index y = b.at[0];
+              const double yy = g.squared_norms[y];
+              acc.add(yy, g.row_sums[y], g.centred[y], 0.0, 0.0, 0.0, yy);
+              continue;
+            }
+            const VectorXd n = b.sq.array() + id2;
+            MatrixXd K = detail::cross_context_block(kernel, b.U, n, n, true);
+            K.diagonal().array() += m_search.ridges[r];
+            const Eigen::LLT<MatrixXd> llt(K);
+            if (llt.info() != Eigen::Success) {
+              failed[std::size_t(i)] = 1;
+              return;
+            }
+            const MatrixXd H = llt.solve(MatrixXd::Identity(K.rows(), K.cols()));
+            const MatrixXd YY = g.YYt(b.at, b.at);
+            const MatrixXd HM = H * YY;
+            const VectorXd Hs = H * g.row_sums(b.at);
+            for (Eigen::Index j = 0; j < H.rows(); ++j) {
+              const Eigen::Index y = b.at[std::size_t(j)];
+              const double d = 1.0 / H(j, j), yy = g.squared_norms[y];
+              const double ry = d * HM(j, j), rr = d * d * HM.row(j).dot(H.row(j));
+              acc.add(yy, g.row_sums[y], g.centred[y], yy - ry, yy - 2 * ry + rr,
+                      g.row_sums[y] - d * Hs[j], rr);
+            }
+          }
+          criteria[std::size_t(i) * P + k * R + r] =
+              selection_value(m_search.criterion, acc.scores());
+        }
+      }
+    });
+    return std::find(failed.begin(), failed.end(), 1) == failed.end();
   }
 
   // Inner leave-one-context-out. Every prior but train-averages keeps the Gram of the pairs
@@ -653,10 +763,27 @@ private:
       NtkCompletion<Scalar> m(o);
       m.prepare(train);
       const Eigen::MatrixXd K = m.kernel_matrix(sub, sub, true);
+      // Under the cross-context prior a pair alone in its context has no training pair left
+      // when held out: its prediction is exactly zero (rounding would leave ~1e-16, whose cosine
+      // with the truth is meaningless).
+      // Its Gram is block-diagonal by context: the leave-one-out is solved block by block.
+      std::vector<std::vector<Eigen::Index>> blocks;
+      std::vector<Eigen::Index> alone;
+      if (o.prior == NtkPrior::CrossContext)
+        for (auto& c : detail::positions_by_context(sub, t.num_contexts())) {
+          if (c.size() == 1) alone.push_back(c[0]);
+          if (!c.empty()) blocks.push_back(std::move(c));
+        }
       for (double ridge : m_search.ridges) {
-        ExactKernelSolver<double> solver(K, ridge);
-        if (solver.info() != ComputationInfo::Success) continue;
-        add_point(o, ridge, completion_scores(Y - solver.loo_residuals(Y), Y), best);
+        std::optional<Eigen::MatrixXd> pred;
+        if (!blocks.empty()) pred = detail::blockwise_loo_predictions(K, Y, blocks, ridge);
+        if (!pred) {
+          ExactKernelSolver<double> solver(K, ridge);
+          if (solver.info() != ComputationInfo::Success) continue;
+          pred = Eigen::MatrixXd(Y - solver.loo_residuals(Y));
+        }
+        (*pred)(alone, Eigen::all).setZero();
+        add_point(o, ridge, completion_scores(*pred, Y), best);
       }
       counter.step();
     });

@@ -131,6 +131,9 @@ PairFeatureParts pair_feature_parts(const TrainingSet<Scalar>& train,
   const Eigen::Index P = t.num_perturbations(), C = t.num_contexts();
   PairFeatureParts f;
   f.identity_weight = opt.identity_weight;
+  if (opt.prior == NtkPrior::CrossContext)
+    detail::throw_invalid(fn, "the cross-context prior has no explicit pair features of this "
+                              "form (its kernel is zero between contexts); use NtkCompletion");
   if (opt.prior == NtkPrior::OneHot || opt.prior == NtkPrior::UserFeatures) {
     const bool user = opt.prior == NtkPrior::UserFeatures;
     const Eigen::MatrixXd& e = opt.perturbation_features;

@@ -66,6 +66,9 @@ struct CompletionSetup {
   /// The pairs to predict lie in contexts without any training pair (leave-one-context-out,
   /// a hidden context): `ntk` then chooses its settings by leave-one-context-out.
   bool new_contexts = false;
+  /// The priors `ntk` (alone or in the ensemble) searches over; empty: `NtkSearchOptions`'
+  /// default (every prior that applies).
+  std::vector<NtkPrior> ntk_priors;
   /// Settings of `autoencoder` (network, epochs, seed, and the contexts' control profiles).
   AutoencoderTransferOptions autoencoder;
   /// Settings of `ntk-mixed` (its rich-context threshold and inner search).
@@ -98,6 +101,7 @@ decltype(auto) visit_completion_method(const std::string& name, const Completion
   NtkSearchOptions search;
   if (setup.new_contexts) search.inner = InnerProtocol::LeaveOneContextOut;
   search.progress = setup.progress;
+  if (!setup.ntk_priors.empty()) search.priors = setup.ntk_priors;
   NtkCompletionOptions base;
   base.context_features = setup.context_features;
   if (name == "context-mean") return visitor(MeanCompletion<Scalar>(MeanKind::Context));
