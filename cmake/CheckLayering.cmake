@@ -1,8 +1,7 @@
 # The library's layering, checked by ctest: `cmake -DROOT=<source dir> -P CheckLayering.cmake`.
 # Files live at the edge: no header of an algorithm module (nor its umbrella) includes io/, and
 # CMap / L1000 conventions (field names, the default reference cell line) appear only in io/ and
-# the command-line tool. Deprecated forwarding headers (first lines say "Deprecated:") are exempt
-# for their one release.
+# the command-line tool.
 set(_modules core stats graph sem discovery kernels solvers completion nn connectivity)
 set(_bad "")
 foreach(m IN LISTS _modules)
@@ -10,10 +9,6 @@ foreach(m IN LISTS _modules)
   list(APPEND _headers "${ROOT}/include/cimpute/${m}.hpp")
   foreach(h IN LISTS _headers)
     file(READ "${h}" _text)
-    string(SUBSTRING "${_text}" 0 400 _head)
-    if(_head MATCHES "Deprecated:")
-      continue()
-    endif()
     file(RELATIVE_PATH _rel "${ROOT}" "${h}")
     if(_text MATCHES "#include [\"<]cimpute/io/")
       list(APPEND _bad "${_rel}: includes io/")

@@ -19,6 +19,16 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
 
 
+def _version():
+    """The library's version, from its single source (include/cimpute/version.hpp)."""
+    import re
+    with open(os.path.join(ROOT, "include", "cimpute", "version.hpp")) as f:
+        text = f.read()
+    parts = [re.search(rf"#define CIMPUTE_VERSION_{p} (\d+)", text).group(1)
+             for p in ("MAJOR", "MINOR", "PATCH")]
+    return ".".join(parts)
+
+
 class CMakeExtension(Extension):
     def __init__(self, name):
         super().__init__(name, sources=[])
@@ -46,7 +56,7 @@ class CMakeBuild(build_ext):
 
 setup(
     name="cimpute",
-    version="0.1.0",
+    version=_version(),
     description="Causal imputation: completion of perturbation screens, causal discovery from "
                 "interventions, NTK kernels (C++ core)",
     packages=["cimpute"],

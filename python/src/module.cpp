@@ -4,6 +4,7 @@
 
 #include <cimpute/core/config.hpp>
 #include <cimpute/core/errors.hpp>
+#include <cimpute/version.hpp>
 
 #include <cmath>
 #include <limits>
@@ -71,6 +72,7 @@ void bind_tensor(py::module_& m) {
 PYBIND11_MODULE(_cimpute, m) {
   using namespace cimpute_py;
   m.doc() = "cimpute's C++ core (use the `cimpute` package)";
+  m.attr("__version__") = cimpute::version_string;
   static py::exception<cimpute::parse_error> parse_exc(m, "ParseError", PyExc_ValueError);
   py::register_exception_translator([](std::exception_ptr p) {
     try {

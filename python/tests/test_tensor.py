@@ -62,3 +62,10 @@ def test_bad_input():
         cimpute.PerturbationTensor.from_signatures([[1.0, 2.0]], ["a"], ["x"], ["g1"])
     with pytest.raises(ValueError, match="appears twice|repeated|twice"):
         cimpute.PerturbationTensor.from_signatures([[1.0], [2.0]], ["a", "a"], ["x", "x"], ["g"])
+
+
+def test_version_is_the_library_and_tool_version(cli):
+    # One source of truth (include/cimpute/version.hpp): the package, its extension and the tool.
+    out, _ = cli("--version")
+    assert cimpute.__version__ == out.split()[-1]
+    assert cimpute._cimpute.__version__ == cimpute.__version__

@@ -195,13 +195,6 @@ TEST_CASE("setting_blocks and interventional_data: the discovery view of a tenso
     else
       CHECK(data.targets[s].empty());
   }
-#pragma GCC diagnostic push
-#pragma GCC diagnostic ignored "-Wdeprecated-declarations"
-  // The deprecated member gives the same blocks for one release.
-  const auto old = t.setting_blocks(c1);
-#pragma GCC diagnostic pop
-  CHECK(old.perturbations == b.perturbations);
-  CHECK(old.control == b.control);
 }
 
 TEST_CASE("robust_zscore_by_plate z-scores each plate on its own", "[core][tensor][zscore]") {
@@ -248,23 +241,6 @@ TEST_CASE("PerturbationTensor::with_data keeps the labels and validates the new 
   CHECK_THROWS_WITH(t.with_data({}, bad, pairs), Catch::Contains("infinite"));
   CHECK_THROWS_WITH(t.set_feature_ids({"a"}), Catch::Contains("1 ids for 5 features"));
 }
-
-#pragma GCC diagnostic push
-#pragma GCC diagnostic ignored "-Wdeprecated-declarations"
-TEST_CASE("the deprecated transform members forward to the free functions", "[core][tensor]") {
-  Planted<double> d(8);
-  auto t = PerturbationTensor<double>::from_samples(d.samples, d.pert, d.ctx, d.genes).aggregated();
-  t.set_control("ctrl");
-  CHECK(t.relative_to_control().observed() == cimpute::relative_to_control(t).observed());
-  std::unordered_map<std::string, std::string> map;
-  for (const auto& g : d.genes) map[g] = "sym_" + g;
-  CHECK(t.rename_features(map).features().ids() ==
-        cimpute::rename_features(t, map).features().ids());
-  const std::vector<std::string> plate(d.ctx.size(), "P");
-  CHECK(t.robust_zscore_by_plate(plate).samples() ==
-        cimpute::robust_zscore_by_plate(t, plate).samples());
-}
-#pragma GCC diagnostic pop
 
 TEST_CASE("PerturbationTensor: bad input is rejected with a precise message", "[core][tensor]") {
   Eigen::MatrixXd x = Eigen::MatrixXd::Ones(2, 3);

@@ -357,27 +357,6 @@ TEST_CASE("Autoencoder weights: save / load round trip and corrupt files", "[nn]
                     Catch::Contains("absent.cimpnn"));
 }
 
-// The deprecated members Autoencoder::save / load still work for one release (with
-// cimpute/io/network_weights.hpp included).
-#if defined(__GNUC__)
-#pragma GCC diagnostic push
-#pragma GCC diagnostic ignored "-Wdeprecated-declarations"
-#endif
-TEST_CASE("Autoencoder::save / load (deprecated) equal save_autoencoder / load_autoencoder",
-          "[nn][io]") {
-  const auto dir = cimpute_test::temp_dir();
-  const std::string path = (dir / "old.cimpnn").string();
-  cimpute::Autoencoder<double> ae(5, {3}, true, {}, cimpute::Initialization::He, 4);
-  ae.save(path);
-  CHECK(cimpute::load_autoencoder<double>(path).network().parameters() ==
-        ae.network().parameters());
-  CHECK(cimpute::Autoencoder<double>::load(path).network().parameters() ==
-        ae.network().parameters());
-}
-#if defined(__GNUC__)
-#pragma GCC diagnostic pop
-#endif
-
 TEST_CASE("Training is deterministic for a seed, on any thread count", "[nn][autoencoder]") {
   const Eigen::MatrixXf X = random_matrix<Eigen::MatrixXf>(300, 50, 7);
   auto train = [&](int threads) {

@@ -3,6 +3,7 @@
 // unaffected genes (not downstream of any hit) have zero true effect, determinism, bad params.
 #include "test_data.hpp"
 
+#include <cimpute/core/tensor_transforms.hpp>
 #include <cimpute/sem/perturbation_simulator.hpp>
 
 #include <algorithm>

@@ -190,9 +190,4 @@ private:
   double m_scale = 1;
 };
 
-/// Deprecated name of `AutoencoderTransferCompletion`, kept for one release.
-template <class Scalar = double, class Activation = LeakyRelu>
-using AutoencoderTransfer [[deprecated("renamed AutoencoderTransferCompletion")]] =
-    AutoencoderTransferCompletion<Scalar, Activation>;
-
 } // namespace cimpute

@@ -800,8 +800,4 @@ private:
   std::size_t m_best = 0;
 };
 
-/// Deprecated name of `NtkCvCompletion`, kept for one release.
-template <class Scalar = double>
-using NtkCompletionCV [[deprecated("renamed NtkCvCompletion")]] = NtkCvCompletion<Scalar>;
-
 } // namespace cimpute

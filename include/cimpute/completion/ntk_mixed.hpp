@@ -369,9 +369,4 @@ private:
   std::size_t m_best = 0;
 };
 
-/// Deprecated name of `NtkMixedPriorCompletion`, kept for one release.
-template <class Scalar, class Baseline>
-using MixedPriorNtk [[deprecated("renamed NtkMixedPriorCompletion")]] =
-    NtkMixedPriorCompletion<Scalar, Baseline>;
-
 } // namespace cimpute

@@ -169,9 +169,4 @@ private:
   mutable Eigen::Index m_fallbacks = 0;
 };
 
-/// Deprecated name of `SyntheticInterventionsCompletion`, kept for one release.
-template <class Scalar = double>
-using SyntheticInterventions [[deprecated("renamed SyntheticInterventionsCompletion")]] =
-    SyntheticInterventionsCompletion<Scalar>;
-
 } // namespace cimpute

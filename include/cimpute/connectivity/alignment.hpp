@@ -26,7 +26,7 @@ struct AlignedSignature {
 };
 
 /// Align `query` to the reference features `reference` by id (map ids beforehand, e.g. with
-/// `PerturbationTensor::rename_features` and `read_id_mapping`, when the two use different id
+/// `cimpute::rename_features` and `read_id_mapping`, when the two use different id
 /// types). Throws `invalid_argument` when fewer than `min_shared` genes are shared.
 inline AlignedSignature align_signature(const GeneSignature& query, const Labels& reference,
                                         Eigen::Index min_shared = 2) {

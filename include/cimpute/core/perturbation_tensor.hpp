@@ -14,7 +14,6 @@
 #include <cmath>
 #include <limits>
 #include <string>
-#include <unordered_map>
 #include <utility>
 #include <vector>
 
@@ -61,13 +60,6 @@ public:
     std::vector<Index> labels; ///< perturbation (or context) index of each row of `values`
     Matrix values;             ///< one signature per row
   };
-  /// The result of the deprecated `setting_blocks` member (`cimpute::SettingBlocks` replaces it).
-  struct SettingBlocks {
-    Matrix control;                   ///< samples of the context's control perturbation
-    std::vector<Index> perturbations; ///< perturbation index of each block
-    std::vector<Matrix> blocks;       ///< samples x features, one per perturbation
-  };
-
   PerturbationTensor() = default;
 
   // ------------------------------------------------------------------------------ construction
@@ -385,33 +377,6 @@ public:
     return out;
   }
 
-  /// Deprecated: `cimpute::setting_blocks(t, c)` in cimpute/discovery/interventional_data.hpp,
-  /// the discovery view of a tensor, kept here for one release.
-  [[deprecated("use cimpute::setting_blocks(t, c) from "
-               "cimpute/discovery/interventional_data.hpp")]] SettingBlocks
-  setting_blocks(Index c) const {
-    const char* fn = "PerturbationTensor::setting_blocks";
-    check_context(c, fn);
-    if (!has_samples()) detail::throw_logic(fn, "the tensor holds no per-sample data");
-    const Index ctrl = m_control[static_cast<std::size_t>(c)];
-    if (ctrl < 0) detail::throw_logic(fn, "context '", m_contexts[c], "' has no control set");
-    std::vector<std::vector<Index>> rows(static_cast<std::size_t>(num_perturbations()));
-    for (Index i = 0; i < num_samples(); ++i)
-      if (m_sample_ctx[static_cast<std::size_t>(i)] == c)
-        rows[static_cast<std::size_t>(m_sample_pert[static_cast<std::size_t>(i)])].push_back(i);
-    SettingBlocks out;
-    out.control = gather_samples(rows[static_cast<std::size_t>(ctrl)]);
-    if (out.control.rows() == 0)
-      detail::throw_invalid(fn, "context '", m_contexts[c], "' has no samples of its control '",
-                            m_perturbations[ctrl], "'");
-    for (Index p = 0; p < num_perturbations(); ++p)
-      if (p != ctrl && !rows[static_cast<std::size_t>(p)].empty()) {
-        out.perturbations.push_back(p);
-        out.blocks.push_back(gather_samples(rows[static_cast<std::size_t>(p)]));
-      }
-    return out;
-  }
-
   // ------------------------------------------------------------------------------ derived tensors
   /// A tensor over this tensor's labels (features, symbols, perturbations, contexts), controls
   /// and missing-value policy holding new values: `samples` with this tensor's sample labels
@@ -509,29 +474,6 @@ public:
     out.m_signatures = m_signatures(Eigen::all, cols);
     return out;
   }
-  // ------------------------------------------------------------------------------ deprecated
-  // The transforms moved to free functions in cimpute/core/tensor_transforms.hpp (defined there);
-  // these forwarders stay for one release.
-  /// Deprecated: `cimpute::relative_to_control(t, options)` (cimpute/core/tensor_transforms.hpp).
-  [[deprecated("use cimpute::relative_to_control(t, options) from "
-               "cimpute/core/tensor_transforms.hpp")]] PerturbationTensor
-  relative_to_control(const SignatureOptions& options) const;
-  /// Deprecated: `cimpute::relative_to_control(t)` (cimpute/core/tensor_transforms.hpp).
-  [[deprecated("use cimpute::relative_to_control(t) from "
-               "cimpute/core/tensor_transforms.hpp")]] PerturbationTensor
-  relative_to_control() const;
-  /// Deprecated: `cimpute::robust_zscore_by_plate(t, plates, floor)`
-  /// (cimpute/core/tensor_transforms.hpp).
-  [[deprecated("use cimpute::robust_zscore_by_plate(t, plates) from "
-               "cimpute/core/tensor_transforms.hpp")]] PerturbationTensor
-  robust_zscore_by_plate(const std::vector<std::string>& plate_of_sample,
-                         Scalar mad_floor = Scalar(0.1)) const;
-  /// Deprecated: `cimpute::rename_features(t, mapping, drop_unmapped)`
-  /// (cimpute/core/tensor_transforms.hpp).
-  [[deprecated("use cimpute::rename_features(t, mapping) from "
-               "cimpute/core/tensor_transforms.hpp")]] PerturbationTensor
-  rename_features(const std::unordered_map<std::string, std::string>& mapping,
-                  bool drop_unmapped = false) const;
 
 private:
   template <class Labels_>
@@ -594,11 +536,6 @@ private:
     for (std::size_t k = 0; k < rows.size(); ++k) out.row(Index(k)) = m_signatures.row(rows[k]);
     return out;
   }
-  Matrix gather_samples(const std::vector<Index>& rows) const {
-    Matrix out(static_cast<Index>(rows.size()), num_features());
-    for (std::size_t k = 0; k < rows.size(); ++k) out.row(Index(k)) = m_samples.row(rows[k]);
-    return out;
-  }
 
   Labels m_features, m_perturbations, m_contexts;
   std::vector<std::string> m_symbols;
@@ -612,7 +549,3 @@ private:
 };
 
 } // namespace cimpute
-
-// The deprecated transform members above are defined with the free functions they forward to;
-// this include goes when they do.
-#include "cimpute/core/tensor_transforms.hpp"

@@ -213,26 +213,4 @@ align_features(const PerturbationTensor<Scalar>& a, const PerturbationTensor<Sca
   return {a.select_feature_indices(ia), b.select_feature_indices(ib)};
 }
 
-// The deprecated members of PerturbationTensor, forwarding to the functions above.
-template <class Scalar>
-PerturbationTensor<Scalar>
-PerturbationTensor<Scalar>::relative_to_control(const SignatureOptions& options) const {
-  return cimpute::relative_to_control(*this, options);
-}
-template <class Scalar>
-PerturbationTensor<Scalar> PerturbationTensor<Scalar>::relative_to_control() const {
-  return cimpute::relative_to_control(*this);
-}
-template <class Scalar>
-PerturbationTensor<Scalar>
-PerturbationTensor<Scalar>::robust_zscore_by_plate(const std::vector<std::string>& plate_of_sample,
-                                                   Scalar mad_floor) const {
-  return cimpute::robust_zscore_by_plate(*this, plate_of_sample, mad_floor);
-}
-template <class Scalar>
-PerturbationTensor<Scalar> PerturbationTensor<Scalar>::rename_features(
-    const std::unordered_map<std::string, std::string>& mapping, bool drop_unmapped) const {
-  return cimpute::rename_features(*this, mapping, drop_unmapped);
-}
-
 } // namespace cimpute

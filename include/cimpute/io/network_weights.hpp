@@ -61,7 +61,7 @@ void save_network(const std::string& path, const Mlp<Scalar, Activation>& net) {
 /// magic, version, scalar type or activation, inconsistent sizes, a truncated file or a hash
 /// mismatch.
 template <class Scalar, class Activation>
-Mlp<Scalar, Activation> load_network(const std::string& path, Activation activation) {
+Mlp<Scalar, Activation> load_network(const std::string& path, Activation activation = {}) {
   const char* fn = "load_network";
   const std::string buf = detail::read_raw_file(path, fn);
   std::size_t at = 0;

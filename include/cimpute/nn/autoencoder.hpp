@@ -1,6 +1,6 @@
 /// @file autoencoder.hpp
 /// @brief Over-parameterized autoencoders trained to interpolation (Radhakrishnan, Belkin, Uhler,
-/// PNAS 2020; Belyaeva et al., Nat Commun 2021), with a documented binary weight format.
+/// PNAS 2020; Belyaeva et al., Nat Commun 2021). Weight files: cimpute/io/network_weights.hpp.
 #pragma once
 
 #include "cimpute/core/errors.hpp"
@@ -13,8 +13,6 @@
 #include <chrono>
 #include <cmath>
 #include <cstdint>
-#include <cstring>
-#include <fstream>
 #include <functional>
 #include <limits>
 #include <numeric>
@@ -23,13 +21,6 @@
 #include <vector>
 
 namespace cimpute {
-
-// Defined in cimpute/io/network_weights.hpp (files live at the edge); declared here for the
-// deprecated Autoencoder::save / load.
-template <class Scalar, class Activation>
-void save_network(const std::string& path, const Mlp<Scalar, Activation>& net);
-template <class Scalar, class Activation>
-Mlp<Scalar, Activation> load_network(const std::string& path, Activation activation = {});
 
 /// Which optimizer `Autoencoder::train` uses.
 enum class OptimizerKind {
@@ -258,21 +249,6 @@ public:
       detail::throw_invalid("Autoencoder::train", "data have ", X.cols(), " features, the network ",
                             features());
     return train_network(m_net, X, X, opt, progress);
-  }
-
-  /// Deprecated: `save_network(path, ae.network())` from `cimpute/io/network_weights.hpp`,
-  /// which must be included (this header opens no files).
-  [[deprecated("use cimpute::save_network(path, ae.network()) from "
-               "<cimpute/io/network_weights.hpp>")]] void
-  save(const std::string& path) const {
-    save_network(path, m_net);
-  }
-  /// Deprecated: `load_autoencoder<Scalar, Activation>(path)` from
-  /// `cimpute/io/network_weights.hpp`, which must be included.
-  [[deprecated("use cimpute::load_autoencoder<Scalar, Activation>(path) from "
-               "<cimpute/io/network_weights.hpp>")]] static Autoencoder
-  load(const std::string& path) {
-    return Autoencoder(load_network<Scalar, Activation>(path));
   }
 
 private:
