@@ -114,6 +114,41 @@ TEST_CASE("NtkPcgCompletion with fewer centres approximates the exact fit",
                     Catch::Contains("call fit() first"));
 }
 
+TEST_CASE("NtkPcgCompletion takes the exact solve for small training sets",
+          "[completion][ntk-pcg]") {
+  const Tensor t = sparse_tensor(7);
+  std::vector<Eigen::Index> rows;
+  for (Eigen::Index r = 0; r < t.num_observed(); ++r)
+    if (t.observed_pairs()[std::size_t(r)].context != 0) rows.push_back(r);
+  const cimpute::TrainingSet<double> train(t, rows, 0);
+  const auto test = cimpute::missing_pairs(t);
+  // The named method's settings: exact at or below the number of centres.
+  cimpute::NtkPcgCompletionOptions po = cimpute::NtkPcgCompletionOptions::published("c0");
+  CHECK(po.exact_at_most == po.solver.centres);
+  cimpute::NtkPcgCompletion<double> small(po);
+  small.fit(train);
+  REQUIRE(small.exact());
+  CHECK_THROWS_WITH(small.solver(), Catch::Contains("exact"));
+  // The same model as NtkCompletion with the solver's default ridge (1e-6 k(1))...
+  cimpute::NtkCompletionOptions o = po.ntk;
+  o.ridge = 1e-6 * cimpute::NtkKernel<double>(o.depth, o.bias).from_inner(1, 1, 1);
+  cimpute::NtkCompletion<double> exact(o);
+  const Eigen::MatrixXd want = exact.fit(train).predict(test);
+  CHECK(small.predict(test) == want);
+  // ... and as the PCG solve of the same system, to the solver's tolerance.
+  po.exact_at_most = 0;
+  po.solver.tolerance = 1e-12;
+  cimpute::NtkPcgCompletion<double> pcg(po);
+  pcg.fit(train);
+  CHECK_FALSE(pcg.exact());
+  CHECK((pcg.predict(test) - want).norm() <= 1e-6 * want.norm());
+  // Above the threshold the PCG route is taken.
+  po.exact_at_most = train.size() - 1;
+  CHECK_FALSE(cimpute::NtkPcgCompletion<double>(po).fit(train).exact());
+  po.exact_at_most = -1;
+  CHECK_THROWS_WITH(cimpute::NtkPcgCompletion<double>(po), Catch::Contains("exact_at_most"));
+}
+
 TEST_CASE("A kernel's self_value is the diagonal of gram()", "[completion][ntk-pcg][kernels]") {
   const Eigen::MatrixXd X = cimpute_test::normal_matrix(5, 3, 2).rowwise().normalized() * 0.7;
   const cimpute::detail::PrivateCoordinateNtk<double> k{cimpute::NtkKernel<double>(1)};

@@ -33,14 +33,24 @@ struct NtkPcgCompletionOptions {
     o.system = PcgSystem::Restricted;
     return o;
   }();
+  /// On one process, training sets of at most this many pairs are solved exactly by
+  /// `NtkCompletion` (the same model and ridge, a dense Cholesky) instead of by PCG, which is then
+  /// the slower route to the same answer. 0 (the default here): always PCG; `published` (the
+  /// `ntk-pcg` method by name in `make_completion_method`) sets it to the number of centres.
+  Eigen::Index exact_at_most = 0;
   void validate() const {
     ntk.validate();
     solver.validate();
+    if (exact_at_most < 0)
+      detail::throw_invalid("NtkPcgCompletionOptions::validate", "exact_at_most must be >= 0, got ",
+                            exact_at_most);
   }
   /// The published settings of `NtkCompletion` (the `ntk-reference` method) with the default
-  /// solver: the train-context-average prior on `reference_context`, one-hot without one.
+  /// solver: the train-context-average prior on `reference_context`, one-hot without one; small
+  /// training sets (no more pairs than centres) take the exact solve.
   static NtkPcgCompletionOptions published(const std::string& reference_context) {
     NtkPcgCompletionOptions o;
+    o.exact_at_most = o.solver.centres;
     if (reference_context.empty())
       o.ntk.prior = NtkPrior::OneHot;
     else
@@ -217,27 +227,45 @@ public:
   std::string name() const { return "ntk-pcg"; }
   const NtkPcgCompletionOptions& options() const noexcept { return m_opt; }
 
-  /// Build the prior's features from `train` and solve; collective.
+  /// Build the prior's features from `train` and solve; collective. On one process, a training
+  /// set of at most `exact_at_most` pairs is solved exactly (`exact()`).
   NtkPcgCompletion& fit(const TrainingSet<Scalar>& train) {
     m_parts = detail::pair_feature_parts(train, m_opt.ntk, m_comm);
     const Kernel k{NtkKernel<double>(m_opt.ntk.depth, m_opt.ntk.bias)};
     const double ridge = m_opt.ntk.ridge > 0 ? m_opt.ntk.ridge : 1e-6 * k.self_value(1.0);
+    m_tensor = &train.tensor();
+    m_solver.reset();
+    m_exact.reset();
+    if (m_comm.size() == 1 && train.size() <= m_opt.exact_at_most) {
+      NtkCompletionOptions o = m_opt.ntk;
+      o.ridge = ridge;
+      m_exact.emplace(o);
+      m_exact->fit(train);
+      return *this;
+    }
     m_solver.emplace(k, m_opt.solver, m_comm);
     m_solver->compute(m_parts.features(train.pairs()), ridge);
     m_solver->solve(train.signatures().template cast<double>());
-    m_tensor = &train.tensor();
     return *this;
   }
 
+  /// True when the last fit took the exact solve (`NtkPcgCompletionOptions::exact_at_most`).
+  bool exact() const noexcept { return m_exact.has_value(); }
+
   /// Predictions of `pairs` (collective with several processes: each passes its own pairs).
   Matrix predict(const std::vector<PairIndex>& pairs) const {
-    if (!m_solver) detail::throw_logic("NtkPcgCompletion::predict", "call fit() first");
+    if (!m_solver && !m_exact) detail::throw_logic("NtkPcgCompletion::predict", "call fit() first");
     detail::check_pairs("NtkPcgCompletion::predict", *m_tensor, pairs);
+    if (m_exact) return m_exact->predict(pairs);
     return m_solver->predict(m_parts.features(pairs)).template cast<Scalar>();
   }
 
-  /// The solver of the last fit (iterations, residual, centres); call fit() first.
+  /// The solver of the last fit (iterations, residual, centres); call fit() first (with PCG:
+  /// not after an exact fit).
   const Solver& solver() const {
+    if (m_exact)
+      detail::throw_logic("NtkPcgCompletion::solver", "the last fit was exact (", m_exact->name(),
+                          "'s dense solve): no PCG solver");
     if (!m_solver) detail::throw_logic("NtkPcgCompletion::solver", "call fit() first");
     return *m_solver;
   }
@@ -247,6 +275,7 @@ private:
   Comm m_comm;
   detail::PairFeatureParts m_parts;
   std::optional<Solver> m_solver;
+  std::optional<NtkCompletion<Scalar>> m_exact;
   const PerturbationTensor<Scalar>* m_tensor = nullptr;
 };
 
