@@ -77,10 +77,8 @@ void leave_one_pair_out_part(const Tensor& t, const std::string& reference, Eige
               static_cast<long long>(small.num_observed()));
 
   // Before: one whole search per held-out pair. One search on all pairs shows its cost.
-  std::vector<Eigen::Index> rows;
-  const Eigen::Index ref = reference.empty() ? -1 : t.contexts().index(reference);
-  for (Eigen::Index r = 0; r < t.num_observed(); ++r)
-    if (t.observed_pairs()[std::size_t(r)].context != ref) rows.push_back(r);
+  const Eigen::Index ref = cimpute::reference_index(t, reference, "ntk_loo");
+  const std::vector<Eigen::Index> rows = cimpute::rows_outside_context(t, ref);
   const cimpute::TrainingSet<double> all(t, rows, ref);
   cimpute::NtkCvCompletion<double> searched(cv);
   const auto s = std::chrono::steady_clock::now();
@@ -124,7 +122,7 @@ void leave_one_context_out_part(const Tensor& t, const std::string& reference,
   const cimpute::NtkCvCompletion<double> cv(search, base);
   // One inner search on the training set of the first outer fold (the first non-reference
   // context held out), by the closed form and by refitting every point without each context.
-  const Eigen::Index ref = reference.empty() ? -1 : t.contexts().index(reference);
+  const Eigen::Index ref = cimpute::reference_index(t, reference, "ntk_loo");
   Eigen::Index first = ref == 0 ? 1 : 0;
   std::vector<Eigen::Index> rows;
   for (Eigen::Index r = 0; r < t.num_observed(); ++r) {
@@ -192,7 +190,7 @@ int main(int argc, char** argv) try {
   Eigen::MatrixXd context_features;
   if (std::filesystem::is_directory(dir)) {
     t = cimpute::read_l1000_directory<double>(dir);
-    reference = "MCF7";
+    reference = cimpute::cmap::reference_context;
     context_features = cimpute::context_features_from_baselines(
         cimpute::read_l1000_baselines(dir, t.contexts().ids()));
     std::printf("data: the L1000 subset in %s (MCF7 the training-only reference)\n", dir.c_str());

@@ -81,7 +81,7 @@ double run_python(const std::string& cmd, const std::filesystem::path& dir, int 
 void pipeline(const std::string& l1000, const std::string& python, const std::filesystem::path& dir,
               int threads) {
   const auto t = cimpute::read_l1000_directory<double>(l1000);
-  const Eigen::Index ref = t.contexts().index("MCF7", "ntk_vs_numpy");
+  const Eigen::Index ref = t.contexts().index(cimpute::cmap::reference_context, "ntk_vs_numpy");
   const Eigen::Index n = t.num_observed(), g = t.num_features();
   write_bin((dir / "sig.bin").string(), RowMatrix(t.observed()));
   Eigen::Matrix<std::int64_t, Eigen::Dynamic, 2, Eigen::RowMajor> pairs(n, 2);
@@ -93,7 +93,8 @@ void pipeline(const std::string& l1000, const std::string& python, const std::fi
       .write(reinterpret_cast<const char*>(pairs.data()),
              std::streamsize(pairs.size() * sizeof(std::int64_t)));
   const auto t0 = std::chrono::steady_clock::now();
-  const auto ev = cimpute::leave_one_pair_out(cimpute::NtkCompletion<double>(), t, "MCF7");
+  const auto ev = cimpute::leave_one_pair_out(cimpute::NtkCompletion<double>(), t,
+                                              cimpute::cmap::reference_context);
   const double ours = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   const std::string script =
       std::string(CIMPUTE_SOURCE_DIR) + "/benchmarks/reference/ntk_completion_numpy.py";

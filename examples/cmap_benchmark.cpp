@@ -62,7 +62,7 @@ int main(int argc, char** argv) try {
   std::string reference;
   if (std::filesystem::exists(dir + "/lincs_level2_24cells_20drugs.tsv")) {
     t = cimpute::read_l1000_directory<double>(dir);
-    reference = "MCF7";
+    reference = cimpute::cmap::reference_context;
     std::printf("data: the real L1000 subset in %s: %lld observed (drug, cell) pairs of %lld "
                 "drugs x %lld cells x %lld genes; MCF7 is the training-only reference context\n",
                 dir.c_str(), static_cast<long long>(t.num_observed()),

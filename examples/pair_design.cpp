@@ -133,7 +133,7 @@ int main(int argc, char** argv) {
   bool wins = true;
   if (std::filesystem::exists(dir)) {
     const Tensor t = cimpute::read_l1000_directory<double>(dir);
-    const Eigen::Index ref = t.contexts().find("MCF7");
+    const Eigen::Index ref = t.contexts().find(cimpute::cmap::reference_context);
     char title[200];
     std::snprintf(title, sizeof title,
                   "L1000 subset: %ld observed pairs, MCF7 as reference, half of the others "

@@ -57,7 +57,7 @@ int main(int argc, char** argv) try {
 
   cimpute::RepurposingOptions o;
   o.context = "A549";
-  o.reference_context = "MCF7";
+  o.reference_context = cimpute::cmap::reference_context;
   o.impute = impute;
   o.set_size = set_size;
   if (baseline)

@@ -24,7 +24,7 @@ namespace {
 constexpr unsigned kFirstSeed = 1000;
 
 struct CompleteOptions {
-  std::string data, protocol, methods = "all", reference, format = "table", predict_out;
+  std::string data, protocol, methods = "all", reference = "auto", format = "table", predict_out;
   std::string context_features = "none";
   std::string autoencoder_hidden, ntk_priors;
   int seeds = 3;
@@ -48,23 +48,10 @@ std::vector<std::string> method_list(const std::string& methods) {
   return list;
 }
 
-// Mean and standard error over per-seed summaries of one run each (as evaluate_protocol with
-// several seeds computes them).
-cimpute::ScoreSummary combine(const std::vector<cimpute::ScoreSummary>& per_seed) {
-  std::vector<cimpute::CompletionEvaluation> runs(per_seed.size());
-  for (std::size_t k = 0; k < per_seed.size(); ++k) {
-    runs[k].scores = per_seed[k].mean;
-    runs[k].seconds = per_seed[k].seconds;
-  }
-  return cimpute::summarize(runs);
-}
-
 int run_complete(CompleteOptions o) {
   const bool simulated = o.data.empty() || o.data == "simulated";
   if (o.protocol.empty()) o.protocol = simulated ? "kfold:5" : "loo";
-  if (o.reference.empty()) o.reference = simulated ? "none" : "MCF7";
   const cimpute::CompletionProtocol proto = cimpute::CompletionProtocol::parse(o.protocol);
-  if (o.reference == "none") o.reference.clear();
   const std::vector<std::string> list = method_list(o.methods);
   if (!o.autoencoder_hidden.empty()) {
     o.ae.hidden.clear();
@@ -89,9 +76,7 @@ int run_complete(CompleteOptions o) {
   } else {
     t = load_signatures(data, o.selection, o.quiet);
   }
-  if (!o.reference.empty() && !t.contexts().contains(o.reference))
-    throw cimpute::invalid_argument(data + ": no context named '" + o.reference +
-                                    "' (use --reference-context none)");
+  o.reference = resolve_reference(o.reference, t, data);
   cimpute::CompletionSetup setup;
   setup.reference_context = o.reference;
   setup.new_contexts = proto.kind == cimpute::CompletionProtocol::Kind::LeaveOneContextOut;
@@ -137,7 +122,7 @@ int run_complete(CompleteOptions o) {
                                                     kFirstSeed + unsigned(s), folds, processes()));
       progress.advance();
     }
-    const cimpute::ScoreSummary ev = combine(per_seed);
+    const cimpute::ScoreSummary ev = cimpute::summarize(per_seed);
     progress.write_above([&] {
       const int d = o.digits > 0 ? o.digits : tsv ? 6 : 4;
       if (tsv)
@@ -210,19 +195,15 @@ Command add_complete(CLI::App& cimpute) {
       ->check(positive_integer())
       ->capture_default_str();
   sub->add_option("--methods", o->methods,
-                  "comma-separated list of " + join(cimpute::completion_method_names(), ", ") +
-                      ", or all. ntk chooses its hyper-parameters by inner cross-validation, "
-                      "ntk-reference uses the published settings, ntk-ensemble averages ntk, "
-                      "soft-impute and falrtc, autoencoder is latent transfer, ntk-mixed uses "
-                      "DNPP predictions as NTK features, ntk-pcg solves ntk-reference's model by "
-                      "PCG-Nystrom for large data (with cimpute-mpi impute each process reads its "
-                      "shard of the file)")
+                  completion_methods_help("a comma-separated list of methods, or all:"))
       ->type_name("LIST")
       ->capture_default_str();
-  sub->add_option("--reference-context", o->reference,
-                  "training-only context, never evaluated (default MCF7 for --data, none for "
-                  "simulated data; none: no reference context)")
-      ->type_name("CONTEXT");
+  sub->add_option(
+         "--reference-context", o->reference,
+         "training-only context, never evaluated (auto: " + cimpute::cmap::reference_context +
+             " when present; none: no reference context)")
+      ->type_name("CONTEXT")
+      ->capture_default_str();
   sub->add_option("--format", o->format,
                   "table (aligned columns, with standard errors) or tsv (protocol, method, "
                   "pearson, r2, cosine, seconds)")

@@ -43,10 +43,8 @@ int run_design_pairs(DesignPairsOptions o) {
   if (o.context_features == "auto")
     o.context_features = is_l1000_directory(o.data) ? "baseline" : "none";
   setup.context_features = context_features_option(o.context_features, o.data, t.contexts());
-  const Eigen::Index ref = o.reference.empty() ? -1 : t.contexts().index(o.reference);
-  std::vector<Eigen::Index> rows;
-  for (Eigen::Index r = 0; r < t.num_observed(); ++r)
-    if (t.observed_pairs()[std::size_t(r)].context != ref) rows.push_back(r);
+  const Eigen::Index ref = cimpute::reference_index(t, o.reference, "design pairs");
+  const std::vector<Eigen::Index> rows = cimpute::rows_outside_context(t, ref);
   if (rows.empty()) throw cimpute::invalid_argument(o.data + ": no observed pair to fit on");
 
   ProgressLine progress("cimpute design pairs", 1, ProgressLine::wanted(o.quiet));
@@ -93,11 +91,11 @@ Command add_design_pairs(CLI::App& design) {
       ->type_name("B")
       ->required()
       ->check(positive_integer());
-  sub->add_option("--method", o->method,
-                  "the kernel method whose posterior variance is reduced: ntk (its "
-                  "hyper-parameters chosen by cross-validation) or ntk-reference (the published "
-                  "settings)")
-      ->check(CLI::IsMember({"ntk", "ntk-reference"}))
+  sub->add_option(
+         "--method", o->method,
+         "the kernel method whose posterior variance is reduced: " +
+             join(completion_methods_with(&cimpute::CompletionMethodInfo::posterior), ", "))
+      ->check(CLI::IsMember(completion_methods_with(&cimpute::CompletionMethodInfo::posterior)))
       ->capture_default_str();
   sub->add_option("--candidates", o->candidates,
                   "missing (every unobserved pair of an observed perturbation and context) or a "

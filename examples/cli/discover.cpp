@@ -75,125 +75,25 @@ cimpute::Pdag planted_graph(const SimulatedData& s, cimpute::DiscoveryMethod m, 
   return cimpute::Pdag(s.truth);
 }
 
-// ------------------------------------------------------------------------------ graph output
-
-// An edge as printed: cause -> effect, or cause - effect (undirected, names in order).
-struct Edge {
-  int cause, effect;
-  bool directed;
-};
-
-std::vector<Edge> edges_by_name(const cimpute::Pdag& g, const std::vector<std::string>& names) {
-  std::vector<Edge> edges;
-  for (const auto& [i, j] : g.arcs()) edges.push_back({i, j, true});
-  for (const auto& [i, j] : g.undirected_edges())
-    edges.push_back(names[std::size_t(i)] <= names[std::size_t(j)] ? Edge{i, j, false}
-                                                                   : Edge{j, i, false});
-  std::sort(edges.begin(), edges.end(), [&](const Edge& a, const Edge& b) {
-    return std::tie(names[std::size_t(a.cause)], names[std::size_t(a.effect)]) <
-           std::tie(names[std::size_t(b.cause)], names[std::size_t(b.effect)]);
-  });
-  return edges;
+// The names of the learners of cimpute::discovery_methods() that `keep` accepts (all by default),
+// in table order.
+std::vector<std::string>
+discovery_method_names(bool (*keep)(const cimpute::DiscoveryMethodInfo&) = nullptr) {
+  std::vector<std::string> out;
+  for (const auto& m : cimpute::discovery_methods())
+    if (!keep || keep(m)) out.push_back(m.name);
+  return out;
 }
-
-// The fraction of bootstrap resamples whose essential graph agrees with a printed edge: for an
-// arc a -> b, the resamples with a -> b, and, when the printed graph is a DAG (one member of its
-// class), also those that leave a - b unoriented; for an undirected edge, those in which a and b
-// are adjacent.
-double frequency(const cimpute::DiscoveryResult& r, const Edge& e, bool dag) {
-  if (!e.directed) return r.adjacency_frequency(e.cause, e.effect);
-  if (dag)
-    return r.adjacency_frequency(e.cause, e.effect) - r.directed_frequency(e.effect, e.cause);
-  return r.directed_frequency(e.cause, e.effect);
+// A help text: `intro`, then one "name: summary" line per learner of `names`.
+std::string discovery_methods_help(const std::string& intro,
+                                   const std::vector<std::string>& names) {
+  std::string out = intro;
+  for (const auto& n : names) out += "\n  " + n + ": " + cimpute::discovery_method(n).summary;
+  return out;
 }
-
-// A DOT quoted string: `"` escaped, backslashes doubled.
-std::string dot_quoted(const std::string& s) {
-  std::string out = "\"";
-  for (char c : s) {
-    if (c == '"' || c == '\\') out += '\\';
-    out += c;
-  }
-  return out + '"';
-}
-
-// A JSON string with the escapes of RFC 8259.
-std::string json_quoted(const std::string& s) {
-  std::string out = "\"";
-  for (unsigned char c : s) {
-    switch (c) {
-    case '"':
-      out += "\\\"";
-      break;
-    case '\\':
-      out += "\\\\";
-      break;
-    case '\b':
-      out += "\\b";
-      break;
-    case '\f':
-      out += "\\f";
-      break;
-    case '\n':
-      out += "\\n";
-      break;
-    case '\r':
-      out += "\\r";
-      break;
-    case '\t':
-      out += "\\t";
-      break;
-    default:
-      if (c < 0x20)
-        out += format("\\u%04x", unsigned(c));
-      else
-        out += char(c);
-    }
-  }
-  return out + '"';
-}
-
-void write_dot(std::ostream& os, const cimpute::Pdag& g, const std::vector<std::string>& names,
-               const cimpute::DiscoveryResult& r, bool dag, const std::string& description) {
-  os << "// " << description << '\n';
-  if (r.bootstrap > 0)
-    os << "// edge labels: fraction of the " << r.bootstrap
-       << " bootstrap resamples whose essential graph agrees with the edge\n";
-  os << "digraph cimpute {\n";
-  for (const auto& n : names) os << "  " << dot_quoted(n) << ";\n";
-  for (const Edge& e : edges_by_name(g, names)) {
-    os << "  " << dot_quoted(names[std::size_t(e.cause)]) << " -> "
-       << dot_quoted(names[std::size_t(e.effect)]);
-    std::vector<std::string> attributes;
-    if (!e.directed) attributes.push_back("dir=none");
-    if (r.bootstrap > 0) {
-      const double f = frequency(r, e, dag);
-      attributes.push_back(format("label=\"%.2f\"", f));
-      attributes.push_back(format("penwidth=%.2f", 0.5 + 2.5 * f));
-    }
-    if (!attributes.empty()) os << " [" << join(attributes, ", ") << ']';
-    os << ";\n";
-  }
-  os << "}\n";
-}
-
-void write_json(std::ostream& os, const cimpute::Pdag& g, const std::vector<std::string>& names,
-                const cimpute::DiscoveryResult& r, bool dag) {
-  os << "{\n  \"variables\": [";
-  for (std::size_t k = 0; k < names.size(); ++k) os << (k ? ", " : "") << json_quoted(names[k]);
-  os << "],\n";
-  if (r.bootstrap > 0) os << "  \"bootstrap\": " << r.bootstrap << ",\n";
-  os << "  \"edges\": [";
-  const auto edges = edges_by_name(g, names);
-  for (std::size_t k = 0; k < edges.size(); ++k) {
-    const Edge& e = edges[k];
-    os << (k ? ",\n" : "\n") << "    {\"cause\": " << json_quoted(names[std::size_t(e.cause)])
-       << ", \"effect\": " << json_quoted(names[std::size_t(e.effect)])
-       << ", \"directed\": " << (e.directed ? "true" : "false");
-    if (r.bootstrap > 0) os << format(", \"frequency\": %.4g", frequency(r, e, dag));
-    os << '}';
-  }
-  os << (edges.empty() ? "]\n}\n" : "\n  ]\n}\n");
+// Learners that orient with the settings' known targets (or need none): design interventions.
+bool uses_known_targets(const cimpute::DiscoveryMethodInfo& m) {
+  return !m.learns_targets;
 }
 
 // ----------------------------------------------------------------------------------- command
@@ -202,8 +102,8 @@ void write_json(std::ostream& os, const cimpute::Pdag& g, const std::vector<std:
 // `design interventions`.
 cimpute::InterventionalData load_input(DiscoverOptions& o, std::unique_ptr<SimulatedData>& sim) {
   cimpute::DiscoveryOptions& d = o.d;
-  if (d.unknown_targets && o.method == "igsp") o.method = "utigsp";
-  d.method = cimpute::parse_discovery_method(o.method);
+  d.method = cimpute::parse_discovery_method(o.method, d.unknown_targets);
+  o.method = cimpute::discovery_method(d.method).name; // igsp with --unknown-targets: utigsp
   d.tests = cimpute::parse_discovery_tests(o.tests);
   d.search.candidates = std::max(d.search.candidates, d.search.runs);
   o.csv.exclude_settings = split(o.exclude_settings, ',');
@@ -222,7 +122,9 @@ cimpute::InterventionalData load_input(DiscoverOptions& o, std::unique_ptr<Simul
 
 int run_discover(DiscoverOptions o) {
   cimpute::DiscoveryOptions& d = o.d;
-  if (!o.targets_out.empty() && o.method != "utigsp" && !(d.unknown_targets && o.method == "igsp"))
+  if (!o.targets_out.empty() &&
+      !cimpute::discovery_method(cimpute::parse_discovery_method(o.method, d.unknown_targets))
+           .learns_targets)
     throw UsageError("--targets-out needs --method utigsp (or --unknown-targets)");
   if (!o.stability_out.empty() && d.bootstrap == 0)
     throw UsageError("--stability-out needs --bootstrap B");
@@ -274,9 +176,9 @@ int run_discover(DiscoverOptions o) {
     const std::string description = "cimpute discover: " + o.method + ", " +
                                     (dag ? "DAG" : "essential graph (undirected edges: dir=none)") +
                                     ", " + std::to_string(samples.variables.size()) + " variables";
-    write_dot(std::cout, learned, samples.variables, res, dag, description);
+    cimpute::write_graph_dot(std::cout, learned, samples.variables, res, dag, description);
   } else {
-    write_json(std::cout, learned, samples.variables, res, dag);
+    cimpute::write_graph_json(std::cout, learned, samples.variables, res, dag);
   }
   std::cout.flush();
   if (!o.out.empty()) cimpute::write_edge_list(o.out, learned, samples.variables);
@@ -377,11 +279,8 @@ Command add_discover(CLI::App& cimpute) {
       "discover", "learn a causal graph from observational + interventional samples");
   add_data_options(sub, o.get());
   sub->add_option("--method", o->method,
-                  "igsp (known targets), utigsp (targets learned; the target column is "
-                  "partial knowledge), gies (score-based: greedy interventional equivalence "
-                  "search with the interventional Gaussian BIC, known targets; no tests), gsp "
-                  "(observational samples only) or pc (the CPDAG of the observational samples)")
-      ->check(CLI::IsMember({"igsp", "utigsp", "gies", "gsp", "pc"}))
+                  discovery_methods_help("the structure learner:", discovery_method_names()))
+      ->check(CLI::IsMember(discovery_method_names()))
       ->capture_default_str();
   sub->add_flag("--unknown-targets", o->d.unknown_targets,
                 "ignore the target column (runs utigsp when --method igsp)");
@@ -479,9 +378,9 @@ Command add_design_interventions(CLI::App& design) {
       "interventions", "choose the next single-node interventions for structure learning");
   add_data_options(sub, o.get());
   sub->add_option("--method", o->method,
-                  "the learner of the current graph: igsp or gies (known targets), gsp or pc "
-                  "(observational samples only)")
-      ->check(CLI::IsMember({"igsp", "gies", "gsp", "pc"}))
+                  discovery_methods_help("the learner of the current graph:",
+                                         discovery_method_names(uses_known_targets)))
+      ->check(CLI::IsMember(discovery_method_names(uses_known_targets)))
       ->capture_default_str();
   add_learner_options(sub, o.get());
   sub->add_option("--budget", o->design.budget, "interventions to choose (K)")

@@ -30,7 +30,7 @@ int run_impute(ImputeOptions o) {
       o.variance_out.empty() ? "" : output_format(o.variance_out, o.format, "--variance-out");
   // ntk-pcg fits on the pairs split over the processes: each reads only its shard of --data
   // (one process: all of it). The other methods need the whole tensor on every process.
-  const bool sharded = o.method == "ntk-pcg";
+  const bool sharded = cimpute::completion_method(o.method).sharded_fit;
   const Processes& comm = processes();
   cimpute::PerturbationTensor<double> t;
   cimpute::collectively(comm, [&] {
@@ -51,11 +51,9 @@ int run_impute(ImputeOptions o) {
     o.context_features = is_l1000_directory(o.data) ? "baseline" : "none";
   setup.context_features = context_features_option(o.context_features, o.data, t.contexts());
   // A requested context without training pairs makes ntk choose by leave-one-context-out.
-  const Eigen::Index ref = o.reference.empty() ? -1 : t.contexts().index(o.reference);
-  Eigen::MatrixXd seen = t.mask().cast<double>();
-  if (sharded) comm.sum(seen);
-  for (const auto& q : pairs)
-    if (q.context == ref || seen.col(q.context).sum() == 0) setup.new_contexts = true;
+  const Eigen::Index ref = cimpute::reference_index(t, o.reference, "impute");
+  setup.new_contexts = sharded ? cimpute::reaches_new_contexts(t, pairs, ref, comm)
+                               : cimpute::reaches_new_contexts(t, pairs, ref);
   if (is_l1000_directory(o.data))
     setup.autoencoder.baselines = baseline_profiles(o.data, t.contexts());
 
@@ -66,9 +64,10 @@ int run_impute(ImputeOptions o) {
   setup.progress = [&progress](long done, long total) { progress.set_step_fraction(done, total); };
   cimpute::LabeledMatrix<double> imputed;
   if (sharded) {
-    cimpute::NtkPcgCompletion<double, Processes> method(
-        cimpute::NtkPcgCompletionOptions::published(o.reference), comm);
-    imputed = cimpute::impute_pairs_sharded(method, t, pairs, o.reference, comm);
+    imputed =
+        cimpute::visit_sharded_completion_method<double>(o.method, setup, comm, [&](auto& method) {
+          return cimpute::impute_pairs_sharded(method, t, pairs, o.reference, comm);
+        });
   } else {
     imputed = cimpute::impute_pairs(cimpute::make_completion_method<double>(o.method, setup), t,
                                     pairs, o.reference, comm);
@@ -116,7 +115,8 @@ Command add_impute(CLI::App& cimpute) {
       ->required();
   add_selection_options(sub, o->selection);
   sub->add_option("--method", o->method,
-                  "the completion method: " + join(cimpute::completion_method_names(), ", "))
+                  completion_methods_help("the completion method (with ntk-pcg, cimpute-mpi reads "
+                                          "each process's shard of --data):"))
       ->type_name("METHOD")
       ->check(CLI::IsMember(cimpute::completion_method_names()))
       ->capture_default_str();

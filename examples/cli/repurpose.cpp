@@ -65,12 +65,7 @@ int run_repurpose(RepurposeOptions o) {
   cimpute::PerturbationTensor<double> t = load_signatures(o.data, o.selection, o.quiet);
   if (!t.contexts().contains(opt.context))
     throw cimpute::invalid_argument(o.data + ": no context named '" + opt.context + "'");
-  if (o.reference == "auto")
-    o.reference = t.contexts().contains("MCF7") && opt.context != "MCF7" ? "MCF7" : "none";
-  opt.reference_context = o.reference == "none" ? "" : o.reference;
-  if (!opt.reference_context.empty() && !t.contexts().contains(opt.reference_context))
-    throw cimpute::invalid_argument(o.data + ": no context named '" + opt.reference_context +
-                                    "' (use --reference-context none)");
+  opt.reference_context = resolve_reference(o.reference, t, o.data, opt.context);
   if (o.id_type == "symbol") {
     const Eigen::Index before = t.num_features();
     t = cimpute::rename_features(t, gene_symbols(o.data, o.gene_map, o.quiet), true);
@@ -208,9 +203,10 @@ Command add_repurpose(CLI::App& cimpute) {
       ->type_name("METHOD")
       ->check(imputer)
       ->capture_default_str();
-  sub->add_option("--reference-context", o->reference,
-                  "training-only context of the imputation (auto: MCF7 when present and not the "
-                  "disease's context; none: no reference context)")
+  sub->add_option(
+         "--reference-context", o->reference,
+         "training-only context of the imputation (auto: " + cimpute::cmap::reference_context +
+             " when present and not the disease's context; none: no reference context)")
       ->type_name("CONTEXT")
       ->capture_default_str();
   sub->add_flag("--hide-context", o->opt.hide_context,

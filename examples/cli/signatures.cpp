@@ -5,8 +5,8 @@
 
 #include "cli.hpp"
 
-#include <cimpute/completion/complete_missing.hpp> // missing_pairs
-#include <cimpute/completion/ntk_completion.hpp>   // context_features_from_baselines
+#include <cimpute/completion/ntk_completion.hpp> // context_features_from_baselines
+#include <cimpute/completion/workflow.hpp>       // missing_pairs, all_pairs, reference contexts
 #include <cimpute/io.hpp>
 
 #include <CLI/CLI.hpp>
@@ -228,14 +228,7 @@ std::vector<cimpute::PairIndex> requested_pairs(const std::string& spec,
   if (spec == "missing")
     return sharded ? cimpute::missing_pairs(t, processes()) : cimpute::missing_pairs(t);
   std::vector<cimpute::PairIndex> out;
-  if (spec == "all") {
-    Eigen::MatrixXd seen = t.mask().cast<double>();
-    if (sharded) processes().sum(seen);
-    for (Eigen::Index c = 0; c < t.num_contexts(); ++c)
-      for (Eigen::Index p = 0; p < t.num_perturbations(); ++p)
-        if (seen.row(p).sum() > 0 && seen.col(c).sum() > 0) out.push_back({p, c});
-    return out;
-  }
+  if (spec == "all") return sharded ? cimpute::all_pairs(t, processes()) : cimpute::all_pairs(t);
   const auto table = cimpute::read_delimited(spec);
   if (table.header.size() < 2)
     throw cimpute::invalid_argument(spec + ": --pairs needs two columns (perturbation, context)");
@@ -256,9 +249,23 @@ std::vector<cimpute::PairIndex> requested_pairs(const std::string& spec,
   return out;
 }
 
+std::string completion_methods_help(const std::string& intro) {
+  std::string out = intro;
+  for (const auto& m : cimpute::completion_methods()) out += "\n  " + m.name + ": " + m.summary;
+  return out;
+}
+
+std::vector<std::string> completion_methods_with(bool cimpute::CompletionMethodInfo::*capability) {
+  std::vector<std::string> out;
+  for (const auto& m : cimpute::completion_methods())
+    if (m.*capability) out.push_back(m.name);
+  return out;
+}
+
 void add_reference_options(CLI::App* sub, std::string& reference, std::string& context_features) {
   sub->add_option("--reference-context", reference,
-                  "training-only context (auto: MCF7 when present; none: no reference context)")
+                  "training-only context (auto: " + cimpute::cmap::reference_context +
+                      " when present; none: no reference context)")
       ->type_name("CONTEXT")
       ->capture_default_str();
   sub->add_option("--context-features", context_features,
@@ -269,14 +276,14 @@ void add_reference_options(CLI::App* sub, std::string& reference, std::string& c
 }
 
 std::string resolve_reference(const std::string& value,
-                              const cimpute::PerturbationTensor<double>& t,
-                              const std::string& data) {
-  std::string ref = value == "auto" ? (t.contexts().contains("MCF7") ? "MCF7" : "") : value;
-  if (ref == "none") ref.clear();
-  if (!ref.empty() && !t.contexts().contains(ref))
-    throw cimpute::invalid_argument(data + ": no context named '" + ref +
-                                    "' (use --reference-context none)");
-  return ref;
+                              const cimpute::PerturbationTensor<double>& t, const std::string& data,
+                              const std::string& target_context) {
+  try {
+    return cimpute::resolve_reference_context(t, value, cimpute::cmap::reference_context,
+                                              target_context);
+  } catch (const cimpute::invalid_argument& e) {
+    throw cimpute::invalid_argument(data + ": " + e.what());
+  }
 }
 
 } // namespace cimpute_cli

@@ -2,6 +2,7 @@
 // argument, and the --context-features option.
 #pragma once
 
+#include <cimpute/completion/method_table.hpp>
 #include <cimpute/core/labeled_matrix.hpp>
 #include <cimpute/core/labels.hpp>
 #include <cimpute/core/perturbation_tensor.hpp>
@@ -79,14 +80,22 @@ std::vector<cimpute::PairIndex> requested_pairs(const std::string& spec,
                                                 const cimpute::PerturbationTensor<double>& t,
                                                 bool sharded = false);
 
+/// The completion methods of `cimpute::completion_methods()` for a help text: "name (summary)",
+/// one per line after `intro`.
+std::string completion_methods_help(const std::string& intro);
+
+/// The names of the completion methods with a capability (a flag of `CompletionMethodInfo`).
+std::vector<std::string> completion_methods_with(bool cimpute::CompletionMethodInfo::*capability);
+
 /// Declares --reference-context (auto, none or a context) and --context-features (auto, none,
 /// baseline or a file) with the help of `impute` and `design pairs`.
 void add_reference_options(CLI::App* sub, std::string& reference, std::string& context_features);
 
-/// The --reference-context value resolved for `t`: auto is MCF7 when present, else none; none is
-/// ""; a context absent from `t` throws naming `data`.
+/// The --reference-context value resolved for `t` by `cimpute::resolve_reference_context` with the
+/// CMap convention (auto: MCF7 when present and not `target_context`, else none; none: ""); a
+/// context absent from `t` throws naming `data`.
 std::string resolve_reference(const std::string& value,
-                              const cimpute::PerturbationTensor<double>& t,
-                              const std::string& data);
+                              const cimpute::PerturbationTensor<double>& t, const std::string& data,
+                              const std::string& target_context = "");
 
 } // namespace cimpute_cli

@@ -2,7 +2,8 @@
 /// @brief Umbrella header of the completion module: mean baselines, DNPP, FaLRTC, SoftImpute,
 /// synthetic interventions, autoencoder transfer, NTK completion (fixed, cross-validated or with
 /// the mixed prior), ensembles, methods by name, the evaluation protocols and their parser, and
-/// `complete_missing`, and `design_pairs` (the pairs to measure next).
+/// `complete_missing`, `design_pairs` (the pairs to measure next), and the run-time rules the
+/// front ends share (`workflow.hpp`).
 #pragma once
 
 #include "cimpute/completion/any_completion.hpp"
@@ -12,6 +13,7 @@
 #include "cimpute/completion/ensemble.hpp"
 #include "cimpute/completion/falrtc.hpp"
 #include "cimpute/completion/means.hpp"
+#include "cimpute/completion/method_table.hpp"
 #include "cimpute/completion/ntk_completion.hpp"
 #include "cimpute/completion/ntk_cv.hpp"
 #include "cimpute/completion/ntk_grid.hpp"
@@ -25,3 +27,4 @@
 #include "cimpute/completion/soft_impute.hpp"
 #include "cimpute/completion/synthetic_interventions.hpp"
 #include "cimpute/completion/training_set.hpp"
+#include "cimpute/completion/workflow.hpp"

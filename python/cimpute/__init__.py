@@ -32,9 +32,9 @@ __all__ = [
     "read_gctx", "read_h5ad", "write_gct", "write_gctx", "write_h5ad", "completion_methods",
     "evaluate", "impute", "gram", "discover", "interventional_data", "repurpose",
     "simulate_perturbations", "cpdag", "interventional_cpdag", "shd", "random_dag", "Autoencoder",
-    "design_interventions", "design_pairs",
+    "design_interventions", "design_pairs", "discovery_methods",
 ]
-__version__ = "0.1.0"
+__version__ = _cimpute.__version__  # the C++ library's (cimpute/version.hpp)
 
 
 def _need(module: str, feature: str):
@@ -326,9 +326,18 @@ def read_signatures(path: str, perturbation: str = "", context: str = "",
 
 
 # ---------------------------------------------------------------------------------- completion
-def completion_methods() -> list[str]:
-    """The completion methods' names (as ``cimpute complete --methods``)."""
+def completion_methods(details: bool = False):
+    """The completion methods' names, in the library's table order (as ``cimpute complete
+    --methods``). With ``details``, a pandas.DataFrame of the table instead: name, summary,
+    posterior (a kernel posterior: imputed variance, :func:`design_pairs`) and sharded_fit (fits
+    over MPI processes on each one's shard)."""
+    if details:
+        return _pandas().DataFrame(_cimpute.completion_method_table())
     return _cimpute.completion_method_names()
+
+
+def _methods_with(capability: str) -> list[str]:
+    return [m["name"] for m in _cimpute.completion_method_table() if m[capability]]
 
 
 def _is_l1000_dir(path: str) -> bool:
@@ -359,13 +368,12 @@ def _side_information(t: PerturbationTensor, context_features, default_features:
     return f, baselines
 
 
-def _reference(t: PerturbationTensor, reference_context: str | None, default: str) -> str:
-    ref = default if reference_context is None else reference_context
-    if ref in ("", "none", None):
-        return ""
-    if ref not in t.contexts:
-        raise ValueError(f"no context named '{ref}' (use reference_context='none')")
-    return ref
+def _reference(t: PerturbationTensor, reference_context: str | None, target: str = "") -> str:
+    """reference_context resolved as the tool resolves --reference-context (one rule, in the
+    library): None or 'auto' is the CMap reference context (MCF7) when ``t`` has it and it is not
+    ``target``, else none; 'none' is none; anything else must name a context."""
+    value = "auto" if reference_context is None else str(reference_context)
+    return _cimpute.resolve_reference_context(t._t, value, target)
 
 
 _NTK_PRIORS = ("one-hot", "train-context-average", "user-features", "train-averages",
@@ -409,7 +417,7 @@ def evaluate(t: PerturbationTensor, methods: Sequence[str] | str = "all",
             raise ValueError(f"unknown method '{n}' (available: {', '.join(completion_methods())})")
     if not isinstance(seeds, int) or seeds < 1:
         raise ValueError(f"seeds must be an integer >= 1, got {seeds!r}")
-    ref = _reference(t, reference_context, "MCF7" if "MCF7" in t.contexts else "none")
+    ref = _reference(t, reference_context)
     features, baselines = _side_information(t, context_features, "none")
     priors = _ntk_priors(ntk_priors)
     random = protocol.startswith("kfold") or protocol.startswith("sparse")
@@ -439,12 +447,11 @@ def design_pairs(t: PerturbationTensor, budget: int, method: str = "ntk",
     reduction of the NTK posterior variance summed over the unmeasured candidates ('missing', or
     a list of (perturbation, context)). Returns a DataFrame rank, perturbation, context,
     variance_before, total_variance_after (fractions of the prior variance)."""
-    if method not in ("ntk", "ntk-reference"):
-        raise ValueError(f"design_pairs needs a kernel method: 'ntk' or 'ntk-reference', got "
-                         f"'{method}'")
-    if reference_context is None:
-        reference_context = "MCF7" if "MCF7" in t.contexts else "none"
-    ref = _reference(t, reference_context, "none")
+    kernel = _methods_with("posterior")
+    if method not in kernel:
+        raise ValueError(f"design_pairs needs a kernel method: "
+                         f"{' or '.join(repr(k) for k in kernel)}, got '{method}'")
+    ref = _reference(t, reference_context)
     features, baselines = _side_information(t, context_features,
                                             "baseline" if _is_l1000_dir(t.source) else "none")
     listed = [] if isinstance(candidates, str) and candidates == "missing" else \
@@ -479,9 +486,7 @@ def impute(t: PerturbationTensor, method: str = "ntk", reference_context: str | 
     """
     if method not in completion_methods():
         raise ValueError(f"unknown method '{method}' (available: {', '.join(completion_methods())})")
-    if reference_context is None:
-        reference_context = "MCF7" if "MCF7" in t.contexts else "none"
-    ref = _reference(t, reference_context, "none")
+    ref = _reference(t, reference_context)
     features, baselines = _side_information(t, context_features,
                                             "baseline" if _is_l1000_dir(t.source) else "none")
     if isinstance(pairs, str):
@@ -593,6 +598,16 @@ def _number_text(v) -> str:
     if isinstance(v, (float, np.floating)):
         return repr(float(v))
     return str(v)
+
+
+def discovery_methods(details: bool = False):
+    """The structure learners' names, in the library's table order (as ``cimpute discover
+    --method``; the first is the default). With ``details``, a pandas.DataFrame of the table:
+    name, summary, uses_tests, interventional, learns_targets."""
+    table = _cimpute.discovery_method_table()
+    if details:
+        return _pandas().DataFrame(table)
+    return [m["name"] for m in table]
 
 
 def discover(data, setting_column: str = "condition", target_column: str = "target",
@@ -728,9 +743,7 @@ def repurpose(t: PerturbationTensor, disease, context: str, score: str = "cosine
         raise ValueError("repurpose: the disease signature has a non-finite value")
     if context not in t.contexts:
         raise ValueError(f"no context named '{context}'")
-    if reference_context is None:
-        reference_context = "MCF7" if "MCF7" in t.contexts and context != "MCF7" else "none"
-    ref = _reference(t, reference_context, "none")
+    ref = _reference(t, reference_context, context)
     core = t._t
     if id_type == "symbol":
         mapping = _gene_symbols_of(t, gene_map)

@@ -4,6 +4,7 @@
 
 #include <cimpute/completion.hpp>
 #include <cimpute/connectivity/repurposing.hpp>
+#include <cimpute/io/cmap.hpp>
 #include <cimpute/sem/perturbation_simulator.hpp>
 
 #include <cmath>
@@ -46,6 +47,29 @@ py::dict summary_dict(const std::string& protocol, const std::string& method,
 void bind_completion(py::module_& m) {
   m.def("completion_method_names", &cimpute::completion_method_names);
   m.def(
+      "completion_method_table",
+      [] {
+        py::list rows;
+        for (const auto& x : cimpute::completion_methods()) {
+          py::dict d;
+          d["name"] = x.name;
+          d["summary"] = x.summary;
+          d["posterior"] = x.posterior;
+          d["sharded_fit"] = x.sharded_fit;
+          rows.append(d);
+        }
+        return rows;
+      },
+      "The library's completion method table (cimpute::completion_methods)");
+  m.def(
+      "resolve_reference_context",
+      [](const Tensor& t, const std::string& value, const std::string& target) {
+        return cimpute::resolve_reference_context(t, value, cimpute::cmap::reference_context,
+                                                  target);
+      },
+      py::arg("tensor"), py::arg("value"), py::arg("target") = "",
+      "What a reference_context value means (auto, none or a context), as in the tool");
+  m.def(
       "evaluate_one",
       [](const Tensor& t, const std::string& method, const std::string& protocol,
          const std::string& reference, int seed_index, const Eigen::MatrixXd& features,
@@ -81,12 +105,7 @@ void bind_completion(py::module_& m) {
       "combine_runs",
       [](const std::string& protocol, const std::string& method,
          const std::vector<cimpute::ScoreSummary>& per_seed) {
-        std::vector<cimpute::CompletionEvaluation> runs(per_seed.size());
-        for (std::size_t k = 0; k < per_seed.size(); ++k) {
-          runs[k].scores = per_seed[k].mean;
-          runs[k].seconds = per_seed[k].seconds;
-        }
-        return summary_dict(protocol, method, cimpute::summarize(runs));
+        return summary_dict(protocol, method, cimpute::summarize(per_seed));
       },
       py::arg("protocol"), py::arg("method"), py::arg("per_seed"));
   m.def(
@@ -101,10 +120,7 @@ void bind_completion(py::module_& m) {
         if (pairs == "missing") {
           q = cimpute::missing_pairs(t);
         } else if (pairs == "all") {
-          const auto seen = t.mask();
-          for (Eigen::Index c = 0; c < t.num_contexts(); ++c)
-            for (Eigen::Index p = 0; p < t.num_perturbations(); ++p)
-              if (seen.row(p).any() && seen.col(c).any()) q.push_back({p, c});
+          q = cimpute::all_pairs(t);
         } else if (pairs == "list") {
           for (const auto& [p, c] : listed)
             q.push_back({t.perturbations().index(p, fn), t.contexts().index(c, fn)});
@@ -116,10 +132,8 @@ void bind_completion(py::module_& m) {
         }
         if (q.empty()) cimpute::detail::throw_invalid(fn, "no pair to impute");
         auto setup = make_setup(reference, features, baselines, ntk_priors);
-        const Eigen::Index ref = reference.empty() ? -1 : t.contexts().index(reference, fn);
-        const auto seen = t.mask();
-        for (const auto& x : q)
-          if (x.context == ref || !seen.col(x.context).any()) setup.new_contexts = true;
+        setup.new_contexts =
+            cimpute::reaches_new_contexts(t, q, cimpute::reference_index(t, reference, fn));
         setup.progress = interruptible(std::move(progress));
         cimpute::LabeledMatrix<double> out;
         {
@@ -176,10 +190,8 @@ void bind_completion(py::module_& m) {
           for (const auto& [p, c] : listed)
             q.push_back({t.perturbations().index(p, fn), t.contexts().index(c, fn)});
         if (q.empty()) cimpute::detail::throw_invalid(fn, "no candidate pair");
-        const Eigen::Index ref = reference.empty() ? -1 : t.contexts().index(reference, fn);
-        std::vector<Eigen::Index> rows;
-        for (Eigen::Index r = 0; r < t.num_observed(); ++r)
-          if (t.observed_pairs()[std::size_t(r)].context != ref) rows.push_back(r);
+        const Eigen::Index ref = cimpute::reference_index(t, reference, fn);
+        const std::vector<Eigen::Index> rows = cimpute::rows_outside_context(t, ref);
         if (rows.empty()) cimpute::detail::throw_invalid(fn, "no observed pair to fit on");
         auto setup = make_setup(reference, features, baselines);
         setup.progress = interruptible(std::move(progress));

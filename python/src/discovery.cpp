@@ -93,6 +93,22 @@ void bind_discovery(py::module_& m) {
       py::arg("header"), py::arg("rows"), py::arg("setting"), py::arg("target"), py::arg("control"),
       py::arg("separator"), py::arg("exclude"), py::arg("ignore"), py::arg("log"), py::arg("name"));
   m.def(
+      "discovery_method_table",
+      [] {
+        py::list rows;
+        for (const auto& x : cimpute::discovery_methods()) {
+          py::dict d;
+          d["name"] = x.name;
+          d["summary"] = x.summary;
+          d["uses_tests"] = x.uses_tests;
+          d["interventional"] = x.interventional;
+          d["learns_targets"] = x.learns_targets;
+          rows.append(d);
+        }
+        return rows;
+      },
+      "The library's structure-learner table (cimpute::discovery_methods)");
+  m.def(
       "discover",
       [](const cimpute::InterventionalData& data, const std::string& method,
          const std::string& tests, double alpha, double alpha_inv, std::uint64_t seed, int runs,
@@ -101,8 +117,7 @@ void bind_discovery(py::module_& m) {
         cimpute::DiscoveryOptions d;
         d.gies.lambda = gies_lambda;
         d.unknown_targets = unknown_targets;
-        d.method = cimpute::parse_discovery_method(
-            unknown_targets && method == "igsp" ? std::string("utigsp") : method);
+        d.method = cimpute::parse_discovery_method(method, unknown_targets);
         d.tests = cimpute::parse_discovery_tests(tests);
         d.search.alpha = alpha;
         d.search.alpha_invariance = alpha_inv;

@@ -149,3 +149,14 @@ def test_design_pairs_equals_cimpute_design_pairs(data, cli):
         cimpute.design_pairs(t, budget=1000, method="ntk-reference")
     with pytest.raises(ValueError, match="kernel method"):
         cimpute.design_pairs(t, budget=2, method="dnpp")
+
+
+def test_method_table_is_the_tools(cli):
+    # One table (cimpute::completion_methods): the package and `cimpute complete --help` list the
+    # same methods, in the same order, with the same summaries.
+    table = cimpute.completion_methods(details=True)
+    assert list(table["name"]) == cimpute.completion_methods()
+    out, _ = cli("complete", "--help")
+    for name, summary in zip(table["name"], table["summary"]):
+        assert f"{name}: {summary}" in " ".join(out.split()), name
+    assert set(table.loc[table["posterior"], "name"]) == {"ntk", "ntk-reference"}

@@ -109,3 +109,19 @@ def test_design_interventions_equals_cimpute_design_interventions(data, cli):
             for r in d.itertuples(index=False)] == [tuple(l.split(",")) for l in lines[1:]]
     with pytest.raises(ValueError, match="budget must be >= 1"):
         cimpute.design_interventions(path, budget=0, method="gies", **OPTIONS)
+
+
+def test_learner_table_is_the_tools(cli):
+    # One table (cimpute::discovery_methods): the package and `cimpute discover --help` list the
+    # same learners with the same summaries; design interventions takes those with known targets.
+    table = cimpute.discovery_methods(details=True)
+    assert list(table["name"]) == cimpute.discovery_methods()
+    assert cimpute.discovery_methods()[0] == "igsp"  # the default of discover(method=)
+    out, _ = cli("discover", "--help")
+    flat = " ".join(out.split())
+    for name, summary in zip(table["name"], table["summary"]):
+        assert f"{name}: {summary}" in flat, name
+    out, _ = cli("design", "interventions", "--help")
+    flat = " ".join(out.split())
+    for name, learns in zip(table["name"], table["learns_targets"]):
+        assert (f"{name}: " in flat) == (not learns), name

@@ -1,13 +1,7 @@
-// The public surface of the completion module: the deprecated names (old class names, the
-// cross_validation.hpp forwarding header) still reach the same entities, the NTK grid shared by
-// the two searches validates in one place, and every options struct validates the same way
-// (cimpute::invalid_argument from "<Struct>::validate" naming the value, called by the method's
-// constructor).
+// The public surface of the completion module: the NTK grid shared by the two searches validates in
+// one place, and every options struct validates the same way (cimpute::invalid_argument from
+// "<Struct>::validate" naming the value, called by the method's constructor).
 #include "test_data.hpp"
-
-// The deprecated forwarding header on its own, before the method headers: the protocols, their
-// parser and complete_missing must come through it.
-#include <cimpute/completion/cross_validation.hpp>
 
 #include <cimpute/completion/autoencoder_transfer.hpp>
 #include <cimpute/completion/dnpp.hpp>
@@ -20,6 +14,7 @@
 #include <cimpute/completion/registry.hpp>
 #include <cimpute/completion/soft_impute.hpp>
 #include <cimpute/completion/synthetic_interventions.hpp>
+#include <cimpute/completion/workflow.hpp>
 
 #include <functional>
 #include <limits>
@@ -63,56 +58,37 @@ void check_rejects(const std::function<void()>& f, const std::vector<std::string
 }
 } // namespace
 
-// The old names are deprecated aliases: using them warns (g++; clang before 19 does not diagnose
-// deprecated alias templates), so the warning is silenced for this test only.
-#pragma GCC diagnostic push
-#pragma GCC diagnostic ignored "-Wdeprecated-declarations"
-TEST_CASE("deprecated method names alias the renamed classes", "[completion][api]") {
-  using cimpute::DnppCompletion;
-  STATIC_REQUIRE(
-      std::is_same_v<cimpute::NtkCompletionCV<double>, cimpute::NtkCvCompletion<double>>);
-  STATIC_REQUIRE(std::is_same_v<cimpute::NtkCompletionCV<float>, cimpute::NtkCvCompletion<float>>);
-  STATIC_REQUIRE(std::is_same_v<cimpute::NtkCompletionCV<>, cimpute::NtkCvCompletion<double>>);
-  STATIC_REQUIRE(std::is_same_v<cimpute::SyntheticInterventions<double>,
-                                cimpute::SyntheticInterventionsCompletion<double>>);
-  STATIC_REQUIRE(std::is_same_v<cimpute::SyntheticInterventions<>,
-                                cimpute::SyntheticInterventionsCompletion<double>>);
-  STATIC_REQUIRE(
-      std::is_same_v<cimpute::AutoencoderTransfer<double>,
-                     cimpute::AutoencoderTransferCompletion<double, cimpute::LeakyRelu>>);
-  STATIC_REQUIRE(std::is_same_v<cimpute::AutoencoderTransfer<>,
-                                cimpute::AutoencoderTransferCompletion<double>>);
-  STATIC_REQUIRE(std::is_same_v<cimpute::AutoencoderTransfer<float, cimpute::Identity>,
-                                cimpute::AutoencoderTransferCompletion<float, cimpute::Identity>>);
-  STATIC_REQUIRE(std::is_same_v<cimpute::MixedPriorNtk<double, DnppCompletion<double>>,
-                                cimpute::NtkMixedPriorCompletion<double, DnppCompletion<double>>>);
-
-  // The old names still construct working methods, with the run-time names unchanged.
+TEST_CASE("workflow: the run-time rules every front end shares", "[completion][api]") {
+  // small_tensor: p0..p2 x c0..c2, all observed but (p2, c2); rows in context-major order.
   const Tensor t = small_tensor();
-  CHECK(cimpute::NtkCompletionCV<double>().name() == "ntk");
-  CHECK(cimpute::SyntheticInterventions<double>().name() == "synthetic-interventions");
-  CHECK(cimpute::AutoencoderTransfer<double>().name() == "autoencoder");
-  CHECK(cimpute::MixedPriorNtk<double, DnppCompletion<double>>(DnppCompletion<double>(2)).name() ==
-        "ntk-mixed");
-  const auto ev = cimpute::leave_one_pair_out(cimpute::SyntheticInterventions<double>(), t);
-  CHECK(ev.pairs.size() == 8);
-}
-#pragma GCC diagnostic pop
-
-TEST_CASE("cross_validation.hpp still forwards the protocols, their parser and complete_missing",
-          "[completion][api]") {
-  const Tensor t = small_tensor();
-  const auto proto = cimpute::CompletionProtocol::parse("kfold:2");
-  CHECK(proto.kind == cimpute::CompletionProtocol::Kind::KFold);
-  CHECK(proto.value == 2);
-  const cimpute::MeanCompletion<double> mean(cimpute::MeanKind::Context);
-  const cimpute::ScoreSummary s = cimpute::evaluate_protocol(mean, t, proto, "", 2);
-  CHECK(s.runs == 2);
-  const auto loco = cimpute::leave_one_context_out(mean, t);
-  CHECK(loco.pairs.size() == 8);
-  const auto missing = cimpute::complete_missing(mean, t);
-  REQUIRE(missing.cols() == 1);
-  CHECK(missing.col_ids()[0] == "p2:c2");
+  // The reference context: auto is the conventional name when present and not the target.
+  CHECK(cimpute::resolve_reference_context(t, "auto", "c1") == "c1");
+  CHECK(cimpute::resolve_reference_context(t, "auto", "c1", "c1").empty());
+  CHECK(cimpute::resolve_reference_context(t, "auto", "MCF7").empty());
+  CHECK(cimpute::resolve_reference_context(t, "auto", "").empty());
+  CHECK(cimpute::resolve_reference_context(t, "none", "c1").empty());
+  CHECK(cimpute::resolve_reference_context(t, "", "c1").empty());
+  CHECK(cimpute::resolve_reference_context(t, "c2", "c1") == "c2");
+  check_rejects([&] { cimpute::resolve_reference_context(t, "XYZ", "c1"); },
+                {"resolve_reference_context", "no context named 'XYZ'", "auto, none"});
+  CHECK(cimpute::reference_index(t, "", "f") == -1);
+  CHECK(cimpute::reference_index(t, "c1", "f") == 1);
+  check_rejects([&] { cimpute::reference_index(t, "XYZ", "my_function"); }, {"my_function", "XYZ"});
+  // Training rows: every observed row outside the reference, in row order.
+  CHECK(cimpute::rows_outside_context(t, -1).size() == 8);
+  CHECK(cimpute::rows_outside_context(t, 1) == std::vector<Eigen::Index>{0, 1, 2, 6, 7});
+  // Requests: all pairs of observed labels, the missing ones among them.
+  const auto all = cimpute::all_pairs(t);
+  REQUIRE(all.size() == 9);
+  CHECK(all[8] == cimpute::PairIndex{2, 2});
+  CHECK(cimpute::missing_pairs(t) == std::vector<cimpute::PairIndex>{{2, 2}});
+  // New contexts: the reference, or a context without any observed pair.
+  CHECK_FALSE(cimpute::reaches_new_contexts(t, {{2, 2}}, -1));
+  CHECK(cimpute::reaches_new_contexts(t, {{0, 0}, {2, 2}}, 2));
+  const Tensor partial = Tensor::from_signatures(t.observed().topRows(3), {"p0", "p1", "p2"},
+                                                 {"c0", "c0", "c0"}, t.features().ids())
+                             .with_labels(t.perturbations().ids(), t.contexts().ids());
+  CHECK(cimpute::reaches_new_contexts(partial, {{0, 1}}, -1));
 }
 
 TEST_CASE("NtkGrid: the grid of both NTK searches, with their own defaults", "[completion][api]") {

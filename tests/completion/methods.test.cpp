@@ -608,7 +608,29 @@ TEST_CASE("visit_completion_method constructs every named method", "[completion]
     const std::string got =
         cimpute::visit_completion_method<double>(name, "", [](const auto& m) { return m.name(); });
     CHECK(got == name);
+    // The table's capability is the method type's: a kernel posterior (variance, covariance).
+    const bool posterior = cimpute::visit_completion_method<double>(name, "", [](const auto& m) {
+      return cimpute::detail::has_kernel_posterior<std::decay_t<decltype(m)>>();
+    });
+    CHECK(cimpute::completion_method(name).posterior == posterior);
+    CHECK_FALSE(cimpute::completion_method(name).summary.empty());
   }
+  CHECK(cimpute::completion_methods().size() == cimpute::completion_method_names().size());
+  // The methods that fit over processes construct for a communicator; the others are refused.
+  for (const auto& m : cimpute::completion_methods()) {
+    INFO(m.name);
+    const auto name_of = [](auto& method) { return method.name(); };
+    if (m.sharded_fit)
+      CHECK(cimpute::visit_sharded_completion_method<double>(
+                m.name, cimpute::CompletionSetup{}, cimpute::SingleProcess{}, name_of) == m.name);
+    else
+      CHECK_THROWS_WITH(
+          cimpute::visit_sharded_completion_method<double>(m.name, cimpute::CompletionSetup{},
+                                                           cimpute::SingleProcess{}, name_of),
+          Catch::Contains("does not fit over processes") && Catch::Contains("ntk-pcg"));
+  }
+  CHECK_THROWS_WITH(cimpute::completion_method("bogus"),
+                    Catch::Contains("unknown method 'bogus'") && Catch::Contains("ntk-pcg"));
   CHECK_THROWS_WITH(
       cimpute::visit_completion_method<double>("bogus", "", [](const auto& m) { return m.name(); }),
       Catch::Contains("unknown method 'bogus'") && Catch::Contains("soft-impute"));

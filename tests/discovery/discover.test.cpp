@@ -75,6 +75,33 @@ TEST_CASE("utigsp with partially known targets finds the I-MEC and the hidden of
   CHECK(targets_found == 15);
 }
 
+TEST_CASE("discovery_methods: the table the front ends read", "[discovery][api]") {
+  const cimpute::Dag g = cimpute::random_dag(6, 1.5, 7);
+  const auto data = planted(g, 500, 8);
+  std::vector<cimpute::DiscoveryMethod> seen;
+  for (const auto& row : cimpute::discovery_methods()) {
+    INFO(row.name);
+    CHECK(cimpute::parse_discovery_method(row.name) == row.method);
+    CHECK(&cimpute::discovery_method(row.method) == &row);
+    CHECK_FALSE(row.summary.empty());
+    seen.push_back(row.method);
+    // The capabilities are what discover does: interventional learners report targets (known
+    // or learned), the others none.
+    cimpute::DiscoveryOptions o;
+    o.method = row.method;
+    const auto r = cimpute::discover(data, o);
+    CHECK(r.targets.empty() == !row.interventional);
+    if (row.interventional && !row.learns_targets) CHECK(r.targets == data.targets);
+  }
+  CHECK(seen.size() == 5); // every enumerator has its row
+  CHECK(cimpute::discovery_methods().front().method == cimpute::DiscoveryOptions{}.method);
+  // --unknown-targets: igsp runs UT-IGSP; the other names are unchanged.
+  CHECK(cimpute::parse_discovery_method("igsp", true) == cimpute::DiscoveryMethod::Utigsp);
+  CHECK(cimpute::parse_discovery_method("gies", true) == cimpute::DiscoveryMethod::Gies);
+  CHECK_THROWS_WITH(cimpute::parse_discovery_method("bogus"),
+                    Catch::Contains("unknown method 'bogus'") && Catch::Contains("utigsp"));
+}
+
 TEST_CASE("discover: essential graphs, bootstrap stability, thread-count independence",
           "[discovery][discover]") {
   const cimpute::Dag g = cimpute::random_dag(8, 1.5, 41);
@@ -195,4 +222,41 @@ TEST_CASE("write_stability: rows, order and bad input", "[discovery][discover]")
   r.bootstrap = 0;
   CHECK_THROWS_WITH(cimpute::write_stability(os, r, {"a", "b", "c"}),
                     Catch::Contains("no bootstrap"));
+}
+
+TEST_CASE("write_graph_dot / write_graph_json: edges, frequencies, escapes", "[discovery][io]") {
+  // b -> a (an arc), b - c undirected; names needing escapes in both formats.
+  cimpute::Pdag g(3);
+  g.add_arc(1, 0);
+  g.add_undirected(2, 1);
+  const std::vector<std::string> names{"a\"q", "b", "c\\n"};
+  cimpute::DiscoveryResult r; // no bootstrap
+  std::ostringstream dot, json;
+  cimpute::write_graph_dot(dot, g, names, r, false, "test");
+  CHECK(dot.str() == "// test\ndigraph cimpute {\n  \"a\\\"q\";\n  \"b\";\n  \"c\\\\n\";\n"
+                     "  \"b\" -> \"a\\\"q\";\n  \"b\" -> \"c\\\\n\" [dir=none];\n}\n");
+  cimpute::write_graph_json(json, g, names, r, false);
+  CHECK(json.str() == "{\n  \"variables\": [\"a\\\"q\", \"b\", \"c\\\\n\"],\n  \"edges\": [\n"
+                      "    {\"cause\": \"b\", \"effect\": \"a\\\"q\", \"directed\": true},\n"
+                      "    {\"cause\": \"b\", \"effect\": \"c\\\\n\", \"directed\": false}\n"
+                      "  ]\n}\n");
+  // With bootstrap: an arc of a DAG agrees with the resamples that have it or leave it
+  // unoriented (adjacent minus the reverse arc); an undirected edge with those adjacent.
+  r.bootstrap = 4;
+  r.directed_frequency = Eigen::MatrixXd::Zero(3, 3);
+  r.adjacency_frequency = Eigen::MatrixXd::Zero(3, 3);
+  r.adjacency_frequency(0, 1) = r.adjacency_frequency(1, 0) = 1.0;
+  r.directed_frequency(0, 1) = 0.25; // a -> b once: b -> a agrees with 3 of 4
+  r.adjacency_frequency(1, 2) = r.adjacency_frequency(2, 1) = 0.5;
+  std::ostringstream boot;
+  cimpute::write_graph_json(boot, g, names, r, true);
+  CHECK(boot.str().find("\"bootstrap\": 4,") != std::string::npos);
+  CHECK(boot.str().find("\"directed\": true, \"frequency\": 0.75}") != std::string::npos);
+  CHECK(boot.str().find("\"directed\": false, \"frequency\": 0.5}") != std::string::npos);
+  std::ostringstream bdot;
+  cimpute::write_graph_dot(bdot, g, names, r, true, "x");
+  CHECK(bdot.str().find("[label=\"0.75\", penwidth=2.38]") != std::string::npos);
+  CHECK(bdot.str().find("[dir=none, label=\"0.50\", penwidth=1.75]") != std::string::npos);
+  CHECK_THROWS_WITH(cimpute::write_graph_json(boot, g, {"a"}, r, true),
+                    Catch::Contains("write_graph_json") && Catch::Contains("1 names"));
 }

@@ -60,6 +60,18 @@ struct has_relative_posterior_covariance<
            std::declval<const std::vector<PairIndex>&>(), std::declval<double&>()))>>
     : std::true_type {};
 
+/// True when `M` (or the model it wraps, `M::model()`) has a kernel posterior: the
+/// `CompletionMethodInfo::posterior` capability.
+template <class M>
+constexpr bool has_kernel_posterior() {
+  if constexpr (has_posterior<M>::value || has_relative_posterior<M>::value)
+    return true;
+  else if constexpr (has_model<M>::value)
+    return has_kernel_posterior<std::decay_t<decltype(std::declval<const M&>().model())>>();
+  else
+    return false;
+}
+
 /// The kernel posterior covariance of `pairs` relative to the prior variance, and the ridge a
 /// newly measured pair adds (relative too), for a method with one (the NTK, or a method whose
 /// `model()` is one; `AnyCompletion` passes it on); otherwise `invalid_argument`.
@@ -100,7 +112,7 @@ Eigen::VectorXd relative_posterior_variance(const M& m, const std::vector<PairIn
 
 /// A completion method of any type (anything with `name()`, `fit(TrainingSet)` and
 /// `predict(pairs)`) behind virtual calls, like `std::function` for callables: a value type
-/// (copies are deep) that the protocols of `cross_validation.hpp` accept as they accept the
+/// (copies are deep) that the protocols of `protocols.hpp` accept as they accept the
 /// concrete methods.
 ///
 /// Programs that choose methods by name at run time (`make_completion_method`) compile every

@@ -6,6 +6,7 @@
 
 #include "cimpute/completion/any_completion.hpp"
 #include "cimpute/completion/training_set.hpp"
+#include "cimpute/completion/workflow.hpp"
 #include "cimpute/core/communicator.hpp"
 #include "cimpute/core/errors.hpp"
 #include "cimpute/core/labeled_matrix.hpp"
@@ -21,27 +22,6 @@
 #include <vector>
 
 namespace cimpute {
-
-/// Every unobserved (perturbation, context) pair whose perturbation and context are each observed
-/// somewhere (a label with no signature at all, e.g. a dropped control, is skipped), context by
-/// context.
-template <class Scalar>
-std::vector<PairIndex> missing_pairs(const PerturbationTensor<Scalar>& t) {
-  return missing_pairs(t, SingleProcess{});
-}
-
-/// `missing_pairs` of a tensor split over processes (the shards of `read_signatures`, with the
-/// same labels on every process): a pair is observed when some process observes it. Collective.
-template <class Scalar, class Comm>
-std::vector<PairIndex> missing_pairs(const PerturbationTensor<Scalar>& t, const Comm& comm) {
-  Eigen::MatrixXd seen = t.mask().template cast<double>();
-  comm.sum(seen);
-  std::vector<PairIndex> out;
-  for (Eigen::Index c = 0; c < t.num_contexts(); ++c)
-    for (Eigen::Index p = 0; p < t.num_perturbations(); ++p)
-      if (seen(p, c) == 0 && seen.row(p).sum() > 0 && seen.col(c).sum() > 0) out.push_back({p, c});
-  return out;
-}
 
 namespace detail {
 /// The labelled matrix of `impute_pairs`: `values` (features x pairs), column ids
@@ -89,12 +69,9 @@ LabeledMatrix<Scalar> impute_pairs(Method method, const PerturbationTensor<Scala
                                    const std::string& reference_context = "",
                                    const Comm& comm = Comm{}) {
   const char* fn = "impute_pairs";
-  const Eigen::Index ref =
-      reference_context.empty() ? -1 : t.contexts().index(reference_context, fn);
+  const Eigen::Index ref = reference_index(t, reference_context, fn);
   detail::check_pairs(fn, t, pairs);
-  std::vector<Eigen::Index> rows;
-  for (Eigen::Index r = 0; r < t.num_observed(); ++r)
-    if (t.observed_pairs()[std::size_t(r)].context != ref) rows.push_back(r);
+  const std::vector<Eigen::Index> rows = rows_outside_context(t, ref);
   typename LabeledMatrix<Scalar>::Matrix values(t.num_features(), Eigen::Index(pairs.size()));
   Eigen::VectorXd var;
   if (!pairs.empty()) {
@@ -142,10 +119,9 @@ LabeledMatrix<Scalar> impute_pairs_sharded(Method& method, const PerturbationTen
   std::vector<Eigen::Index> rows;
   Eigen::Index ref = -1;
   collectively(comm, [&] {
-    ref = reference_context.empty() ? -1 : shard.contexts().index(reference_context, fn);
+    ref = reference_index(shard, reference_context, fn);
     detail::check_pairs(fn, shard, pairs);
-    for (Eigen::Index r = 0; r < shard.num_observed(); ++r)
-      if (shard.observed_pairs()[std::size_t(r)].context != ref) rows.push_back(r);
+    rows = rows_outside_context(shard, ref);
     if (rows.empty())
       detail::throw_invalid(fn, "process ", comm.rank(), " has no observed pair to fit on ",
                             "(outside the reference context): use fewer processes");
@@ -182,17 +158,13 @@ Eigen::MatrixXd expression_variances(const PerturbationTensor<Scalar>& t,
                                      const Eigen::VectorXd& relative_variance,
                                      const std::string& reference_context = "") {
   const char* fn = "expression_variances";
-  const Eigen::Index ref =
-      reference_context.empty() ? -1 : t.contexts().index(reference_context, fn);
+  const Eigen::Index ref = reference_index(t, reference_context, fn);
+  const std::vector<Eigen::Index> rows = rows_outside_context(t, ref);
+  if (rows.empty()) detail::throw_invalid(fn, "no training signature");
   Eigen::VectorXd ms = Eigen::VectorXd::Zero(t.num_features());
-  Eigen::Index n = 0;
-  for (Eigen::Index r = 0; r < t.num_observed(); ++r)
-    if (t.observed_pairs()[std::size_t(r)].context != ref) {
-      ms += t.observed().row(r).transpose().template cast<double>().cwiseAbs2();
-      ++n;
-    }
-  if (n == 0) detail::throw_invalid(fn, "no training signature");
-  return (ms / double(n)) * relative_variance.transpose();
+  for (Eigen::Index r : rows)
+    ms += t.observed().row(r).transpose().template cast<double>().cwiseAbs2();
+  return (ms / double(rows.size())) * relative_variance.transpose();
 }
 
 } // namespace cimpute

@@ -7,6 +7,7 @@
 #include "cimpute/completion/any_completion.hpp"
 #include "cimpute/completion/protocol.hpp"
 #include "cimpute/completion/training_set.hpp"
+#include "cimpute/completion/workflow.hpp"
 #include "cimpute/core/communicator.hpp"
 #include "cimpute/core/config.hpp"
 #include "cimpute/core/errors.hpp"
@@ -49,13 +50,10 @@ CompletionEvaluation leave_one_pair_out(Method method, const PerturbationTensor<
                                         const ProgressCallback& progress = {},
                                         const Comm& comm = Comm{}) {
   const char* fn = "leave_one_pair_out";
-  const Eigen::Index ref =
-      reference_context.empty() ? -1 : t.contexts().index(reference_context, fn);
+  const Eigen::Index ref = reference_index(t, reference_context, fn);
   if (t.num_observed() < 2) detail::throw_invalid(fn, "needs at least two observed pairs");
   CompletionEvaluation ev;
-  std::vector<Eigen::Index> eval;
-  for (Eigen::Index r = 0; r < t.num_observed(); ++r)
-    if (t.observed_pairs()[std::size_t(r)].context != ref) eval.push_back(r);
+  const std::vector<Eigen::Index> eval = rows_outside_context(t, ref);
   if (eval.empty()) detail::throw_invalid(fn, "no pair outside the reference context");
   ev.predictions.resize(static_cast<Eigen::Index>(eval.size()), t.num_features());
   ev.truths.resize(ev.predictions.rows(), t.num_features());
@@ -191,8 +189,7 @@ kfold_per_context(Method method, const PerturbationTensor<Scalar>& t, int folds,
   const char* fn = "kfold_per_context";
   if (folds < 2) detail::throw_invalid(fn, "folds must be >= 2, got ", folds);
   if (min_per_context < 0) min_per_context = folds;
-  const Eigen::Index ref =
-      reference_context.empty() ? -1 : t.contexts().index(reference_context, fn);
+  const Eigen::Index ref = reference_index(t, reference_context, fn);
   auto by_ctx = detail::rows_by_context(t, ref);
   std::vector<int> fold_of(std::size_t(t.num_observed()), -1);
   std::mt19937_64 rng(seed);
@@ -223,8 +220,7 @@ CompletionEvaluation sparse_per_context(Method method, const PerturbationTensor<
                                         const Comm& comm = Comm{}) {
   const char* fn = "sparse_per_context";
   if (B < 1) detail::throw_invalid(fn, "B must be >= 1, got ", B);
-  const Eigen::Index ref =
-      reference_context.empty() ? -1 : t.contexts().index(reference_context, fn);
+  const Eigen::Index ref = reference_index(t, reference_context, fn);
   std::mt19937_64 rng(seed);
   detail::Folds f;
   f.train.resize(1);
@@ -247,8 +243,7 @@ CompletionEvaluation leave_one_context_out(Method method, const PerturbationTens
                                            const ProgressCallback& progress = {},
                                            const Comm& comm = Comm{}) {
   const char* fn = "leave_one_context_out";
-  const Eigen::Index ref =
-      reference_context.empty() ? -1 : t.contexts().index(reference_context, fn);
+  const Eigen::Index ref = reference_index(t, reference_context, fn);
   const auto by_ctx = detail::rows_by_context(t, ref);
   detail::Folds f;
   for (std::size_t c = 0; c < by_ctx.size(); ++c) {
@@ -290,6 +285,18 @@ inline ScoreSummary summarize(const std::vector<CompletionEvaluation>& runs) {
   stat([](const CompletionScores& c) { return c.cosine; }, s.mean.cosine, s.standard_error.cosine);
   for (const auto& r : runs) s.seconds += r.seconds;
   return s;
+}
+
+/// Summarise runs that were each summarised alone (one seed per call of `evaluate_protocol`, as
+/// the front ends run them to report progress per seed): the mean and standard error over their
+/// means, their seconds added up, as one call with all the seeds computes them.
+inline ScoreSummary summarize(const std::vector<ScoreSummary>& per_seed) {
+  std::vector<CompletionEvaluation> runs(per_seed.size());
+  for (std::size_t k = 0; k < per_seed.size(); ++k) {
+    runs[k].scores = per_seed[k].mean;
+    runs[k].seconds = per_seed[k].seconds;
+  }
+  return summarize(runs);
 }
 
 /// Run `protocol` on `method`: once for the deterministic protocols, once per seed

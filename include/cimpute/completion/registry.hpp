@@ -10,6 +10,7 @@
 #include "cimpute/completion/ensemble.hpp"
 #include "cimpute/completion/falrtc.hpp"
 #include "cimpute/completion/means.hpp"
+#include "cimpute/completion/method_table.hpp"
 #include "cimpute/completion/ntk_completion.hpp"
 #include "cimpute/completion/ntk_cv.hpp"
 #include "cimpute/completion/ntk_mixed.hpp"
@@ -30,29 +31,6 @@
 #include <vector>
 
 namespace cimpute {
-
-/// The method names, in table order: context-mean, perturbation-mean, two-way-mean, dnpp,
-/// falrtc, synthetic-interventions, soft-impute, ntk (hyper-parameters by inner CV),
-/// ntk-reference (the published settings), ntk-ensemble (the average of ntk, soft-impute and
-/// falrtc), autoencoder (`AutoencoderTransferCompletion`), ntk-mixed (`NtkMixedPriorCompletion`
-/// over DNPP), ntk-pcg (ntk-reference's model solved by PCG-Nyström on 2,000 centres: for large
-/// training sets, and over MPI).
-inline const std::vector<std::string>& completion_method_names() {
-  static const std::vector<std::string> names{"context-mean",  "perturbation-mean",
-                                              "two-way-mean",  "dnpp",
-                                              "falrtc",        "synthetic-interventions",
-                                              "soft-impute",   "ntk",
-                                              "ntk-reference", "ntk-ensemble",
-                                              "autoencoder",   "ntk-mixed",
-                                              "ntk-pcg"};
-  return names;
-}
-
-/// True when `name` is one of `completion_method_names()`.
-inline bool is_completion_method(const std::string& name) {
-  const auto& n = completion_method_names();
-  return std::find(n.begin(), n.end(), name) != n.end();
-}
 
 /// What the named methods may know about the task beyond the training set.
 struct CompletionSetup {
@@ -132,10 +110,37 @@ decltype(auto) visit_completion_method(const std::string& name, const Completion
       o.reference_context = reference_context;
     return visitor(NtkCompletion<Scalar>(o));
   }
-  std::string known;
-  for (const auto& n : completion_method_names()) known += (known.empty() ? "" : ", ") + n;
-  detail::throw_invalid("visit_completion_method", "unknown method '", name, "' (known: ", known,
-                        ")");
+  completion_method(name); // throws for a name outside the table, listing the table
+  detail::throw_logic("visit_completion_method", "method '", name,
+                      "' is in the table but has no constructor here");
+}
+
+/// Construct the method called `name` (a row of `completion_methods()` with `sharded_fit`) for a
+/// tensor split over the processes of `comm`, and return `visitor(method)` with the method as an
+/// lvalue (for `impute_pairs_sharded`); the same fit on any number of processes (`ntk-pcg`
+/// never takes its exact small-set solve here). Throws `invalid_argument` for a method that does
+/// not fit over processes, naming those that do.
+template <class Scalar, class Comm, class Visitor>
+decltype(auto) visit_sharded_completion_method(const std::string& name,
+                                               const CompletionSetup& setup, const Comm& comm,
+                                               Visitor&& visitor) {
+  const char* fn = "visit_sharded_completion_method";
+  setup.validate();
+  if (!completion_method(name).sharded_fit) {
+    std::string sharded;
+    for (const auto& m : completion_methods())
+      if (m.sharded_fit) sharded += (sharded.empty() ? "" : ", ") + m.name;
+    detail::throw_invalid(fn, "method '", name,
+                          "' does not fit over processes (those that do: ", sharded, ")");
+  }
+  if (name == "ntk-pcg") {
+    // Always PCG here, even for small training sets: one process then gives what many give.
+    NtkPcgCompletionOptions o = NtkPcgCompletionOptions::published(setup.reference_context);
+    o.exact_at_most = 0;
+    NtkPcgCompletion<Scalar, Comm> method(o, comm);
+    return visitor(method);
+  }
+  detail::throw_logic(fn, "method '", name, "' is in the table but has no constructor here");
 }
 
 /// `visit_completion_method` with only a training-only reference context (empty: none).

@@ -47,15 +47,65 @@ enum class DiscoveryTests {
   Kernel    ///< HSIC CI tests on kernel-regression residuals and the kernel invariance test
 };
 
-/// "pc", "gsp", "igsp", "utigsp" or "gies"; anything else throws.
-inline DiscoveryMethod parse_discovery_method(const std::string& name) {
-  if (name == "pc") return DiscoveryMethod::Pc;
-  if (name == "gsp") return DiscoveryMethod::Gsp;
-  if (name == "igsp") return DiscoveryMethod::Igsp;
-  if (name == "utigsp") return DiscoveryMethod::Utigsp;
-  if (name == "gies") return DiscoveryMethod::Gies;
-  detail::throw_invalid("parse_discovery_method", "unknown method '", name,
-                        "' (pc, gsp, igsp, utigsp, gies)");
+/// A structure learner of the run-time table: its name (as `cimpute discover --method` and
+/// Python's `method=` spell it), a one-line summary for help texts, and what it uses and gives.
+struct DiscoveryMethodInfo {
+  std::string name;       ///< e.g. "igsp"
+  DiscoveryMethod method; ///< the learner `discover` runs
+  std::string summary;    ///< one line, no final period
+  bool uses_tests;     ///< conditional-independence tests (`DiscoveryTests`, alpha); else a score
+  bool interventional; ///< learns from the interventional settings, not only observational ones
+  bool learns_targets; ///< learns each setting's targets (`DiscoveryResult::targets`)
+};
+
+/// The structure learners, in table order (igsp, the default, first): the single list the tool's
+/// help and validators, the Python package and the docs read. Adding a learner is a row here, an
+/// enumerator of `DiscoveryMethod` and its branch in `discover` (docs/extending.md).
+inline const std::vector<DiscoveryMethodInfo>& discovery_methods() {
+  static const std::vector<DiscoveryMethodInfo> table{
+      {"igsp", DiscoveryMethod::Igsp, "interventional GSP with the known targets", true, true,
+       false},
+      {"utigsp", DiscoveryMethod::Utigsp,
+       "interventional GSP with the targets learned (UT-IGSP; a known target column is "
+       "partial knowledge)",
+       true, true, true},
+      {"gies", DiscoveryMethod::Gies,
+       "greedy interventional equivalence search (GIES) on the interventional Gaussian BIC, "
+       "known targets; no tests",
+       false, true, false},
+      {"gsp", DiscoveryMethod::Gsp, "greedy sparsest permutation on the observational samples",
+       true, false, false},
+      {"pc", DiscoveryMethod::Pc, "stable PC: the CPDAG of the observational samples", true, false,
+       false},
+  };
+  return table;
+}
+
+/// The row of `discovery_methods()` called `name`; `invalid_argument` listing the known names for
+/// any other.
+inline const DiscoveryMethodInfo& discovery_method(const std::string& name) {
+  std::string known;
+  for (const auto& m : discovery_methods()) {
+    if (m.name == name) return m;
+    known += (known.empty() ? "" : ", ") + m.name;
+  }
+  detail::throw_invalid("parse_discovery_method", "unknown method '", name, "' (", known, ")");
+}
+
+/// The row of `discovery_methods()` of learner `method`.
+inline const DiscoveryMethodInfo& discovery_method(DiscoveryMethod method) {
+  for (const auto& m : discovery_methods())
+    if (m.method == method) return m;
+  detail::throw_logic("discovery_method", "learner ", int(method), " has no table row");
+}
+
+/// The learner called `name` (a row of `discovery_methods()`); anything else throws. With
+/// `unknown_targets` (the known targets ignored) "igsp" means UT-IGSP with fully unknown
+/// targets, the one rule both front ends apply to `--unknown-targets`.
+inline DiscoveryMethod parse_discovery_method(const std::string& name,
+                                              bool unknown_targets = false) {
+  const DiscoveryMethod m = discovery_method(name).method;
+  return unknown_targets && m == DiscoveryMethod::Igsp ? DiscoveryMethod::Utigsp : m;
 }
 /// "gaussian" or "kernel" (also "hsic"); anything else throws.
 inline DiscoveryTests parse_discovery_tests(const std::string& name) {

@@ -264,7 +264,7 @@ inline InterventionDesign design_interventions(const InterventionalData& data,
   const char* fn = "design_interventions";
   const int p = int(data.observational.cols());
   detail::check_design(options, p, fn);
-  if (discovery.unknown_targets || discovery.method == DiscoveryMethod::Utigsp)
+  if (discovery.unknown_targets || discovery_method(discovery.method).learns_targets)
     detail::throw_invalid(fn, "the design needs the known targets (igsp, gies; or gsp, pc on "
                               "the observational samples)");
   if (data.observational.rows() < 2)
