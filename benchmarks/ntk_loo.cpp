@@ -13,6 +13,7 @@
 // else on a simulated screen. The refits run on the first K contexts (default 8; MCF7 always
 // kept) because all 24 take ~10 minutes; the closed form runs on those and on the whole subset.
 #include <cimpute/completion.hpp>
+#include <cimpute/io/cmap.hpp>
 #include <cimpute/io/l1000_directory.hpp>
 #include <cimpute/sem/perturbation_simulator.hpp>
 

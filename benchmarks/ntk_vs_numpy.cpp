@@ -15,6 +15,7 @@
 // The NumPy side runs with OPENBLAS_NUM_THREADS / OMP_NUM_THREADS equal to this process's
 // OpenMP thread count.
 #include <cimpute/completion.hpp>
+#include <cimpute/io/cmap.hpp>
 #include <cimpute/io/l1000_directory.hpp>
 #include <cimpute/kernels.hpp>
 #include <cimpute/solvers.hpp>

@@ -10,6 +10,7 @@
 //   ./pair_design [../shared/data/l1000] [--seeds N]     (exit status 1 if the design loses)
 #include <cimpute/completion/ntk_completion.hpp>
 #include <cimpute/completion/pair_design.hpp>
+#include <cimpute/io/cmap.hpp>
 #include <cimpute/io/l1000_directory.hpp>
 #include <cimpute/sem/perturbation_simulator.hpp>
 
