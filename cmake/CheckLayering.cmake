@@ -2,7 +2,7 @@
 # Files live at the edge: no header of an algorithm module (nor its umbrella) includes io/, and
 # CMap / L1000 conventions (field names, the default reference cell line) appear only in io/ and
 # the command-line tool.
-set(_modules core stats graph sem discovery kernels solvers completion nn connectivity)
+set(_modules core stats graph sem discovery kernels solvers completion nn connectivity workflow)
 set(_bad "")
 foreach(m IN LISTS _modules)
   file(GLOB _headers "${ROOT}/include/cimpute/${m}/*.hpp")

@@ -6,6 +6,7 @@
 
 #include <cimpute/connectivity.hpp>
 #include <cimpute/io.hpp>
+#include <cimpute/workflow.hpp>
 
 #include <algorithm>
 #include <cmath>

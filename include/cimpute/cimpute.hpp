@@ -14,3 +14,4 @@
 #include "cimpute/solvers.hpp"
 #include "cimpute/stats.hpp"
 #include "cimpute/version.hpp"
+#include "cimpute/workflow.hpp"

@@ -3,9 +3,9 @@
 #include "common.hpp"
 
 #include <cimpute/completion.hpp>
-#include <cimpute/connectivity/repurposing.hpp>
 #include <cimpute/io/cmap.hpp>
 #include <cimpute/sem/perturbation_simulator.hpp>
+#include <cimpute/workflow/repurposing.hpp>
 
 #include <cmath>
 

@@ -4,6 +4,7 @@
 
 #include <cimpute/connectivity.hpp>
 #include <cimpute/io.hpp>
+#include <cimpute/workflow.hpp>
 
 #include <algorithm>
 #include <fstream>

@@ -5,6 +5,7 @@
 #include <cimpute/connectivity.hpp>
 
 #include <algorithm>
+#include <cmath>
 #include <numeric>
 #include <random>
 
@@ -234,4 +235,36 @@ TEST_CASE("normalized_connectivity and tau_scores", "[connectivity][wtcs]") {
   const Eigen::VectorXd tau = cimpute::tau_scores(Eigen::Vector3d(1.5, -2.5, 0), ref);
   CHECK(tau.isApprox(Eigen::Vector3d(50, -75, 0)));
   CHECK_THROWS_WITH(cimpute::normalized_connectivity(w, {"A"}), Catch::Contains("group labels"));
+}
+
+TEST_CASE("rank_by_reversal: scores, competition ranks, ties by key, bad input", "[connectivity]") {
+  Eigen::VectorXd d(3);
+  d << 1, -1, 0.5;
+  Eigen::MatrixXd S(4, 3);
+  S.row(0) = -d.transpose();     // reverses the disease exactly: cosine 1
+  S.row(1) = d.transpose();      // mimics it: -1
+  S.row(2) = -2 * d.transpose(); // as reversing as row 0 (cosine ignores the scale)
+  S.row(3) << 1, 1, 0;           // orthogonal: 0
+  const auto r =
+      cimpute::rank_by_reversal(S, d, cimpute::ConnectivityScore::Cosine, 1, {5, 2, 1, 0});
+  CHECK(r.score[0] == Approx(1.0));
+  CHECK(r.score[1] == Approx(-1.0));
+  CHECK(r.score[3] == 0.0);
+  CHECK_FALSE(std::signbit(r.score[3])); // never "-0"
+  CHECK(r.rank == std::vector<Eigen::Index>{1, 4, 1, 3});
+  CHECK(r.order == std::vector<Eigen::Index>{2, 0, 3, 1}); // the tie by key: 1 before 5
+  CHECK(cimpute::rank_by_reversal(S, d, cimpute::ConnectivityScore::Cosine, 1).order ==
+        std::vector<Eigen::Index>{0, 2, 3, 1}); // no key: row order
+  // Set scores on the disease's top genes: the exact reversal is the most reversing.
+  const auto w = cimpute::rank_by_reversal(S, d, cimpute::ConnectivityScore::Wtcs, 1);
+  CHECK(w.gene_sets.up.size() == 1);
+  CHECK(w.score[0] > w.score[1]);
+  CHECK_THROWS_WITH(
+      cimpute::rank_by_reversal(S, Eigen::VectorXd::Ones(2), cimpute::ConnectivityScore::Cosine, 1),
+      Catch::Contains("rank_by_reversal") && Catch::Contains("3 genes"));
+  CHECK_THROWS_WITH(cimpute::rank_by_reversal(S, d, cimpute::ConnectivityScore::Cosine, 1, {1}),
+                    Catch::Contains("1 tie keys for 4"));
+  CHECK_THROWS_WITH(
+      cimpute::rank_by_reversal(Eigen::MatrixXd(0, 3), d, cimpute::ConnectivityScore::Cosine, 1),
+      Catch::Contains("no signature"));
 }

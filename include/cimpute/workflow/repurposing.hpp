@@ -1,17 +1,17 @@
 /// @file repurposing.hpp
-/// @brief Drug repurposing: rank the perturbations whose (measured or imputed) signature in the
-/// disease's context most reverses the disease signature (Belyaeva et al., Nat Commun 2021).
+/// @brief Drug repurposing, a workflow above completion and connectivity: impute the drugs not
+/// measured in the disease's context, then rank every drug by how strongly its (measured or
+/// imputed) signature reverses the disease signature (Belyaeva et al., Nat Commun 2021). The
+/// scoring itself takes signatures (`rank_by_reversal` in connectivity/drug_ranking.hpp).
 #pragma once
 
 #include "cimpute/completion/ntk_cv.hpp"
 #include "cimpute/completion/registry.hpp"
 #include "cimpute/completion/training_set.hpp"
+#include "cimpute/completion/workflow.hpp"
 #include "cimpute/connectivity/alignment.hpp"
+#include "cimpute/connectivity/drug_ranking.hpp"
 #include "cimpute/connectivity/gene_set_query.hpp"
-#include "cimpute/connectivity/ks_score.hpp"
-#include "cimpute/connectivity/pairwise_scores.hpp"
-#include "cimpute/connectivity/ranking.hpp"
-#include "cimpute/connectivity/wtcs.hpp"
 #include "cimpute/core/perturbation_tensor.hpp"
 
 #include <Eigen/Core>
@@ -36,41 +36,6 @@ struct non_deduced_t {
 template <class T>
 using non_deduced = typename non_deduced_t<T>::type;
 } // namespace detail
-
-/// How a drug signature is compared with the disease signature.
-enum class ConnectivityScore {
-  Cosine,   ///< cosine over the shared genes
-  Pearson,  ///< Pearson correlation over the shared genes
-  Spearman, ///< Spearman correlation over the shared genes
-  Wtcs,     ///< CLUE weighted connectivity score of the disease's up/down gene sets
-  Ks        ///< Lamb's KS connectivity score of the disease's up/down gene sets, scaled
-};
-
-/// The command-line name of a score: cosine, pearson, spearman, wtcs, ks.
-inline std::string to_string(ConnectivityScore s) {
-  switch (s) {
-  case ConnectivityScore::Cosine:
-    return "cosine";
-  case ConnectivityScore::Pearson:
-    return "pearson";
-  case ConnectivityScore::Spearman:
-    return "spearman";
-  case ConnectivityScore::Wtcs:
-    return "wtcs";
-  default:
-    return "ks";
-  }
-}
-
-/// The score called `name` (see `to_string`); throws `invalid_argument` for another name.
-inline ConnectivityScore parse_connectivity_score(const std::string& name) {
-  for (ConnectivityScore s :
-       {ConnectivityScore::Cosine, ConnectivityScore::Pearson, ConnectivityScore::Spearman,
-        ConnectivityScore::Wtcs, ConnectivityScore::Ks})
-    if (name == to_string(s)) return s;
-  detail::throw_invalid("parse_connectivity_score", "unknown score '", name,
-                        "' (known: cosine, pearson, spearman, wtcs, ks)");
-}
 
 /// Settings of `repurpose`.
 struct RepurposingOptions {
@@ -218,49 +183,19 @@ RepurposingResult repurpose(const PerturbationTensor<Scalar>& t, const GeneSigna
       res.ntk_selected = cv->selected();
   }
 
-  // Connectivity with the reversed disease signature.
-  const Eigen::VectorXd reversed = -res.disease.values;
-  Eigen::VectorXd score;
-  switch (opt.score) {
-  case ConnectivityScore::Cosine:
-    score = cosine_scores(S, reversed);
-    break;
-  case ConnectivityScore::Pearson:
-    score = pearson_scores(S, reversed);
-    break;
-  case ConnectivityScore::Spearman:
-    score = spearman_scores(S, reversed);
-    break;
-  default: {
-    AlignedSignature shared;
-    shared.values = res.disease.values;
-    shared.columns.resize(std::size_t(G));
-    std::iota(shared.columns.begin(), shared.columns.end(), Eigen::Index(0));
-    res.gene_sets = top_gene_sets(shared, opt.set_size);
-    score = opt.score == ConnectivityScore::Wtcs
-                ? Eigen::VectorXd(-wtcs_scores(S, res.gene_sets))
-                : Eigen::VectorXd(-scale_ks_scores(ks_scores(S, res.gene_sets)));
-  }
-  }
-
-  score = (score.array() == 0).select(0.0, score); // no "-0" from negating a zero score
-  const std::vector<Eigen::Index> rank = competition_ranks(score);
-  std::vector<Eigen::Index> order(static_cast<std::size_t>(nm + ni));
-  std::iota(order.begin(), order.end(), Eigen::Index(0));
+  // Rank by connectivity with the reversed disease signature (ties in perturbation order).
   std::vector<Eigen::Index> drug_of(drug_measured);
   drug_of.insert(drug_of.end(), drug_imputed.begin(), drug_imputed.end());
-  std::sort(order.begin(), order.end(), [&](Eigen::Index a, Eigen::Index b) {
-    return rank[std::size_t(a)] != rank[std::size_t(b)]
-               ? rank[std::size_t(a)] < rank[std::size_t(b)]
-               : drug_of[std::size_t(a)] < drug_of[std::size_t(b)];
-  });
+  const ReversalRanking ranked =
+      rank_by_reversal(S, res.disease.values, opt.score, opt.set_size, drug_of);
+  res.gene_sets = ranked.gene_sets;
   res.signatures.resize(nm + ni, G);
-  for (Eigen::Index k : order) {
+  for (Eigen::Index k : ranked.order) {
     res.signatures.row(Eigen::Index(res.ranking.size())) = S.row(k);
     RankedDrug r;
-    r.rank = rank[std::size_t(k)];
+    r.rank = ranked.rank[std::size_t(k)];
     r.drug = t.perturbations()[drug_of[std::size_t(k)]];
-    r.score = score[k];
+    r.score = ranked.score[k];
     r.imputed = k >= nm;
     r.uncertainty = uncertainty[k];
     res.ranking.push_back(std::move(r));

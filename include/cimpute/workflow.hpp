@@ -1,0 +1,7 @@
+/// @file workflow.hpp
+/// @brief Umbrella header of the workflows: pipelines above the algorithm modules that combine
+/// them (drug repurposing: impute the drugs not measured in the disease's context, then rank).
+/// Like the algorithm modules they take data, not files.
+#pragma once
+
+#include "cimpute/workflow/repurposing.hpp"
