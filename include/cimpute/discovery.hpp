@@ -7,6 +7,7 @@
 
 #include "cimpute/discovery/discover.hpp"
 #include "cimpute/discovery/gaussian_ci_test.hpp"
+#include "cimpute/discovery/gaussian_interventional_bic.hpp"
 #include "cimpute/discovery/gaussian_invariance_test.hpp"
 #include "cimpute/discovery/gies.hpp"
 #include "cimpute/discovery/gsp.hpp"
