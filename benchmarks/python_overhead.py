@@ -10,7 +10,7 @@
 
     PYTHONPATH=build/python python3 benchmarks/python_overhead.py BUILD_DIR [DATA_DIR]
 
-BUILD_DIR holds benchmarks/gram_bench and examples/cimpute (the same build as the module).
+BUILD_DIR holds benchmarks/gram_bench and bin/cimpute (the same build as the module).
 """
 import json
 import os
@@ -56,7 +56,7 @@ print(f"gram n=5000 d=978: C++ {cpp:.3f} s, Python (F order) {py_f:.3f} s = {py_
 
 # 2. The L1000 table
 l1000 = os.path.join(data, "l1000")
-cli = os.path.join(build, "examples", "cimpute")
+cli = os.path.join(build, "bin", "cimpute")
 args = [cli, "complete", "--data", l1000, "--methods", ",".join(METHODS), "--protocol", "loo",
         "--format", "tsv", "--quiet"]
 cpp = median_time(lambda: subprocess.run(args, capture_output=True, check=True), 3)

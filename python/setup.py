@@ -40,7 +40,8 @@ class CMakeBuild(build_ext):
         os.makedirs(build, exist_ok=True)
         args = ["-S", ROOT, "-B", build, "-DCMAKE_BUILD_TYPE=Release",
                 "-DCIMPUTE_BUILD_PYTHON=ON", "-DCIMPUTE_BUILD_TESTS=OFF",
-                "-DCIMPUTE_BUILD_EXAMPLES=OFF", "-DCIMPUTE_BUILD_BENCHMARKS=OFF",
+                "-DCIMPUTE_BUILD_EXAMPLES=OFF", "-DCIMPUTE_BUILD_TOOLS=OFF",
+                "-DCIMPUTE_BUILD_BENCHMARKS=OFF",
                 f"-DPython_EXECUTABLE={sys.executable}"]
         args += shlex.split(os.environ.get("CMAKE_ARGS", ""))
         subprocess.run(["cmake", *args], check=True)

@@ -1,13 +1,16 @@
-// `cimpute design`: choosing the next experiments. `design interventions` (in discover.cpp)
-// picks single-node interventions for structure learning; `design pairs` (here) picks the
-// (perturbation, context) pairs to measure for completion.
+// `cimpute design`: choosing the next experiments. `design interventions` picks single-node
+// interventions for structure learning (its input is discover's: samples.hpp); `design pairs`
+// picks the (perturbation, context) pairs to measure for completion.
 #include "cli.hpp"
 #include "progress.hpp"
+#include "samples.hpp"
 #include "signatures.hpp"
 
 #include <cimpute/completion.hpp>
+#include <cimpute/discovery.hpp>
 #include <cimpute/io.hpp>
 
+#include <algorithm>
 #include <cstdio>
 #include <fstream>
 #include <iostream>
@@ -121,6 +124,102 @@ Command add_design_pairs(CLI::App& design) {
               "variance field of impute.");
   return {sub, [o] { return run_design_pairs(*o); }};
 }
+
+// ------------------------------------------------------------------ design interventions
+
+namespace {
+
+struct DesignInterventionsOptions : DiscoverOptions {
+  cimpute::InterventionDesignOptions design;
+  std::string objective = "expected", candidates;
+};
+
+int run_design_interventions(DesignInterventionsOptions o) {
+  std::unique_ptr<SimulatedData> sim;
+  const cimpute::InterventionalData samples = load_input(o, sim);
+  const auto& names = samples.variables;
+  o.design.objective = o.objective == "worst" ? cimpute::DesignObjective::WorstCase
+                                              : cimpute::DesignObjective::Expected;
+  for (const std::string& c : split(o.candidates, ',')) {
+    const auto it = std::find(names.begin(), names.end(), c);
+    if (it == names.end())
+      throw std::invalid_argument("design interventions: --candidates: '" + c +
+                                  "' is not a variable of the data");
+    o.design.candidates.push_back(int(it - names.begin()));
+  }
+  auto progress = std::make_unique<ProgressLine>("cimpute design interventions", 0,
+                                                 ProgressLine::wanted(o.quiet));
+  progress->start(o.method + (o.d.bootstrap > 0 ? " on bootstrap resamples" : " on all samples"));
+  const cimpute::InterventionDesign r = cimpute::design_interventions(samples, o.d, o.design);
+  progress.reset();
+  note(o.quiet, format("evaluated on %d DAGs%s: %.4g edges oriented and %.4g undirected "
+                       "under the current targets (%s)",
+                       r.dags,
+                       o.d.bootstrap > 0 ? " from the bootstrap resamples' classes"
+                                         : " of the learned class",
+                       r.oriented_before, r.unoriented_before,
+                       o.objective == "worst" ? "worst case" : "mean"));
+  if (r.unoriented_before == 0)
+    note(o.quiet, "every edge is already oriented in these DAGs: no intervention orients more "
+                  "(the ranking then only follows the number of neighbours)");
+  std::cout << "rank,target,oriented,unoriented\n";
+  for (std::size_t k = 0; k < r.chosen.size(); ++k)
+    std::cout << k + 1 << ',' << names[std::size_t(r.chosen[k].node)] << ','
+              << format("%.6g,%.6g", r.chosen[k].oriented, r.chosen[k].unoriented) << '\n';
+  std::cout.flush();
+  return 0;
+}
+
+} // namespace
+
+Command add_design_interventions(CLI::App& design) {
+  auto o = std::make_shared<DesignInterventionsOptions>();
+  CLI::App* sub = design.add_subcommand(
+      "interventions", "choose the next single-node interventions for structure learning");
+  add_data_options(sub, o.get());
+  sub->add_option("--method", o->method,
+                  discovery_methods_help("the learner of the current graph:",
+                                         discovery_method_names(uses_known_targets)))
+      ->check(CLI::IsMember(discovery_method_names(uses_known_targets)))
+      ->capture_default_str();
+  add_learner_options(sub, o.get());
+  sub->add_option("--budget", o->design.budget, "interventions to choose (K)")
+      ->type_name("K")
+      ->required()
+      ->check(positive_integer());
+  sub->add_flag("--batch", o->design.batch,
+                "choose the K jointly, to be run together (greedy on the whole batch's value); "
+                "without it the single interventions are ranked by their own value (run the "
+                "first, relearn, design again)");
+  sub->add_option("--objective", o->objective,
+                  "expected: mean number of edges oriented over the DAGs; worst: the number "
+                  "guaranteed whichever of them is true")
+      ->check(CLI::IsMember({"expected", "worst"}))
+      ->capture_default_str();
+  sub->add_option("--bootstrap", o->d.bootstrap,
+                  "evaluate over the classes learned from B bootstrap resamples (ABCD) instead "
+                  "of the one learned class")
+      ->type_name("B")
+      ->check(integer_at_least(0))
+      ->capture_default_str();
+  sub->add_option("--class-samples", o->design.class_samples,
+                  "DAGs drawn from a class too large to enumerate (more than 12 undirected "
+                  "edges), or in all over the bootstrap classes")
+      ->check(positive_integer())
+      ->capture_default_str();
+  sub->add_option("--candidates", o->candidates,
+                  "the variables that may be intervened on (default: all)")
+      ->type_name("A,B");
+  add_sim_options(sub, o.get());
+  sub->footer(std::string("Prints CSV rank,target,oriented,unoriented on stdout: oriented and "
+                          "unoriented are the edges of the interventional essential graph once "
+                          "the target is added (with --batch: together with those ranked "
+                          "before it), mean or worst case over the DAGs of the learned class. ") +
+              kSimFooter + ".");
+  return {sub, [o] { return run_design_interventions(*o); }};
+}
+
+// ---------------------------------------------------------------------------------- design
 
 Command add_design(CLI::App& cimpute) {
   CLI::App* sub = cimpute.add_subcommand(
