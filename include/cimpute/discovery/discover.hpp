@@ -278,9 +278,7 @@ DiscoveryResult discover(const InterventionalData& data, const DiscoveryOptions&
                               "Gaussian setting, or IGSP / UT-IGSP for kernel tests)");
   if (options.bootstrap < 0)
     detail::throw_invalid(fn, "bootstrap must be >= 0, got ", options.bootstrap);
-  if (data.settings.size() != data.targets.size())
-    detail::throw_invalid(fn, data.settings.size(), " settings but ", data.targets.size(),
-                          " target lists");
+  data.validate(fn); // also what an observational learner ignores: nothing malformed passes
   const std::vector<std::vector<int>> known =
       options.unknown_targets ? std::vector<std::vector<int>>(data.settings.size()) : data.targets;
   DiscoveryResult result = detail::discover_once(data.observational, data.settings, known, options,

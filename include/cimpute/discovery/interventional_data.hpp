@@ -26,6 +26,39 @@ struct InterventionalData {
   std::vector<std::string> setting_names; ///< interventional settings, in order of appearance
   std::vector<Eigen::MatrixXd> settings;  ///< samples x variables, one per setting
   std::vector<std::vector<int>> targets;  ///< known targets of each setting (sorted)
+
+  /// Throws `invalid_argument` (naming `fn`) unless the samples are well formed, whatever the
+  /// learner will use: a name per variable (when names are given), every setting with the
+  /// observational samples' columns, a target list per setting with targets in [0, p), a name
+  /// per setting and per observational sample's setting (when given), no NaN or Inf anywhere.
+  void validate(const char* fn = "InterventionalData::validate") const {
+    const Eigen::Index p = observational.cols();
+    if (!variables.empty() && Eigen::Index(variables.size()) != p)
+      detail::throw_invalid(fn, variables.size(), " variable names for ", p, " columns");
+    if (!observational.allFinite())
+      detail::throw_invalid(fn, "the observational samples have a non-finite value (NaN or Inf)");
+    if (!observational_setting_of.empty() &&
+        Eigen::Index(observational_setting_of.size()) != observational.rows())
+      detail::throw_invalid(fn, observational_setting_of.size(),
+                            " observational setting labels for ", observational.rows(), " samples");
+    if (targets.size() != settings.size())
+      detail::throw_invalid(fn, settings.size(), " settings but ", targets.size(), " target lists");
+    if (!setting_names.empty() && setting_names.size() != settings.size())
+      detail::throw_invalid(fn, settings.size(), " settings but ", setting_names.size(),
+                            " setting names");
+    for (std::size_t k = 0; k < settings.size(); ++k) {
+      const std::string name = setting_names.empty() ? "setting " + std::to_string(k)
+                                                     : "setting '" + setting_names[k] + "'";
+      if (settings[k].cols() != p)
+        detail::throw_invalid(fn, name, " has ", settings[k].cols(),
+                              " columns, the observational samples ", p);
+      if (!settings[k].allFinite())
+        detail::throw_invalid(fn, name, " has a non-finite value (NaN or Inf)");
+      for (int t : targets[k])
+        if (t < 0 || t >= p)
+          detail::throw_invalid(fn, name, " has target ", t, " outside [0, ", p, ")");
+    }
+  }
 };
 
 /// Per-setting sample blocks of one context of a tensor, the input of interventional structure
