@@ -5,7 +5,9 @@
 #include "test_data.hpp"
 
 #include <cimpute/core/config.hpp>
+#include <cimpute/io/format.hpp>
 #include <cimpute/io/gct.hpp>
+#include <cimpute/io/l1000_directory.hpp>
 #include <cimpute/io/mtx.hpp>
 #include <cimpute/io/sidecar.hpp>
 #include <cimpute/io/signature_file.hpp>
@@ -15,6 +17,7 @@
 #endif
 
 #include <cmath>
+#include <filesystem>
 #include <fstream>
 #include <map>
 
@@ -430,4 +433,31 @@ TEST_CASE("read_signatures: shards share labels and together hold the unsharded 
   o.shard_count = 3;
   CHECK_THROWS_WITH(cimpute::read_signatures(files[0], o),
                     Catch::Contains("need 0 <= shard_index < shard_count"));
+}
+
+TEST_CASE("the front ends' file rules: written formats, L1000 folders, context features auto",
+          "[io][format]") {
+  CHECK(cimpute::written_format("out/a.gct") == cimpute::FileFormat::Gct);
+  CHECK(cimpute::written_format("A.GCTX") == cimpute::FileFormat::Gctx);
+  CHECK(cimpute::written_format("x.h5ad") == cimpute::FileFormat::H5ad);
+  CHECK_THROWS_WITH(cimpute::written_format("x.csv"),
+                    Catch::Contains("written_format") && Catch::Contains("'x.csv'"));
+  CHECK_THROWS_AS(cimpute::written_format("gct"), std::invalid_argument);
+
+  namespace fs = std::filesystem;
+  const fs::path dir = fs::temp_directory_path() / "cimpute_l1000_rule_test";
+  fs::remove_all(dir);
+  fs::create_directories(dir / "tenx");
+  std::ofstream(dir / "tenx" / "matrix.mtx.gz") << "";
+  std::ofstream(dir / "file.gct") << "";
+  CHECK(cimpute::is_l1000_directory(dir.string()));
+  CHECK_FALSE(cimpute::is_l1000_directory((dir / "tenx").string())); // a 10x folder
+  CHECK_FALSE(cimpute::is_l1000_directory((dir / "file.gct").string()));
+  CHECK_FALSE(cimpute::is_l1000_directory((dir / "absent").string()));
+  CHECK_FALSE(cimpute::is_l1000_directory(""));
+  CHECK(cimpute::resolve_context_features("auto", dir.string()) == "baseline");
+  CHECK(cimpute::resolve_context_features("auto", (dir / "tenx").string()) == "none");
+  CHECK(cimpute::resolve_context_features("none", dir.string()) == "none");
+  CHECK(cimpute::resolve_context_features("features.csv", dir.string()) == "features.csv");
+  fs::remove_all(dir);
 }

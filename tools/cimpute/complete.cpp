@@ -87,7 +87,7 @@ int run_complete(CompleteOptions o) {
   if (!o.ntk_priors.empty())
     for (const auto& p : split(o.ntk_priors, ','))
       setup.ntk_priors.push_back(cimpute::parse_ntk_prior(p));
-  if (!simulated && is_l1000_directory(data)) // control profiles for the transfer
+  if (!simulated && cimpute::is_l1000_directory(data)) // control profiles for the transfer
     setup.autoencoder.baselines = baseline_profiles(data, t.contexts());
 
   // Table columns as wide as the longest method and protocol names.

@@ -43,8 +43,7 @@ int run_design_pairs(DesignPairsOptions o) {
                                     " candidate pairs");
   cimpute::CompletionSetup setup;
   setup.reference_context = o.reference;
-  if (o.context_features == "auto")
-    o.context_features = is_l1000_directory(o.data) ? "baseline" : "none";
+  o.context_features = cimpute::resolve_context_features(o.context_features, o.data);
   setup.context_features = context_features_option(o.context_features, o.data, t.contexts());
   const Eigen::Index ref = cimpute::reference_index(t, o.reference, "design pairs");
   const std::vector<Eigen::Index> rows = cimpute::rows_outside_context(t, ref);

@@ -47,14 +47,13 @@ int run_impute(ImputeOptions o) {
 
   cimpute::CompletionSetup setup;
   setup.reference_context = o.reference;
-  if (o.context_features == "auto")
-    o.context_features = is_l1000_directory(o.data) ? "baseline" : "none";
+  o.context_features = cimpute::resolve_context_features(o.context_features, o.data);
   setup.context_features = context_features_option(o.context_features, o.data, t.contexts());
   // A requested context without training pairs makes ntk choose by leave-one-context-out.
   const Eigen::Index ref = cimpute::reference_index(t, o.reference, "impute");
   setup.new_contexts = sharded ? cimpute::reaches_new_contexts(t, pairs, ref, comm)
                                : cimpute::reaches_new_contexts(t, pairs, ref);
-  if (is_l1000_directory(o.data))
+  if (cimpute::is_l1000_directory(o.data))
     setup.autoencoder.baselines = baseline_profiles(o.data, t.contexts());
 
   ProgressLine progress("cimpute impute", 1, ProgressLine::wanted(o.quiet));

@@ -75,10 +75,9 @@ int run_repurpose(RepurposeOptions o) {
                            static_cast<long long>(before - t.num_features()),
                            static_cast<long long>(before)));
   }
-  if (o.context_features == "auto")
-    o.context_features = is_l1000_directory(o.data) ? "baseline" : "none";
+  o.context_features = cimpute::resolve_context_features(o.context_features, o.data);
   opt.context_features = context_features_option(o.context_features, o.data, t.contexts());
-  if (is_l1000_directory(o.data)) // control profiles for --impute autoencoder
+  if (cimpute::is_l1000_directory(o.data)) // control profiles for --impute autoencoder
     opt.autoencoder.baselines = baseline_profiles(o.data, t.contexts());
 
   ProgressLine progress("cimpute repurpose", 1, ProgressLine::wanted(o.quiet));

@@ -56,12 +56,6 @@ Eigen::MatrixXd read_context_features(const std::string& path, const cimpute::La
 
 } // namespace
 
-bool is_l1000_directory(const std::string& data) {
-  namespace fs = std::filesystem;
-  return !data.empty() && fs::is_directory(data) && !fs::exists(fs::path(data) / "matrix.mtx") &&
-         !fs::exists(fs::path(data) / "matrix.mtx.gz"); // a 10x folder
-}
-
 void add_selection_options(CLI::App* sub, SelectionFlags& f) {
   sub->add_option("--perturbation-field", f.perturbation_field,
                   "column (obs) field naming each signature's perturbation (default pert_id; "
@@ -120,7 +114,7 @@ void add_selection_options(CLI::App* sub, SelectionFlags& f) {
 cimpute::PerturbationTensor<double> load_signatures(const std::string& data,
                                                     const SelectionFlags& flags, bool quiet,
                                                     int shard_index, int shard_count) {
-  if (is_l1000_directory(data)) {
+  if (cimpute::is_l1000_directory(data)) {
     if (flags.any())
       throw UsageError("--perturbation-field, --context-field, --filter, --aggregate, --genes, "
                        "--col-meta, --row-meta, --normalize and --control apply to signature or "
@@ -184,16 +178,13 @@ cimpute::PerturbationTensor<double> load_signatures(const std::string& data,
 
 std::string output_format(const std::string& path, const std::string& format, const char* option) {
   if (!format.empty()) return format;
-  const auto ends = [&](const char* ext) {
-    const std::string e(ext);
-    return path.size() > e.size() && path.compare(path.size() - e.size(), e.size(), e) == 0;
-  };
-  if (ends(".gct")) return "gct";
-  if (ends(".gctx")) return "gctx";
-  if (ends(".h5ad")) return "h5ad";
-  throw UsageError(
-      std::string(option) + ": '" + path +
-      "' does not end in .gct, .gctx or .h5ad (the formats written; or give --format)");
+  try {
+    return cimpute::to_string(cimpute::written_format(path));
+  } catch (const std::invalid_argument&) {
+    throw UsageError(
+        std::string(option) + ": '" + path +
+        "' does not end in .gct, .gctx or .h5ad (the formats written; or give --format)");
+  }
 }
 
 void write_signatures(const std::string& path, const cimpute::LabeledMatrix<double>& m,
@@ -215,7 +206,7 @@ Eigen::MatrixXd context_features_option(const std::string& value, const std::str
                                         const cimpute::Labels& contexts) {
   if (value == "none") return {};
   if (value == "baseline") {
-    if (!is_l1000_directory(data))
+    if (!cimpute::is_l1000_directory(data))
       throw UsageError("--context-features baseline needs an L1000 directory as --data");
     return cimpute::context_features_from_baselines(baseline_profiles(data, contexts));
   }

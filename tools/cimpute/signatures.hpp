@@ -59,9 +59,6 @@ std::string output_format(const std::string& path, const std::string& format, co
 void write_signatures(const std::string& path, const cimpute::LabeledMatrix<double>& m,
                       const std::string& format);
 
-/// True when --data names an L1000 directory (which also has control profiles).
-bool is_l1000_directory(const std::string& data);
-
 /// The log2 DMSO profiles of an L1000 directory, one row per context id.
 Eigen::MatrixXd baseline_profiles(const std::string& data, const cimpute::Labels& contexts);
 

@@ -98,4 +98,16 @@ inline FileFormat detect_format(const std::string& path) {
   return FileFormat::Table;
 }
 
+/// The format the signature writers (`write_gct`, `write_gctx`, `write_h5ad`) produce for
+/// `path`, by its extension (`.gct`, `.gctx`, `.h5ad`, any case): what the front ends write when
+/// no format is named. Throws `invalid_argument` naming the path for any other extension.
+inline FileFormat written_format(const std::string& path) {
+  using detail::ends_with;
+  if (ends_with(path, ".gct")) return FileFormat::Gct;
+  if (ends_with(path, ".gctx")) return FileFormat::Gctx;
+  if (ends_with(path, ".h5ad")) return FileFormat::H5ad;
+  detail::throw_invalid("written_format", "'", path,
+                        "' does not end in .gct, .gctx or .h5ad (the formats written)");
+}
+
 } // namespace cimpute

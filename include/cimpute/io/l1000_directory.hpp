@@ -24,6 +24,22 @@ struct L1000DirectoryOptions {
   std::string control = "DMSO";                              ///< the control perturbation
 };
 
+/// Whether the front ends read `path` as an L1000 directory (`read_l1000_directory`): a folder
+/// that is not a 10x Matrix Market folder (which holds `matrix.mtx` or `matrix.mtx.gz`).
+inline bool is_l1000_directory(const std::string& path) {
+  namespace fs = std::filesystem;
+  return !path.empty() && fs::is_directory(path) && !fs::exists(fs::path(path) / "matrix.mtx") &&
+         !fs::exists(fs::path(path) / "matrix.mtx.gz");
+}
+
+/// What the front ends' context-features value `auto` means for data read from `data`:
+/// `baseline` (the contexts' control profiles, `context_features_from_baselines`) for an L1000
+/// directory, which has them, else `none`. Any other value is returned unchanged.
+inline std::string resolve_context_features(const std::string& value, const std::string& data) {
+  if (value != "auto") return value;
+  return is_l1000_directory(data) ? "baseline" : "none";
+}
+
 /// Read an L1000 directory and return the signatures
 /// \f$ \log_2(\text{drug profile}) - \log_2(\text{DMSO profile of the same cell}) \f$
 /// (perturbations x features x contexts, control signatures dropped). Throws `parse_error` /
