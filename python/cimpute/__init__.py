@@ -24,6 +24,10 @@ import numpy as np
 
 from . import _cimpute
 from ._cimpute import LinearGaussianSem, NngpKernel, NtkKernel, ParseError
+# The library's option types, constructed by keyword (each field an attribute of its C++ name).
+from ._cimpute import (AutoencoderTransferOptions, CompletionSetup, DiscoveryOptions,
+                       GiesOptions, HsicOptions, IgspOptions, InterventionDesignOptions,
+                       MixedPriorOptions, PerturbationSimulatorParams, RepurposingOptions)
 from ._progress import Progress
 
 __all__ = [
@@ -32,7 +36,10 @@ __all__ = [
     "read_gctx", "read_h5ad", "write_gct", "write_gctx", "write_h5ad", "completion_methods",
     "evaluate", "impute", "gram", "discover", "interventional_data", "repurpose",
     "simulate_perturbations", "cpdag", "interventional_cpdag", "shd", "random_dag", "Autoencoder",
-    "design_interventions", "design_pairs", "discovery_methods",
+    "design_interventions", "design_pairs", "discovery_methods", "AutoencoderTransferOptions",
+    "CompletionSetup", "DiscoveryOptions", "GiesOptions", "HsicOptions", "IgspOptions",
+    "InterventionDesignOptions", "MixedPriorOptions", "PerturbationSimulatorParams",
+    "RepurposingOptions",
 ]
 __version__ = _cimpute.__version__  # the C++ library's (cimpute/version.hpp)
 
@@ -340,18 +347,14 @@ def _methods_with(capability: str) -> list[str]:
     return [m["name"] for m in _cimpute.completion_method_table() if m[capability]]
 
 
-def _is_l1000_dir(path: str) -> bool:
-    return bool(path) and os.path.isdir(path) and not os.path.exists(
-        os.path.join(path, "matrix.mtx")) and not os.path.exists(os.path.join(path, "matrix.mtx.gz"))
-
-
-def _side_information(t: PerturbationTensor, context_features, default_features: str):
-    """(context features, control profiles) as the command-line tool derives them."""
+def _side_information(t: PerturbationTensor, context_features):
+    """(context features, control profiles) as the command-line tool derives them ('auto' as
+    the library resolves it: baseline for a tensor read from an L1000 directory, else none)."""
     baselines = np.zeros((0, 0))
-    if _is_l1000_dir(t.source):
+    if _cimpute.is_l1000_directory(t.source):
         baselines = _cimpute.read_l1000_baselines(t.source, t.contexts)
     if isinstance(context_features, str):
-        mode = default_features if context_features == "auto" else context_features
+        mode = _cimpute.resolve_context_features(context_features, t.source)
         if mode == "none":
             return np.zeros((0, 0)), baselines
         if mode == "baseline":
@@ -392,6 +395,14 @@ def _ntk_priors(priors) -> list:
     return names
 
 
+def _setup(reference: str, features, baselines, priors=()) -> "_cimpute.CompletionSetup":
+    """The library's CompletionSetup of a run: reference context, context features, the
+    autoencoder's control profiles and the priors ``ntk`` searches."""
+    return _cimpute.CompletionSetup(
+        reference_context=reference, context_features=features, ntk_priors=list(priors),
+        autoencoder=_cimpute.AutoencoderTransferOptions(baselines=baselines))
+
+
 def evaluate(t: PerturbationTensor, methods: Sequence[str] | str = "all",
              protocol: str = "loo", reference_context: str | None = None, seeds: int = 3,
              progress: bool = False, context_features="none",
@@ -418,8 +429,8 @@ def evaluate(t: PerturbationTensor, methods: Sequence[str] | str = "all",
     if not isinstance(seeds, int) or seeds < 1:
         raise ValueError(f"seeds must be an integer >= 1, got {seeds!r}")
     ref = _reference(t, reference_context)
-    features, baselines = _side_information(t, context_features, "none")
-    priors = _ntk_priors(ntk_priors)
+    features, baselines = _side_information(t, context_features)
+    setup = _setup(ref, features, baselines, _ntk_priors(ntk_priors))
     random = protocol.startswith("kfold") or protocol.startswith("sparse")
     runs = seeds if random else 1
     rows = []
@@ -429,8 +440,8 @@ def evaluate(t: PerturbationTensor, methods: Sequence[str] | str = "all",
             per_seed = []
             for s in range(runs):
                 bar.describe(f"{name}, {protocol}" + (f" run {s + 1}/{runs}" if runs > 1 else ""))
-                per_seed.append(_cimpute.evaluate_one(t._t, name, protocol, ref, s, features,
-                                                      baselines, bar.callback(), priors))
+                per_seed.append(_cimpute.evaluate_one(t._t, name, protocol, setup, s,
+                                                      bar.callback()))
                 bar.advance()
             rows.append(_cimpute.combine_runs(protocol, name, per_seed))
     finally:
@@ -452,14 +463,13 @@ def design_pairs(t: PerturbationTensor, budget: int, method: str = "ntk",
         raise ValueError(f"design_pairs needs a kernel method: "
                          f"{' or '.join(repr(k) for k in kernel)}, got '{method}'")
     ref = _reference(t, reference_context)
-    features, baselines = _side_information(t, context_features,
-                                            "baseline" if _is_l1000_dir(t.source) else "none")
+    features, baselines = _side_information(t, context_features)
     listed = [] if isinstance(candidates, str) and candidates == "missing" else \
         [(str(p), str(c)) for p, c in candidates]
     bar = Progress(1, f"cimpute.design_pairs ({method})", enabled=progress)
     try:
-        d = _cimpute.design_pairs(t._t, method, int(budget), listed, ref, features, baselines,
-                                  bar.callback())
+        d = _cimpute.design_pairs(t._t, method, int(budget), listed,
+                                  _setup(ref, features, baselines), bar.callback())
         bar.advance()
     finally:
         bar.close()
@@ -487,16 +497,16 @@ def impute(t: PerturbationTensor, method: str = "ntk", reference_context: str | 
     if method not in completion_methods():
         raise ValueError(f"unknown method '{method}' (available: {', '.join(completion_methods())})")
     ref = _reference(t, reference_context)
-    features, baselines = _side_information(t, context_features,
-                                            "baseline" if _is_l1000_dir(t.source) else "none")
+    features, baselines = _side_information(t, context_features)
     if isinstance(pairs, str):
         mode, listed = pairs, []
     else:
         mode, listed = "list", [(str(p), str(c)) for p, c in pairs]
     bar = Progress(1, f"cimpute.impute ({method})", enabled=progress)
     try:
-        values, ids, meta = _cimpute.impute(t._t, method, mode, listed, ref, features, baselines,
-                                            bar.callback(), _ntk_priors(ntk_priors))
+        values, ids, meta = _cimpute.impute(
+            t._t, method, mode, listed,
+            _setup(ref, features, baselines, _ntk_priors(ntk_priors)), bar.callback())
         bar.advance()
     finally:
         bar.close()
@@ -610,6 +620,15 @@ def discovery_methods(details: bool = False):
     return [m["name"] for m in table]
 
 
+def _discovery_options(method, tests, alpha, alpha_inv, seed, lambda_, bootstrap):
+    """The library's DiscoveryOptions of the keyword arguments both discovery functions share."""
+    return _cimpute.DiscoveryOptions(
+        method=method, tests=tests, bootstrap=int(bootstrap),
+        search=_cimpute.IgspOptions(alpha=float(alpha), alpha_invariance=float(alpha_inv),
+                                    seed=int(seed)),
+        gies=_cimpute.GiesOptions(lambda_=float(lambda_)))
+
+
 def discover(data, setting_column: str = "condition", target_column: str = "target",
              control: str = "none", method: str = "igsp", tests: str = "gaussian",
              alpha: float = 1e-3, alpha_inv: float = 1e-3, seed: int = 1, runs: int = 0,
@@ -626,12 +645,17 @@ def discover(data, setting_column: str = "condition", target_column: str = "targ
         data = interventional_data(data, setting_column, target_column, control,
                                    exclude_settings=exclude_settings,
                                    ignore_columns=ignore_columns, log=log)
+    options = _discovery_options(method, tests, alpha, alpha_inv, seed, lambda_, bootstrap)
+    options.unknown_targets = bool(unknown_targets)
+    if runs > 0:
+        options.search.runs = int(runs)
+    if depth > 0:
+        options.search.depth = int(depth)
+    if max_samples > 0:
+        options.hsic.max_samples = int(max_samples)
     bar = Progress(None, f"cimpute.discover ({method})", enabled=progress)
     try:
-        d = _cimpute.discover(data, method, tests, float(alpha), float(alpha_inv), int(seed),
-                              int(runs), int(depth), int(bootstrap), bool(unknown_targets),
-                              int(max_samples), bar.callback() if progress else None,
-                              float(lambda_))
+        d = _cimpute.discover(data, options, bar.callback() if progress else None)
     finally:
         bar.close()
     return DiscoveryResult(d, list(data.variables), list(data.setting_names))
@@ -654,10 +678,12 @@ def design_interventions(data, budget: int, method: str = "igsp", batch: bool = 
         data = interventional_data(data, setting_column, target_column, control,
                                    exclude_settings=exclude_settings,
                                    ignore_columns=ignore_columns, log=log)
-    d = _cimpute.design_interventions(data, method, tests, float(alpha), float(alpha_inv),
-                                      int(seed), float(lambda_), int(budget), bool(batch),
-                                      objective, int(bootstrap), int(class_samples),
-                                      [str(c) for c in candidates])
+    d = _cimpute.design_interventions(
+        data, _discovery_options(method, tests, alpha, alpha_inv, seed, lambda_, bootstrap),
+        _cimpute.InterventionDesignOptions(budget=int(budget), batch=bool(batch),
+                                           objective=objective,
+                                           class_samples=int(class_samples)),
+        [str(c) for c in candidates])
     pd = _pandas()
     return pd.DataFrame({"rank": range(1, len(d["target"]) + 1), "target": d["target"],
                          "oriented": d["oriented"], "unoriented": d["unoriented"]})
@@ -689,7 +715,7 @@ def simulate_perturbations(**params) -> dict:
     """A simulated perturbation screen on a gene regulatory network (the C++
     ``PerturbationSimulatorParams``: genes, drugs, contexts, density, replicates, seed, ...).
     Returns {'signatures', 'samples', 'truth': PerturbationTensor, 'adjacency': the network}."""
-    d = _cimpute.simulate_perturbations(params)
+    d = _cimpute.simulate_perturbations(_cimpute.PerturbationSimulatorParams(**params))
     return {"signatures": PerturbationTensor(d["signatures"]),
             "samples": PerturbationTensor(d["samples"]),
             "truth": PerturbationTensor(d["truth"]), "adjacency": d["adjacency"]}
@@ -705,7 +731,7 @@ def _gene_symbols_of(t: PerturbationTensor, gene_map) -> dict:
         return _cimpute.read_id_mapping(os.fspath(gene_map), "pr_gene_id", "pr_gene_symbol")
     if t.feature_symbols:
         return dict(zip(t.features, t.feature_symbols))
-    if _is_l1000_dir(t.source):
+    if _cimpute.is_l1000_directory(t.source):
         for f in sorted(os.listdir(t.source)):
             if f.endswith(".gct"):
                 try:
@@ -751,10 +777,12 @@ def repurpose(t: PerturbationTensor, disease, context: str, score: str = "cosine
     elif id_type != "entrez":
         raise ValueError(f"id_type must be 'symbol' or 'entrez', got '{id_type}'")
     mapped = PerturbationTensor(core, t.source)
-    features, baselines = _side_information(mapped, context_features,
-                                            "baseline" if _is_l1000_dir(t.source) else "none")
-    rows, unscored, shared = _cimpute.repurpose(core, ids, values, context, score, impute, ref,
-                                                hide_context, set_size, features, baselines)
+    features, baselines = _side_information(mapped, context_features)
+    options = _cimpute.RepurposingOptions(
+        context=context, score=score, impute=impute, reference_context=ref,
+        hide_context=bool(hide_context), set_size=int(set_size), context_features=features,
+        autoencoder=_cimpute.AutoencoderTransferOptions(baselines=baselines))
+    rows, unscored, shared = _cimpute.repurpose(core, ids, values, options)
     out = pd.DataFrame(rows, columns=["rank", "drug", "score", "source", "uncertainty"])
     out.attrs["unscored"] = unscored
     out.attrs["shared_genes"] = shared

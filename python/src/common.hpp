@@ -65,6 +65,7 @@ inline cimpute::MetadataTable to_metadata(const py::dict& d, Eigen::Index n, con
   return m;
 }
 
+void bind_options(py::module_& m);
 void bind_io(py::module_& m);
 void bind_completion(py::module_& m);
 void bind_discovery(py::module_& m);

@@ -15,17 +15,6 @@ namespace {
 // The first seed of the random protocols' splits, as in `cimpute complete`.
 constexpr unsigned kFirstSeed = 1000;
 
-cimpute::CompletionSetup make_setup(const std::string& reference, const Eigen::MatrixXd& features,
-                                    const Eigen::MatrixXd& baselines,
-                                    const std::vector<std::string>& ntk_priors = {}) {
-  cimpute::CompletionSetup setup;
-  setup.reference_context = reference;
-  for (const auto& p : ntk_priors) setup.ntk_priors.push_back(cimpute::parse_ntk_prior(p));
-  setup.context_features = features;
-  setup.autoencoder.baselines = baselines;
-  return setup;
-}
-
 py::dict summary_dict(const std::string& protocol, const std::string& method,
                       const cimpute::ScoreSummary& s) {
   py::dict d;
@@ -72,11 +61,9 @@ void bind_completion(py::module_& m) {
   m.def(
       "evaluate_one",
       [](const Tensor& t, const std::string& method, const std::string& protocol,
-         const std::string& reference, int seed_index, const Eigen::MatrixXd& features,
-         const Eigen::MatrixXd& baselines, py::object progress,
-         const std::vector<std::string>& ntk_priors) {
+         cimpute::CompletionSetup setup, int seed_index, py::object progress) {
         const auto proto = cimpute::CompletionProtocol::parse(protocol);
-        auto setup = make_setup(reference, features, baselines, ntk_priors);
+        const std::string reference = setup.reference_context;
         setup.new_contexts = proto.kind == cimpute::CompletionProtocol::Kind::LeaveOneContextOut;
         // Folds report to `progress`; ntk's inner search reports every kernel setting, which is
         // where Ctrl-C is also noticed within a fold.
@@ -87,9 +74,8 @@ void bind_completion(py::module_& m) {
         return cimpute::evaluate_protocol(any, t, proto, reference, 1,
                                           kFirstSeed + unsigned(seed_index), callback);
       },
-      py::arg("tensor"), py::arg("method"), py::arg("protocol"), py::arg("reference"),
-      py::arg("seed_index"), py::arg("context_features"), py::arg("baselines"), py::arg("progress"),
-      py::arg("ntk_priors") = std::vector<std::string>{},
+      py::arg("tensor"), py::arg("method"), py::arg("protocol"), py::arg("setup"),
+      py::arg("seed_index"), py::arg("progress"),
       "One run of one method under a protocol (seed index s: the random splits' seed 1000 + s, "
       "as `cimpute complete`'s run s)");
   py::class_<cimpute::CompletionScores>(m, "CompletionScores")
@@ -112,10 +98,9 @@ void bind_completion(py::module_& m) {
       "impute",
       [](const Tensor& t, const std::string& method, const std::string& pairs,
          const std::vector<std::pair<std::string, std::string>>& listed,
-         const std::string& reference, const Eigen::MatrixXd& features,
-         const Eigen::MatrixXd& baselines, py::object progress,
-         const std::vector<std::string>& ntk_priors) {
+         cimpute::CompletionSetup setup, py::object progress) {
         const char* fn = "cimpute.impute";
+        const std::string reference = setup.reference_context;
         std::vector<cimpute::PairIndex> q;
         if (pairs == "missing") {
           q = cimpute::missing_pairs(t);
@@ -131,7 +116,6 @@ void bind_completion(py::module_& m) {
                                          pairs, "'");
         }
         if (q.empty()) cimpute::detail::throw_invalid(fn, "no pair to impute");
-        auto setup = make_setup(reference, features, baselines, ntk_priors);
         setup.new_contexts =
             cimpute::reaches_new_contexts(t, q, cimpute::reference_index(t, reference, fn));
         setup.progress = interruptible(std::move(progress));
@@ -143,24 +127,12 @@ void bind_completion(py::module_& m) {
         }
         return py::make_tuple(Eigen::MatrixXd(out.data()), out.col_ids(), to_dict(out.col_meta()));
       },
-      py::arg("tensor"), py::arg("method"), py::arg("pairs"), py::arg("listed"),
-      py::arg("reference"), py::arg("context_features"), py::arg("baselines"), py::arg("progress"),
-      py::arg("ntk_priors") = std::vector<std::string>{});
+      py::arg("tensor"), py::arg("method"), py::arg("pairs"), py::arg("listed"), py::arg("setup"),
+      py::arg("progress"));
   m.def(
       "repurpose",
       [](const Tensor& t, const std::vector<std::string>& ids, const Eigen::VectorXd& values,
-         const std::string& context, const std::string& score, const std::string& impute,
-         const std::string& reference, bool hide_context, Eigen::Index set_size,
-         const Eigen::MatrixXd& features, const Eigen::MatrixXd& baselines) {
-        cimpute::RepurposingOptions o;
-        o.context = context;
-        o.score = cimpute::parse_connectivity_score(score);
-        o.impute = impute;
-        o.reference_context = reference;
-        o.hide_context = hide_context;
-        o.set_size = set_size;
-        o.context_features = features;
-        o.autoencoder.baselines = baselines;
+         const cimpute::RepurposingOptions& o) {
         cimpute::GeneSignature dz{ids, values};
         cimpute::RepurposingResult r;
         {
@@ -173,16 +145,14 @@ void bind_completion(py::module_& m) {
                                      d.uncertainty));
         return py::make_tuple(rows, r.unscored, r.disease.columns.size());
       },
-      py::arg("tensor"), py::arg("ids"), py::arg("values"), py::arg("context"), py::arg("score"),
-      py::arg("impute"), py::arg("reference"), py::arg("hide_context"), py::arg("set_size"),
-      py::arg("context_features"), py::arg("baselines"));
+      py::arg("tensor"), py::arg("ids"), py::arg("values"), py::arg("options"));
   m.def(
       "design_pairs",
       [](const Tensor& t, const std::string& method, int budget,
          const std::vector<std::pair<std::string, std::string>>& listed,
-         const std::string& reference, const Eigen::MatrixXd& features,
-         const Eigen::MatrixXd& baselines, py::object progress) {
+         cimpute::CompletionSetup setup, py::object progress) {
         const char* fn = "cimpute.design_pairs";
+        const std::string reference = setup.reference_context;
         std::vector<cimpute::PairIndex> q;
         if (listed.empty())
           q = cimpute::missing_pairs(t);
@@ -193,7 +163,6 @@ void bind_completion(py::module_& m) {
         const Eigen::Index ref = cimpute::reference_index(t, reference, fn);
         const std::vector<Eigen::Index> rows = cimpute::rows_outside_context(t, ref);
         if (rows.empty()) cimpute::detail::throw_invalid(fn, "no observed pair to fit on");
-        auto setup = make_setup(reference, features, baselines);
         setup.progress = interruptible(std::move(progress));
         cimpute::PairDesignOptions o;
         o.budget = budget;
@@ -220,52 +189,11 @@ void bind_completion(py::module_& m) {
         out["total_variance_before"] = d.total_variance_before;
         return out;
       },
-      py::arg("tensor"), py::arg("method"), py::arg("budget"), py::arg("listed"),
-      py::arg("reference"), py::arg("context_features"), py::arg("baselines"), py::arg("progress"));
+      py::arg("tensor"), py::arg("method"), py::arg("budget"), py::arg("listed"), py::arg("setup"),
+      py::arg("progress"));
   m.def(
       "simulate_perturbations",
-      [](const py::dict& kw) {
-        cimpute::PerturbationSimulatorParams p;
-        for (const auto& [k, v] : kw) {
-          const auto key = k.cast<std::string>();
-          if (key == "genes")
-            p.genes = v.cast<int>();
-          else if (key == "drugs")
-            p.drugs = v.cast<int>();
-          else if (key == "contexts")
-            p.contexts = v.cast<int>();
-          else if (key == "regulators")
-            p.regulators = v.cast<int>();
-          else if (key == "targets_per_drug")
-            p.targets_per_drug = v.cast<int>();
-          else if (key == "off_targets_per_drug")
-            p.off_targets_per_drug = v.cast<int>();
-          else if (key == "hard_fraction")
-            p.hard_fraction = v.cast<double>();
-          else if (key == "effect_low")
-            p.effect_low = v.cast<double>();
-          else if (key == "effect_high")
-            p.effect_high = v.cast<double>();
-          else if (key == "off_target_scale")
-            p.off_target_scale = v.cast<double>();
-          else if (key == "context_weight_sd")
-            p.context_weight_sd = v.cast<double>();
-          else if (key == "baseline_sd")
-            p.baseline_sd = v.cast<double>();
-          else if (key == "noise_sd")
-            p.noise_sd = v.cast<double>();
-          else if (key == "density")
-            p.density = v.cast<double>();
-          else if (key == "replicates")
-            p.replicates = v.cast<int>();
-          else if (key == "control_samples")
-            p.control_samples = v.cast<int>();
-          else if (key == "seed")
-            p.seed = v.cast<std::uint64_t>();
-          else
-            throw cimpute::invalid_argument("simulate_perturbations: unknown parameter '" + key +
-                                            "'");
-        }
+      [](const cimpute::PerturbationSimulatorParams& p) {
         cimpute::SimulatedPerturbations<double> s;
         {
           py::gil_scoped_release nogil;

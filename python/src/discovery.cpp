@@ -110,23 +110,13 @@ void bind_discovery(py::module_& m) {
       "The library's structure-learner table (cimpute::discovery_methods)");
   m.def(
       "discover",
-      [](const cimpute::InterventionalData& data, const std::string& method,
-         const std::string& tests, double alpha, double alpha_inv, std::uint64_t seed, int runs,
-         int depth, int bootstrap, bool unknown_targets, int max_samples, py::object progress,
-         double gies_lambda) {
-        cimpute::DiscoveryOptions d;
-        d.gies.lambda = gies_lambda;
-        d.unknown_targets = unknown_targets;
-        d.method = cimpute::parse_discovery_method(method, unknown_targets);
-        d.tests = cimpute::parse_discovery_tests(tests);
-        d.search.alpha = alpha;
-        d.search.alpha_invariance = alpha_inv;
-        d.search.seed = seed;
-        if (runs > 0) d.search.runs = runs;
-        if (depth > 0) d.search.depth = depth;
+      [](const cimpute::InterventionalData& data, cimpute::DiscoveryOptions d,
+         py::object progress) {
+        // The rules of `cimpute discover`: igsp with unknown targets is utigsp; at least as many
+        // candidate orders as runs.
+        d.method = cimpute::parse_discovery_method(cimpute::discovery_method(d.method).name,
+                                                   d.unknown_targets);
         d.search.candidates = std::max(d.search.candidates, d.search.runs);
-        if (max_samples > 0) d.hsic.max_samples = max_samples;
-        d.bootstrap = bootstrap;
         // Each finished starting order reports: Python is told, Ctrl-C stops the search.
         auto cb = interruptible(progress);
         auto done = std::make_shared<int>(0); // the search reports under a lock
@@ -145,34 +135,12 @@ void bind_discovery(py::module_& m) {
         out["bootstrap"] = r.bootstrap;
         return out;
       },
-      py::arg("data"), py::arg("method"), py::arg("tests"), py::arg("alpha"), py::arg("alpha_inv"),
-      py::arg("seed"), py::arg("runs"), py::arg("depth"), py::arg("bootstrap"),
-      py::arg("unknown_targets"), py::arg("max_samples"), py::arg("progress"),
-      py::arg("gies_lambda") = 1.0);
+      py::arg("data"), py::arg("options"), py::arg("progress"));
   m.def(
       "design_interventions",
-      [](const cimpute::InterventionalData& data, const std::string& method,
-         const std::string& tests, double alpha, double alpha_inv, std::uint64_t seed,
-         double gies_lambda, int budget, bool batch, const std::string& objective, int bootstrap,
-         int class_samples, const std::vector<std::string>& candidates) {
+      [](const cimpute::InterventionalData& data, const cimpute::DiscoveryOptions& d,
+         cimpute::InterventionDesignOptions o, const std::vector<std::string>& candidates) {
         const char* fn = "cimpute.design_interventions";
-        cimpute::DiscoveryOptions d;
-        d.method = cimpute::parse_discovery_method(method);
-        d.tests = cimpute::parse_discovery_tests(tests);
-        d.search.alpha = alpha;
-        d.search.alpha_invariance = alpha_inv;
-        d.search.seed = seed;
-        d.gies.lambda = gies_lambda;
-        d.bootstrap = bootstrap;
-        cimpute::InterventionDesignOptions o;
-        o.budget = budget;
-        o.batch = batch;
-        if (objective != "expected" && objective != "worst")
-          cimpute::detail::throw_invalid(fn, "objective must be 'expected' or 'worst', got '",
-                                         objective, "'");
-        o.objective = objective == "worst" ? cimpute::DesignObjective::WorstCase
-                                           : cimpute::DesignObjective::Expected;
-        o.class_samples = class_samples;
         for (const auto& c : candidates) {
           const auto it = std::find(data.variables.begin(), data.variables.end(), c);
           if (it == data.variables.end())
@@ -200,9 +168,7 @@ void bind_discovery(py::module_& m) {
         out["dags"] = r.dags;
         return out;
       },
-      py::arg("data"), py::arg("method"), py::arg("tests"), py::arg("alpha"), py::arg("alpha_inv"),
-      py::arg("seed"), py::arg("gies_lambda"), py::arg("budget"), py::arg("batch"),
-      py::arg("objective"), py::arg("bootstrap"), py::arg("class_samples"), py::arg("candidates"));
+      py::arg("data"), py::arg("options"), py::arg("design"), py::arg("candidates"));
   m.def(
       "cpdag",
       [](const Eigen::MatrixXi& a) { return pdag_matrix(cimpute::cpdag(dag_from(a, "cpdag"))); },

@@ -86,6 +86,10 @@ void bind_io(py::module_& m) {
         return cimpute::read_l1000_baselines(dir, contexts);
       },
       py::arg("path"), py::arg("contexts"));
+  m.def("is_l1000_directory", &cimpute::is_l1000_directory, py::arg("path"),
+        "Whether the front ends read path as an L1000 directory");
+  m.def("resolve_context_features", &cimpute::resolve_context_features, py::arg("value"),
+        py::arg("data"), "What context_features='auto' means for data read from a path");
   m.def("context_features_from_baselines", &cimpute::context_features_from_baselines,
         py::arg("baselines"));
   m.def(

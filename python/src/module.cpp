@@ -95,6 +95,7 @@ PYBIND11_MODULE(_cimpute, m) {
   });
   m.attr("has_hdf5") = bool(CIMPUTE_HAS_HDF5);
   bind_tensor(m);
+  bind_options(m);
   bind_io(m);
   bind_completion(m);
   bind_discovery(m);
