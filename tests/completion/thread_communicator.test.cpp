@@ -5,6 +5,7 @@
 #include <cimpute/core/thread_communicator.hpp>
 
 #include <atomic>
+#include <filesystem>
 
 using cimpute::ThreadCommunicator;
 
@@ -45,6 +46,21 @@ TEST_CASE("ThreadCommunicator: the completion protocols and NTK-PCG equal one pr
       rank_checks::ntk_pcg_equals_one_process(c, ntk);
     });
   }
+}
+
+TEST_CASE("ThreadCommunicator: NTK-PCG on the shards of a file equals the whole file",
+          "[distributed][completion][shard]") {
+  const auto dir = std::filesystem::temp_directory_path() / "cimpute_thread_rank_tests";
+  std::filesystem::create_directories(dir);
+  const std::string file = (dir / "screen.gct").string();
+  rank_checks::write_screen_gct(rank_checks::ntk_screen(), file);
+  for (int ranks : {1, 2, 3}) {
+    CAPTURE(ranks);
+    cimpute::run_on_ranks(ranks, [&](const ThreadCommunicator& c) {
+      rank_checks::ntk_pcg_file_shards_equal_whole(c, file);
+    });
+  }
+  std::filesystem::remove_all(dir);
 }
 
 TEST_CASE("ThreadCommunicator: PCG-Nystrom over ranks equals one process", "[distributed][pcg]") {

@@ -19,6 +19,8 @@
 #include <cimpute/completion/protocols.hpp>
 #include <cimpute/core/communicator.hpp>
 #include <cimpute/core/errors.hpp>
+#include <cimpute/io/gct.hpp>
+#include <cimpute/io/signature_file.hpp>
 #include <cimpute/kernels.hpp>
 #include <cimpute/sem/perturbation_simulator.hpp>
 #include <cimpute/solvers.hpp>
@@ -338,6 +340,50 @@ void ntk_pcg_equals_one_process(const Comm& comm, const cimpute::PerturbationTen
     if (!part.empty() && got.rows() == Eigen::Index(part.size()))
       RANK_CHECK(relative(got, want.topRows(got.rows())) < 1e-10);
   }
+}
+
+/// Writes the observed signatures of `t` to a GCT file, one column per pair with its pert_id and
+/// cell_id: the file `ntk_pcg_file_shards_equal_whole` reads in shards.
+inline void write_screen_gct(const cimpute::PerturbationTensor<double>& t,
+                             const std::string& file) {
+  std::vector<std::string> ids, pert, cell;
+  for (Eigen::Index r = 0; r < t.num_observed(); ++r) {
+    const auto& q = t.observed_pairs()[std::size_t(r)];
+    ids.push_back("s" + std::to_string(r));
+    pert.push_back(t.perturbations()[q.perturbation]);
+    cell.push_back(t.contexts()[q.context]);
+  }
+  cimpute::MetadataTable meta(t.num_observed());
+  meta.add_field("pert_id", pert);
+  meta.add_field("cell_id", cell);
+  cimpute::write_gct(
+      file, cimpute::LabeledMatrix<double>(t.observed().transpose(), t.features().ids(), ids,
+                                           cimpute::MetadataTable(t.num_features()), meta));
+}
+
+/// Each rank reads only its shard of `file` (`read_signatures` with `shard_index` /
+/// `shard_count`), fits on it, and the predictions equal one process's fit on the whole file to
+/// 1e-10 relative. Every rank must see the file.
+template <class Comm>
+void ntk_pcg_file_shards_equal_whole(const Comm& comm, const std::string& file) {
+  const auto whole = cimpute::read_signatures(file);
+  cimpute::SignatureReadOptions o;
+  o.shard_index = comm.rank();
+  o.shard_count = comm.size();
+  const auto shard = cimpute::read_signatures(file, o);
+  RANK_CHECK(shard.num_observed() <= whole.num_observed() / comm.size() + 1);
+  const auto missing = cimpute::missing_pairs(whole);
+  std::vector<Eigen::Index> all(static_cast<std::size_t>(whole.num_observed())),
+      local(static_cast<std::size_t>(shard.num_observed()));
+  std::iota(all.begin(), all.end(), Eigen::Index(0));
+  std::iota(local.begin(), local.end(), Eigen::Index(0));
+  const auto options = ntk_pcg_options(cimpute::PcgSystem::Restricted);
+  cimpute::NtkPcgCompletion<double> one(options);
+  const Eigen::MatrixXd want = one.fit(cimpute::TrainingSet<double>(whole, all)).predict(missing);
+  cimpute::NtkPcgCompletion<double, Comm> many(options, comm);
+  many.fit(cimpute::TrainingSet<double>(shard, local));
+  const Eigen::MatrixXd got = many.predict(missing); // collective
+  RANK_CHECK(relative(got, want) < 1e-10);
 }
 
 } // namespace rank_checks
