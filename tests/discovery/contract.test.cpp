@@ -10,9 +10,10 @@
 // - the same seed gives the same graph, bootstrap frequencies included;
 // - bad input (NaN, mismatched columns, a target out of range, settings without target lists,
 //   a negative bootstrap, too few samples) is an `invalid_argument`, never a graph.
+#include "planted.hpp"
+
 #include <cimpute/discovery.hpp>
 #include <cimpute/graph.hpp>
-#include <cimpute/sem.hpp>
 
 #include <catch2/catch.hpp>
 
@@ -20,23 +21,6 @@
 #include <string>
 
 namespace {
-
-// Observational samples and three perfect single-node interventions do(x ~ N(2, 0.25)) of a
-// random linear Gaussian SEM on `g` (the model every learner of the table assumes or allows).
-cimpute::InterventionalData planted(const cimpute::Dag& g, Eigen::Index n, std::uint64_t seed) {
-  const auto sem = cimpute::LinearGaussianSem<double>::random(g, seed);
-  cimpute::InterventionalData d;
-  for (int v = 0; v < g.num_nodes(); ++v) d.variables.push_back("x" + std::to_string(v));
-  d.observational = sem.sample(n, seed + 1);
-  for (int k = 0; k < 3; ++k) {
-    const int t = (2 * k + 1) % g.num_nodes();
-    d.settings.push_back(sem.sample(n, seed + 10 + std::uint64_t(k),
-                                    cimpute::Intervention::perfect({t}, 2.0, 0.25)));
-    d.setting_names.push_back("s" + std::to_string(k));
-    d.targets.push_back({t});
-  }
-  return d;
-}
 
 cimpute::DiscoveryOptions options_for(const cimpute::DiscoveryMethodInfo& m) {
   cimpute::DiscoveryOptions o;
@@ -56,7 +40,7 @@ cimpute::Dag as_dag(const cimpute::Pdag& g) {
 void check_contract(const cimpute::DiscoveryMethodInfo& m) {
   INFO("method " << m.name);
   const cimpute::Dag truth = cimpute::random_dag(7, 2, 41);
-  const cimpute::InterventionalData data = planted(truth, 3000, 5);
+  const cimpute::InterventionalData data = cimpute_test::planted_data(truth, 3000, 5, 3, true);
   const cimpute::DiscoveryOptions o = options_for(m);
   const cimpute::DiscoveryResult r = cimpute::discover(data, o);
   REQUIRE(r.graph.num_nodes() == 7);
@@ -104,7 +88,8 @@ void check_contract(const cimpute::DiscoveryMethodInfo& m) {
 
 void check_bad_input(const cimpute::DiscoveryMethodInfo& m) {
   INFO("method " << m.name);
-  const cimpute::InterventionalData good = planted(cimpute::random_dag(5, 2, 7), 200, 9);
+  const cimpute::InterventionalData good =
+      cimpute_test::planted_data(cimpute::random_dag(5, 2, 7), 200, 9, 3, true);
   const cimpute::DiscoveryOptions o = options_for(m);
   using E = std::invalid_argument;
   {

@@ -2,6 +2,7 @@
 // stability selection on a planted SEM, UT-IGSP with partially known targets (oracle), and the
 // same results on one and two threads.
 #include "oracles.hpp"
+#include "planted.hpp"
 
 #include <cimpute/discovery.hpp>
 #include <cimpute/graph.hpp>
@@ -24,23 +25,7 @@ using cimpute_test::InvarianceOracle;
 namespace {
 // Observational + 4 single-node shift settings of a random linear SEM.
 cimpute::InterventionalData planted(const cimpute::Dag& g, Eigen::Index n, std::uint64_t seed) {
-  const auto sem = cimpute::LinearGaussianSem<double>::random(g, seed);
-  cimpute::InterventionalData d;
-  for (int v = 0; v < g.num_nodes(); ++v) d.variables.push_back("x" + std::to_string(v));
-  d.observational = sem.sample(n, seed + 1);
-  for (int k = 0; k < 4; ++k) {
-    const int t = (2 * k + 1) % g.num_nodes();
-    cimpute::Intervention iv;
-    cimpute::NodeIntervention ni;
-    ni.node = t;
-    ni.kind = cimpute::InterventionKind::Shift;
-    ni.shift = 2.0;
-    iv.targets.push_back(ni);
-    d.settings.push_back(sem.sample(n, seed + 10 + std::uint64_t(k), iv));
-    d.setting_names.push_back("s" + std::to_string(k));
-    d.targets.push_back({t});
-  }
-  return d;
+  return cimpute_test::planted_data(g, n, seed, 4, false);
 }
 
 void set_threads(int t) {
