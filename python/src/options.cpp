@@ -180,6 +180,7 @@ void bind_options(py::module_& m) {
               for (const auto& n : names) s.ntk_priors.push_back(cimpute::parse_ntk_prior(n));
             });
         f.push_back("ntk_priors");
+        field(c, f, "ntk_max_pairs", &T::ntk_max_pairs);
         field(c, f, "autoencoder", &T::autoencoder);
         field(c, f, "mixed", &T::mixed);
       });

@@ -12,6 +12,7 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <cstdlib>
 #include <iostream>
 #include <memory>
 
@@ -28,6 +29,7 @@ struct CompleteOptions {
   std::string context_features = "none";
   std::string autoencoder_hidden, ntk_priors;
   int seeds = 3;
+  long ntk_max_pairs = 0;
   int digits = 0; // decimals of the scores; 0: 6 in tsv, 4 in the table
   bool quiet = false;
   SelectionFlags selection;
@@ -87,6 +89,7 @@ int run_complete(CompleteOptions o) {
   if (!o.ntk_priors.empty())
     for (const auto& p : split(o.ntk_priors, ','))
       setup.ntk_priors.push_back(cimpute::parse_ntk_prior(p));
+  setup.ntk_max_pairs = Eigen::Index(o.ntk_max_pairs);
   if (!simulated && cimpute::is_l1000_directory(data)) // control profiles for the transfer
     setup.autoencoder.baselines = baseline_profiles(data, t.contexts());
 
@@ -233,6 +236,20 @@ Command add_complete(CLI::App& cimpute) {
           "prior list",
           "a comma-separated list of one-hot, train-context-average, user-features, "
           "train-averages, cross-context"));
+  sub->add_option("--ntk-max-pairs", o->ntk_max_pairs,
+                  "ntk's inner leave-one-out runs on a seeded subset of at most this many "
+                  "training pairs (0: 1000); under --protocol loo, tables of up to this many + 1 "
+                  "pairs take the closed form instead of refitting the search per pair")
+      ->type_name("N")
+      ->check(CLI::Validator(
+          [](std::string& v) -> std::string {
+            char* end = nullptr;
+            const long n = std::strtol(v.c_str(), &end, 10);
+            const bool ok = !v.empty() && *end == '\0' && (n == 0 || n >= 2);
+            return ok ? std::string() : "needs 0 or a whole number >= 2, got '" + v + "'";
+          },
+          "0|N>=2"))
+      ->capture_default_str();
   std::string hidden;
   for (const auto h : o->ae.hidden) hidden += (hidden.empty() ? "" : ",") + std::to_string(h);
   sub->add_option("--autoencoder-hidden", o->autoencoder_hidden,

@@ -47,6 +47,11 @@ struct CompletionSetup {
   /// The priors `ntk` (alone or in the ensemble) searches over; empty: `NtkSearchOptions`'
   /// default (every prior that applies).
   std::vector<NtkPrior> ntk_priors;
+  /// The inner leave-one-out of `ntk` (alone or in the ensemble) runs on a seeded subset of at
+  /// most this many training pairs (`NtkSearchOptions::max_pairs`); 0: its default (1,000). An
+  /// outer leave-one-pair-out of up to this many + 1 pairs takes the closed form
+  /// (`NtkCvCompletion::leave_one_pair_out_predictions`) instead of refitting the search per pair.
+  Eigen::Index ntk_max_pairs = 0;
   /// Settings of `autoencoder` (network, epochs, seed, and the contexts' control profiles).
   AutoencoderTransferOptions autoencoder;
   /// Settings of `ntk-mixed` (its rich-context threshold and inner search).
@@ -62,6 +67,9 @@ struct CompletionSetup {
     for (Eigen::Index c = 0; c < context_features.rows(); ++c)
       if (!context_features.row(c).allFinite())
         detail::throw_invalid(fn, "context_features row ", c, " has a non-finite entry");
+    if (ntk_max_pairs != 0 && ntk_max_pairs < 2)
+      detail::throw_invalid(fn, "ntk_max_pairs must be 0 (the default) or >= 2, got ",
+                            ntk_max_pairs);
     autoencoder.validate();
     mixed.validate();
   }
@@ -80,6 +88,7 @@ decltype(auto) visit_completion_method(const std::string& name, const Completion
   if (setup.new_contexts) search.inner = InnerProtocol::LeaveOneContextOut;
   search.progress = setup.progress;
   if (!setup.ntk_priors.empty()) search.priors = setup.ntk_priors;
+  if (setup.ntk_max_pairs > 0) search.max_pairs = setup.ntk_max_pairs;
   NtkCompletionOptions base;
   base.context_features = setup.context_features;
   if (name == "context-mean") return visitor(MeanCompletion<Scalar>(MeanKind::Context));
