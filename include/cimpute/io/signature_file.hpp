@@ -305,32 +305,33 @@ PerturbationTensor<Scalar> select_sparse_signatures(const SparseLabeledMatrix<Sc
   return t;
 }
 
-/// Read a file of profiles into one signature per (perturbation, context) pair.
-///
-/// Formats: GCT, GCTX, h5ad (obs are profiles), a 10x Matrix Market folder or 10x HDF5 (cells
-/// as columns; their metadata from `opt.col_meta`). Steps, in order:
-/// 1. the sidecar tables `opt.col_meta` / `opt.row_meta` are joined to the file's ids
-///    (`join_sidecar`); the pair and symbol fields fall back to the other CMap release's names
-///    (`cell_iname`, `cmap_name`, `gene_symbol`) when absent, with a note;
-/// 2. `opt.filters` select columns and `opt.genes` rows from the metadata alone: on a GCTX only
-///    those columns (and the genes between the first and last selected) are read from disk;
-/// 3. counts are normalised (`opt.normalize`) cell by cell;
-/// 4. the profiles of a pair are merged by `opt.aggregate` (`select_signatures`); for sparse
-///    input (h5ad, 10x) `mean` sums the sparse columns directly (pseudobulk);
-/// 5. with `opt.control`, each context's control profile is subtracted (`relative_to_control`).
-///
-/// Throws `invalid_argument` (file and line where it applies) for an unreadable file, an
-/// unknown field or a filter matching nothing (listing the fields or values), duplicates
-/// without an aggregation, and a control missing from a context.
-template <class Scalar = double>
-PerturbationTensor<Scalar> read_signatures(const std::string& path,
-                                           const SignatureReadOptions& opt = {},
-                                           SignatureReadReport* report = nullptr) {
+namespace detail {
+/// What `read_profile_columns` read.
+template <class Scalar>
+struct ProfileColumns {
+  LabeledMatrix<Scalar> m;        ///< features x profiles (or x pairs when `pooled`), with metadata
+  SignatureSelection s;           ///< the resolved pair and symbol fields, the aggregation
+  std::vector<Eigen::Index> cols; ///< the file's columns selected
+  bool pooled = false;            ///< sparse input already pooled into one mean column per pair
+  Labels all_perturbations, all_contexts; ///< of the whole selection (sharded reads)
+  SignatureReadReport report;
+};
+
+/// Steps 1-4 of `read_signatures` up to the merge: the selected columns (profiles) and rows of
+/// `path` as a dense features x profiles matrix with their metadata. Sparse input is pooled per
+/// pair when `opt.aggregate` is mean and `keep_profiles` is false.
+template <class Scalar>
+ProfileColumns<Scalar> read_profile_columns(const std::string& path,
+                                            const SignatureReadOptions& opt, const char* fn,
+                                            bool keep_profiles) {
   using Index = Eigen::Index;
-  const char* fn = "read_signatures";
   opt.validate();
-  SignatureReadReport rep;
-  SignatureSelection s = cmap_selection(opt.perturbation_field, opt.context_field);
+  ProfileColumns<Scalar> out;
+  SignatureSelection& s = out.s;
+  SignatureReadReport& rep = out.report;
+  std::vector<Index>& cols = out.cols;
+  Labels &all_perturbations = out.all_perturbations, &all_contexts = out.all_contexts;
+  s = cmap_selection(opt.perturbation_field, opt.context_field);
   s.aggregate = opt.aggregate;
   const FileFormat fmt = detect_format(path);
   const bool counts =
@@ -339,10 +340,9 @@ PerturbationTensor<Scalar> read_signatures(const std::string& path,
     detail::throw_invalid(
         fn, path, ": normalization applies to counts (h5ad or 10x input), not to ", to_string(fmt));
   // Resolve the fields, select columns and rows from the metadata alone.
-  std::vector<Index> rows, cols;
+  std::vector<Index> rows;
   // Sharded reads: the labels of the whole selection, in order of first appearance (as
   // `select_signatures` interns them), and only this shard's columns kept.
-  Labels all_perturbations, all_contexts;
   auto shard_columns = [&](const Labels& cid, const MetadataTable& cmeta) {
     const auto& pert = cmeta.field(s.perturbation_field);
     const auto& ctx = cmeta.field(s.context_field);
@@ -393,8 +393,8 @@ PerturbationTensor<Scalar> read_signatures(const std::string& path,
     rep.features_read = rid.size();
     rep.selection.read = cid.size();
   };
-  LabeledMatrix<Scalar> m;
-  bool sparse = false;
+  LabeledMatrix<Scalar>& m = out.m;
+  bool& pooled = out.pooled;
   if (fmt == FileFormat::Gct) {
     m = read_gct<Scalar>(path);
     MetadataTable rmeta = m.row_meta(), cmeta = m.col_meta();
@@ -432,20 +432,50 @@ PerturbationTensor<Scalar> read_signatures(const std::string& path,
     if (opt.normalize == CountNormalization::Log1pCp10k) detail::normalize_log1p_cp10k(data);
     x = SparseLabeledMatrix<Scalar>(std::move(data), x.row_ids(), x.col_ids(), std::move(rmeta),
                                     std::move(cmeta));
-    sparse = opt.aggregate.kind == Aggregation::Kind::Mean;
-    m = sparse ? detail::pooled_means(x, rows, cols, s.perturbation_field, s.context_field)
+    pooled = !keep_profiles && opt.aggregate.kind == Aggregation::Kind::Mean;
+    m = pooled ? detail::pooled_means(x, rows, cols, s.perturbation_field, s.context_field)
                : detail::dense_block(x, rows, cols);
   } else {
     detail::throw_invalid(fn, path, ": ", to_string(fmt),
                           " is not a file of profiles with pair metadata (GCT, GCTX, h5ad, 10x)");
   }
-  SelectionReport sel;
-  PerturbationTensor<Scalar> t = select_signatures(m, s, &sel);
-  rep.selection.pairs = sel.pairs;
-  rep.selection.merged = sparse ? Index(cols.size()) - sel.pairs : sel.merged;
   rep.features_kept = Index(rows.size());
   rep.perturbation_field = s.perturbation_field;
   rep.context_field = s.context_field;
+  return out;
+}
+} // namespace detail
+
+/// Read a file of profiles into one signature per (perturbation, context) pair.
+///
+/// Formats: GCT, GCTX, h5ad (obs are profiles), a 10x Matrix Market folder or 10x HDF5 (cells
+/// as columns; their metadata from `opt.col_meta`). Steps, in order:
+/// 1. the sidecar tables `opt.col_meta` / `opt.row_meta` are joined to the file's ids
+///    (`join_sidecar`); the pair and symbol fields fall back to the other CMap release's names
+///    (`cell_iname`, `cmap_name`, `gene_symbol`) when absent, with a note;
+/// 2. `opt.filters` select columns and `opt.genes` rows from the metadata alone: on a GCTX only
+///    those columns (and the genes between the first and last selected) are read from disk;
+/// 3. counts are normalised (`opt.normalize`) cell by cell;
+/// 4. the profiles of a pair are merged by `opt.aggregate` (`select_signatures`); for sparse
+///    input (h5ad, 10x) `mean` sums the sparse columns directly (pseudobulk);
+/// 5. with `opt.control`, each context's control profile is subtracted (`relative_to_control`).
+///
+/// Throws `invalid_argument` (file and line where it applies) for an unreadable file, an
+/// unknown field or a filter matching nothing (listing the fields or values), duplicates
+/// without an aggregation, and a control missing from a context.
+template <class Scalar = double>
+PerturbationTensor<Scalar> read_signatures(const std::string& path,
+                                           const SignatureReadOptions& opt = {},
+                                           SignatureReadReport* report = nullptr) {
+  using Index = Eigen::Index;
+  const char* fn = "read_signatures";
+  detail::ProfileColumns<Scalar> in = detail::read_profile_columns<Scalar>(path, opt, fn, false);
+  SignatureReadReport& rep = in.report;
+  const SignatureSelection& s = in.s;
+  SelectionReport sel;
+  PerturbationTensor<Scalar> t = select_signatures(in.m, s, &sel);
+  rep.selection.pairs = sel.pairs;
+  rep.selection.merged = in.pooled ? Index(in.cols.size()) - sel.pairs : sel.merged;
   if (!opt.control.empty()) {
     if (t.perturbations().find(opt.control) < 0)
       detail::throw_invalid(fn, path, ": the control '", opt.control, "' is not a value of ",
@@ -458,9 +488,58 @@ PerturbationTensor<Scalar> read_signatures(const std::string& path,
                               "control '", opt.control, "'");
     t = relative_to_control(t);
   }
-  if (opt.shard_count > 1) t = t.with_labels(all_perturbations.ids(), all_contexts.ids());
+  if (opt.shard_count > 1) t = t.with_labels(in.all_perturbations.ids(), in.all_contexts.ids());
   if (report) *report = std::move(rep);
   return t;
+}
+
+/// The profiles of a file one by one, grouped by their pair: single cells, or a pair's several
+/// signatures (replicates, doses), as read by `read_signatures` (steps 1-3: sidecars, filters,
+/// genes, count normalisation) without merging them and without subtracting a control.
+template <class Scalar = double>
+struct ProfileGroups {
+  LabeledMatrix<Scalar> profiles; ///< features x profiles, the selected columns in file order
+  Labels perturbations, contexts; ///< in order of first appearance
+  std::vector<PairIndex> pair;    ///< each profile's (perturbation, context)
+  std::string symbol_field;       ///< the row field with gene symbols (it may be absent)
+  /// The number of profiles of each pair (perturbations x contexts; 0 where a pair is absent).
+  Eigen::MatrixXi counts() const {
+    Eigen::MatrixXi n = Eigen::MatrixXi::Zero(perturbations.size(), contexts.size());
+    for (const PairIndex& p : pair) ++n(p.perturbation, p.context);
+    return n;
+  }
+};
+
+/// Read `path` as `read_signatures` does, keeping every profile (`opt.aggregate` and
+/// `opt.control` are ignored): the input of single-cell metrics (`score_cell_responses`).
+/// Throws as `read_signatures`, and for a profile without a perturbation or context label.
+template <class Scalar = double>
+ProfileGroups<Scalar> read_profile_groups(const std::string& path,
+                                          const SignatureReadOptions& opt = {},
+                                          SignatureReadReport* report = nullptr) {
+  const char* fn = "read_profile_groups";
+  SignatureReadOptions o = opt;
+  o.aggregate = Aggregation{};
+  o.control.clear();
+  detail::ProfileColumns<Scalar> in = detail::read_profile_columns<Scalar>(path, o, fn, true);
+  SignatureReadReport& rep = in.report;
+  const SignatureSelection& s = in.s;
+  ProfileGroups<Scalar> g;
+  g.profiles = std::move(in.m);
+  g.symbol_field = s.symbol_field;
+  const auto& pert = g.profiles.col_meta().field(s.perturbation_field);
+  const auto& ctx = g.profiles.col_meta().field(s.context_field);
+  for (Eigen::Index j = 0; j < g.profiles.cols(); ++j) {
+    const std::string &p = pert[std::size_t(j)], &c = ctx[std::size_t(j)];
+    if (detail::is_missing_token(p) || detail::is_missing_token(c))
+      detail::throw_invalid(fn, path, ": column '", g.profiles.col_ids()[std::size_t(j)],
+                            "' has no ",
+                            detail::is_missing_token(p) ? s.perturbation_field : s.context_field);
+    g.pair.push_back({g.perturbations.intern(p), g.contexts.intern(c)});
+  }
+  rep.selection.pairs = Eigen::Index((g.counts().array() > 0).count());
+  if (report) *report = std::move(rep);
+  return g;
 }
 
 } // namespace cimpute
