@@ -43,6 +43,8 @@ Command add_complete(CLI::App& cimpute);
 Command add_impute(CLI::App& cimpute);
 Command add_discover(CLI::App& cimpute);
 Command add_repurpose(CLI::App& cimpute);
+/// `score`: predicted responses against measured ones (cimpute/stats/response_metrics.hpp).
+Command add_score(CLI::App& cimpute);
 /// `design`: the next experiments, with its subcommands `interventions` and `pairs`.
 Command add_design(CLI::App& cimpute);
 Command add_design_interventions(CLI::App& design);

@@ -111,6 +111,20 @@ void add_selection_options(CLI::App* sub, SelectionFlags& f) {
       ->type_name("PERTURBATION");
 }
 
+cimpute::SignatureReadOptions signature_read_options(const SelectionFlags& flags) {
+  cimpute::SignatureReadOptions o;
+  o.perturbation_field = flags.perturbation_field;
+  o.context_field = flags.context_field;
+  for (const auto& f : flags.filters) o.filters.push_back(cimpute::ColumnFilter::parse(f));
+  o.aggregate = cimpute::Aggregation::parse(flags.aggregate);
+  o.col_meta = flags.col_meta;
+  o.row_meta = flags.row_meta;
+  o.genes = flags.genes;
+  o.normalize = cimpute::parse_count_normalization(flags.normalize);
+  o.control = flags.control;
+  return o;
+}
+
 cimpute::PerturbationTensor<double> load_signatures(const std::string& data,
                                                     const SelectionFlags& flags, bool quiet,
                                                     int shard_index, int shard_count) {
@@ -135,16 +149,7 @@ cimpute::PerturbationTensor<double> load_signatures(const std::string& data,
                                                 t.observed_pairs().begin() + first + n);
     return t.with_data({}, t.observed().middleRows(first, n), pairs);
   }
-  cimpute::SignatureReadOptions o;
-  o.perturbation_field = flags.perturbation_field;
-  o.context_field = flags.context_field;
-  for (const auto& f : flags.filters) o.filters.push_back(cimpute::ColumnFilter::parse(f));
-  o.aggregate = cimpute::Aggregation::parse(flags.aggregate);
-  o.col_meta = flags.col_meta;
-  o.row_meta = flags.row_meta;
-  o.genes = flags.genes;
-  o.normalize = cimpute::parse_count_normalization(flags.normalize);
-  o.control = flags.control;
+  cimpute::SignatureReadOptions o = signature_read_options(flags);
   o.shard_index = shard_index;
   o.shard_count = shard_count;
   cimpute::SignatureReadReport r;

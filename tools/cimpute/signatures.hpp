@@ -15,6 +15,9 @@
 namespace CLI {
 class App;
 }
+namespace cimpute {
+struct SignatureReadOptions;
+}
 
 namespace cimpute_cli {
 
@@ -38,6 +41,9 @@ struct SelectionFlags {
 
 /// Declares the `SelectionFlags` options on a subcommand, with their help and checks.
 void add_selection_options(CLI::App* sub, SelectionFlags& flags);
+
+/// The library's read options for `flags` (filters, aggregation and normalisation parsed).
+cimpute::SignatureReadOptions signature_read_options(const SelectionFlags& flags);
 
 /// The signatures of --data: an L1000 directory (drug and DMSO tables: log2 fold changes), or a
 /// GCT / GCTX / h5ad / 10x file of profiles with perturbation and context column (obs)
