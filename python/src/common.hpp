@@ -71,5 +71,6 @@ void bind_completion(py::module_& m);
 void bind_discovery(py::module_& m);
 void bind_kernels(py::module_& m);
 void bind_nn(py::module_& m);
+void bind_metrics(py::module_& m);
 
 } // namespace cimpute_py

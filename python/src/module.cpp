@@ -101,4 +101,5 @@ PYBIND11_MODULE(_cimpute, m) {
   bind_discovery(m);
   bind_kernels(m);
   bind_nn(m);
+  bind_metrics(m);
 }
