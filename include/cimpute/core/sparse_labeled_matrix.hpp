@@ -12,6 +12,7 @@
 #include <Eigen/SparseCore>
 
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace cimpute {
@@ -25,14 +26,38 @@ public:
   using SparseMatrix = Eigen::SparseMatrix<Scalar, Eigen::ColMajor, std::int64_t>;
 
   SparseLabeledMatrix() = default;
-  SparseLabeledMatrix(SparseMatrix data, std::vector<std::string> row_ids,
+  /// From a matrix taken over without a copy (Eigen 3.4's SparseMatrix has no move constructor:
+  /// it is swapped in), its ids and metadata. Throws when the sizes disagree.
+  SparseLabeledMatrix(SparseMatrix&& data, std::vector<std::string> row_ids,
                       std::vector<std::string> col_ids, MetadataTable row_meta,
                       MetadataTable col_meta)
-      : m_data(std::move(data)), m_rows(std::move(row_ids), "row id"),
-        m_cols(std::move(col_ids), "column id"), m_row_meta(std::move(row_meta)),
-        m_col_meta(std::move(col_meta)) {
+      : m_rows(std::move(row_ids), "row id"), m_cols(std::move(col_ids), "column id"),
+        m_row_meta(std::move(row_meta)), m_col_meta(std::move(col_meta)) {
+    m_data.swap(data);
     detail::check_axes("SparseLabeledMatrix", m_data.rows(), m_data.cols(), m_rows, m_cols,
                        m_row_meta, m_col_meta);
+  }
+  /// As above, copying the matrix.
+  SparseLabeledMatrix(const SparseMatrix& data, std::vector<std::string> row_ids,
+                      std::vector<std::string> col_ids, MetadataTable row_meta,
+                      MetadataTable col_meta)
+      : SparseLabeledMatrix(SparseMatrix(data), std::move(row_ids), std::move(col_ids),
+                            std::move(row_meta), std::move(col_meta)) {}
+  SparseLabeledMatrix(const SparseLabeledMatrix&) = default;
+  SparseLabeledMatrix& operator=(const SparseLabeledMatrix&) = default;
+  /// Moves (the matrix is swapped: Eigen 3.4's SparseMatrix would copy on a move).
+  SparseLabeledMatrix(SparseLabeledMatrix&& o) noexcept
+      : m_rows(std::move(o.m_rows)), m_cols(std::move(o.m_cols)),
+        m_row_meta(std::move(o.m_row_meta)), m_col_meta(std::move(o.m_col_meta)) {
+    m_data.swap(o.m_data);
+  }
+  SparseLabeledMatrix& operator=(SparseLabeledMatrix&& o) noexcept {
+    m_data.swap(o.m_data);
+    m_rows = std::move(o.m_rows);
+    m_cols = std::move(o.m_cols);
+    m_row_meta = std::move(o.m_row_meta);
+    m_col_meta = std::move(o.m_col_meta);
+    return *this;
   }
 
   Eigen::Index rows() const noexcept { return m_data.rows(); }
@@ -40,6 +65,13 @@ public:
   /// Number of stored entries.
   Eigen::Index nonzeros() const noexcept { return m_data.nonZeros(); }
   const SparseMatrix& data() const noexcept { return m_data; }
+  /// Moves the matrix out without copying it (e.g. to transform it and build a new object); the
+  /// object keeps its labels and an empty matrix, fit only to be assigned to.
+  SparseMatrix release_data() && {
+    SparseMatrix out;
+    out.swap(m_data);
+    return out;
+  }
   const std::vector<std::string>& row_ids() const noexcept { return m_rows.ids(); }
   const std::vector<std::string>& col_ids() const noexcept { return m_cols.ids(); }
   const Labels& row_labels() const noexcept { return m_rows; }

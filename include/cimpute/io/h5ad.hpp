@@ -133,8 +133,10 @@ SparseLabeledMatrix<Scalar> read_h5ad(const std::string& path, const H5adOptions
       h5::fail(fn, path, mpath,
                detail::cat("shape attribute must be (", n_obs, ", ", n_var, ") = (obs, var)"));
     if (enc == "csr_matrix" || enc == "csr") {
-      // CSR of obs x var = CSC of var x obs.
-      data = detail::read_compressed<Scalar>(file, mpath, n_var, n_obs, path, fn);
+      // CSR of obs x var = CSC of var x obs (swapped in: Eigen's SparseMatrix copies on
+      // assignment).
+      Sparse read = detail::read_compressed<Scalar>(file, mpath, n_var, n_obs, path, fn);
+      data.swap(read);
     } else if (enc == "csc_matrix" || enc == "csc") {
       data =
           Sparse(detail::read_compressed<Scalar>(file, mpath, n_obs, n_var, path, fn).transpose());

@@ -180,9 +180,9 @@ hid_t native_type() {
     static_assert(sizeof(T) == 0, "cimpute::detail::h5::native_type: unsupported type");
 }
 
-/// Read a whole numeric dataset (any stored integer or float type; HDF5 converts).
-template <class T>
-std::vector<T> read_numeric(hid_t dset, const std::string& file, const std::string& object,
+/// The number of values of a numeric dataset (its extents' product); throws for a non-numeric
+/// one.
+inline hsize_t numeric_size(hid_t dset, const std::string& file, const std::string& object,
                             const char* fn) {
   Handle type(H5Dget_type(dset), H5Tclose);
   const H5T_class_t cls = H5Tget_class(type);
@@ -190,9 +190,23 @@ std::vector<T> read_numeric(hid_t dset, const std::string& file, const std::stri
     fail(fn, file, object, "expected a numeric dataset");
   hsize_t n = 1;
   for (hsize_t d : dims(dset)) n *= d;
-  std::vector<T> out(static_cast<std::size_t>(n));
-  if (n > 0 && H5Dread(dset, native_type<T>(), H5S_ALL, H5S_ALL, H5P_DEFAULT, out.data()) < 0)
+  return n;
+}
+
+/// Read a whole numeric dataset of `n` values (`numeric_size`) into `out`, converted to T.
+template <class T>
+void read_numeric_into(hid_t dset, T* out, std::size_t n, const std::string& file,
+                       const std::string& object, const char* fn) {
+  if (n > 0 && H5Dread(dset, native_type<T>(), H5S_ALL, H5S_ALL, H5P_DEFAULT, out) < 0)
     fail(fn, file, object, "reading the values failed");
+}
+
+/// Read a whole numeric dataset (any stored integer or float type; HDF5 converts).
+template <class T>
+std::vector<T> read_numeric(hid_t dset, const std::string& file, const std::string& object,
+                            const char* fn) {
+  std::vector<T> out(static_cast<std::size_t>(numeric_size(dset, file, object, fn)));
+  read_numeric_into(dset, out.data(), out.size(), file, object, fn);
   return out;
 }
 

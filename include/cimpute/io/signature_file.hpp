@@ -6,6 +6,7 @@
 #pragma once
 
 #include "cimpute/core/config.hpp"
+#include "cimpute/core/parallel.hpp"
 #include "cimpute/core/perturbation_tensor.hpp"
 #include "cimpute/core/signature_selection.hpp"
 #include "cimpute/core/sparse_labeled_matrix.hpp"
@@ -260,14 +261,18 @@ LabeledMatrix<Scalar> dense_block(const SparseLabeledMatrix<Scalar>& x,
                                   const std::vector<Eigen::Index>& rows,
                                   const std::vector<Eigen::Index>& cols) {
   const std::vector<Eigen::Index> out_row = row_positions(x.rows(), rows);
-  Eigen::Matrix<Scalar, Eigen::Dynamic, Eigen::Dynamic> d =
-      Eigen::Matrix<Scalar, Eigen::Dynamic, Eigen::Dynamic>::Zero(Eigen::Index(rows.size()),
-                                                                  Eigen::Index(cols.size()));
-  for (std::size_t k = 0; k < cols.size(); ++k)
-    for (typename SparseLabeledMatrix<Scalar>::SparseMatrix::InnerIterator it(x.data(), cols[k]);
+  // Each column zeroed just before its entries are scattered (one pass over fresh memory),
+  // columns split over the threads.
+  Eigen::Matrix<Scalar, Eigen::Dynamic, Eigen::Dynamic> d(Eigen::Index(rows.size()),
+                                                          Eigen::Index(cols.size()));
+  parallel_for(long(cols.size()), [&](long k) {
+    auto col = d.col(Eigen::Index(k));
+    col.setZero();
+    for (typename SparseLabeledMatrix<Scalar>::SparseMatrix::InnerIterator it(x.data(),
+                                                                              cols[std::size_t(k)]);
          it; ++it)
-      if (out_row[std::size_t(it.row())] >= 0)
-        d(out_row[std::size_t(it.row())], Eigen::Index(k)) = it.value();
+      if (out_row[std::size_t(it.row())] >= 0) col(out_row[std::size_t(it.row())]) = it.value();
+  });
   return LabeledMatrix<Scalar>(std::move(d), ids_at(x.row_ids(), rows), ids_at(x.col_ids(), cols),
                                x.row_meta().select(rows), x.col_meta().select(cols));
 }
@@ -428,10 +433,11 @@ ProfileColumns<Scalar> read_profile_columns(const std::string& path,
                             " (HDF5 support is off)");
     MetadataTable rmeta = x.row_meta(), cmeta = x.col_meta();
     plan(x.row_labels(), rmeta, x.col_labels(), cmeta);
-    auto data = x.data();
+    std::vector<std::string> row_ids = x.row_ids(), col_ids = x.col_ids();
+    auto data = std::move(x).release_data(); // no copy of the counts
     if (opt.normalize == CountNormalization::Log1pCp10k) detail::normalize_log1p_cp10k(data);
-    x = SparseLabeledMatrix<Scalar>(std::move(data), x.row_ids(), x.col_ids(), std::move(rmeta),
-                                    std::move(cmeta));
+    x = SparseLabeledMatrix<Scalar>(std::move(data), std::move(row_ids), std::move(col_ids),
+                                    std::move(rmeta), std::move(cmeta));
     pooled = !keep_profiles && opt.aggregate.kind == Aggregation::Kind::Mean;
     m = pooled ? detail::pooled_means(x, rows, cols, s.perturbation_field, s.context_field)
                : detail::dense_block(x, rows, cols);

@@ -27,21 +27,29 @@ read_compressed(hid_t file, const std::string& group, Eigen::Index inner, Eigen:
   h5::Handle d_data = h5::open_dataset(file, group + "/data", path, fn);
   h5::Handle d_ind = h5::open_dataset(file, group + "/indices", path, fn);
   h5::Handle d_ptr = h5::open_dataset(file, group + "/indptr", path, fn);
-  std::vector<Scalar> values = h5::read_numeric<Scalar>(d_data, path, group + "/data", fn);
-  std::vector<std::int64_t> idx =
-      h5::read_numeric<std::int64_t>(d_ind, path, group + "/indices", fn);
-  const std::vector<std::int64_t> ptr =
-      h5::read_numeric<std::int64_t>(d_ptr, path, group + "/indptr", fn);
+  // Read straight into the matrix's storage: no second copy of the values and indices.
+  using Sparse = Eigen::SparseMatrix<Scalar, Eigen::ColMajor, std::int64_t>;
+  Sparse out(inner, outer);
+  const hsize_t nnz = h5::numeric_size(d_data, path, group + "/data", fn);
   const std::string where = group + "/indptr";
-  if (static_cast<Eigen::Index>(ptr.size()) != outer + 1)
-    h5::fail(fn, path, where, cat("has ", ptr.size(), " entries, expected ", outer + 1));
-  if (values.size() != idx.size())
+  if (h5::numeric_size(d_ind, path, group + "/indices", fn) != nnz)
     h5::fail(fn, path, group,
-             cat("data has ", values.size(), " values but indices has ", idx.size()));
-  if (ptr.front() != 0 || ptr.back() != static_cast<std::int64_t>(values.size()))
+             cat("data has ", nnz, " values but indices has ",
+                 h5::numeric_size(d_ind, path, group + "/indices", fn)));
+  if (h5::numeric_size(d_ptr, path, where, fn) != hsize_t(outer + 1))
     h5::fail(
         fn, path, where,
-        cat("must run from 0 to ", values.size(), ", runs from ", ptr.front(), " to ", ptr.back()));
+        cat("has ", h5::numeric_size(d_ptr, path, where, fn), " entries, expected ", outer + 1));
+  out.resizeNonZeros(Eigen::Index(nnz));
+  Scalar* values = out.valuePtr();
+  std::int64_t* idx = out.innerIndexPtr();
+  std::int64_t* ptr = out.outerIndexPtr();
+  h5::read_numeric_into(d_data, values, std::size_t(nnz), path, group + "/data", fn);
+  h5::read_numeric_into(d_ind, idx, std::size_t(nnz), path, group + "/indices", fn);
+  h5::read_numeric_into(d_ptr, ptr, std::size_t(outer + 1), path, where, fn);
+  if (ptr[0] != 0 || ptr[outer] != static_cast<std::int64_t>(nnz))
+    h5::fail(fn, path, where,
+             cat("must run from 0 to ", nnz, ", runs from ", ptr[0], " to ", ptr[outer]));
   std::vector<std::size_t> order;
   for (Eigen::Index j = 0; j < outer; ++j) {
     const std::int64_t b = ptr[std::size_t(j)], e = ptr[std::size_t(j) + 1];
@@ -67,12 +75,10 @@ read_compressed(hid_t file, const std::string& group, Eigen::Index inner, Eigen:
       if (k > 0 && si[k] == si[k - 1])
         h5::fail(fn, path, group + "/indices", cat("index ", si[k], " repeated in column ", j));
     }
-    std::copy(si.begin(), si.end(), idx.begin() + b);
-    std::copy(sv.begin(), sv.end(), values.begin() + b);
+    std::copy(si.begin(), si.end(), idx + b);
+    std::copy(sv.begin(), sv.end(), values + b);
   }
-  using Sparse = Eigen::SparseMatrix<Scalar, Eigen::ColMajor, std::int64_t>;
-  return Sparse(Eigen::Map<const Sparse>(inner, outer, static_cast<std::int64_t>(values.size()),
-                                         ptr.data(), idx.data(), values.data()));
+  return out;
 }
 
 } // namespace cimpute::detail
