@@ -77,6 +77,39 @@ inline Eigen::MatrixXd pairwise_distances(const Eigen::Ref<const Eigen::MatrixXd
 }
 } // namespace detail
 
+/// What the squared-Euclidean energy distance needs of a population: its size, centroid and mean
+/// squared distance to the centroid. Summarise a population that is compared with many others
+/// (a control) once.
+struct PopulationMoments {
+  Eigen::Index size = 0;
+  Eigen::RowVectorXd centroid;
+  double spread = 0; ///< mean squared distance to the centroid
+  PopulationMoments() = default;
+  explicit PopulationMoments(const Eigen::Ref<const Eigen::MatrixXd>& x)
+      : size(x.rows()), centroid(x.colwise().mean()),
+        spread(x.rows() > 0 ? (x.rowwise() - centroid).squaredNorm() / double(x.rows()) : 0.0) {}
+};
+
+/// The squared-Euclidean energy distance (`opt.squared` must hold) from the two populations'
+/// moments: \f$ 2 (|\bar x - \bar y|^2 + v_x + v_y) - 2 v_x s_x - 2 v_y s_y \f$ with
+/// \f$ s = n / (n - 1) \f$ for distinct pairs, else 1.
+inline double energy_distance(const PopulationMoments& x, const PopulationMoments& y,
+                              const EnergyDistanceOptions& opt = {}) {
+  const char* fn = "energy_distance";
+  if (!opt.squared)
+    detail::throw_invalid(fn, "moments give the squared-Euclidean variants only, not ", opt.name());
+  for (const PopulationMoments* p : {&x, &y})
+    if (p->size < (opt.distinct_pairs ? 2 : 1))
+      detail::throw_invalid(fn, "a population has ", p->size, " cells (needs at least ",
+                            opt.distinct_pairs ? 2 : 1, ")");
+  if (x.centroid.size() != y.centroid.size())
+    detail::throw_invalid(fn, "the populations have ", x.centroid.size(), " and ",
+                          y.centroid.size(), " features");
+  auto scale = [&](Eigen::Index k) { return opt.distinct_pairs ? double(k) / double(k - 1) : 1.0; };
+  const double cross = (x.centroid - y.centroid).squaredNorm() + x.spread + y.spread;
+  return 2 * cross - 2 * x.spread * scale(x.size) - 2 * y.spread * scale(y.size);
+}
+
 /// The energy distance between populations `x` and `y` (cells as rows, the same features as
 /// columns, e.g. genes or principal components). The squared variants take the closed form
 /// \f$ \overline{|x - y|^2} = |\bar x - \bar y|^2 + v_x + v_y \f$ (\f$ v \f$ the mean squared
@@ -89,15 +122,9 @@ inline double energy_distance(const Eigen::Ref<const Eigen::MatrixXd>& x,
   const char* fn = "energy_distance";
   detail::check_population(fn, x, "the first population", x.cols(), opt.distinct_pairs);
   detail::check_population(fn, y, "the second population", x.cols(), opt.distinct_pairs);
+  if (opt.squared) return energy_distance(PopulationMoments(x), PopulationMoments(y), opt);
   const double n = double(x.rows()), m = double(y.rows());
   auto within_scale = [&](double k) { return opt.distinct_pairs ? k / (k - 1) : 1.0; };
-  if (opt.squared) {
-    const Eigen::RowVectorXd mx = x.colwise().mean(), my = y.colwise().mean();
-    const double vx = (x.rowwise() - mx).squaredNorm() / n;
-    const double vy = (y.rowwise() - my).squaredNorm() / m;
-    const double cross = (mx - my).squaredNorm() + vx + vy;
-    return 2 * cross - 2 * vx * within_scale(n) - 2 * vy * within_scale(m);
-  }
   const Eigen::RowVectorXd c = (x.colwise().sum() + y.colwise().sum()) / (n + m);
   const double cross = detail::pairwise_distances(x, y, c, false, false).mean();
   const double wx =

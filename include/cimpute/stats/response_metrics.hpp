@@ -268,8 +268,12 @@ inline std::vector<ResponseScores> score_cell_responses(const CellGroups& predic
     return rows;
   };
   const std::vector<Rows> pr = split(predicted, "predicted"), mr = split(measured, "measured");
-  const ControlCells pc(predicted.cells(pr[0], Eigen::all), opt.de);
-  const ControlCells mc(measured.cells(mr[0], Eigen::all), opt.de);
+  // Each side's control cells once: sorted per gene for the DE tests, summarised (or copied, for
+  // the Euclidean variants) for the energy distances.
+  const Eigen::MatrixXd pcells = predicted.cells(pr[0], Eigen::all);
+  const Eigen::MatrixXd mcells = measured.cells(mr[0], Eigen::all);
+  const ControlCells pc(pcells, opt.de), mc(mcells, opt.de);
+  const PopulationMoments pmom(pcells), mmom(mcells);
   Eigen::MatrixXd pm(P, G), mm(P, G);
   std::vector<ResponseScores> cell(static_cast<std::size_t>(P));
   std::vector<Rows> top(static_cast<std::size_t>(P));
@@ -284,17 +288,21 @@ inline std::vector<ResponseScores> score_cell_responses(const CellGroups& predic
     ResponseScores& s = cell[std::size_t(p)];
     s.des = de_overlap(de_m, de_p, opt.fdr);
     s.des_at_k = de_overlap(de_m, de_p, opt.fdr, opt.des_cap);
-    s.edistance = energy_distance(x, y, opt.energy);
-    s.edistance_truth_control = energy_distance(y, measured.cells(mr[0], Eigen::all), opt.energy);
-    s.edistance_predicted_control =
-        energy_distance(x, predicted.cells(pr[0], Eigen::all), opt.energy);
+    if (opt.energy.squared) {
+      const PopulationMoments xm(x), ym(y);
+      s.edistance = energy_distance(xm, ym, opt.energy);
+      s.edistance_truth_control = energy_distance(ym, mmom, opt.energy);
+      s.edistance_predicted_control = energy_distance(xm, pmom, opt.energy);
+    } else {
+      s.edistance = energy_distance(x, y, opt.energy);
+      s.edistance_truth_control = energy_distance(y, mcells, opt.energy);
+      s.edistance_predicted_control = energy_distance(x, pcells, opt.energy);
+    }
     if (opt.etest_permutations > 0)
       s.etest_p = energy_test(x, y, opt.etest_permutations, opt.seed + std::uint64_t(p), opt.energy)
                       .p_value;
   });
-  std::vector<ResponseScores> out =
-      score_responses(pm, mm, predicted.cells(pr[0], Eigen::all).colwise().mean(),
-                      measured.cells(mr[0], Eigen::all).colwise().mean(), opt, top);
+  std::vector<ResponseScores> out = score_responses(pm, mm, pmom.centroid, mmom.centroid, opt, top);
   for (std::size_t p = 0; p < out.size(); ++p) {
     out[p].des = cell[p].des;
     out[p].des_at_k = cell[p].des_at_k;
