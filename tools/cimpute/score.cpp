@@ -4,9 +4,11 @@
 #include "cli.hpp"
 #include "signatures.hpp"
 
+#include <cimpute/core/parallel.hpp>
 #include <cimpute/io.hpp>
 #include <cimpute/stats/response_metrics.hpp>
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <iostream>
@@ -71,9 +73,27 @@ struct Side {
     const auto it = columns.find({p, c});
     return it == columns.end() ? nullptr : &it->second;
   }
-  // The cells (profiles) of `cols` as rows, genes as columns.
+  // The cells (profiles) of `cols` as rows, genes as columns: gathered 64 columns at a time and
+  // transposed from that cache-sized block (an indexed transposed view is several times slower).
   Eigen::MatrixXd cells(const std::vector<Eigen::Index>& cols) const {
-    return g->profiles.data()(rows, cols).transpose();
+    const auto& M = g->profiles.data();
+    const Eigen::Index G = Eigen::Index(rows.size()), n = Eigen::Index(cols.size());
+    bool all_rows = G == M.rows();
+    for (Eigen::Index r = 0; r < G && all_rows; ++r) all_rows = rows[std::size_t(r)] == r;
+    Eigen::MatrixXd out(n, G);
+    cimpute::detail::parallel_for(long((n + 63) / 64), [&](long blk) {
+      const Eigen::Index k0 = Eigen::Index(blk) * 64, b = std::min<Eigen::Index>(64, n - k0);
+      Eigen::MatrixXd block(G, b);
+      for (Eigen::Index k = 0; k < b; ++k) {
+        const Eigen::Index j = cols[std::size_t(k0 + k)];
+        if (all_rows)
+          block.col(k) = M.col(j);
+        else
+          block.col(k) = M(rows, j);
+      }
+      out.middleRows(k0, b) = block.transpose();
+    });
+    return out;
   }
   Eigen::RowVectorXd mean(const std::vector<Eigen::Index>& cols) const {
     return g->profiles.data()(rows, cols).rowwise().mean().transpose();
