@@ -62,6 +62,16 @@ TEMPLATE_TEST_CASE("singular_value_shrinkage matches the SVD on wide and tall ma
     const Eigen::Matrix<Scalar, Eigen::Dynamic, 1> shrunk = (s.array() - tau).max(Scalar(0));
     const Matrix expect = svd.matrixU() * shrunk.asDiagonal() * svd.matrixV().transpose();
     CHECK((excess - expect).cwiseAbs().maxCoeff() < tol * s[0]);
+    // The partial decomposition (xSYEVR under LAPACKE): the same matrix, the 2 values above tau.
+    Matrix partial;
+    const auto top = cimpute::singular_value_threshold(M, tau, partial);
+    REQUIRE(top.size() == 2);
+    CHECK(std::abs(top[1] - s[0]) < tol * s[0]);
+    CHECK(std::abs(top[0] - s[1]) < tol * s[0]);
+    CHECK((partial - expect).cwiseAbs().maxCoeff() < tol * s[0]);
+    // Nothing above the threshold: zero.
+    CHECK(cimpute::singular_value_threshold(M, Scalar(2) * s[0], partial).size() == 0);
+    CHECK(partial.cwiseAbs().maxCoeff() == Scalar(0));
   }
 }
 

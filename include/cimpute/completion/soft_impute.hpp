@@ -56,8 +56,7 @@ SoftImputeResult<typename Derived::Scalar> soft_impute(
   Matrix fill(X.rows(), X.cols()), next;
   for (int it = 1; it <= max_iterations; ++it) {
     fill = obs.select(X.array(), res.estimate.array()).matrix();
-    const auto sigma = singular_value_shrinkage(fill, lambda, &next);
-    res.rank = (sigma.array() > lambda).count();
+    res.rank = singular_value_threshold(fill, lambda, next).size();
     const double before = double(res.estimate.squaredNorm());
     const double delta = double((next - res.estimate).squaredNorm());
     res.estimate.swap(next);
