@@ -170,13 +170,19 @@ def score(truth, predicted, control: str | None, *, perturbation_key: str = "per
 def summary(scores, baseline, metrics: Sequence[str] | None = None) -> float:
     """The mean over ``metrics`` of each metric's mean normalised against the baseline's (the
     2025 Virtual Cell Challenge: 1 - u/b when lower is better, (u - b)/(1 - b) when higher is
-    better, clipped at 0). Default: des, pds, mae on single-cell scores, else pds, mae,
+    better, clipped to [0, 1]). Default: des, pds, mae on single-cell scores, else pds, mae,
     pearson-delta."""
     if metrics is None:
         metrics = (["des", "pds", "mae"] if "des" in scores.columns
                    else ["pds", "mae", "pearson-delta"])
     if len(metrics) == 0:
         raise ValueError("summary: no metrics")
+    keys = ["perturbation", "context"]
+    if all(k in scores.columns and k in baseline.columns for k in keys) and not (
+            len(scores) == len(baseline) and
+            (scores[keys].to_numpy() == baseline[keys].to_numpy()).all()):
+        raise ValueError("summary: the model and the baseline score different pairs (give both "
+                         "for the same pairs)")
     values = []
     for m in metrics:
         if m not in scores.columns or m not in baseline.columns:

@@ -318,6 +318,23 @@ TEST_CASE("score_cell_responses: DE tests, des on planted genes, energy distance
   CHECK_THROWS_WITH(cimpute::normalised_summary(m, b, {"etest-p"}), Catch::Contains("descriptive"));
   CHECK_THROWS_WITH(cimpute::response_metric("pdss"), Catch::Contains("known: mae"));
   CHECK(std::string(cimpute::response_metric("des@50").name) == "des@K");
+  // Clipped to [0, 1]: the distinct-pairs energy distance can fall below 0.
+  const auto& ed = cimpute::response_metric("edistance");
+  CHECK(cimpute::normalised_score(ed, -0.5, 2.0) == 1.0);
+  CHECK(cimpute::normalised_score(ed, 1.0, 2.0) == 0.5);
+  CHECK(cimpute::normalised_score(ed, 1.0, -2.0) == 0.0);
+  // Fold changes stay finite for negative values (means clamped at 0) and name an overflow.
+  Eigen::MatrixXd neg = -Eigen::MatrixXd::Ones(4, 2), ctl = Eigen::MatrixXd::Ones(5, 2);
+  const auto dn = cimpute::ControlCells(ctl).test(neg);
+  CHECK(dn.log2_fold_change.allFinite());
+  CHECK(dn.log2_fold_change[0] < -20); // from (e - 1) to (0 + 1e-9)
+  CHECK_THROWS_WITH(cimpute::ControlCells(ctl).test(Eigen::MatrixXd::Constant(4, 2, 800.0)),
+                    Catch::Contains("overflow expm1"));
+  cimpute::DifferentialExpressionOptions linear;
+  linear.log1p_input = false;
+  CHECK(cimpute::ControlCells(ctl, linear)
+            .test(Eigen::MatrixXd::Constant(4, 2, 800.0))
+            .log2_fold_change[1] == Approx(std::log2(800.0)).epsilon(1e-9));
   // Bad input: a perturbation with one cell.
   cimpute::CellGroups one = measured;
   for (std::size_t i = 1; i < one.group.size(); ++i)

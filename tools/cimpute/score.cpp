@@ -27,7 +27,7 @@ struct ScoreOptions {
   int top_genes = 20, des_cap = 20, etest_permutations = 0;
   double fdr = 0.05;
   std::uint64_t seed = 0;
-  bool allow_subset = false, quiet = false;
+  bool allow_subset = false, quiet = false, linear_values = false;
   SelectionFlags selection;
 };
 
@@ -287,16 +287,19 @@ std::vector<const cimpute::ResponseMetric*> chosen_metrics(const std::string& li
   return out;
 }
 
-// K of des@K: --des-cap, or the K of a des@K named in --metrics.
+// K of des@K: --des-cap, or the K of a des@K named in --metrics or --summary-metrics.
 int des_cap(const ScoreOptions& o) {
   int cap = 0;
-  for (const auto& name : split(o.metrics, ','))
+  std::vector<std::string> names = split(o.metrics, ',');
+  for (const auto& n : split(o.summary_metrics, ',')) names.push_back(n);
+  for (const auto& name : names)
     if (name.rfind("des@", 0) == 0 && name != "des@K") {
       const std::string k = name.substr(4);
       if (k.empty() || k.find_first_not_of("0123456789") != std::string::npos || k.size() > 6 ||
           std::stoi(k) < 1)
         throw UsageError("--metrics " + name + ": K of des@K must be a whole number >= 1");
-      if (cap != 0 && cap != std::stoi(k)) throw UsageError("--metrics names two des@K");
+      if (cap != 0 && cap != std::stoi(k))
+        throw UsageError("--metrics and --summary-metrics name two different des@K");
       cap = std::stoi(k);
     }
   return cap != 0 ? cap : o.des_cap;
@@ -312,6 +315,9 @@ int run_score(const ScoreOptions& o) {
   if (o.selection.control.empty())
     throw UsageError("--control is required (the control perturbation, e.g. non-targeting or "
                      "DMSO; none when the profiles are already relative to it)");
+  for (const auto& name : split(o.metrics, ','))
+    if (name == "etest-p" && o.etest_permutations == 0)
+      throw UsageError("--metrics etest-p needs --etest-permutations N (N > 0)");
   const std::string control = o.selection.control;
   const Groups truth_g = load_groups(o.truth, o.selection, o.quiet);
   const Groups pred_g = load_groups(o.predicted, o.selection, o.quiet);
@@ -359,6 +365,7 @@ int run_score(const ScoreOptions& o) {
   opt.energy = cimpute::EnergyDistanceOptions::parse(o.energy);
   opt.etest_permutations = o.etest_permutations;
   opt.seed = o.seed;
+  opt.de.log1p_input = !o.linear_values;
   std::vector<std::string> target_names = gene_names;
   if (o.target_genes == "auto") { // ids or symbols, whichever the perturbation labels use
     std::set<std::string> perts(truth_g.perturbations.ids().begin(),
@@ -379,10 +386,16 @@ int run_score(const ScoreOptions& o) {
   if (base) {
     std::vector<cimpute::ResponseScores> bp;
     for (const auto& s : baseline_scored) bp.push_back(s.scores);
-    if (bp.size() != per.size())
+    // The summary compares means over the same pairs (with --allow-subset each file may lack
+    // others).
+    bool same = bp.size() == per.size();
+    for (std::size_t i = 0; same && i < scored.size(); ++i)
+      same = scored[i].perturbation == baseline_scored[i].perturbation &&
+             scored[i].context == baseline_scored[i].context;
+    if (!same)
       throw cimpute::invalid_argument(o.baseline + ": scores " + std::to_string(bp.size()) +
                                       " pairs, the prediction " + std::to_string(per.size()) +
-                                      " (give both for the same pairs)");
+                                      ", not the same ones (give both for the same pairs)");
     base_mean = cimpute::mean_scores(bp);
   }
 
@@ -464,8 +477,10 @@ Command add_score(CLI::App& cimpute) {
       "(GEARS, the Virtual Cell Challenge, scPerturb): per perturbation and context, mae, mse, "
       "pearson, cosine, r2, pearson-delta, pearson-delta-de20, mse-de20, pds; on single cells "
       "also des, des@K, energy distances and the E-test. Each side's deltas are taken against "
-      "its own control. Prints the mean and standard error of each metric (and, with "
-      "--baseline, the baseline's and the normalised score).");
+      "its own control (a pseudobulk prediction without control profiles borrows the "
+      "measured one, with a note); pds ranks among the perturbations of the same context. "
+      "Prints the mean and standard error of each metric (and, with --baseline, the "
+      "baseline's and the normalised score).");
   sub->add_option("--truth", o->truth, "the measured profiles (GCT, GCTX, h5ad, 10x)")
       ->type_name("FILE")
       ->check(CLI::ExistingPath);
@@ -537,6 +552,9 @@ Command add_score(CLI::App& cimpute) {
                   "metrics of the normalised summary with --baseline (default des,pds,mae on "
                   "cells, pds,mae,pearson-delta on pseudobulk)")
       ->type_name("LIST");
+  sub->add_flag("--linear-values", o->linear_values,
+                "the values are not log1p-transformed: des ranks genes by the fold change of "
+                "their plain means (default: of expm1 of the values, as for log1p data)");
   sub->add_flag("--allow-subset", o->allow_subset,
                 "score the genes and pairs the files share (default: what the prediction lacks "
                 "is an error)");

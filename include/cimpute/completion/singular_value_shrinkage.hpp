@@ -70,8 +70,9 @@ bool eigen_above(Eigen::Matrix<Scalar, Eigen::Dynamic, Eigen::Dynamic>& G, Scala
   if constexpr (std::is_same_v<Scalar, double> || std::is_same_v<Scalar, float>) {
     const lapack_int n = lapack_int(G.rows());
     if (n == 0) return false;
-    // Eigenvalues of a Gram matrix lie in [0, trace]: (vl, trace + 1] holds every one above vl.
-    const Scalar vu = std::max(G.trace(), vl) + Scalar(1);
+    // Eigenvalues of a Gram matrix lie in [0, trace]: (vl, 2 trace + 1] holds every one above vl
+    // with room for rounding (trace + 1 alone would equal the trace beyond 2^24 in float).
+    const Scalar vu = Scalar(2) * std::max(G.trace(), vl) + Scalar(1);
     values.resize(n);
     vectors.resize(n, n);
     std::vector<lapack_int> support(2 * std::size_t(n));
@@ -93,9 +94,9 @@ bool eigen_above(Eigen::Matrix<Scalar, Eigen::Dynamic, Eigen::Dynamic>& G, Scala
 }
 } // namespace detail
 
-/// Singular-value soft thresholding $ U (\Sigma - 	au)_+ V^T $ of M written into `excess`,
-/// as `singular_value_shrinkage` computes it, returning only the singular values above $ 	au
-/// $ (ascending). Where Eigen uses LAPACKE only those eigenpairs of the smaller Gram matrix are
+/// Singular-value soft thresholding \f$ U (\Sigma - \tau)_+ V^T \f$ of M written into `excess`,
+/// as `singular_value_shrinkage` computes it, returning only the singular values above \f$ \tau
+/// \f$ (ascending). Where Eigen uses LAPACKE only those eigenpairs of the smaller Gram matrix are
 /// computed (xSYEVR), several times faster than the full decomposition when few singular values
 /// pass the threshold, as in SoftImpute's iterations; otherwise the full decomposition.
 template <class Derived,
@@ -104,8 +105,18 @@ Eigen::Matrix<typename Derived::Scalar, Eigen::Dynamic, 1>
 singular_value_threshold(const Eigen::MatrixBase<Derived>& M, typename Derived::Scalar tau,
                          Out& excess) {
   using Scalar = typename Derived::Scalar;
-  using Matrix = Eigen::Matrix<Scalar, Eigen::Dynamic, Eigen::Dynamic>;
   using Vector = Eigen::Matrix<Scalar, Eigen::Dynamic, 1>;
+  // The full decomposition: without LAPACKE (no second Gram matrix built), or if xSYEVR fails.
+  auto full = [&] {
+    const Vector all = singular_value_shrinkage(M, tau, &excess);
+    Eigen::Index k = 0;
+    while (k < all.size() && all[all.size() - 1 - k] > tau) ++k;
+    return Vector(all.tail(k));
+  };
+#if !defined(EIGEN_USE_LAPACKE)
+  return full();
+#else
+  using Matrix = Eigen::Matrix<Scalar, Eigen::Dynamic, Eigen::Dynamic>;
   const bool row_side = M.rows() <= M.cols();
   const Eigen::Index m = row_side ? M.rows() : M.cols();
   Matrix G = Matrix::Zero(m, m);
@@ -115,12 +126,7 @@ singular_value_threshold(const Eigen::MatrixBase<Derived>& M, typename Derived::
     G.template selfadjointView<Eigen::Lower>().rankUpdate(M.transpose());
   Vector values;
   Matrix vectors;
-  if (!detail::eigen_above(G, tau * tau, values, vectors)) {
-    const Vector all = singular_value_shrinkage(M, tau, &excess);
-    Eigen::Index k = 0;
-    while (k < all.size() && all[all.size() - 1 - k] > tau) ++k;
-    return all.tail(k);
-  }
+  if (!detail::eigen_above(G, tau * tau, values, vectors)) return full();
   const Vector sigma = values.cwiseMax(Scalar(0)).cwiseSqrt();
   // xSYEVR's interval is (tau^2, vu]; rounding in the square root can leave sigma == tau.
   Eigen::Index k = 0;
@@ -139,6 +145,7 @@ singular_value_threshold(const Eigen::MatrixBase<Derived>& M, typename Derived::
     excess.noalias() = T * Uk.transpose();
   }
   return sigma.tail(k);
+#endif
 }
 
 } // namespace cimpute

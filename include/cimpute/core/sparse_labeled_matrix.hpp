@@ -52,7 +52,9 @@ public:
     m_data.swap(o.m_data);
   }
   SparseLabeledMatrix& operator=(SparseLabeledMatrix&& o) noexcept {
+    if (this == &o) return *this;
     m_data.swap(o.m_data);
+    o.m_data = SparseMatrix(); // the moved-from object is empty, not holding our old matrix
     m_rows = std::move(o.m_rows);
     m_cols = std::move(o.m_cols);
     m_row_meta = std::move(o.m_row_meta);

@@ -35,7 +35,8 @@ struct DifferentialExpressionOptions {
 
 /// One perturbation's per-gene tests against control.
 struct DifferentialExpression {
-  Eigen::VectorXd log2_fold_change; ///< log2 of (perturbed mean + c) / (control mean + c)
+  /// log2 of (perturbed mean + c) / (control mean + c), the means clamped at 0
+  Eigen::VectorXd log2_fold_change;
   Eigen::VectorXd z;       ///< rank-sum statistic (positive: higher in the perturbed cells)
   Eigen::VectorXd p_value; ///< two-sided
   Eigen::VectorXd q_value; ///< Benjamini-Hochberg over the genes
@@ -104,9 +105,20 @@ public:
       d.p_value[g] = r.p_value;
     }
     d.q_value = benjamini_hochberg(d.p_value);
-    const Eigen::ArrayXd c = m_opt.pseudocount + m_mean.array();
-    d.log2_fold_change =
-        ((m_opt.pseudocount + linear_mean(perturbed, m_opt).array()) / c).log() / std::log(2.0);
+    // Means clamped at 0 (values below 0 are not expression), so that the ratio is defined.
+    const Eigen::VectorXd a = linear_mean(perturbed, m_opt).cwiseMax(0.0);
+    const Eigen::VectorXd c = m_mean.cwiseMax(0.0);
+    d.log2_fold_change.resize(G);
+    for (Eigen::Index g = 0; g < G; ++g) {
+      const double num = a[g] + m_opt.pseudocount, den = c[g] + m_opt.pseudocount;
+      d.log2_fold_change[g] = num == den ? 0.0 : std::log2(num / den);
+      if (!std::isfinite(d.log2_fold_change[g]))
+        detail::throw_invalid(
+            fn, "the fold change of gene ", g, " is not finite (means ", a[g], " and ", c[g],
+            m_opt.log1p_input ? "; values above about 709 overflow expm1: if they are not "
+                                "log1p-transformed, set log1p_input to false)"
+                              : "; a pseudocount > 0 keeps absent genes finite)");
+    }
     return d;
   }
 

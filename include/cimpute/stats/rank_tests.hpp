@@ -78,7 +78,7 @@ inline RankSumResult wilcoxon_rank_sum(const Eigen::Ref<const Eigen::VectorXd>& 
 
 /// A fixed second sample (e.g. a gene's values in the control cells) sorted once, to test many
 /// first samples against it: `test(x)` equals `wilcoxon_rank_sum(x, y)` (the same midranks and
-/// tie correction) in $ O(n_x \log n_x + n_x \log n_y) $ instead of sorting the pooled
+/// tie correction) in \f$ O(n_x \log n_x + n_x \log n_y) \f$ instead of sorting the pooled
 /// sample each time. Ties between x and y, and a mass of equal values (zeros of sparse counts),
 /// are handled exactly.
 class RankSumReference {

@@ -208,8 +208,9 @@ score_responses(const Eigen::Ref<const Eigen::MatrixXd>& predicted_means,
     }
     // pds: L1 distances of p's predicted delta to every measured delta.
     const Eigen::Index target = opt.target_genes.empty() ? -1 : opt.target_genes[std::size_t(p)];
-    Eigen::VectorXd dist = (dm.rowwise() - dp.row(p)).cwiseAbs().rowwise().sum();
-    if (target >= 0) dist -= (dm.col(target).array() - dp(p, target)).abs().matrix();
+    Eigen::MatrixXd diff = (dm.rowwise() - dp.row(p)).cwiseAbs();
+    if (target >= 0) diff.col(target).setZero(); // before the sums: no rounding of its entry
+    const Eigen::VectorXd dist = diff.rowwise().sum();
     Eigen::Index rank = 0;
     for (Eigen::Index q = 0; q < P; ++q)
       if (q != p && dist[q] < dist[p]) ++rank;
@@ -334,9 +335,10 @@ inline ResponseScores mean_scores(const std::vector<ResponseScores>& per) {
 
 /// A model's score on one metric normalised against a baseline's, as the 2025 Virtual Cell
 /// Challenge does: 1 - u / b when lower is better, (u - b) / (1 - b) when higher is better,
-/// clipped at 0 (no better than the baseline), so 1 is a perfect model. A baseline already at
-/// the metric's best (b = 0, or b = 1) leaves nothing to improve: 0. Throws `invalid_argument`
-/// for a descriptive metric (direction 0).
+/// clipped to [0, 1] (0: no better than the baseline, 1: perfect; the distinct-pairs energy
+/// distance can fall below 0, which would otherwise score above 1). A baseline already at the
+/// metric's best (b <= 0, or b >= 1) leaves nothing to improve: 0. Throws `invalid_argument` for
+/// a descriptive metric (direction 0).
 inline double normalised_score(const ResponseMetric& metric, double u, double b) {
   if (metric.direction == 0)
     detail::throw_invalid("normalised_score", "metric ", metric.name,
@@ -346,7 +348,7 @@ inline double normalised_score(const ResponseMetric& metric, double u, double b)
     v = b > 0 ? 1.0 - u / b : 0.0;
   else
     v = b < 1 ? (u - b) / (1.0 - b) : 0.0;
-  return std::max(0.0, v);
+  return std::clamp(v, 0.0, 1.0);
 }
 
 /// The mean over `metrics` (names) of `normalised_score` of the model's mean scores against the
