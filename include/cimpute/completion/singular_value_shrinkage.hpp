@@ -12,6 +12,39 @@
 
 namespace cimpute {
 
+namespace detail {
+// The Gram matrix of M's smaller side (M M^T or M^T M), lower triangle filled.
+template <class Derived>
+Eigen::Matrix<typename Derived::Scalar, Eigen::Dynamic, Eigen::Dynamic>
+smaller_gram(const Eigen::MatrixBase<Derived>& M) {
+  using Matrix = Eigen::Matrix<typename Derived::Scalar, Eigen::Dynamic, Eigen::Dynamic>;
+  const bool row_side = M.rows() <= M.cols();
+  const Eigen::Index m = row_side ? M.rows() : M.cols();
+  Matrix G = Matrix::Zero(m, m);
+  if (row_side)
+    G.template selfadjointView<Eigen::Lower>().rankUpdate(M);
+  else
+    G.template selfadjointView<Eigen::Lower>().rankUpdate(M.transpose());
+  return G;
+}
+
+// excess = U_k D U_k^T M (row side) or M V_k D V_k^T, D = (sigma - tau) / sigma, from the
+// eigenvectors `Uk` of the smaller Gram matrix belonging to the singular values `sigma` > tau.
+template <class Derived, class Vectors, class Vector, class Out>
+void shrink_along(const Eigen::MatrixBase<Derived>& M, const Vectors& Uk, const Vector& sigma,
+                  typename Derived::Scalar tau, bool row_side, Out& excess) {
+  using Matrix = Eigen::Matrix<typename Derived::Scalar, Eigen::Dynamic, Eigen::Dynamic>;
+  const Vector d = (sigma.array() - tau) / sigma.array();
+  if (row_side) {
+    const Matrix T = d.asDiagonal() * (Uk.transpose() * M);
+    excess.noalias() = Uk * T;
+  } else {
+    const Matrix T = (M * Uk) * d.asDiagonal();
+    excess.noalias() = T * Uk.transpose();
+  }
+}
+} // namespace detail
+
 /// Singular values \f$ \sigma \f$ of M (ascending) and, when `excess` is given, the
 /// soft-thresholded matrix \f$ U (\Sigma - \tau)_+ V^T \f$ written into it (M minus its singular
 /// values clipped at \f$ \tau \f$). Computed from the eigen-decomposition of \f$ M M^T \f$ or \f$
@@ -28,31 +61,20 @@ singular_value_shrinkage(const Eigen::MatrixBase<Derived>& M, typename Derived::
   using Matrix = Eigen::Matrix<Scalar, Eigen::Dynamic, Eigen::Dynamic>;
   using Vector = Eigen::Matrix<Scalar, Eigen::Dynamic, 1>;
   const bool row_side = M.rows() <= M.cols();
-  const Eigen::Index m = row_side ? M.rows() : M.cols();
-  Matrix G = Matrix::Zero(m, m);
-  if (row_side)
-    G.template selfadjointView<Eigen::Lower>().rankUpdate(M);
-  else
-    G.template selfadjointView<Eigen::Lower>().rankUpdate(M.transpose());
+  Matrix G = detail::smaller_gram(M);
   Eigen::SelfAdjointEigenSolver<Matrix> es(G, excess ? Eigen::ComputeEigenvectors
                                                      : Eigen::EigenvaluesOnly);
   const Vector sigma = es.eigenvalues().cwiseMax(Scalar(0)).cwiseSqrt();
   if (excess) {
     // Eigenvalues ascend: the singular values above tau are the last k.
     Eigen::Index k = 0;
+    const Eigen::Index m = sigma.size();
     while (k < m && sigma[m - 1 - k] > tau) ++k;
     if (k == 0) {
       excess->setZero(M.rows(), M.cols());
     } else {
-      const auto Uk = es.eigenvectors().rightCols(k);
-      const Vector d = (sigma.tail(k).array() - tau) / sigma.tail(k).array();
-      if (row_side) {
-        const Matrix T = d.asDiagonal() * (Uk.transpose() * M);
-        excess->noalias() = Uk * T;
-      } else {
-        const Matrix T = (M * Uk) * d.asDiagonal();
-        excess->noalias() = T * Uk.transpose();
-      }
+      detail::shrink_along(M, es.eigenvectors().rightCols(k), Vector(sigma.tail(k)), tau, row_side,
+                           *excess);
     }
   }
   return sigma;
@@ -118,12 +140,7 @@ singular_value_threshold(const Eigen::MatrixBase<Derived>& M, typename Derived::
 #else
   using Matrix = Eigen::Matrix<Scalar, Eigen::Dynamic, Eigen::Dynamic>;
   const bool row_side = M.rows() <= M.cols();
-  const Eigen::Index m = row_side ? M.rows() : M.cols();
-  Matrix G = Matrix::Zero(m, m);
-  if (row_side)
-    G.template selfadjointView<Eigen::Lower>().rankUpdate(M);
-  else
-    G.template selfadjointView<Eigen::Lower>().rankUpdate(M.transpose());
+  Matrix G = detail::smaller_gram(M);
   Vector values;
   Matrix vectors;
   if (!detail::eigen_above(G, tau * tau, values, vectors)) return full();
@@ -135,15 +152,7 @@ singular_value_threshold(const Eigen::MatrixBase<Derived>& M, typename Derived::
     excess.setZero(M.rows(), M.cols());
     return Vector();
   }
-  const auto Uk = vectors.rightCols(k);
-  const Vector d = (sigma.tail(k).array() - tau) / sigma.tail(k).array();
-  if (row_side) {
-    const Matrix T = d.asDiagonal() * (Uk.transpose() * M);
-    excess.noalias() = Uk * T;
-  } else {
-    const Matrix T = (M * Uk) * d.asDiagonal();
-    excess.noalias() = T * Uk.transpose();
-  }
+  detail::shrink_along(M, vectors.rightCols(k), Vector(sigma.tail(k)), tau, row_side, excess);
   return sigma.tail(k);
 #endif
 }
