@@ -617,16 +617,17 @@ TEST_CASE("visit_completion_method constructs every named method", "[completion]
   }
   CHECK(cimpute::completion_methods().size() == cimpute::completion_method_names().size());
   // The methods that fit over processes construct for a communicator; the others are refused.
+  const cimpute::CompletionSetup setup;
   for (const auto& m : cimpute::completion_methods()) {
     INFO(m.name);
     const auto name_of = [](auto& method) { return method.name(); };
     if (m.sharded_fit)
       CHECK(cimpute::visit_sharded_completion_method<double>(
-                m.name, cimpute::CompletionSetup{}, cimpute::SingleProcess{}, name_of) == m.name);
+                m.name, setup, cimpute::SingleProcess{}, name_of) == m.name);
     else
       CHECK_THROWS_WITH(
-          cimpute::visit_sharded_completion_method<double>(m.name, cimpute::CompletionSetup{},
-                                                           cimpute::SingleProcess{}, name_of),
+          cimpute::visit_sharded_completion_method<double>(m.name, setup, cimpute::SingleProcess{},
+                                                           name_of),
           Catch::Contains("does not fit over processes") && Catch::Contains("ntk-pcg"));
   }
   CHECK_THROWS_WITH(cimpute::completion_method("bogus"),

@@ -1,6 +1,6 @@
 /// @file means.hpp
-/// @brief The mean baselines of matrix completion: context mean ("mean over cell type"),
-/// perturbation mean, and the two-way mean that averages both.
+/// @brief The mean baselines of matrix completion: context mean ("mean over cell type", the
+/// field's training mean), perturbation mean, the two-way mean that averages both, and no change.
 #pragma once
 
 #include "cimpute/completion/training_set.hpp"
@@ -16,7 +16,8 @@ namespace cimpute {
 enum class MeanKind {
   Context,      ///< mean of the context's training signatures ("mean over cell type")
   Perturbation, ///< mean of the perturbation's training signatures in other contexts
-  TwoWay        ///< the average of the two (whichever exist)
+  TwoWay,       ///< the average of the two (whichever exist)
+  NoChange      ///< zero: the control itself (signatures are changes against a control)
 };
 
 /// Mean baselines. A pair's prediction is the mean of its context's (and / or perturbation's)
@@ -29,11 +30,12 @@ public:
   using RowVector = Eigen::Matrix<Scalar, 1, Eigen::Dynamic>;
 
   explicit MeanCompletion(MeanKind kind = MeanKind::Context) : m_kind(kind) {}
-  /// The method's name in tables: context-mean, perturbation-mean or two-way-mean.
+  /// The method's name in tables: context-mean, perturbation-mean, two-way-mean or no-change.
   std::string name() const {
     return m_kind == MeanKind::Context        ? "context-mean"
            : m_kind == MeanKind::Perturbation ? "perturbation-mean"
-                                              : "two-way-mean";
+           : m_kind == MeanKind::TwoWay       ? "two-way-mean"
+                                              : "no-change";
   }
 
   /// Compute the means of the training signatures.
@@ -57,6 +59,7 @@ public:
     if (!m_tensor) detail::throw_logic("MeanCompletion::predict", "call fit() first");
     detail::check_pairs("MeanCompletion::predict", *m_tensor, pairs);
     Matrix out(static_cast<Eigen::Index>(pairs.size()), m_global.size());
+    if (m_kind == MeanKind::NoChange) return Matrix::Zero(out.rows(), out.cols());
     for (std::size_t i = 0; i < pairs.size(); ++i) {
       const RowVector& c = m_context[std::size_t(pairs[i].context)];
       const RowVector& p = m_perturbation[std::size_t(pairs[i].perturbation)];

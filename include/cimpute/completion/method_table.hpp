@@ -8,6 +8,7 @@
 
 #include <algorithm>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace cimpute {
@@ -31,7 +32,10 @@ struct CompletionMethodInfo {
 /// `visit_completion_method` (registry.hpp) and the method's header (docs/extending.md).
 inline const std::vector<CompletionMethodInfo>& completion_methods() {
   static const std::vector<CompletionMethodInfo> table{
-      {"context-mean", "the mean of the context's training signatures"},
+      {"no-change", "zero change: the control itself (signatures are changes against it)"},
+      {"context-mean",
+       "the mean of the context's training signatures (the field's training-mean; that name is "
+       "an alias)"},
       {"perturbation-mean", "the mean of the perturbation's signatures in the other contexts"},
       {"two-way-mean", "additive model: context mean plus the perturbation's mean effect"},
       {"dnpp", "perturbations' nearest neighbours by signature similarity (DNPP, 10 neighbours)"},
@@ -39,6 +43,9 @@ inline const std::vector<CompletionMethodInfo>& completion_methods() {
       {"synthetic-interventions",
        "a context as a mix of donor contexts (principal-component regression)"},
       {"soft-impute", "nuclear-norm regularised low-rank completion (SoftImpute)"},
+      {"linear",
+       "linear model on gene and perturbation embeddings, per context (Ahlmann-Eltze et al.; "
+       "K = 10, ridge 0.1)"},
       {"ntk",
        "NTK kernel regression, feature prior and hyper-parameters by inner cross-validation "
        "(recommended)",
@@ -55,19 +62,35 @@ inline const std::vector<CompletionMethodInfo>& completion_methods() {
   return table;
 }
 
-/// The row of `completion_methods()` called `name`; `invalid_argument` listing the known names
-/// for any other.
+/// Other names of methods, as (alias, name): `training-mean` is `context-mean` (the name the
+/// perturbation-prediction literature uses).
+inline const std::vector<std::pair<std::string, std::string>>& completion_method_aliases() {
+  static const std::vector<std::pair<std::string, std::string>> aliases{
+      {"training-mean", "context-mean"}};
+  return aliases;
+}
+
+/// The table's name of `name`: itself, or the method an alias names.
+inline const std::string& canonical_method_name(const std::string& name) {
+  for (const auto& a : completion_method_aliases())
+    if (a.first == name) return a.second;
+  return name;
+}
+
+/// The row of `completion_methods()` called `name` (or an alias of it); `invalid_argument`
+/// listing the known names for any other.
 inline const CompletionMethodInfo& completion_method(const std::string& name) {
+  const std::string& key = canonical_method_name(name);
   for (const auto& m : completion_methods())
-    if (m.name == name) return m;
+    if (m.name == key) return m;
   std::string known;
   for (const auto& m : completion_methods()) known += (known.empty() ? "" : ", ") + m.name;
   detail::throw_invalid("completion_method", "unknown method '", name, "' (known: ", known, ")");
 }
 
-/// The method names of `completion_methods()`, in table order: context-mean, perturbation-mean,
-/// two-way-mean, dnpp, falrtc, synthetic-interventions, soft-impute, ntk, ntk-reference,
-/// ntk-ensemble, autoencoder, ntk-mixed, ntk-pcg.
+/// The method names of `completion_methods()`, in table order: no-change, context-mean,
+/// perturbation-mean, two-way-mean, dnpp, falrtc, synthetic-interventions, soft-impute, linear,
+/// ntk, ntk-reference, ntk-ensemble, autoencoder, ntk-mixed, ntk-pcg.
 inline const std::vector<std::string>& completion_method_names() {
   static const std::vector<std::string> names = [] {
     std::vector<std::string> out;
@@ -77,10 +100,10 @@ inline const std::vector<std::string>& completion_method_names() {
   return names;
 }
 
-/// True when `name` is one of `completion_method_names()`.
+/// True when `name` is one of `completion_method_names()` or an alias of one.
 inline bool is_completion_method(const std::string& name) {
   const auto& n = completion_method_names();
-  return std::find(n.begin(), n.end(), name) != n.end();
+  return std::find(n.begin(), n.end(), canonical_method_name(name)) != n.end();
 }
 
 } // namespace cimpute

@@ -3,6 +3,7 @@
 /// (Radhakrishnan, Stefanakis, Belkin, Uhler, PNAS 2022).
 #pragma once
 
+#include "cimpute/completion/perturbation_features.hpp"
 #include "cimpute/completion/training_set.hpp"
 #include "cimpute/core/config.hpp"
 #include "cimpute/kernels/ntk.hpp"
@@ -88,8 +89,14 @@ struct NtkCompletionOptions {
   /// (the default) takes the training set's reference context (the protocol's training-only
   /// context, e.g. MCF7 for the CMap tables).
   std::string reference_context;
-  /// For UserFeatures: one row per perturbation of the tensor (empty: one-hot).
+  /// For UserFeatures: one row per perturbation of the tensor (empty: one-hot, unless
+  /// `perturbation_pca` is set).
   Eigen::MatrixXd perturbation_features;
+  /// For UserFeatures: K > 0 takes the perturbation features from the training set at every fit,
+  /// `pca_perturbation_features(train, K)` (the target gene's coordinates on the top K principal
+  /// components of the training responses), for perturbations never measured; 0: not used.
+  /// Needs an empty `perturbation_features`.
+  Eigen::Index perturbation_pca = 0;
   /// For UserFeatures: one row per context of the tensor (empty: one-hot).
   Eigen::MatrixXd context_features;
   /// Throws `invalid_argument` naming the bad value.
@@ -101,6 +108,10 @@ struct NtkCompletionOptions {
         detail::throw_invalid(fn, "negative or non-finite value ", v);
     for (const Eigen::MatrixXd* f : {&perturbation_features, &context_features})
       if (!f->allFinite()) detail::throw_invalid(fn, "user features have a non-finite entry");
+    if (perturbation_pca < 0)
+      detail::throw_invalid(fn, "perturbation_pca must be >= 0, got ", perturbation_pca);
+    if (perturbation_pca > 0 && perturbation_features.size() > 0)
+      detail::throw_invalid(fn, "perturbation_pca and perturbation_features are both set");
   }
 };
 
@@ -288,7 +299,9 @@ public:
       m_E = m_opt.scale * m_opt.scale * Eigen::MatrixXd::Identity(P, P);
       m_N = Eigen::MatrixXd::Ones(P, P);
     } else if (m_opt.prior == NtkPrior::UserFeatures) {
-      const auto& e = m_opt.perturbation_features;
+      const Eigen::MatrixXd e = m_opt.perturbation_pca > 0
+                                    ? pca_perturbation_features(train, m_opt.perturbation_pca)
+                                    : m_opt.perturbation_features;
       const auto& r = m_opt.context_features;
       if (e.size() > 0 && e.rows() != P)
         detail::throw_invalid(fn, "perturbation features have ", e.rows(), " rows, the tensor ", P,

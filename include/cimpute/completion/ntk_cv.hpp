@@ -50,7 +50,11 @@ enum class InnerProtocol {
   LeaveOnePairOut,
   /// Leave-one-context-out: refit without each training context in turn and predict it whole
   /// (for predicting contexts that have no training pair at all).
-  LeaveOneContextOut
+  LeaveOneContextOut,
+  /// Folds of perturbations, each held out of every context (for predicting perturbations that
+  /// have no training pair at all): the closed form of kernel regression without a group,
+  /// \f$ \hat Y_S = Y_S - [(K + \lambda I)^{-1}]_{SS}^{-1} [(K + \lambda I)^{-1} Y]_S \f$.
+  LeavePerturbationsOut
 };
 
 namespace detail {
@@ -144,7 +148,7 @@ struct LooGram {
     rows.reserve(std::size_t(n - 1));
     for (Eigen::Index j = 0; j < n; ++j)
       if (j != i) rows.push_back(all.rows()[std::size_t(j)]);
-    return TrainingSet<Scalar>(all.tensor(), std::move(rows), all.reference_context());
+    return all.subset(std::move(rows));
   }
 
   Eigen::Index n = 0;
@@ -320,6 +324,8 @@ public:
     m_points.clear();
     if (m_search.inner == InnerProtocol::LeaveOneContextOut)
       search_leave_one_context_out(train);
+    else if (m_search.inner == InnerProtocol::LeavePerturbationsOut)
+      search_leave_perturbations_out(train);
     else
       search_leave_one_pair_out(train);
     if (m_points.empty())
@@ -368,6 +374,7 @@ public:
       return std::nullopt;
     for (NtkPrior p : m_search.priors)
       if (p == NtkPrior::TrainAverages) return std::nullopt;
+    if (m_base.perturbation_pca > 0) return std::nullopt; // features change with every fold
     std::vector<NtkCompletionOptions> kernels;
     for_each_kernel(all, [&](const NtkCompletionOptions& o) { kernels.push_back(o); });
     if (kernels.empty()) return std::nullopt;
@@ -418,7 +425,13 @@ private:
         o.reference_context = t.contexts()[train.reference_context()];
       }
       if (prior == NtkPrior::UserFeatures && m_base.perturbation_features.size() == 0 &&
-          m_base.context_features.size() == 0)
+          m_base.perturbation_pca == 0 && m_base.context_features.size() == 0)
+        continue;
+      // Held-out perturbations have no signature: the priors built from signatures would see
+      // the inner folds' own (their features come from the whole training set) and cannot
+      // describe an unseen perturbation anyway.
+      if (m_search.inner == InnerProtocol::LeavePerturbationsOut && prior != NtkPrior::OneHot &&
+          prior != NtkPrior::UserFeatures)
         continue;
       if (prior == NtkPrior::CrossContext && m_search.inner == InnerProtocol::LeaveOneContextOut)
         continue;
@@ -629,7 +642,7 @@ private:
         else
           rows.push_back(train.rows()[i]);
       }
-      subsets.emplace_back(t, std::move(rows), train.reference_context());
+      subsets.push_back(train.subset(std::move(rows)));
       total += Eigen::Index(test.size());
       tests.push_back(std::move(test));
     }
@@ -730,6 +743,74 @@ private:
       detail::parallel_for(long(kernels.size()), score);
     else
       for (long k = 0; k < long(kernels.size()); ++k) score(k);
+    double best = -std::numeric_limits<double>::infinity();
+    for (std::size_t q = 0; q < scores.size(); ++q)
+      if (scores[q]) add_point(kernels[q / R], m_search.ridges[q % R], *scores[q], best);
+  }
+
+  // Inner folds of perturbations (`InnerProtocol::LeavePerturbationsOut`) on a seeded subset of
+  // whole perturbations holding at most `max_pairs` training pairs (at least two perturbations),
+  // dealt into 5 folds (fewer when there are fewer perturbations); the features come from the
+  // whole training set, as in the leave-one-pair-out search. One inverse H = (K + lambda I)^-1
+  // per point serves every fold through the closed form above.
+  void search_leave_perturbations_out(const TrainingSet<Scalar>& train) {
+    using Eigen::MatrixXd;
+    const auto& t = train.tensor();
+    std::vector<Eigen::Index> perts;
+    for (Eigen::Index p = 0; p < t.num_perturbations(); ++p)
+      if (!train.perturbation_rows(p).empty()) perts.push_back(p);
+    if (perts.size() < 2) return;
+    std::mt19937_64 rng(m_search.seed);
+    std::shuffle(perts.begin(), perts.end(), rng);
+    const std::vector<PairIndex> all = train.pairs();
+    std::vector<std::vector<Eigen::Index>> positions(std::size_t(t.num_perturbations()));
+    for (std::size_t i = 0; i < all.size(); ++i)
+      positions[std::size_t(all[i].perturbation)].push_back(Eigen::Index(i));
+    std::vector<PairIndex> sub;
+    std::vector<Eigen::Index> sub_rows;
+    const std::size_t folds = std::min<std::size_t>(5, perts.size());
+    std::vector<std::vector<Eigen::Index>> S(folds); // positions in `sub` of each fold
+    for (std::size_t k = 0; k < perts.size(); ++k) {
+      const auto& pos = positions[std::size_t(perts[k])];
+      if (k >= 2 && Eigen::Index(sub.size() + pos.size()) > m_search.max_pairs) break;
+      for (Eigen::Index i : pos) {
+        S[k % folds].push_back(Eigen::Index(sub.size()));
+        sub.push_back(all[std::size_t(i)]);
+        sub_rows.push_back(train.rows()[std::size_t(i)]);
+      }
+    }
+    const MatrixXd Y = t.observed()(sub_rows, Eigen::all).template cast<double>();
+    std::vector<NtkCompletionOptions> kernels;
+    for_each_kernel(train, [&](const NtkCompletionOptions& o) { kernels.push_back(o); });
+    const std::size_t R = m_search.ridges.size();
+    std::vector<std::optional<CompletionScores>> scores(kernels.size() * R);
+    detail::ProgressCounter counter(m_search.progress, long(kernels.size()));
+    detail::parallel_for(long(kernels.size()), [&](long kernel) {
+      NtkCompletion<Scalar> m(kernels[std::size_t(kernel)]);
+      m.prepare(train);
+      const MatrixXd K = m.kernel_matrix(sub, sub, true);
+      for (std::size_t j = 0; j < R; ++j) {
+        MatrixXd A = K;
+        A.diagonal().array() += m_search.ridges[j];
+        const Eigen::LLT<MatrixXd> llt(A);
+        if (llt.info() != Eigen::Success) continue;
+        const MatrixXd H = llt.solve(MatrixXd::Identity(A.rows(), A.cols()));
+        const MatrixXd alpha = H * Y;
+        MatrixXd pred = Y;
+        bool ok = true;
+        for (const auto& f : S) {
+          if (f.empty()) continue;
+          const Eigen::LLT<MatrixXd> hs(H(f, f));
+          if (hs.info() != Eigen::Success) {
+            ok = false;
+            break;
+          }
+          pred(f, Eigen::all) -= hs.solve(MatrixXd(alpha(f, Eigen::all)));
+        }
+        if (ok) scores[std::size_t(kernel) * R + j] = completion_scores(pred, Y);
+      }
+      counter.step();
+    });
     double best = -std::numeric_limits<double>::infinity();
     for (std::size_t q = 0; q < scores.size(); ++q)
       if (scores[q]) add_point(kernels[q / R], m_search.ridges[q % R], *scores[q], best);

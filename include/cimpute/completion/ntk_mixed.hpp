@@ -299,7 +299,7 @@ private:
         if (f >= 0 && f != k) ntk_rows.push_back(rows[std::size_t(i)]);
       }
       if (test_rows.empty() || ntk_rows.empty()) continue;
-      const TrainingSet<Scalar> fit_set(t, fit_rows, train.reference_context());
+      const TrainingSet<Scalar> fit_set = train.subset(fit_rows);
       std::vector<PairIndex> test, tr;
       for (Eigen::Index r : test_rows) test.push_back(t.observed_pairs()[std::size_t(r)]);
       for (Eigen::Index r : ntk_rows) tr.push_back(t.observed_pairs()[std::size_t(r)]);

@@ -11,9 +11,10 @@
 namespace cimpute {
 
 /// A named evaluation protocol: `loo` (leave-one-pair-out), `loco` (leave-one-context-out),
-/// `kfold:K` (K folds within each context) or `sparse:B` (B training perturbations per context).
+/// `kfold:K` (K folds within each context), `sparse:B` (B training perturbations per context) or
+/// `unseen-perturbation:K` (K folds of perturbations, each held out of every context).
 struct CompletionProtocol {
-  enum class Kind { LeaveOnePairOut, LeaveOneContextOut, KFold, Sparse };
+  enum class Kind { LeaveOnePairOut, LeaveOneContextOut, KFold, Sparse, UnseenPerturbation };
   Kind kind = Kind::LeaveOnePairOut;
   int value = 0;    ///< K or B
   std::string name; ///< as given
@@ -29,21 +30,29 @@ struct CompletionProtocol {
     }
     const auto colon = p.find(':');
     const std::string kind = p.substr(0, colon);
-    if (colon != std::string::npos && (kind == "kfold" || kind == "sparse")) {
+    if (colon != std::string::npos &&
+        (kind == "kfold" || kind == "sparse" || kind == "unseen-perturbation")) {
       const std::string num = p.substr(colon + 1);
       char* end = nullptr;
       const long v = num.empty() ? 0 : std::strtol(num.c_str(), &end, 10);
-      if (end && *end == 0 && v >= (kind == "kfold" ? 2 : 1) && v < 1000000) {
-        out.kind = kind == "kfold" ? Kind::KFold : Kind::Sparse;
+      if (end && *end == 0 && v >= (kind == "sparse" ? 1 : 2) && v < 1000000) {
+        out.kind = kind == "kfold"    ? Kind::KFold
+                   : kind == "sparse" ? Kind::Sparse
+                                      : Kind::UnseenPerturbation;
         out.value = int(v);
         return out;
       }
     }
     detail::throw_invalid("CompletionProtocol::parse", "protocol '", p,
-                          "' is not loo, loco, kfold:K (K >= 2) or sparse:B (B >= 1)");
+                          "' is not loo, loco, kfold:K (K >= 2), sparse:B (B >= 1) or "
+                          "unseen-perturbation:K (K >= 2)");
   }
-  /// True for the protocols that draw random splits (kfold, sparse).
-  bool is_random() const noexcept { return kind == Kind::KFold || kind == Kind::Sparse; }
+  /// True for the protocols that draw random splits (kfold, sparse, unseen-perturbation).
+  bool is_random() const noexcept {
+    return kind == Kind::KFold || kind == Kind::Sparse || kind == Kind::UnseenPerturbation;
+  }
+  /// True when the evaluated pairs' perturbations have no training pair in any context.
+  bool new_perturbations() const noexcept { return kind == Kind::UnseenPerturbation; }
 };
 
 } // namespace cimpute

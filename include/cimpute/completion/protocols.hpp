@@ -102,9 +102,11 @@ CompletionEvaluation leave_one_pair_out(Method method, const PerturbationTensor<
 }
 
 namespace detail {
-/// The training and test rows of the folds of a protocol.
+/// The training and test rows of the folds of a protocol; `hidden[k]` (empty: none) flags the
+/// perturbations whose reference-context rows fold k hides (`TrainingSet`).
 struct Folds {
   std::vector<std::vector<Eigen::Index>> train, test;
+  std::vector<std::vector<char>> hidden;
 };
 
 /// Fit `method` on every fold's training rows (the reference context as side information) and
@@ -149,7 +151,8 @@ CompletionEvaluation run_folds(const Method& method, const PerturbationTensor<Sc
       }
       if (fold_owner[k] != comm.rank()) continue;
       Method local = method;
-      local.fit(TrainingSet<Scalar>(t, folds.train[k], ref));
+      local.fit(TrainingSet<Scalar>(t, folds.train[k], ref,
+                                    folds.hidden.empty() ? std::vector<char>{} : folds.hidden[k]));
       ev.predictions.middleRows(offset[k], Eigen::Index(test.size())) =
           local.predict(q).template cast<double>();
       counter.step();
@@ -258,6 +261,55 @@ CompletionEvaluation leave_one_context_out(Method method, const PerturbationTens
   return detail::run_folds(method, t, f, ref, fn, progress, comm);
 }
 
+/// Unseen perturbations: the perturbations with an observed pair outside the reference context
+/// are shuffled with `seed` and dealt into K folds; fold k's test set is every non-reference
+/// pair of its perturbations, its training set every non-reference pair of the others, and its
+/// perturbations' reference-context signatures are hidden too (`TrainingSet`'s
+/// `hidden_perturbations`): a held-out perturbation has no measurement anywhere, so only a
+/// method with a prior on perturbations (features, e.g. `pca_perturbation_features`) can tell
+/// it from the average perturbation. Every tested pair is predicted exactly once; `progress` is
+/// told of every finished fold. Throws when fewer than K perturbations can be tested.
+template <class Method, class Scalar, class Comm = SingleProcess>
+CompletionEvaluation
+unseen_perturbation_folds(Method method, const PerturbationTensor<Scalar>& t, int folds,
+                          unsigned seed, const std::string& reference_context = "",
+                          const ProgressCallback& progress = {}, const Comm& comm = Comm{}) {
+  const char* fn = "unseen_perturbation_folds";
+  if (folds < 2) detail::throw_invalid(fn, "folds must be >= 2, got ", folds);
+  const Eigen::Index ref = reference_index(t, reference_context, fn);
+  const std::vector<Eigen::Index> rows = rows_outside_context(t, ref);
+  std::vector<Eigen::Index> perts;
+  {
+    std::vector<char> seen(std::size_t(t.num_perturbations()), 0);
+    for (Eigen::Index r : rows)
+      seen[std::size_t(t.observed_pairs()[std::size_t(r)].perturbation)] = 1;
+    for (Eigen::Index p = 0; p < t.num_perturbations(); ++p)
+      if (seen[std::size_t(p)]) perts.push_back(p);
+  }
+  if (Eigen::Index(perts.size()) < folds)
+    detail::throw_invalid(fn, "only ", perts.size(),
+                          " perturbations outside the reference context ", "for ", folds, " folds");
+  std::mt19937_64 rng(seed);
+  std::shuffle(perts.begin(), perts.end(), rng);
+  std::vector<int> fold_of(std::size_t(t.num_perturbations()), -1);
+  for (std::size_t i = 0; i < perts.size(); ++i)
+    fold_of[std::size_t(perts[i])] = int(i % std::size_t(folds));
+  detail::Folds f;
+  f.train.resize(std::size_t(folds));
+  f.test.resize(std::size_t(folds));
+  f.hidden.assign(std::size_t(folds), std::vector<char>(std::size_t(t.num_perturbations()), 0));
+  for (Eigen::Index p = 0; p < t.num_perturbations(); ++p)
+    if (fold_of[std::size_t(p)] >= 0)
+      f.hidden[std::size_t(fold_of[std::size_t(p)])][std::size_t(p)] = 1;
+  for (Eigen::Index r : rows) {
+    const int k = fold_of[std::size_t(t.observed_pairs()[std::size_t(r)].perturbation)];
+    for (int j = 0; j < folds; ++j) (j == k ? f.test : f.train)[std::size_t(j)].push_back(r);
+  }
+  for (const auto& train : f.train)
+    if (train.empty()) detail::throw_invalid(fn, "a fold leaves no training pair");
+  return detail::run_folds(method, t, f, ref, fn, progress, comm);
+}
+
 /// Mean and standard error of the scores of several evaluations (e.g. one per seed).
 struct ScoreSummary {
   CompletionScores mean, standard_error;
@@ -299,6 +351,30 @@ inline ScoreSummary summarize(const std::vector<ScoreSummary>& per_seed) {
   return summarize(runs);
 }
 
+/// One run of `protocol` on `method` with the split of `seed` (unused by loo and loco): its
+/// predictions, truths and scores (e.g. to score them further with `completion_response_scores`).
+template <class Method, class Scalar, class Comm = SingleProcess>
+CompletionEvaluation
+run_protocol(const Method& method, const PerturbationTensor<Scalar>& t,
+             const CompletionProtocol& protocol, const std::string& reference_context,
+             unsigned seed, const ProgressCallback& progress = {}, const Comm& comm = Comm{}) {
+  using K = CompletionProtocol::Kind;
+  switch (protocol.kind) {
+  case K::LeaveOnePairOut:
+    return leave_one_pair_out(method, t, reference_context, progress, comm);
+  case K::LeaveOneContextOut:
+    return leave_one_context_out(method, t, reference_context, progress, comm);
+  case K::KFold:
+    return kfold_per_context(method, t, protocol.value, seed, reference_context, -1, progress,
+                             comm);
+  case K::Sparse:
+    return sparse_per_context(method, t, protocol.value, seed, reference_context, progress, comm);
+  default:
+    return unseen_perturbation_folds(method, t, protocol.value, seed, reference_context, progress,
+                                     comm);
+  }
+}
+
 /// Run `protocol` on `method`: once for the deterministic protocols, once per seed
 /// `first_seed`, `first_seed + 1`, ... for the random ones; returns the mean and standard error.
 /// `progress` follows the folds (or refits) of each run in turn, counting from 1 in each.
@@ -324,14 +400,9 @@ ScoreSummary evaluate_protocol(const Method& method, const PerturbationTensor<Sc
     runs.push_back(leave_one_context_out(method, t, reference_context, progress, comm));
     break;
   default:
-    for (int s = 0; s < seeds; ++s) {
-      const unsigned seed = first_seed + unsigned(s);
-      runs.push_back(protocol.kind == K::KFold
-                         ? kfold_per_context(method, t, protocol.value, seed, reference_context, -1,
-                                             progress, comm)
-                         : sparse_per_context(method, t, protocol.value, seed, reference_context,
-                                              progress, comm));
-    }
+    for (int s = 0; s < seeds; ++s)
+      runs.push_back(run_protocol(method, t, protocol, reference_context, first_seed + unsigned(s),
+                                  progress, comm));
   }
   return summarize(runs);
 }

@@ -9,12 +9,14 @@
 #include "cimpute/completion/dnpp.hpp"
 #include "cimpute/completion/ensemble.hpp"
 #include "cimpute/completion/falrtc.hpp"
+#include "cimpute/completion/linear_model.hpp"
 #include "cimpute/completion/means.hpp"
 #include "cimpute/completion/method_table.hpp"
 #include "cimpute/completion/ntk_completion.hpp"
 #include "cimpute/completion/ntk_cv.hpp"
 #include "cimpute/completion/ntk_mixed.hpp"
 #include "cimpute/completion/ntk_pcg_completion.hpp"
+#include "cimpute/completion/perturbation_features.hpp"
 #include "cimpute/completion/soft_impute.hpp"
 #include "cimpute/completion/synthetic_interventions.hpp"
 #include "cimpute/core/errors.hpp"
@@ -44,6 +46,15 @@ struct CompletionSetup {
   /// The pairs to predict lie in contexts without any training pair (leave-one-context-out,
   /// a hidden context): `ntk` then chooses its settings by leave-one-context-out.
   bool new_contexts = false;
+  /// The pairs to predict are of perturbations without any training pair
+  /// (`unseen-perturbation:K`): `ntk` then chooses its settings by folds of perturbations
+  /// (`InnerProtocol::LeavePerturbationsOut`) among the priors that can describe them.
+  bool new_perturbations = false;
+  /// The perturbations' prior when they have no measurement (`pca:K` or a table, one row per
+  /// perturbation): `ntk` tries the user-features prior on it (a table scaled by
+  /// `unit_rms_rows`), `linear` takes the table as its perturbation embedding (with `pca:K`,
+  /// K is its number of components).
+  PerturbationFeatureSource perturbation_features;
   /// The priors `ntk` (alone or in the ensemble) searches over; empty: `NtkSearchOptions`'
   /// default (every prior that applies).
   std::vector<NtkPrior> ntk_priors;
@@ -67,6 +78,11 @@ struct CompletionSetup {
     for (Eigen::Index c = 0; c < context_features.rows(); ++c)
       if (!context_features.row(c).allFinite())
         detail::throw_invalid(fn, "context_features row ", c, " has a non-finite entry");
+    for (Eigen::Index p = 0; p < perturbation_features.table.rows(); ++p)
+      if (!perturbation_features.table.row(p).allFinite())
+        detail::throw_invalid(fn, "perturbation_features row ", p, " has a non-finite entry");
+    if (perturbation_features.pca_components > 0 && perturbation_features.table.size() > 0)
+      detail::throw_invalid(fn, "perturbation_features has both pca components and a table");
     if (ntk_max_pairs != 0 && ntk_max_pairs < 2)
       detail::throw_invalid(fn, "ntk_max_pairs must be 0 (the default) or >= 2, got ",
                             ntk_max_pairs);
@@ -86,12 +102,25 @@ decltype(auto) visit_completion_method(const std::string& name, const Completion
   const std::string& reference_context = setup.reference_context;
   NtkSearchOptions search;
   if (setup.new_contexts) search.inner = InnerProtocol::LeaveOneContextOut;
+  if (setup.new_perturbations) search.inner = InnerProtocol::LeavePerturbationsOut;
   search.progress = setup.progress;
   if (!setup.ntk_priors.empty()) search.priors = setup.ntk_priors;
   if (setup.ntk_max_pairs > 0) search.max_pairs = setup.ntk_max_pairs;
   NtkCompletionOptions base;
   base.context_features = setup.context_features;
-  if (name == "context-mean") return visitor(MeanCompletion<Scalar>(MeanKind::Context));
+  base.perturbation_pca = setup.perturbation_features.pca_components;
+  if (setup.perturbation_features.table.size() > 0)
+    base.perturbation_features = unit_rms_rows(setup.perturbation_features.table);
+  if (name == "no-change") return visitor(MeanCompletion<Scalar>(MeanKind::NoChange));
+  if (name == "context-mean" || name == "training-mean")
+    return visitor(MeanCompletion<Scalar>(MeanKind::Context));
+  if (name == "linear") {
+    LinearModelOptions o;
+    if (setup.perturbation_features.pca_components > 0)
+      o.components = setup.perturbation_features.pca_components;
+    o.perturbation_features = setup.perturbation_features.table;
+    return visitor(LinearModelCompletion<Scalar>(std::move(o)));
+  }
   if (name == "perturbation-mean") return visitor(MeanCompletion<Scalar>(MeanKind::Perturbation));
   if (name == "two-way-mean") return visitor(MeanCompletion<Scalar>(MeanKind::TwoWay));
   if (name == "dnpp") return visitor(DnppCompletion<Scalar>(10));

@@ -25,10 +25,14 @@ public:
   /// Training rows `rows` (indices into `t.observed()`, unique). The tensor must outlive this
   /// object. `reference_context` (-1: none) names a context whose signatures are never
   /// evaluated and serve as side information: `reference_rows()`; they are not training rows
-  /// (methods use them as features, e.g. the NTK prior, or as extra data, e.g. DNPP). Throws for
-  /// out-of-range or repeated rows, rows of the reference context, or an empty set.
+  /// (methods use them as features, e.g. the NTK prior, or as extra data, e.g. DNPP).
+  /// `hidden_perturbations` (empty: none; else one flag per perturbation of `t`) keeps the
+  /// reference rows of the flagged perturbations out of `reference_rows()`: the protocols that
+  /// hold a perturbation out of every context (`unseen_perturbation_folds`) hide it there too.
+  /// Throws for out-of-range or repeated rows, rows of the reference context, an empty set, or
+  /// a flag list of the wrong size.
   TrainingSet(const PerturbationTensor<Scalar>& t, std::vector<Index> rows,
-              Index reference_context = -1)
+              Index reference_context = -1, const std::vector<char>& hidden_perturbations = {})
       : m_t(&t), m_rows(std::move(rows)), m_reference(reference_context),
         m_by_context(static_cast<std::size_t>(t.num_contexts())),
         m_by_perturbation(static_cast<std::size_t>(t.num_perturbations())) {
@@ -48,24 +52,37 @@ public:
       m_by_context[std::size_t(p.context)].push_back(r);
       m_by_perturbation[std::size_t(p.perturbation)].push_back(r);
     }
+    if (!hidden_perturbations.empty() &&
+        Index(hidden_perturbations.size()) != t.num_perturbations())
+      detail::throw_invalid(fn, "hidden_perturbations has ", hidden_perturbations.size(),
+                            " flags for ", t.num_perturbations(), " perturbations");
+    if (m_reference < 0) return;
+    for (Index r = 0; r < t.num_observed(); ++r) {
+      const PairIndex& p = t.observed_pairs()[std::size_t(r)];
+      if (p.context == m_reference &&
+          (hidden_perturbations.empty() || !hidden_perturbations[std::size_t(p.perturbation)]))
+        m_reference_rows.push_back(r);
+    }
   }
 
   const PerturbationTensor<Scalar>& tensor() const noexcept { return *m_t; }
   /// The reference context (-1 when none).
   Index reference_context() const noexcept { return m_reference; }
-  /// All observed rows of the reference context (empty when none).
-  std::vector<Index> reference_rows() const {
-    std::vector<Index> out;
-    if (m_reference < 0) return out;
-    for (Index r = 0; r < m_t->num_observed(); ++r)
-      if (m_t->observed_pairs()[std::size_t(r)].context == m_reference) out.push_back(r);
-    return out;
-  }
+  /// The observed rows of the reference context, but those of hidden perturbations (empty when
+  /// there is no reference context).
+  const std::vector<Index>& reference_rows() const noexcept { return m_reference_rows; }
   /// The same set with the reference rows as ordinary training rows.
   TrainingSet with_reference() const {
     std::vector<Index> rows = m_rows;
     for (Index r : reference_rows()) rows.push_back(r);
     return TrainingSet(*m_t, std::move(rows));
+  }
+  /// Other training rows (a subset, e.g. an inner fold's) with the same reference context and
+  /// reference rows.
+  TrainingSet subset(std::vector<Index> rows) const {
+    TrainingSet out(*m_t, std::move(rows), m_reference);
+    out.m_reference_rows = m_reference_rows;
+    return out;
   }
   const std::vector<Index>& rows() const noexcept { return m_rows; }
   Index size() const noexcept { return static_cast<Index>(m_rows.size()); }
@@ -96,6 +113,7 @@ private:
   const PerturbationTensor<Scalar>* m_t;
   std::vector<Index> m_rows;
   Index m_reference = -1;
+  std::vector<Index> m_reference_rows;
   std::vector<std::vector<Index>> m_by_context, m_by_perturbation;
 };
 
