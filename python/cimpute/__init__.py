@@ -397,51 +397,105 @@ def _setup(reference: str, features, baselines, priors=()) -> "_cimpute.Completi
         autoencoder=_cimpute.AutoencoderTransferOptions(baselines=baselines))
 
 
+_PSEUDOBULK_METRICS = ("mae", "mse", "pearson", "cosine", "r2", "pearson-delta",
+                       "pearson-delta-de20", "mse-de20", "pds")
+
+
+def _perturbation_features(t: PerturbationTensor, value, setup) -> None:
+    """Put ``perturbation_features`` (as ``--perturbation-features``) into a CompletionSetup:
+    'none', 'pca:K', or a pandas.DataFrame indexed by perturbation id (one row per perturbation
+    with a signature; numbers)."""
+    if value is None or (isinstance(value, str) and value == "none"):
+        return
+    if isinstance(value, str):
+        if not value.startswith("pca:"):
+            raise ValueError(f"perturbation_features must be 'none', 'pca:K' or a DataFrame "
+                             f"indexed by perturbation, got {value!r}")
+        k = value[4:]
+        if not k.isdigit() or int(k) < 1:
+            raise ValueError(f"perturbation_features '{value}': K must be a whole number >= 1")
+        setup.perturbation_pca = int(k)
+        return
+    table = value.apply(lambda col: col.astype(float))
+    observed = {p for p, _ in t.observed_pairs}
+    missing = [p for p in t.perturbations if p in observed and p not in table.index]
+    if missing:
+        raise ValueError(f"perturbation_features has no row for perturbation '{missing[0]}'"
+                         + (f" and {len(missing) - 1} more" if len(missing) > 1 else ""))
+    if table.index.duplicated().any():
+        raise ValueError(f"perturbation_features lists perturbation "
+                         f"'{table.index[table.index.duplicated()][0]}' twice")
+    rows = table.reindex(t.perturbations).fillna(0.0).to_numpy(dtype=float)
+    if not np.isfinite(rows).all():
+        raise ValueError("perturbation_features has a non-finite value")
+    setup.perturbation_table = rows
+
+
 def evaluate(t: PerturbationTensor, methods: Sequence[str] | str = "all",
              protocol: str = "loo", reference_context: str | None = None, seeds: int = 3,
              progress: bool = False, context_features="none",
-             ntk_priors: Sequence[str] | None = None):
+             ntk_priors: Sequence[str] | None = None, perturbation_features="none",
+             metrics: Sequence[str] = ()):
     """Evaluate completion methods under a protocol, exactly as ``cimpute complete``.
 
-    protocol: loo (leave one pair out), loco (leave one context out), kfold:K or sparse:B.
+    protocol: loo (leave one pair out), loco (leave one context out), kfold:K, sparse:B or
+        unseen-perturbation:K (K folds of perturbations, each held out of every context).
     reference_context: the training-only context, never evaluated ('none' for none; default:
         MCF7 when the data has it, as the tool's default for real data, else none).
     seeds: runs of a random protocol (seed 1000 + run), ignored for loo / loco.
     ntk_priors: the feature priors ``ntk`` searches over (``--ntk-priors``): one-hot,
         train-context-average, user-features, train-averages, cross-context; None: every one
         that applies but train-averages.
+    perturbation_features: the perturbations' prior without a measurement
+        (``--perturbation-features``): 'none', 'pca:K', or a DataFrame indexed by perturbation.
+    metrics: the field's response metrics of the held-out pairs (``--metrics``): mae, mse,
+        pearson, cosine, r2, pearson-delta, pearson-delta-de20, mse-de20, pds.
     Returns a pandas.DataFrame: protocol, method, pearson, r2, cosine, seconds, and the
-    standard errors pearson_se, r2_se, cosine_se over the runs, and runs.
+    standard errors pearson_se, r2_se, cosine_se over the runs, and runs; then each metric and
+    its standard error (``<metric>_se``).
     """
     pd = _pandas()
     names = completion_methods() if methods == "all" else (
         [methods] if isinstance(methods, str) else list(methods))
-    known = set(completion_methods())
     for n in names:
-        if n not in known:
+        if not _cimpute.is_completion_method(n):
             raise ValueError(f"unknown method '{n}' (available: {', '.join(completion_methods())})")
     if not isinstance(seeds, int) or seeds < 1:
         raise ValueError(f"seeds must be an integer >= 1, got {seeds!r}")
+    metrics = [metrics] if isinstance(metrics, str) else list(metrics)
+    for m in metrics:
+        if m not in _PSEUDOBULK_METRICS:
+            raise ValueError(f"unknown metric '{m}' (available: {', '.join(_PSEUDOBULK_METRICS)})")
     ref = _reference(t, reference_context)
     features, baselines = _side_information(t, context_features)
     setup = _setup(ref, features, baselines, _ntk_priors(ntk_priors))
-    random = protocol.startswith("kfold") or protocol.startswith("sparse")
+    _perturbation_features(t, perturbation_features, setup)
+    random = protocol.startswith(("kfold", "sparse", "unseen-perturbation"))
     runs = seeds if random else 1
     rows = []
     bar = Progress(len(names) * runs, "cimpute.evaluate", enabled=progress)
     try:
         for name in names:
-            per_seed = []
+            per_seed, extra = [], []
             for s in range(runs):
                 bar.describe(f"{name}, {protocol}" + (f" run {s + 1}/{runs}" if runs > 1 else ""))
-                per_seed.append(_cimpute.evaluate_one(t._t, name, protocol, setup, s,
-                                                      bar.callback()))
+                summary, values = _cimpute.evaluate_one(t._t, name, protocol, setup, s,
+                                                        bar.callback(), metrics)
+                per_seed.append(summary)
+                extra.append(values)
                 bar.advance()
-            rows.append(_cimpute.combine_runs(protocol, name, per_seed))
+            row = _cimpute.combine_runs(protocol, name, per_seed)
+            for m in metrics:
+                v = np.array([e[m] for e in extra])
+                row[m] = float(v.mean())
+                row[m + "_se"] = float(v.std(ddof=1) / np.sqrt(len(v))) if len(v) > 1 else 0.0
+            rows.append(row)
     finally:
         bar.close()
     cols = ["protocol", "method", "pearson", "r2", "cosine", "seconds", "pearson_se", "r2_se",
             "cosine_se", "runs"]
+    for m in metrics:
+        cols += [m, m + "_se"]
     return pd.DataFrame(rows, columns=cols)
 
 

@@ -35,6 +35,8 @@ py::dict summary_dict(const std::string& protocol, const std::string& method,
 
 void bind_completion(py::module_& m) {
   m.def("completion_method_names", &cimpute::completion_method_names);
+  m.def("is_completion_method", &cimpute::is_completion_method, py::arg("name"),
+        "True for a method name of the table or an alias (training-mean)");
   m.def(
       "completion_method_table",
       [] {
@@ -61,23 +63,39 @@ void bind_completion(py::module_& m) {
   m.def(
       "evaluate_one",
       [](const Tensor& t, const std::string& method, const std::string& protocol,
-         cimpute::CompletionSetup setup, int seed_index, py::object progress) {
+         cimpute::CompletionSetup setup, int seed_index, py::object progress,
+         const std::vector<std::string>& metrics) {
         const auto proto = cimpute::CompletionProtocol::parse(protocol);
         const std::string reference = setup.reference_context;
         setup.new_contexts = proto.kind == cimpute::CompletionProtocol::Kind::LeaveOneContextOut;
+        setup.new_perturbations = proto.new_perturbations();
+        std::vector<const cimpute::ResponseMetric*> chosen;
+        for (const auto& name : metrics) chosen.push_back(&cimpute::response_metric(name));
         // Folds report to `progress`; ntk's inner search reports every kernel setting, which is
         // where Ctrl-C is also noticed within a fold.
         setup.progress = interruptible(py::none());
         const auto callback = interruptible(std::move(progress));
-        py::gil_scoped_release nogil;
-        const auto any = cimpute::make_completion_method<double>(method, setup);
-        return cimpute::evaluate_protocol(any, t, proto, reference, 1,
-                                          kFirstSeed + unsigned(seed_index), callback);
+        cimpute::CompletionEvaluation ev;
+        std::vector<double> values;
+        {
+          py::gil_scoped_release nogil;
+          const auto any = cimpute::make_completion_method<double>(method, setup);
+          ev = cimpute::run_protocol(any, t, proto, reference, kFirstSeed + unsigned(seed_index),
+                                     callback);
+          if (!chosen.empty()) {
+            const auto mean = cimpute::mean_scores(cimpute::completion_response_scores(ev, t));
+            for (const auto* metric : chosen) values.push_back(mean.*(metric->value));
+          }
+        }
+        py::dict extra;
+        for (std::size_t k = 0; k < chosen.size(); ++k) extra[chosen[k]->name] = values[k];
+        return py::make_tuple(cimpute::summarize({ev}), extra);
       },
       py::arg("tensor"), py::arg("method"), py::arg("protocol"), py::arg("setup"),
-      py::arg("seed_index"), py::arg("progress"),
+      py::arg("seed_index"), py::arg("progress"), py::arg("metrics"),
       "One run of one method under a protocol (seed index s: the random splits' seed 1000 + s, "
-      "as `cimpute complete`'s run s)");
+      "as `cimpute complete`'s run s): its ScoreSummary and the means of the named response "
+      "metrics (completion_response_scores)");
   py::class_<cimpute::CompletionScores>(m, "CompletionScores")
       .def_readonly("pearson", &cimpute::CompletionScores::pearson)
       .def_readonly("r2", &cimpute::CompletionScores::r2)

@@ -168,6 +168,15 @@ void bind_options(py::module_& m) {
         field(c, f, "reference_context", &T::reference_context);
         field(c, f, "context_features", &T::context_features);
         field(c, f, "new_contexts", &T::new_contexts);
+        field(c, f, "new_perturbations", &T::new_perturbations);
+        c.def_property(
+            "perturbation_pca", [](const T& s) { return s.perturbation_features.pca_components; },
+            [](T& s, Eigen::Index k) { s.perturbation_features.pca_components = k; });
+        f.push_back("perturbation_pca");
+        c.def_property(
+            "perturbation_table", [](const T& s) { return s.perturbation_features.table; },
+            [](T& s, const Eigen::MatrixXd& table) { s.perturbation_features.table = table; });
+        f.push_back("perturbation_table");
         c.def_property(
             "ntk_priors",
             [](const T& s) {

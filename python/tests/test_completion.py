@@ -160,3 +160,44 @@ def test_method_table_is_the_tools(cli):
     for name, summary in zip(table["name"], table["summary"]):
         assert f"{name}: {summary}" in " ".join(out.split()), name
     assert set(table.loc[table["posterior"], "name"]) == {"ntk", "ntk-reference"}
+
+
+def test_unseen_perturbations_and_metrics_equal_the_tool(data, cli, tmp_path):
+    gct = data("l1000_shrna/lincs_shrna_knockdowns_4cells.gct")
+    t = cimpute.read_signatures(gct, control="LUCIFERASE")
+    methods = ["training-mean", "linear"]
+    table = cimpute.evaluate(t, methods=methods, protocol="unseen-perturbation:5",
+                             reference_context="none", seeds=1, perturbation_features="pca:10",
+                             metrics=["pearson-delta", "pds"])
+    assert list(table.columns)[-4:] == ["pearson-delta", "pearson-delta_se", "pds", "pds_se"]
+    out, _ = cli("complete", "--data", gct, "--control", "LUCIFERASE", "--methods",
+                 ",".join(methods), "--protocol", "unseen-perturbation:5", "--reference-context",
+                 "none", "--seeds", "1", "--perturbation-features", "pca:10", "--metrics",
+                 "pearson-delta,pds", "--format", "tsv", "--digits", "17", "--quiet")
+    lines = out.strip().splitlines()
+    assert lines[0].split("\t")[6:] == ["pearson-delta", "pds"]
+    want = {r[1]: [float(x) for x in r[2:5] + r[6:8]] for r in (l.split("\t") for l in lines[1:])}
+    for _, row in table.iterrows():
+        got = row[["pearson", "r2", "cosine", "pearson-delta", "pds"]].to_numpy(dtype=float)
+        np.testing.assert_allclose(got, want[row["method"]], rtol=0, atol=1e-12,
+                                   err_msg=row["method"])
+    # A perturbation table: the linear model's embedding and ntk's user-features prior; every
+    # perturbation with a signature needs a row.
+    import pandas as pd
+    rng = np.random.default_rng(0)
+    emb = pd.DataFrame(rng.normal(size=(len(t.perturbations), 4)), index=t.perturbations)
+    path = tmp_path / "emb.csv"
+    emb.to_csv(path)
+    table = cimpute.evaluate(t, methods="linear", protocol="unseen-perturbation:5",
+                             reference_context="none", seeds=1, perturbation_features=emb)
+    out, _ = cli("complete", "--data", gct, "--control", "LUCIFERASE", "--methods", "linear",
+                 "--protocol", "unseen-perturbation:5", "--reference-context", "none", "--seeds",
+                 "1", "--perturbation-features", str(path), "--format", "tsv", "--digits", "17",
+                 "--quiet")
+    np.testing.assert_allclose(table.loc[0, ["pearson", "r2", "cosine"]].to_numpy(dtype=float),
+                               parse_tsv(out)["linear"], rtol=0, atol=1e-12)
+    with pytest.raises(ValueError, match="no row for perturbation"):
+        cimpute.evaluate(t, methods="linear", protocol="unseen-perturbation:5",
+                         perturbation_features=emb.iloc[1:])
+    with pytest.raises(ValueError, match="K must be a whole number"):
+        cimpute.evaluate(t, methods="linear", perturbation_features="pca:0")

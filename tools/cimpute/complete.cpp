@@ -11,8 +11,10 @@
 #include <cimpute/sem/perturbation_simulator.hpp>
 
 #include <algorithm>
+#include <cmath>
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <iostream>
 #include <memory>
 
@@ -26,7 +28,7 @@ constexpr unsigned kFirstSeed = 1000;
 
 struct CompleteOptions {
   std::string data, protocol, methods = "all", reference = "auto", format = "table", predict_out;
-  std::string context_features = "none";
+  std::string context_features = "none", perturbation_features = "none", metrics;
   std::string autoencoder_hidden, ntk_priors;
   int seeds = 3;
   long ntk_max_pairs = 0;
@@ -50,11 +52,30 @@ std::vector<std::string> method_list(const std::string& methods) {
   return list;
 }
 
+// The response metrics of --metrics: those `completion_response_scores` computes.
+std::vector<const cimpute::ResponseMetric*> response_metric_list(const std::string& list) {
+  std::vector<const cimpute::ResponseMetric*> out;
+  if (list.empty()) return out;
+  const std::vector<std::string> pseudobulk{
+      "mae",      "mse", "pearson", "cosine", "r2", "pearson-delta", "pearson-delta-de20",
+      "mse-de20", "pds"};
+  for (const auto& name : split(list, ',')) {
+    if (std::find(pseudobulk.begin(), pseudobulk.end(), name) == pseudobulk.end())
+      throw UsageError("--metrics: '" + name + "' is not one of " + join(pseudobulk, ", ") +
+                       " (the single-cell metrics need cells: cimpute score)");
+    for (const auto* m : out)
+      if (m->name == name) throw UsageError("--metrics names " + name + " twice");
+    out.push_back(&cimpute::response_metric(name));
+  }
+  return out;
+}
+
 int run_complete(CompleteOptions o) {
   const bool simulated = o.data.empty() || o.data == "simulated";
   if (o.protocol.empty()) o.protocol = simulated ? "kfold:5" : "loo";
   const cimpute::CompletionProtocol proto = cimpute::CompletionProtocol::parse(o.protocol);
   const std::vector<std::string> list = method_list(o.methods);
+  const auto metrics = response_metric_list(o.metrics);
   if (!o.autoencoder_hidden.empty()) {
     o.ae.hidden.clear();
     for (const auto& h : split(o.autoencoder_hidden, ','))
@@ -82,6 +103,19 @@ int run_complete(CompleteOptions o) {
   cimpute::CompletionSetup setup;
   setup.reference_context = o.reference;
   setup.new_contexts = proto.kind == cimpute::CompletionProtocol::Kind::LeaveOneContextOut;
+  setup.new_perturbations = proto.new_perturbations();
+  setup.perturbation_features = perturbation_features_option(o.perturbation_features, t);
+  if (setup.perturbation_features.pca_components > 0) {
+    const auto target = cimpute::target_gene_columns(t);
+    std::vector<char> observed(std::size_t(t.num_perturbations()), 0);
+    for (const auto& p : t.observed_pairs()) observed[std::size_t(p.perturbation)] = 1;
+    long with = 0, total = 0;
+    for (std::size_t p = 0; p < target.size(); ++p)
+      if (observed[p]) ++total, with += target[p] >= 0 ? 1 : 0;
+    note(o.quiet, format("--perturbation-features %s: %ld of %ld perturbations are named after a "
+                         "measured gene; the others have no prior (zero features)",
+                         o.perturbation_features.c_str(), with, total));
+  }
   setup.context_features =
       context_features_option(o.context_features, simulated ? "" : data, t.contexts());
   setup.autoencoder = o.ae;
@@ -98,11 +132,15 @@ int run_complete(CompleteOptions o) {
   for (const auto& m : list) method_width = std::max(method_width, m.size());
   const int mw = int(method_width), pw = int(std::max<std::size_t>(10, o.protocol.size()));
   const bool tsv = o.format == "tsv";
+  std::string extra;
+  for (const auto* m : metrics)
+    extra += tsv ? std::string("\t") + m->name
+                 : format(" %*s", std::max(9, int(std::strlen(m->name))), m->name);
   if (tsv)
-    std::cout << "protocol\tmethod\tpearson\tr2\tcosine\tseconds\n";
+    std::cout << "protocol\tmethod\tpearson\tr2\tcosine\tseconds" << extra << "\n";
   else
-    std::printf("%-*s %-*s %8s %8s %8s %9s\n", pw, "protocol", mw, "method", "pearson", "r2",
-                "cosine", "seconds");
+    std::printf("%-*s %-*s %8s %8s %8s %9s%s\n", pw, "protocol", mw, "method", "pearson", "r2",
+                "cosine", "seconds", extra.c_str());
   std::fflush(stdout);
 
   const int runs = proto.is_random() ? o.seeds : 1;
@@ -112,7 +150,8 @@ int run_complete(CompleteOptions o) {
   for (const auto& name : list) {
     const cimpute::AnyCompletion<double> method =
         cimpute::make_completion_method<double>(name, setup);
-    std::vector<cimpute::ScoreSummary> per_seed;
+    std::vector<cimpute::CompletionEvaluation> per_seed;
+    std::vector<cimpute::ResponseScores> per_seed_metrics;
     // The protocol reports its folds (or refits): the line shows them within each step.
     const cimpute::ProgressCallback folds = [&](long done, long total) {
       progress.set_step_fraction(done, total);
@@ -121,22 +160,42 @@ int run_complete(CompleteOptions o) {
       progress.start(name + ", " + o.protocol +
                      (runs > 1 ? " run " + std::to_string(s + 1) + "/" + std::to_string(runs)
                                : std::string()));
-      per_seed.push_back(cimpute::evaluate_protocol(method, t, proto, o.reference, 1,
-                                                    kFirstSeed + unsigned(s), folds, processes()));
+      per_seed.push_back(cimpute::run_protocol(method, t, proto, o.reference,
+                                               kFirstSeed + unsigned(s), folds, processes()));
+      if (!metrics.empty())
+        per_seed_metrics.push_back(
+            cimpute::mean_scores(cimpute::completion_response_scores(per_seed.back(), t)));
+      per_seed.back().predictions.resize(0, 0); // only the scores are kept
+      per_seed.back().truths.resize(0, 0);
       progress.advance();
     }
     const cimpute::ScoreSummary ev = cimpute::summarize(per_seed);
     progress.write_above([&] {
       const int d = o.digits > 0 ? o.digits : tsv ? 6 : 4;
+      std::string values, errors;
+      for (const auto* m : metrics) {
+        double mean = 0, var = 0;
+        for (const auto& r : per_seed_metrics) mean += r.*(m->value);
+        mean /= double(per_seed_metrics.size());
+        for (const auto& r : per_seed_metrics)
+          var += (r.*(m->value) - mean) * (r.*(m->value) - mean);
+        const double se = per_seed_metrics.size() > 1
+                              ? std::sqrt(var / double(per_seed_metrics.size() - 1) /
+                                          double(per_seed_metrics.size()))
+                              : 0.0;
+        values += tsv ? format("\t%.*f", d, mean)
+                      : format(" %*.*f", std::max(9, int(std::strlen(m->name))), d, mean);
+        errors += format(" %.*f", d, se);
+      }
       if (tsv)
-        std::printf("%s\t%s\t%.*f\t%.*f\t%.*f\t%.3f\n", o.protocol.c_str(), name.c_str(), d,
-                    ev.mean.pearson, d, ev.mean.r2, d, ev.mean.cosine, ev.seconds);
+        std::printf("%s\t%s\t%.*f\t%.*f\t%.*f\t%.3f%s\n", o.protocol.c_str(), name.c_str(), d,
+                    ev.mean.pearson, d, ev.mean.r2, d, ev.mean.cosine, ev.seconds, values.c_str());
       else
-        std::printf("%-*s %-*s %8.*f %8.*f %8.*f %9.3f  (%d run%s, s.e. %.*f %.*f %.*f)\n", pw,
+        std::printf("%-*s %-*s %8.*f %8.*f %8.*f %9.3f%s  (%d run%s, s.e. %.*f %.*f %.*f%s)\n", pw,
                     o.protocol.c_str(), mw, name.c_str(), d, ev.mean.pearson, d, ev.mean.r2, d,
-                    ev.mean.cosine, ev.seconds, ev.runs, ev.runs == 1 ? "" : "s", d,
-                    ev.standard_error.pearson, d, ev.standard_error.r2, d,
-                    ev.standard_error.cosine);
+                    ev.mean.cosine, ev.seconds, values.c_str(), ev.runs, ev.runs == 1 ? "" : "s", d,
+                    ev.standard_error.pearson, d, ev.standard_error.r2, d, ev.standard_error.cosine,
+                    errors.c_str());
       std::fflush(stdout);
     });
   }
@@ -188,13 +247,16 @@ Command add_complete(CLI::App& cimpute) {
   sub->add_option("--protocol", o->protocol,
                   "loo (leave-one-pair-out; the default for --data), loco "
                   "(leave-one-context-out), kfold:K (K folds within each context; kfold:5 is "
-                  "the default for simulated data) or sparse:B (B training perturbations per "
-                  "context)")
+                  "the default for simulated data), sparse:B (B training perturbations per "
+                  "context) or unseen-perturbation:K (K folds of perturbations, each held out of "
+                  "every context: see --perturbation-features)")
       ->type_name("PROTOCOL")
       ->check(parsed_by(cimpute::CompletionProtocol::parse, "protocol",
-                        "loo, loco, kfold:K (K >= 2) or sparse:B (B >= 1)"));
+                        "loo, loco, kfold:K (K >= 2), sparse:B (B >= 1) or "
+                        "unseen-perturbation:K (K >= 2)"));
   sub->add_option("--seeds", o->seeds,
-                  "random splits for kfold / sparse; the table holds the means over seeds")
+                  "random splits for kfold / sparse / unseen-perturbation; the table holds the "
+                  "means over seeds")
       ->check(positive_integer())
       ->capture_default_str();
   sub->add_option("--methods", o->methods,
@@ -209,7 +271,7 @@ Command add_complete(CLI::App& cimpute) {
       ->capture_default_str();
   sub->add_option("--format", o->format,
                   "table (aligned columns, with standard errors) or tsv (protocol, method, "
-                  "pearson, r2, cosine, seconds)")
+                  "pearson, r2, cosine, seconds, then the --metrics columns)")
       ->check(CLI::IsMember({"table", "tsv"}))
       ->capture_default_str();
   sub->add_option("--digits", o->digits,
@@ -222,6 +284,32 @@ Command add_complete(CLI::App& cimpute) {
                   "prior on them; under loco, ntk chooses its settings by leave-one-context-out")
       ->type_name("none|baseline|FILE")
       ->capture_default_str();
+  sub->add_option("--perturbation-features", o->perturbation_features,
+                  "the perturbations' prior when they have no measurement: none, pca:K (the "
+                  "perturbed gene's coordinates on the top K principal components of the "
+                  "training responses, for perturbations named after a measured gene) or a "
+                  "CSV/TSV with one row per perturbation (id, then numbers, e.g. a gene "
+                  "embedding): ntk tries the user-features prior on it, linear uses it as its "
+                  "perturbation embedding (pca:K sets its K)")
+      ->type_name("none|pca:K|FILE")
+      ->check(CLI::Validator(
+          [](std::string& v) -> std::string {
+            if (v == "none" || v.rfind("pca:", 0) != 0) return {};
+            try {
+              cimpute::parse_pca_components(v);
+            } catch (const std::exception&) {
+              return "pca:K needs a whole number K >= 1, got '" + v + "'";
+            }
+            return {};
+          },
+          "none|pca:K|FILE"))
+      ->capture_default_str();
+  sub->add_option("--metrics", o->metrics,
+                  "also the field's response metrics of the held-out pairs, comma-separated, "
+                  "as extra columns (mean over runs): mae, mse, pearson, cosine, r2, "
+                  "pearson-delta, pearson-delta-de20, mse-de20, pds (signatures taken as "
+                  "changes against the control; per context; pds leaves the perturbed gene out)")
+      ->type_name("LIST");
   sub->add_option("--ntk-priors", o->ntk_priors,
                   "the feature priors ntk searches over, comma-separated: one-hot, "
                   "train-context-average, user-features, train-averages, cross-context (default: "

@@ -30,27 +30,44 @@ bool finite_number(const std::string& s, double& out) {
   return first != last && r.ec == std::errc() && r.ptr == last && std::isfinite(out);
 }
 
-// Context features from a table with one row per context: the context id, then numbers.
-Eigen::MatrixXd read_context_features(const std::string& path, const cimpute::Labels& contexts) {
+// Features from a table with one row per label (`what`: context or perturbation): the id, then
+// numbers; rows of other ids are ignored. Every label flagged in `needed` (empty: every label)
+// must have a row; the others get zeros.
+Eigen::MatrixXd read_row_features(const std::string& path, const cimpute::Labels& labels,
+                                  const std::string& what, const std::vector<char>& needed = {}) {
   const auto t = cimpute::read_delimited(path);
   if (t.header.size() < 2)
-    throw cimpute::invalid_argument(path + ": context features need an id column and a value");
-  Eigen::MatrixXd f = Eigen::MatrixXd::Constant(contexts.size(), Eigen::Index(t.header.size() - 1),
+    throw cimpute::invalid_argument(path + ": " + what + " features need an id column and a value");
+  Eigen::MatrixXd f = Eigen::MatrixXd::Constant(labels.size(), Eigen::Index(t.header.size() - 1),
                                                 std::numeric_limits<double>::quiet_NaN());
   for (std::size_t i = 0; i < t.rows.size(); ++i) {
-    const Eigen::Index c = contexts.find(t.rows[i][0]);
-    if (c < 0) continue; // a context the data does not have
+    const Eigen::Index c = labels.find(t.rows[i][0]);
+    if (c < 0) continue; // a label the data does not have
+    if (!f.row(c).hasNaN())
+      throw cimpute::parse_error(path, i + 2, 1, what + " '" + t.rows[i][0] + "' is listed twice");
     for (std::size_t j = 1; j < t.header.size(); ++j) {
       double v = 0;
       if (!finite_number(t.rows[i][j], v))
         throw cimpute::parse_error(path, i + 2, j + 1,
-                                   "context feature '" + t.rows[i][j] + "' is not a number");
+                                   what + " feature '" + t.rows[i][j] + "' is not a number");
       f(c, Eigen::Index(j - 1)) = v;
     }
   }
-  for (Eigen::Index c = 0; c < contexts.size(); ++c)
-    if (f.row(c).hasNaN())
-      throw cimpute::invalid_argument(path + ": no features for context '" + contexts[c] + "'");
+  long missing = 0;
+  std::string first;
+  for (Eigen::Index c = 0; c < labels.size(); ++c) {
+    if (!f.row(c).hasNaN()) continue;
+    if (needed.empty() || needed[std::size_t(c)]) {
+      if (missing++ == 0) first = labels[c];
+    } else {
+      f.row(c).setZero();
+    }
+  }
+  if (missing > 0)
+    throw cimpute::invalid_argument(
+        path + ": no features for " + what + " '" + first + "'" +
+        (missing > 1 ? " and " + std::to_string(missing - 1) + " more of the data's " + what + "s"
+                     : std::string()));
   return f;
 }
 
@@ -215,7 +232,20 @@ Eigen::MatrixXd context_features_option(const std::string& value, const std::str
       throw UsageError("--context-features baseline needs an L1000 directory as --data");
     return cimpute::context_features_from_baselines(baseline_profiles(data, contexts));
   }
-  return read_context_features(value, contexts);
+  return read_row_features(value, contexts, "context");
+}
+
+cimpute::PerturbationFeatureSource
+perturbation_features_option(const std::string& value,
+                             const cimpute::PerturbationTensor<double>& t) {
+  cimpute::PerturbationFeatureSource out;
+  if (value.empty() || value == "none") return out;
+  out.pca_components = cimpute::parse_pca_components(value);
+  if (out.pca_components > 0) return out;
+  std::vector<char> observed(std::size_t(t.num_perturbations()), 0);
+  for (const auto& p : t.observed_pairs()) observed[std::size_t(p.perturbation)] = 1;
+  out.table = read_row_features(value, t.perturbations(), "perturbation", observed);
+  return out;
 }
 
 std::vector<cimpute::PairIndex> requested_pairs(const std::string& spec,

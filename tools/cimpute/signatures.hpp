@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cimpute/completion/method_table.hpp>
+#include <cimpute/completion/perturbation_features.hpp>
 #include <cimpute/core/labeled_matrix.hpp>
 #include <cimpute/core/labels.hpp>
 #include <cimpute/core/perturbation_tensor.hpp>
@@ -73,6 +74,13 @@ Eigen::MatrixXd baseline_profiles(const std::string& data, const cimpute::Labels
 /// context (its id, then numbers). One row per context of `contexts`.
 Eigen::MatrixXd context_features_option(const std::string& value, const std::string& data,
                                         const cimpute::Labels& contexts);
+
+/// The --perturbation-features option: `none`, `pca:K` (`cimpute::pca_perturbation_features`,
+/// computed at every fit) or a CSV/TSV with one row per perturbation (its id, then numbers; every
+/// perturbation with a signature needs a row, a repeated id is an error naming its line).
+cimpute::PerturbationFeatureSource
+perturbation_features_option(const std::string& value,
+                             const cimpute::PerturbationTensor<double>& t);
 
 /// The pairs of a --pairs option: missing (every unobserved pair), all (every pair of an observed
 /// perturbation and an observed context, the observed ones included), or a CSV / TSV whose first
