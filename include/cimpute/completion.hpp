@@ -8,6 +8,7 @@
 
 #include "cimpute/completion/any_completion.hpp"
 #include "cimpute/completion/autoencoder_transfer.hpp"
+#include "cimpute/completion/combinations.hpp"
 #include "cimpute/completion/complete_missing.hpp"
 #include "cimpute/completion/dnpp.hpp"
 #include "cimpute/completion/ensemble.hpp"

@@ -16,6 +16,7 @@ are imported when a feature needs them.
 from __future__ import annotations
 
 import os
+import re
 import sys
 from dataclasses import dataclass, field
 from typing import Iterable, Sequence
@@ -397,34 +398,45 @@ def _setup(reference: str, features, baselines, priors=()) -> "_cimpute.Completi
         autoencoder=_cimpute.AutoencoderTransferOptions(baselines=baselines))
 
 
-_PSEUDOBULK_METRICS = ("mae", "mse", "pearson", "cosine", "r2", "pearson-delta",
-                       "pearson-delta-de20", "mse-de20", "pds")
+def _metric_column(name: str) -> str:
+    """A response metric's column in evaluate(): its name, or mean-NAME for pearson, r2 and
+    cosine (the pooled completion columns' names), as ``cimpute complete --metrics``."""
+    return "mean-" + name if name in ("pearson", "r2", "cosine") else name
 
 
 def _perturbation_features(t: PerturbationTensor, value, setup) -> None:
     """Put ``perturbation_features`` (as ``--perturbation-features``) into a CompletionSetup:
-    'none', 'pca:K', or a pandas.DataFrame indexed by perturbation id (one row per perturbation
-    with a signature; numbers)."""
+    'none', 'pca:K', 'signatures', or a pandas.DataFrame indexed by perturbation id (one row per
+    perturbation with a signature but a combination A+B; numbers)."""
     if value is None or (isinstance(value, str) and value == "none"):
         return
-    if isinstance(value, str):
-        if not value.startswith("pca:"):
-            raise ValueError(f"perturbation_features must be 'none', 'pca:K' or a DataFrame "
-                             f"indexed by perturbation, got {value!r}")
+    if isinstance(value, str) and value == "signatures":
+        setup.perturbation_signatures = True
+        return
+    if isinstance(value, str) and value.startswith("pca:"):
         k = value[4:]
-        if not k.isdigit() or int(k) < 1:
+        if not re.fullmatch(r"[0-9]{1,6}", k) or not 1 <= int(k) <= 100000:
             raise ValueError(f"perturbation_features '{value}': K must be a whole number >= 1")
         setup.perturbation_pca = int(k)
         return
+    if isinstance(value, (str, os.PathLike)):  # a CSV / TSV file: id, then numbers
+        pd = _pandas()
+        value = pd.read_csv(value, sep=None, engine="python", index_col=0)
+        value.index = value.index.astype(str)
     table = value.apply(lambda col: col.astype(float))
     observed = {p for p, _ in t.observed_pairs}
-    missing = [p for p in t.perturbations if p in observed and p not in table.index]
+    known = set(t.perturbations)
+    combination = {p for p in t.perturbations if "+" in p and all(q in known for q in p.split("+"))}
+    missing = [p for p in t.perturbations
+               if p in observed and p not in combination and p not in table.index]
     if missing:
         raise ValueError(f"perturbation_features has no row for perturbation '{missing[0]}'"
                          + (f" and {len(missing) - 1} more" if len(missing) > 1 else ""))
-    if table.index.duplicated().any():
+    ours = table.index[table.index.isin(known)]
+    if ours.duplicated().any():
         raise ValueError(f"perturbation_features lists perturbation "
-                         f"'{table.index[table.index.duplicated()][0]}' twice")
+                         f"'{ours[ours.duplicated()][0]}' twice")
+    table = table[table.index.isin(known)]
     rows = table.reindex(t.perturbations).fillna(0.0).to_numpy(dtype=float)
     if not np.isfinite(rows).all():
         raise ValueError("perturbation_features has a non-finite value")
@@ -438,8 +450,9 @@ def evaluate(t: PerturbationTensor, methods: Sequence[str] | str = "all",
              metrics: Sequence[str] = ()):
     """Evaluate completion methods under a protocol, exactly as ``cimpute complete``.
 
-    protocol: loo (leave one pair out), loco (leave one context out), kfold:K, sparse:B or
-        unseen-perturbation:K (K folds of perturbations, each held out of every context).
+    protocol: loo (leave one pair out), loco (leave one context out), kfold:K, sparse:B,
+        unseen-perturbation:K (K folds of perturbations, each held out of every context) or
+        unseen-combination[:K] (each combination A+B, or K folds of them, held out).
     reference_context: the training-only context, never evaluated ('none' for none; default:
         MCF7 when the data has it, as the tool's default for real data, else none).
     seeds: runs of a random protocol (seed 1000 + run), ignored for loo / loco.
@@ -447,9 +460,11 @@ def evaluate(t: PerturbationTensor, methods: Sequence[str] | str = "all",
         train-context-average, user-features, train-averages, cross-context; None: every one
         that applies but train-averages.
     perturbation_features: the perturbations' prior without a measurement
-        (``--perturbation-features``): 'none', 'pca:K', or a DataFrame indexed by perturbation.
+        (``--perturbation-features``): 'none', 'pca:K', 'signatures', a CSV / TSV file (id, then
+        numbers) or a DataFrame indexed by perturbation.
     metrics: the field's response metrics of the held-out pairs (``--metrics``): mae, mse,
-        pearson, cosine, r2, pearson-delta, pearson-delta-de20, mse-de20, pds.
+        pearson, cosine, r2, pearson-delta, pearson-delta-de20, mse-de20, pds (pearson, r2 and
+        cosine as the columns mean-pearson, mean-r2, mean-cosine).
     Returns a pandas.DataFrame: protocol, method, pearson, r2, cosine, seconds, and the
     standard errors pearson_se, r2_se, cosine_se over the runs, and runs; then each metric and
     its standard error (``<metric>_se``).
@@ -463,15 +478,18 @@ def evaluate(t: PerturbationTensor, methods: Sequence[str] | str = "all",
     if not isinstance(seeds, int) or seeds < 1:
         raise ValueError(f"seeds must be an integer >= 1, got {seeds!r}")
     metrics = [metrics] if isinstance(metrics, str) else list(metrics)
+    available = _cimpute.pseudobulk_response_metrics()
     for m in metrics:
-        if m not in _PSEUDOBULK_METRICS:
-            raise ValueError(f"unknown metric '{m}' (available: {', '.join(_PSEUDOBULK_METRICS)})")
+        if m not in available:
+            raise ValueError(f"unknown metric '{m}' (available: {', '.join(available)}; the "
+                             f"single-cell metrics need cells: cimpute.metrics.score)")
+    if len(set(metrics)) != len(metrics):
+        raise ValueError(f"metrics names a metric twice: {metrics}")
     ref = _reference(t, reference_context)
     features, baselines = _side_information(t, context_features)
     setup = _setup(ref, features, baselines, _ntk_priors(ntk_priors))
     _perturbation_features(t, perturbation_features, setup)
-    random = protocol.startswith(("kfold", "sparse", "unseen-perturbation"))
-    runs = seeds if random else 1
+    runs = seeds if _cimpute.protocol_is_random(protocol) else 1
     rows = []
     bar = Progress(len(names) * runs, "cimpute.evaluate", enabled=progress)
     try:
@@ -485,17 +503,17 @@ def evaluate(t: PerturbationTensor, methods: Sequence[str] | str = "all",
                 extra.append(values)
                 bar.advance()
             row = _cimpute.combine_runs(protocol, name, per_seed)
-            for m in metrics:
-                v = np.array([e[m] for e in extra])
-                row[m] = float(v.mean())
-                row[m + "_se"] = float(v.std(ddof=1) / np.sqrt(len(v))) if len(v) > 1 else 0.0
+            if metrics:
+                for m, (mean, se) in _cimpute.combine_response_runs(extra).items():
+                    row[_metric_column(m)] = mean
+                    row[_metric_column(m) + "_se"] = se
             rows.append(row)
     finally:
         bar.close()
     cols = ["protocol", "method", "pearson", "r2", "cosine", "seconds", "pearson_se", "r2_se",
             "cosine_se", "runs"]
     for m in metrics:
-        cols += [m, m + "_se"]
+        cols += [_metric_column(m), _metric_column(m) + "_se"]
     return pd.DataFrame(rows, columns=cols)
 
 
@@ -542,7 +560,7 @@ def impute(t: PerturbationTensor, method: str = "ntk", reference_context: str | 
     fraction of the prior variance left; var: the features) when anndata is importable,
     otherwise (values pairs x features, obs DataFrame, feature list).
     """
-    if method not in completion_methods():
+    if not _cimpute.is_completion_method(method):
         raise ValueError(f"unknown method '{method}' (available: {', '.join(completion_methods())})")
     ref = _reference(t, reference_context)
     features, baselines = _side_information(t, context_features)

@@ -8,6 +8,7 @@
 #include <cimpute/workflow/repurposing.hpp>
 
 #include <cmath>
+#include <map>
 
 namespace cimpute_py {
 namespace {
@@ -37,6 +38,37 @@ void bind_completion(py::module_& m) {
   m.def("completion_method_names", &cimpute::completion_method_names);
   m.def("is_completion_method", &cimpute::is_completion_method, py::arg("name"),
         "True for a method name of the table or an alias (training-mean)");
+  m.def(
+      "protocol_is_random",
+      [](const std::string& p) { return cimpute::CompletionProtocol::parse(p).is_random(); },
+      py::arg("protocol"), "Whether a protocol draws random splits (one run per seed)");
+  m.def(
+      "pseudobulk_response_metrics",
+      [] {
+        std::vector<std::string> out;
+        for (const auto& r : cimpute::response_metrics())
+          if (!cimpute::needs_cells(r)) out.push_back(r.name);
+        return out;
+      },
+      "The response metrics computed without cells (evaluate(metrics=...))");
+  m.def(
+      "combine_response_runs",
+      [](const std::vector<std::map<std::string, double>>& per_seed) {
+        std::vector<cimpute::ResponseScores> runs(per_seed.size());
+        for (std::size_t k = 0; k < per_seed.size(); ++k)
+          for (const auto& [name, value] : per_seed[k])
+            runs[k].*(cimpute::response_metric(name).value) = value;
+        const auto s = cimpute::summarize_response_runs(runs);
+        std::map<std::string, std::pair<double, double>> out;
+        if (per_seed.empty()) return out;
+        for (const auto& [name, value] : per_seed[0]) {
+          const auto& metric = cimpute::response_metric(name);
+          out[name] = {s.mean.*(metric.value), s.standard_error.*(metric.value)};
+        }
+        return out;
+      },
+      py::arg("per_seed"),
+      "Mean and standard error of each metric over runs (cimpute::summarize_response_runs)");
   m.def(
       "completion_method_table",
       [] {

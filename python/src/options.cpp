@@ -174,6 +174,11 @@ void bind_options(py::module_& m) {
             [](T& s, Eigen::Index k) { s.perturbation_features.pca_components = k; });
         f.push_back("perturbation_pca");
         c.def_property(
+            "perturbation_signatures",
+            [](const T& s) { return s.perturbation_features.signatures; },
+            [](T& s, bool on) { s.perturbation_features.signatures = on; });
+        f.push_back("perturbation_signatures");
+        c.def_property(
             "perturbation_table", [](const T& s) { return s.perturbation_features.table; },
             [](T& s, const Eigen::MatrixXd& table) { s.perturbation_features.table = table; });
         f.push_back("perturbation_table");

@@ -201,3 +201,14 @@ def test_unseen_perturbations_and_metrics_equal_the_tool(data, cli, tmp_path):
                          perturbation_features=emb.iloc[1:])
     with pytest.raises(ValueError, match="K must be a whole number"):
         cimpute.evaluate(t, methods="linear", perturbation_features="pca:0")
+    with pytest.raises(ValueError, match="twice"):
+        cimpute.evaluate(t, methods="linear", metrics=["pds", "pds"])
+    # The per-perturbation means of pearson / r2 / cosine do not replace the pooled columns.
+    both = cimpute.evaluate(t, methods="training-mean", protocol="unseen-perturbation:5",
+                            reference_context="none", seeds=1, metrics=["pearson"])
+    assert {"pearson", "mean-pearson"} <= set(both.columns)
+    # The file path, as the tool reads it.
+    from_file = cimpute.evaluate(t, methods="linear", protocol="unseen-perturbation:5",
+                                 reference_context="none", seeds=1, perturbation_features=str(path))
+    np.testing.assert_allclose(from_file.loc[0, ["pearson", "r2", "cosine"]].to_numpy(dtype=float),
+                               parse_tsv(out)["linear"], rtol=0, atol=1e-12)

@@ -294,6 +294,32 @@ TEST_CASE("NtkCvCompletion: inner folds of perturbations equal explicit refits",
   }
 }
 
+TEST_CASE("NtkCvCompletion: inner folds with pca features equal refits without each fold",
+          "[completion][ntk]") {
+  // Principal-component features are recomputed without each inner fold, as the outer protocol
+  // recomputes them without its fold: the inner scores are those of unseen_perturbation_folds.
+  const Tensor t = knockdowns(4, 3, 7, 15);
+  cimpute::NtkSearchOptions s;
+  s.inner = cimpute::InnerProtocol::LeavePerturbationsOut;
+  s.priors = {cimpute::NtkPrior::UserFeatures};
+  s.depths = {1};
+  s.identity_weights = {1.0};
+  s.scales = {0.75, 1.5};
+  s.ridges = {0.0, 0.1};
+  cimpute::NtkCompletionOptions base;
+  base.perturbation_pca = 2;
+  cimpute::NtkCvCompletion<double> cv(s, base);
+  cv.fit(cimpute::TrainingSet<double>(t, rows_where(t, [](const PairIndex&) { return true; })));
+  REQUIRE(cv.search_points().size() == 4);
+  for (const auto& pt : cv.search_points()) {
+    INFO("scale " << pt.options.scale << ", ridge " << pt.options.ridge);
+    const auto ref =
+        cimpute::unseen_perturbation_folds(cimpute::NtkCompletion<double>(pt.options), t, 4, 1);
+    CHECK(std::abs(pt.scores.pearson - ref.scores.pearson) < 1e-9);
+    CHECK(std::abs(pt.scores.r2 - ref.scores.r2) < 1e-9);
+  }
+}
+
 TEST_CASE("NTK with pca perturbation features predicts unseen knock-downs better than the mean",
           "[completion][ntk]") {
   // The planted effect is low-rank in the perturbed gene's loadings: the prior carries it.
@@ -346,6 +372,22 @@ TEST_CASE("completion_response_scores is score_responses context by context",
                     Catch::Contains("completion_response_scores"));
 }
 
+TEST_CASE("summarize_response_runs: means and standard errors over runs", "[completion][metrics]") {
+  cimpute::ResponseScores a, b;
+  a.pds = 0.5;
+  b.pds = 0.7;
+  a.mse = b.mse = 2.0;
+  const auto s = cimpute::summarize_response_runs({a, b});
+  CHECK(s.runs == 2);
+  CHECK(s.mean.pds == Approx(0.6));
+  CHECK(s.standard_error.pds == Approx(0.1)); // sd 0.1414 / sqrt(2)
+  CHECK(s.standard_error.mse == 0.0);
+  CHECK(std::isnan(s.mean.des));
+  CHECK(cimpute::needs_cells(cimpute::response_metric("des@20")));
+  CHECK_FALSE(cimpute::needs_cells(cimpute::response_metric("pds")));
+  CHECK_THROWS_WITH(cimpute::summarize_response_runs({}), Catch::Contains("no runs"));
+}
+
 TEST_CASE("no-change and the training-mean alias", "[completion][registry]") {
   const Tensor t = knockdowns(5, 2, 4, 10);
   const cimpute::TrainingSet<double> train(t, rows_where(t, [](const PairIndex&) { return true; }));
@@ -357,4 +399,129 @@ TEST_CASE("no-change and the training-mean alias", "[completion][registry]") {
   CHECK(cimpute::completion_method("training-mean").name == "context-mean");
   CHECK(cimpute::visit_completion_method<double>(
             "training-mean", "", [](const auto& m) { return m.name(); }) == "context-mean");
+}
+
+namespace {
+// S single drugs s0..s(S-1) and every pair "si+sj" in C contexts; a pair's change is the sum of
+// its singles' plus `interaction` times a fixed nonlinear term of them, plus noise.
+Tensor drug_pairs(int S, int C, int G, double interaction, unsigned seed) {
+  std::mt19937 rng(seed);
+  std::normal_distribution<double> n01(0, 1);
+  std::vector<Eigen::MatrixXd> single(std::size_t(C), Eigen::MatrixXd(S, G));
+  for (auto& m : single)
+    for (Eigen::Index i = 0; i < m.size(); ++i) m(i) = n01(rng);
+  std::vector<std::string> p, c, genes;
+  for (int g = 0; g < G; ++g) genes.push_back("x" + std::to_string(g));
+  std::vector<Eigen::RowVectorXd> rows;
+  for (int ci = 0; ci < C; ++ci) {
+    const Eigen::MatrixXd& y = single[std::size_t(ci)];
+    for (int i = 0; i < S; ++i) {
+      rows.push_back(y.row(i));
+      p.push_back("s" + std::to_string(i));
+      c.push_back("c" + std::to_string(ci));
+    }
+    for (int i = 0; i < S; ++i)
+      for (int j = i + 1; j < S; ++j) {
+        Eigen::RowVectorXd x = y.row(i) + y.row(j);
+        x += interaction * (y.row(i).array() * y.row(j).array()).matrix();
+        for (Eigen::Index g = 0; g < G; ++g) x[g] += 0.05 * n01(rng);
+        rows.push_back(x);
+        p.push_back("s" + std::to_string(i) + "+s" + std::to_string(j));
+        c.push_back("c" + std::to_string(ci));
+      }
+  }
+  Eigen::MatrixXd X(Eigen::Index(rows.size()), G);
+  for (std::size_t i = 0; i < rows.size(); ++i) X.row(Eigen::Index(i)) = rows[i];
+  return Tensor::from_signatures(X, p, c, genes);
+}
+} // namespace
+
+TEST_CASE("combination_parts names the singles of A+B", "[completion][combinations]") {
+  const Tensor t =
+      Tensor::from_signatures(Eigen::MatrixXd::Ones(5, 2), {"A", "B", "A+B", "A+C", "B+A+B"},
+                              {"c", "c", "c", "c", "c"}, {"g1", "g2"});
+  const auto parts = cimpute::combination_parts(t);
+  CHECK(parts[0].empty());
+  CHECK(parts[2] == std::vector<Eigen::Index>{0, 1});
+  CHECK(parts[3].empty()); // C is no perturbation of the data
+  CHECK(parts[4] == std::vector<Eigen::Index>{1, 0, 1});
+  CHECK(cimpute::combination_parts(t, "|")[2].empty());
+  CHECK_THROWS_WITH(cimpute::combination_parts(t, ""), Catch::Contains("empty separator"));
+  Eigen::MatrixXd f(5, 2);
+  f << 1, 2, 10, 20, 0, 0, 5, 5, 0, 0;
+  cimpute::sum_combination_rows(f, parts);
+  CHECK(f.row(2) == Eigen::RowVector2d(11, 22));
+  CHECK(f.row(3) == Eigen::RowVector2d(5, 5)); // its own row stays
+  CHECK(f.row(4) == Eigen::RowVector2d(21, 42));
+}
+
+TEST_CASE("AdditiveCompletion and unseen_combination_folds", "[completion][combinations]") {
+  const Tensor t = drug_pairs(6, 2, 5, 0.0, 11);
+  // Every combination alone: 15 per context, held out of both contexts at once.
+  Spy spy;
+  const auto ev = cimpute::unseen_combination_folds(spy, t, 0, 1);
+  CHECK(*spy.violations == 0);
+  CHECK(*spy.fits == 15);
+  CHECK(ev.pairs.size() == 30);
+  const auto parts = cimpute::combination_parts(t);
+  for (const auto& p : ev.pairs) CHECK_FALSE(parts[std::size_t(p.perturbation)].empty());
+  // K folds, through the parser.
+  const auto proto = cimpute::CompletionProtocol::parse("unseen-combination:3");
+  CHECK(proto.is_random());
+  CHECK_FALSE(cimpute::CompletionProtocol::parse("unseen-combination").is_random());
+  Spy spy3;
+  CHECK(cimpute::run_protocol(spy3, t, proto, "", 5).pairs.size() == 30);
+  CHECK(*spy3.fits == 3);
+  CHECK(*spy3.violations == 0);
+  // The additive model reproduces additive pairs up to the noise (0.05 per gene).
+  const auto add =
+      cimpute::unseen_combination_folds(cimpute::AdditiveCompletion<double>(), t, 0, 1);
+  CHECK((add.predictions - add.truths).cwiseAbs().maxCoeff() < 0.3);
+  CHECK(add.scores.r2 > 0.99);
+  // A pair that is no combination gets the context mean.
+  cimpute::AdditiveCompletion<double> a;
+  a.fit(cimpute::TrainingSet<double>(t, rows_where(t, [](const PairIndex&) { return true; })));
+  const cimpute::TrainingSet<double> all(t, rows_where(t, [](const PairIndex&) { return true; }));
+  CHECK((a.predict({{0, 1}}).row(0) - all.mean_of(all.context_rows(1))).norm() < 1e-12);
+  CHECK(a.name() == "additive");
+  const Tensor singles = knockdowns(5, 2, 4, 12);
+  CHECK_THROWS_WITH(cimpute::unseen_combination_folds(spy, singles, 0, 1),
+                    Catch::Contains("no perturbation is a combination"));
+  CHECK_THROWS_WITH(cimpute::unseen_combination_folds(spy, t, 1, 1),
+                    Catch::Contains("folds must be 0"));
+}
+
+TEST_CASE("signature features: a pair is the sum of its singles' training signatures",
+          "[completion][combinations]") {
+  const Tensor t = drug_pairs(4, 1, 6, 0.5, 13);
+  std::vector<Eigen::Index> rows = rows_where(t, [](const PairIndex&) { return true; });
+  rows.pop_back(); // s2+s3 is not in training; its features come from its singles anyway
+  const cimpute::TrainingSet<double> train(t, rows);
+  const Eigen::MatrixXd e = cimpute::signature_perturbation_features(train);
+  const auto parts = cimpute::combination_parts(t);
+  Eigen::MatrixXd raw = Eigen::MatrixXd::Zero(t.num_perturbations(), 6);
+  for (Eigen::Index p = 0; p < 4; ++p) raw.row(p) = t.observed().row(p); // the singles' rows
+  for (Eigen::Index p = 4; p < t.num_perturbations(); ++p)
+    for (Eigen::Index q : parts[std::size_t(p)]) raw.row(p) += raw.row(q);
+  CHECK((e - cimpute::unit_rms_rows(raw)).norm() < 1e-12);
+}
+
+TEST_CASE("ntk on the singles' signatures predicts unseen pairs with an interaction",
+          "[completion][combinations]") {
+  // Pairs are additive plus a product term: the additive model misses it, the kernel on the
+  // singles' signatures can learn part of it from the other pairs.
+  const Tensor t = drug_pairs(12, 1, 8, 0.6, 14);
+  cimpute::CompletionSetup setup;
+  setup.new_perturbations = true;
+  setup.perturbation_features.signatures = true;
+  const auto proto = cimpute::CompletionProtocol::parse("unseen-combination:5");
+  const auto r2 = [&](const std::string& name) {
+    return cimpute::run_protocol(cimpute::make_completion_method<double>(name, setup), t, proto, "",
+                                 1)
+        .scores.r2;
+  };
+  const double mean = r2("training-mean"), add = r2("additive"), ntk = r2("ntk");
+  INFO("training-mean " << mean << ", additive " << add << ", ntk " << ntk);
+  CHECK(add > mean);
+  CHECK(ntk > mean);
 }

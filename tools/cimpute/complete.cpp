@@ -11,10 +11,8 @@
 #include <cimpute/sem/perturbation_simulator.hpp>
 
 #include <algorithm>
-#include <cmath>
 #include <cstdio>
 #include <cstdlib>
-#include <cstring>
 #include <iostream>
 #include <memory>
 
@@ -52,13 +50,13 @@ std::vector<std::string> method_list(const std::string& methods) {
   return list;
 }
 
-// The response metrics of --metrics: those `completion_response_scores` computes.
+// The response metrics of --metrics: those `completion_response_scores` computes (no cells).
 std::vector<const cimpute::ResponseMetric*> response_metric_list(const std::string& list) {
   std::vector<const cimpute::ResponseMetric*> out;
   if (list.empty()) return out;
-  const std::vector<std::string> pseudobulk{
-      "mae",      "mse", "pearson", "cosine", "r2", "pearson-delta", "pearson-delta-de20",
-      "mse-de20", "pds"};
+  std::vector<std::string> pseudobulk;
+  for (const auto& m : cimpute::response_metrics())
+    if (!cimpute::needs_cells(m)) pseudobulk.push_back(m.name);
   for (const auto& name : split(list, ',')) {
     if (std::find(pseudobulk.begin(), pseudobulk.end(), name) == pseudobulk.end())
       throw UsageError("--metrics: '" + name + "' is not one of " + join(pseudobulk, ", ") +
@@ -68,6 +66,13 @@ std::vector<const cimpute::ResponseMetric*> response_metric_list(const std::stri
     out.push_back(&cimpute::response_metric(name));
   }
   return out;
+}
+
+// The column of a response metric: its name, or mean-NAME for the three that share their name
+// with the completion columns (pooled pearson, mean r2, mean cosine).
+std::string metric_column(const cimpute::ResponseMetric& m) {
+  const std::string name = m.name;
+  return name == "pearson" || name == "r2" || name == "cosine" ? "mean-" + name : name;
 }
 
 int run_complete(CompleteOptions o) {
@@ -107,8 +112,7 @@ int run_complete(CompleteOptions o) {
   setup.perturbation_features = perturbation_features_option(o.perturbation_features, t);
   if (setup.perturbation_features.pca_components > 0) {
     const auto target = cimpute::target_gene_columns(t);
-    std::vector<char> observed(std::size_t(t.num_perturbations()), 0);
-    for (const auto& p : t.observed_pairs()) observed[std::size_t(p.perturbation)] = 1;
+    const std::vector<char> observed = cimpute::observed_perturbations(t);
     long with = 0, total = 0;
     for (std::size_t p = 0; p < target.size(); ++p)
       if (observed[p]) ++total, with += target[p] >= 0 ? 1 : 0;
@@ -133,9 +137,10 @@ int run_complete(CompleteOptions o) {
   const int mw = int(method_width), pw = int(std::max<std::size_t>(10, o.protocol.size()));
   const bool tsv = o.format == "tsv";
   std::string extra;
-  for (const auto* m : metrics)
-    extra += tsv ? std::string("\t") + m->name
-                 : format(" %*s", std::max(9, int(std::strlen(m->name))), m->name);
+  for (const auto* m : metrics) {
+    const std::string c = metric_column(*m);
+    extra += tsv ? "\t" + c : format(" %*s", std::max(9, int(c.size())), c.c_str());
+  }
   if (tsv)
     std::cout << "protocol\tmethod\tpearson\tr2\tcosine\tseconds" << extra << "\n";
   else
@@ -173,19 +178,14 @@ int run_complete(CompleteOptions o) {
     progress.write_above([&] {
       const int d = o.digits > 0 ? o.digits : tsv ? 6 : 4;
       std::string values, errors;
+      const cimpute::ResponseRunSummary rs =
+          metrics.empty() ? cimpute::ResponseRunSummary{}
+                          : cimpute::summarize_response_runs(per_seed_metrics);
       for (const auto* m : metrics) {
-        double mean = 0, var = 0;
-        for (const auto& r : per_seed_metrics) mean += r.*(m->value);
-        mean /= double(per_seed_metrics.size());
-        for (const auto& r : per_seed_metrics)
-          var += (r.*(m->value) - mean) * (r.*(m->value) - mean);
-        const double se = per_seed_metrics.size() > 1
-                              ? std::sqrt(var / double(per_seed_metrics.size() - 1) /
-                                          double(per_seed_metrics.size()))
-                              : 0.0;
+        const double mean = rs.mean.*(m->value);
         values += tsv ? format("\t%.*f", d, mean)
-                      : format(" %*.*f", std::max(9, int(std::strlen(m->name))), d, mean);
-        errors += format(" %.*f", d, se);
+                      : format(" %*.*f", std::max(9, int(metric_column(*m).size())), d, mean);
+        errors += format(" %.*f", d, rs.standard_error.*(m->value));
       }
       if (tsv)
         std::printf("%s\t%s\t%.*f\t%.*f\t%.*f\t%.3f%s\n", o.protocol.c_str(), name.c_str(), d,
@@ -201,7 +201,8 @@ int run_complete(CompleteOptions o) {
   }
   if (!o.predict_out.empty()) {
     progress.start("predictions of every missing pair");
-    setup.new_contexts = false; // every missing pair lies in a context with training pairs
+    setup.new_contexts = false;      // every missing pair lies in a context with training pairs
+    setup.new_perturbations = false; // and belongs to a perturbation with training pairs
     const auto pred = cimpute::complete_missing_by_name(list, t, setup, processes());
     if (is_root())
       write_signatures(o.predict_out, cimpute::with_cmap_fields(pred),
@@ -248,15 +249,17 @@ Command add_complete(CLI::App& cimpute) {
                   "loo (leave-one-pair-out; the default for --data), loco "
                   "(leave-one-context-out), kfold:K (K folds within each context; kfold:5 is "
                   "the default for simulated data), sparse:B (B training perturbations per "
-                  "context) or unseen-perturbation:K (K folds of perturbations, each held out of "
-                  "every context: see --perturbation-features)")
+                  "context), unseen-perturbation:K (K folds of perturbations, each held out of "
+                  "every context: see --perturbation-features) or unseen-combination[:K] (each "
+                  "combination A+B, or K folds of them, held out; its single perturbations "
+                  "train)")
       ->type_name("PROTOCOL")
       ->check(parsed_by(cimpute::CompletionProtocol::parse, "protocol",
-                        "loo, loco, kfold:K (K >= 2), sparse:B (B >= 1) or "
-                        "unseen-perturbation:K (K >= 2)"));
+                        "loo, loco, kfold:K (K >= 2), sparse:B (B >= 1), "
+                        "unseen-perturbation:K (K >= 2) or unseen-combination[:K] (K >= 2)"));
   sub->add_option("--seeds", o->seeds,
-                  "random splits for kfold / sparse / unseen-perturbation; the table holds the "
-                  "means over seeds")
+                  "random splits for kfold / sparse / unseen-perturbation / unseen-combination:K; "
+                  "the table holds the means over seeds")
       ->check(positive_integer())
       ->capture_default_str();
   sub->add_option("--methods", o->methods,
@@ -287,11 +290,12 @@ Command add_complete(CLI::App& cimpute) {
   sub->add_option("--perturbation-features", o->perturbation_features,
                   "the perturbations' prior when they have no measurement: none, pca:K (the "
                   "perturbed gene's coordinates on the top K principal components of the "
-                  "training responses, for perturbations named after a measured gene) or a "
-                  "CSV/TSV with one row per perturbation (id, then numbers, e.g. a gene "
-                  "embedding): ntk tries the user-features prior on it, linear uses it as its "
-                  "perturbation embedding (pca:K sets its K)")
-      ->type_name("none|pca:K|FILE")
+                  "training responses, for perturbations named after a measured gene), "
+                  "signatures (each single perturbation's training signature) or a CSV/TSV with "
+                  "one row per perturbation (id, then numbers, e.g. a gene embedding); a "
+                  "combination A+B gets the sum of its parts' rows: ntk tries the user-features "
+                  "prior on it, linear uses pca:K or a table as its perturbation embedding")
+      ->type_name("none|pca:K|signatures|FILE")
       ->check(CLI::Validator(
           [](std::string& v) -> std::string {
             if (v == "none" || v.rfind("pca:", 0) != 0) return {};
@@ -302,13 +306,15 @@ Command add_complete(CLI::App& cimpute) {
             }
             return {};
           },
-          "none|pca:K|FILE"))
+          ""))
       ->capture_default_str();
   sub->add_option("--metrics", o->metrics,
                   "also the field's response metrics of the held-out pairs, comma-separated, "
                   "as extra columns (mean over runs): mae, mse, pearson, cosine, r2, "
                   "pearson-delta, pearson-delta-de20, mse-de20, pds (signatures taken as "
-                  "changes against the control; per context; pds leaves the perturbed gene out)")
+                  "changes against the control; per context; pds leaves the perturbed gene out; "
+                  "pearson, r2 and cosine, the means over perturbations, are the columns "
+                  "mean-pearson, mean-r2, mean-cosine)")
       ->type_name("LIST");
   sub->add_option("--ntk-priors", o->ntk_priors,
                   "the feature priors ntk searches over, comma-separated: one-hot, "

@@ -117,7 +117,15 @@ Command add_impute(CLI::App& cimpute) {
                   completion_methods_help("the completion method (with ntk-pcg, cimpute-mpi reads "
                                           "each process's shard of --data):"))
       ->type_name("METHOD")
-      ->check(CLI::IsMember(cimpute::completion_method_names()))
+      ->check(CLI::Validator(
+          [](std::string& v) -> std::string {
+            return cimpute::is_completion_method(v)
+                       ? std::string()
+                       : "unknown method '" + v +
+                             "' (available: " + join(cimpute::completion_method_names(), ", ") +
+                             ")";
+          },
+          ""))
       ->capture_default_str();
   sub->add_option("--out", o->out,
                   "the imputed signatures (genes x pairs), GCT or GCTX by the extension, with "

@@ -240,10 +240,17 @@ perturbation_features_option(const std::string& value,
                              const cimpute::PerturbationTensor<double>& t) {
   cimpute::PerturbationFeatureSource out;
   if (value.empty() || value == "none") return out;
+  if (value == "signatures") {
+    out.signatures = true;
+    return out;
+  }
   out.pca_components = cimpute::parse_pca_components(value);
   if (out.pca_components > 0) return out;
-  std::vector<char> observed(std::size_t(t.num_perturbations()), 0);
-  for (const auto& p : t.observed_pairs()) observed[std::size_t(p.perturbation)] = 1;
+  // Every perturbation with a signature needs a row, but a combination (its parts' rows add up).
+  const auto parts = cimpute::combination_parts(t);
+  std::vector<char> observed = cimpute::observed_perturbations(t);
+  for (std::size_t p = 0; p < parts.size(); ++p)
+    if (!parts[p].empty()) observed[p] = 0;
   out.table = read_row_features(value, t.perturbations(), "perturbation", observed);
   return out;
 }

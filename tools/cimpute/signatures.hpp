@@ -76,8 +76,9 @@ Eigen::MatrixXd context_features_option(const std::string& value, const std::str
                                         const cimpute::Labels& contexts);
 
 /// The --perturbation-features option: `none`, `pca:K` (`cimpute::pca_perturbation_features`,
-/// computed at every fit) or a CSV/TSV with one row per perturbation (its id, then numbers; every
-/// perturbation with a signature needs a row, a repeated id is an error naming its line).
+/// computed at every fit), `signatures` (`cimpute::signature_perturbation_features`) or a CSV/TSV
+/// with one row per perturbation (its id, then numbers; every perturbation with a signature but
+/// a combination `A+B` needs a row, a repeated id is an error naming its line).
 cimpute::PerturbationFeatureSource
 perturbation_features_option(const std::string& value,
                              const cimpute::PerturbationTensor<double>& t);

@@ -39,7 +39,7 @@ struct LinearModelOptions {
 /// perturbations): \f$ Y \approx G W P^\top + b \f$ with b the mean training signature, G the
 /// genes' coordinates on the top K principal components of the centred Y (`gene_embedding`),
 /// P the training perturbations' embeddings (their target genes' rows of G, or the rows of a
-/// supplied table), and
+/// supplied table; a combination `A+B` without its own row: the sum of its parts' rows), and
 /// \f$ W = (G^\top G + \lambda I)^{-1} G^\top (Y - b) P (P^\top P + \lambda I)^{-1} \f$.
 /// A perturbation with embedding p is predicted as \f$ b + G W p^\top \f$: b alone when it has
 /// none (its name is not a gene and no table is given). A context without training signatures
@@ -63,6 +63,7 @@ public:
       detail::throw_invalid(fn, "perturbation_features has ", m_opt.perturbation_features.rows(),
                             " rows, the tensor ", P, " perturbations");
     const std::vector<Eigen::Index> target = target_gene_columns(t);
+    const auto parts = combination_parts(t);
     m_global = train.global_mean().template cast<double>();
     m_mean.assign(std::size_t(C), Eigen::RowVectorXd());
     m_genes.assign(std::size_t(C), Eigen::MatrixXd());
@@ -75,14 +76,10 @@ public:
       for (std::size_t i = 0; i < rows.size(); ++i)
         y.row(Eigen::Index(i)) = t.observed().row(rows[i]).template cast<double>() - b;
       const Eigen::MatrixXd g = gene_embedding(y, m_opt.components); // genes x K
-      Eigen::MatrixXd emb;                                           // P x K' for every pert
-      if (m_opt.perturbation_features.size() > 0) {
-        emb = m_opt.perturbation_features;
-      } else {
-        emb = Eigen::MatrixXd::Zero(P, g.cols());
-        for (Eigen::Index p = 0; p < P; ++p)
-          if (target[std::size_t(p)] >= 0) emb.row(p) = g.row(target[std::size_t(p)]);
-      }
+      Eigen::MatrixXd emb = m_opt.perturbation_features.size() > 0
+                                ? m_opt.perturbation_features
+                                : target_gene_rows(g, target, parts); // P x K' for every pert
+      sum_combination_rows(emb, parts); // a table's pairs without a row: the sum of their singles
       Eigen::MatrixXd ptrain(Eigen::Index(rows.size()), emb.cols());
       for (std::size_t i = 0; i < rows.size(); ++i)
         ptrain.row(Eigen::Index(i)) =

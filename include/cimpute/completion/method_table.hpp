@@ -43,6 +43,8 @@ inline const std::vector<CompletionMethodInfo>& completion_methods() {
       {"synthetic-interventions",
        "a context as a mix of donor contexts (principal-component regression)"},
       {"soft-impute", "nuclear-norm regularised low-rank completion (SoftImpute)"},
+      {"additive",
+       "a combination A+B as the sum of its single perturbations' changes (else the context mean)"},
       {"linear",
        "linear model on gene and perturbation embeddings, per context (Ahlmann-Eltze et al.; "
        "K = 10, ridge 0.1)"},
@@ -89,8 +91,8 @@ inline const CompletionMethodInfo& completion_method(const std::string& name) {
 }
 
 /// The method names of `completion_methods()`, in table order: no-change, context-mean,
-/// perturbation-mean, two-way-mean, dnpp, falrtc, synthetic-interventions, soft-impute, linear,
-/// ntk, ntk-reference, ntk-ensemble, autoencoder, ntk-mixed, ntk-pcg.
+/// perturbation-mean, two-way-mean, dnpp, falrtc, synthetic-interventions, soft-impute, additive,
+/// linear, ntk, ntk-reference, ntk-ensemble, autoencoder, ntk-mixed, ntk-pcg.
 inline const std::vector<std::string>& completion_method_names() {
   static const std::vector<std::string> names = [] {
     std::vector<std::string> out;

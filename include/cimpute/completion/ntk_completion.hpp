@@ -97,6 +97,11 @@ struct NtkCompletionOptions {
   /// components of the training responses), for perturbations never measured; 0: not used.
   /// Needs an empty `perturbation_features`.
   Eigen::Index perturbation_pca = 0;
+  /// For UserFeatures: true takes the perturbation features from the training set at every fit,
+  /// `signature_perturbation_features(train)` (combinations as the sums of their single
+  /// perturbations' signatures); needs an empty `perturbation_features` and no
+  /// `perturbation_pca`.
+  bool perturbation_signatures = false;
   /// For UserFeatures: one row per context of the tensor (empty: one-hot).
   Eigen::MatrixXd context_features;
   /// Throws `invalid_argument` naming the bad value.
@@ -110,8 +115,11 @@ struct NtkCompletionOptions {
       if (!f->allFinite()) detail::throw_invalid(fn, "user features have a non-finite entry");
     if (perturbation_pca < 0)
       detail::throw_invalid(fn, "perturbation_pca must be >= 0, got ", perturbation_pca);
-    if (perturbation_pca > 0 && perturbation_features.size() > 0)
-      detail::throw_invalid(fn, "perturbation_pca and perturbation_features are both set");
+    if (int(perturbation_pca > 0) + int(perturbation_signatures) +
+            int(perturbation_features.size() > 0) >
+        1)
+      detail::throw_invalid(fn, "more than one of perturbation_pca, perturbation_signatures and "
+                                "perturbation_features is set");
   }
 };
 
@@ -299,9 +307,11 @@ public:
       m_E = m_opt.scale * m_opt.scale * Eigen::MatrixXd::Identity(P, P);
       m_N = Eigen::MatrixXd::Ones(P, P);
     } else if (m_opt.prior == NtkPrior::UserFeatures) {
-      const Eigen::MatrixXd e = m_opt.perturbation_pca > 0
-                                    ? pca_perturbation_features(train, m_opt.perturbation_pca)
-                                    : m_opt.perturbation_features;
+      Eigen::MatrixXd e = m_opt.perturbation_pca > 0
+                              ? pca_perturbation_features(train, m_opt.perturbation_pca)
+                          : m_opt.perturbation_signatures ? signature_perturbation_features(train)
+                                                          : m_opt.perturbation_features;
+      if (e.size() > 0 && e.rows() == P) sum_combination_rows(e, combination_parts(t));
       const auto& r = m_opt.context_features;
       if (e.size() > 0 && e.rows() != P)
         detail::throw_invalid(fn, "perturbation features have ", e.rows(), " rows, the tensor ", P,

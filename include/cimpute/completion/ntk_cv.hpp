@@ -262,7 +262,9 @@ struct NtkSearchOptions : NtkGrid {
   /// without training pairs), and with one scale (it has no context part to scale).
   /// TrainAverages is not in the default list: the held-out pair enters its perturbation's
   /// training mean, which makes the closed-form leave-one-out of that prior optimistic (by about
-  /// 0.01 Pearson on the L1000 subset) and biases the choice towards it.
+  /// 0.01 Pearson on the L1000 subset) and biases the choice towards it. With inner folds of
+  /// perturbations (`InnerProtocol::LeavePerturbationsOut`) only OneHot and UserFeatures are
+  /// tried: the others describe a perturbation by its own signatures.
   std::vector<NtkPrior> priors{NtkPrior::OneHot, NtkPrior::TrainContextAverage,
                                NtkPrior::UserFeatures, NtkPrior::CrossContext};
   InnerProtocol inner = InnerProtocol::LeaveOnePairOut;
@@ -330,8 +332,10 @@ public:
       search_leave_one_pair_out(train);
     if (m_points.empty())
       detail::throw_invalid("NtkCvCompletion::fit",
-                            "no point of the search space could be fitted (add a ridge, or "
-                            "train on at least two contexts for leave-one-context-out)");
+                            "no point of the search space could be fitted (add a ridge; train "
+                            "on at least two contexts for leave-one-context-out, on at least two "
+                            "perturbations and with the one-hot or user-features prior for "
+                            "folds of perturbations)");
     m_model = NtkCompletion<Scalar>(m_points[m_best].options);
     m_model.fit(train);
     return *this;
@@ -374,7 +378,8 @@ public:
       return std::nullopt;
     for (NtkPrior p : m_search.priors)
       if (p == NtkPrior::TrainAverages) return std::nullopt;
-    if (m_base.perturbation_pca > 0) return std::nullopt; // features change with every fold
+    if (m_base.perturbation_pca > 0 || m_base.perturbation_signatures)
+      return std::nullopt; // features change with every fold
     std::vector<NtkCompletionOptions> kernels;
     for_each_kernel(all, [&](const NtkCompletionOptions& o) { kernels.push_back(o); });
     if (kernels.empty()) return std::nullopt;
@@ -425,7 +430,8 @@ private:
         o.reference_context = t.contexts()[train.reference_context()];
       }
       if (prior == NtkPrior::UserFeatures && m_base.perturbation_features.size() == 0 &&
-          m_base.perturbation_pca == 0 && m_base.context_features.size() == 0)
+          m_base.perturbation_pca == 0 && !m_base.perturbation_signatures &&
+          m_base.context_features.size() == 0)
         continue;
       // Held-out perturbations have no signature: the priors built from signatures would see
       // the inner folds' own (their features come from the whole training set) and cannot
@@ -750,15 +756,27 @@ private:
 
   // Inner folds of perturbations (`InnerProtocol::LeavePerturbationsOut`) on a seeded subset of
   // whole perturbations holding at most `max_pairs` training pairs (at least two perturbations),
-  // dealt into 5 folds (fewer when there are fewer perturbations); the features come from the
-  // whole training set, as in the leave-one-pair-out search. One inverse H = (K + lambda I)^-1
-  // per point serves every fold through the closed form above.
+  // dealt into 5 folds (fewer when there are fewer perturbations). Features that do not depend
+  // on the held-out perturbations (one-hot, a table, the singles' signatures of held-out
+  // combinations) are computed once: one inverse H = (K + lambda I)^-1 per point serves every
+  // fold through the closed form above. Principal-component features (`perturbation_pca`) are
+  // recomputed without each fold, whose own responses would otherwise shape its target genes'
+  // rows, and each fold is solved on its own.
   void search_leave_perturbations_out(const TrainingSet<Scalar>& train) {
     using Eigen::MatrixXd;
     const auto& t = train.tensor();
-    std::vector<Eigen::Index> perts;
+    // With combinations among the training perturbations, only they are held out (their single
+    // perturbations, whose signatures make the combinations' features, always train).
+    const auto parts = combination_parts(t);
+    std::vector<Eigen::Index> perts, always;
     for (Eigen::Index p = 0; p < t.num_perturbations(); ++p)
-      if (!train.perturbation_rows(p).empty()) perts.push_back(p);
+      if (!train.perturbation_rows(p).empty())
+        (parts[std::size_t(p)].empty() ? always : perts).push_back(p);
+    if (perts.size() < 2) {
+      perts.insert(perts.end(), always.begin(), always.end());
+      std::sort(perts.begin(), perts.end());
+      always.clear();
+    }
     if (perts.size() < 2) return;
     std::mt19937_64 rng(m_search.seed);
     std::shuffle(perts.begin(), perts.end(), rng);
@@ -768,6 +786,11 @@ private:
       positions[std::size_t(all[i].perturbation)].push_back(Eigen::Index(i));
     std::vector<PairIndex> sub;
     std::vector<Eigen::Index> sub_rows;
+    for (Eigen::Index p : always)
+      for (Eigen::Index i : positions[std::size_t(p)]) {
+        sub.push_back(all[std::size_t(i)]);
+        sub_rows.push_back(train.rows()[std::size_t(i)]);
+      }
     const std::size_t folds = std::min<std::size_t>(5, perts.size());
     std::vector<std::vector<Eigen::Index>> S(folds); // positions in `sub` of each fold
     for (std::size_t k = 0; k < perts.size(); ++k) {
@@ -785,8 +808,58 @@ private:
     const std::size_t R = m_search.ridges.size();
     std::vector<std::optional<CompletionScores>> scores(kernels.size() * R);
     detail::ProgressCounter counter(m_search.progress, long(kernels.size()));
+    // Per fold with fold-dependent features: the training set without the fold's perturbations,
+    // and the positions in `sub` outside the fold.
+    std::vector<TrainingSet<Scalar>> without;
+    std::vector<Eigen::MatrixXd> fold_features; // computed once per fold, shared by the kernels
+    std::vector<std::vector<Eigen::Index>> T(folds);
+    if (m_base.perturbation_pca > 0)
+      for (std::size_t k = 0; k < folds; ++k) {
+        std::vector<char> held(std::size_t(t.num_perturbations()), 0);
+        for (Eigen::Index i : S[k]) held[std::size_t(sub[std::size_t(i)].perturbation)] = 1;
+        std::vector<Eigen::Index> rows;
+        for (Eigen::Index r : train.rows())
+          if (!held[std::size_t(t.observed_pairs()[std::size_t(r)].perturbation)])
+            rows.push_back(r);
+        for (std::size_t i = 0; i < sub.size(); ++i)
+          if (!held[std::size_t(sub[i].perturbation)]) T[k].push_back(Eigen::Index(i));
+        without.push_back(train.subset(std::move(rows)));
+        fold_features.push_back(pca_perturbation_features(without.back(), m_base.perturbation_pca));
+      }
     detail::parallel_for(long(kernels.size()), [&](long kernel) {
-      NtkCompletion<Scalar> m(kernels[std::size_t(kernel)]);
+      const NtkCompletionOptions& o = kernels[std::size_t(kernel)];
+      if (!without.empty() && o.prior == NtkPrior::UserFeatures) {
+        std::vector<MatrixXd> pred(R, Y);
+        std::vector<char> ok(R, 1);
+        for (std::size_t k = 0; k < folds; ++k) {
+          if (S[k].empty()) continue;
+          NtkCompletionOptions fixed = o; // the fold's features, as perturbation_pca computes them
+          fixed.perturbation_pca = 0;
+          fixed.perturbation_features = fold_features[k];
+          NtkCompletion<Scalar> m(fixed);
+          m.prepare(without[k]);
+          std::vector<PairIndex> train_pairs, test_pairs;
+          for (Eigen::Index i : T[k]) train_pairs.push_back(sub[std::size_t(i)]);
+          for (Eigen::Index i : S[k]) test_pairs.push_back(sub[std::size_t(i)]);
+          const MatrixXd K = m.kernel_matrix(train_pairs, train_pairs, true);
+          const MatrixXd Kt = m.kernel_matrix(test_pairs, train_pairs, false);
+          for (std::size_t j = 0; j < R; ++j) {
+            MatrixXd A = K;
+            A.diagonal().array() += m_search.ridges[j];
+            const Eigen::LLT<MatrixXd> llt(A);
+            if (llt.info() != Eigen::Success) {
+              ok[j] = 0;
+              continue;
+            }
+            pred[j](S[k], Eigen::all) = Kt * llt.solve(MatrixXd(Y(T[k], Eigen::all)));
+          }
+        }
+        for (std::size_t j = 0; j < R; ++j)
+          if (ok[j]) scores[std::size_t(kernel) * R + j] = completion_scores(pred[j], Y);
+        counter.step();
+        return;
+      }
+      NtkCompletion<Scalar> m(o);
       m.prepare(train);
       const MatrixXd K = m.kernel_matrix(sub, sub, true);
       for (std::size_t j = 0; j < R; ++j) {

@@ -5,6 +5,7 @@
 /// (`pca:K` or a file).
 #pragma once
 
+#include "cimpute/completion/combinations.hpp"
 #include "cimpute/completion/training_set.hpp"
 #include "cimpute/core/errors.hpp"
 #include "cimpute/core/perturbation_tensor.hpp"
@@ -85,13 +86,28 @@ inline Eigen::MatrixXd unit_rms_rows(Eigen::MatrixXd features) {
   return features;
 }
 
+/// Per perturbation, its target gene's row of a gene embedding (genes x K), zeros for a
+/// perturbation without a target gene (`target`, from `target_gene_columns`); a combination
+/// (`parts`, from `combination_parts`) gets the sum of its parts' rows.
+inline Eigen::MatrixXd target_gene_rows(const Eigen::MatrixXd& genes,
+                                        const std::vector<Eigen::Index>& target,
+                                        const std::vector<std::vector<Eigen::Index>>& parts) {
+  Eigen::MatrixXd e = Eigen::MatrixXd::Zero(Eigen::Index(target.size()), genes.cols());
+  for (Eigen::Index p = 0; p < e.rows(); ++p)
+    if (target[std::size_t(p)] >= 0) e.row(p) = genes.row(target[std::size_t(p)]);
+  sum_combination_rows(e, parts);
+  return e;
+}
+
 /// Perturbation features for perturbations never measured, from training responses only: each
 /// perturbation's target gene (`target_gene_columns`) has coordinates on the top `components`
 /// principal components of the training signatures (every training and reference row, each
 /// context centred by its mean; `gene_embedding`), and those coordinates are the perturbation's
-/// features (the linear baseline's P; Ahlmann-Eltze, Huber & Anders 2025). A perturbation whose
-/// name is not a gene gets zeros (no prior: the average perturbation). Scaled by
-/// `unit_rms_rows`. One row per perturbation of the tensor.
+/// features (the idea of the linear baseline's P, Ahlmann-Eltze, Huber & Anders 2025, pooled
+/// over contexts here; `LinearModelCompletion` builds its own per context). A perturbation
+/// whose name is not a gene gets zeros (no prior: the average perturbation). Scaled by
+/// `unit_rms_rows`. A combination (`combination_parts`, e.g. a double knock-down `A+B`) gets the
+/// sum of its parts' rows. One row per perturbation of the tensor.
 template <class Scalar>
 Eigen::MatrixXd pca_perturbation_features(const TrainingSet<Scalar>& train_only,
                                           Eigen::Index components) {
@@ -105,32 +121,37 @@ Eigen::MatrixXd pca_perturbation_features(const TrainingSet<Scalar>& train_only,
     const Eigen::RowVectorXd mean = train.mean_of(rows).template cast<double>();
     for (Eigen::Index r : rows) y.row(at++) = t.observed().row(r).template cast<double>() - mean;
   }
-  const Eigen::MatrixXd g = gene_embedding(y, components);
-  const std::vector<Eigen::Index> target = target_gene_columns(t);
-  Eigen::MatrixXd e = Eigen::MatrixXd::Zero(t.num_perturbations(), g.cols());
+  return unit_rms_rows(target_gene_rows(gene_embedding(y, components), target_gene_columns(t),
+                                        combination_parts(t)));
+}
+
+/// Perturbation features for combinations never measured, from their single perturbations'
+/// training signatures: a perturbation's row is the mean of its training (and reference)
+/// signatures, zero without any; a combination's row (`combination_parts`) is the sum of its
+/// parts' rows, never its own signature, so that a training combination's features are built
+/// as a held-out one's. Scaled by `unit_rms_rows`. One row per perturbation of the tensor.
+template <class Scalar>
+Eigen::MatrixXd signature_perturbation_features(const TrainingSet<Scalar>& train_only) {
+  const TrainingSet<Scalar> train = train_only.with_reference();
+  const auto& t = train.tensor();
+  const auto parts = combination_parts(t);
+  Eigen::MatrixXd e = Eigen::MatrixXd::Zero(t.num_perturbations(), t.num_features());
   for (Eigen::Index p = 0; p < e.rows(); ++p)
-    if (target[std::size_t(p)] >= 0) e.row(p) = g.row(target[std::size_t(p)]);
+    if (parts[std::size_t(p)].empty() && !train.perturbation_rows(p).empty())
+      e.row(p) = train.mean_of(train.perturbation_rows(p)).template cast<double>();
+  sum_combination_rows(e, parts);
   return unit_rms_rows(std::move(e));
 }
 
 /// Where the perturbations' prior comes from when they have no measurement: nothing, the
-/// principal components of the training responses (`pca:K`, `pca_perturbation_features`), or a
-/// table with one row per perturbation (e.g. a gene embedding).
+/// principal components of the training responses (`pca:K`, `pca_perturbation_features`), the
+/// single perturbations' training signatures (`signatures`, `signature_perturbation_features`,
+/// for combinations), or a table with one row per perturbation (e.g. a gene embedding).
 struct PerturbationFeatureSource {
   Eigen::Index pca_components = 0; ///< K of `pca:K`; 0: not pca
+  bool signatures = false;         ///< `signatures`
   Eigen::MatrixXd table;           ///< one row per perturbation of the tensor (empty: none)
-  bool empty() const noexcept { return pca_components == 0 && table.size() == 0; }
-  /// The features for a training set: the pca features computed from it, or the table (its
-  /// rows checked against the tensor's perturbations).
-  template <class Scalar>
-  Eigen::MatrixXd features(const TrainingSet<Scalar>& train) const {
-    if (pca_components > 0) return pca_perturbation_features(train, pca_components);
-    if (table.size() > 0 && table.rows() != train.tensor().num_perturbations())
-      detail::throw_invalid("PerturbationFeatureSource::features", "the table has ", table.rows(),
-                            " rows, the tensor ", train.tensor().num_perturbations(),
-                            " perturbations");
-    return table;
-  }
+  bool empty() const noexcept { return pca_components == 0 && !signatures && table.size() == 0; }
 };
 
 /// K of a `pca:K` value (K >= 1), or 0 when `value` does not start with `pca:`. Throws

@@ -5,6 +5,7 @@
 #pragma once
 
 #include "cimpute/completion/any_completion.hpp"
+#include "cimpute/completion/combinations.hpp"
 #include "cimpute/completion/protocol.hpp"
 #include "cimpute/completion/training_set.hpp"
 #include "cimpute/completion/workflow.hpp"
@@ -261,6 +262,49 @@ CompletionEvaluation leave_one_context_out(Method method, const PerturbationTens
   return detail::run_folds(method, t, f, ref, fn, progress, comm);
 }
 
+namespace detail {
+/// Folds of whole perturbations: the `candidates` (perturbations) with an observed pair outside
+/// context `ref` are shuffled with `seed` and dealt into `folds` folds (0: one fold per
+/// candidate, in order); fold k tests every non-reference pair of its perturbations, trains on
+/// every other non-reference pair, and hides its perturbations' reference rows.
+template <class Scalar>
+Folds perturbation_folds(const PerturbationTensor<Scalar>& t, Eigen::Index ref,
+                         const std::vector<char>& candidate, int folds, unsigned seed,
+                         const char* fn) {
+  const std::vector<Eigen::Index> rows = rows_outside_context(t, ref);
+  std::vector<char> seen(std::size_t(t.num_perturbations()), 0);
+  for (Eigen::Index r : rows)
+    seen[std::size_t(t.observed_pairs()[std::size_t(r)].perturbation)] = 1;
+  std::vector<Eigen::Index> perts;
+  for (Eigen::Index p = 0; p < t.num_perturbations(); ++p)
+    if (seen[std::size_t(p)] && candidate[std::size_t(p)]) perts.push_back(p);
+  const std::size_t K = folds > 0 ? std::size_t(folds) : perts.size();
+  if (perts.empty() || perts.size() < K)
+    throw_invalid(fn, "only ", perts.size(), " perturbations to hold out outside the reference ",
+                  "context for ", K, " folds");
+  if (folds > 0) {
+    std::mt19937_64 rng(seed);
+    std::shuffle(perts.begin(), perts.end(), rng);
+  }
+  std::vector<int> fold_of(std::size_t(t.num_perturbations()), -1);
+  Folds f;
+  f.train.resize(K);
+  f.test.resize(K);
+  f.hidden.assign(K, std::vector<char>(std::size_t(t.num_perturbations()), 0));
+  for (std::size_t i = 0; i < perts.size(); ++i) {
+    fold_of[std::size_t(perts[i])] = int(i % K);
+    f.hidden[i % K][std::size_t(perts[i])] = 1;
+  }
+  for (Eigen::Index r : rows) {
+    const int k = fold_of[std::size_t(t.observed_pairs()[std::size_t(r)].perturbation)];
+    for (std::size_t j = 0; j < K; ++j) (int(j) == k ? f.test : f.train)[j].push_back(r);
+  }
+  if (K == 1 && f.train[0].empty())
+    throw_invalid(fn, "holding out the only perturbation leaves no training pair");
+  return f;
+}
+} // namespace detail
+
 /// Unseen perturbations: the perturbations with an observed pair outside the reference context
 /// are shuffled with `seed` and dealt into K folds; fold k's test set is every non-reference
 /// pair of its perturbations, its training set every non-reference pair of the others, and its
@@ -277,37 +321,35 @@ unseen_perturbation_folds(Method method, const PerturbationTensor<Scalar>& t, in
   const char* fn = "unseen_perturbation_folds";
   if (folds < 2) detail::throw_invalid(fn, "folds must be >= 2, got ", folds);
   const Eigen::Index ref = reference_index(t, reference_context, fn);
-  const std::vector<Eigen::Index> rows = rows_outside_context(t, ref);
-  std::vector<Eigen::Index> perts;
-  {
-    std::vector<char> seen(std::size_t(t.num_perturbations()), 0);
-    for (Eigen::Index r : rows)
-      seen[std::size_t(t.observed_pairs()[std::size_t(r)].perturbation)] = 1;
-    for (Eigen::Index p = 0; p < t.num_perturbations(); ++p)
-      if (seen[std::size_t(p)]) perts.push_back(p);
-  }
-  if (Eigen::Index(perts.size()) < folds)
-    detail::throw_invalid(fn, "only ", perts.size(),
-                          " perturbations outside the reference context ", "for ", folds, " folds");
-  std::mt19937_64 rng(seed);
-  std::shuffle(perts.begin(), perts.end(), rng);
-  std::vector<int> fold_of(std::size_t(t.num_perturbations()), -1);
-  for (std::size_t i = 0; i < perts.size(); ++i)
-    fold_of[std::size_t(perts[i])] = int(i % std::size_t(folds));
-  detail::Folds f;
-  f.train.resize(std::size_t(folds));
-  f.test.resize(std::size_t(folds));
-  f.hidden.assign(std::size_t(folds), std::vector<char>(std::size_t(t.num_perturbations()), 0));
-  for (Eigen::Index p = 0; p < t.num_perturbations(); ++p)
-    if (fold_of[std::size_t(p)] >= 0)
-      f.hidden[std::size_t(fold_of[std::size_t(p)])][std::size_t(p)] = 1;
-  for (Eigen::Index r : rows) {
-    const int k = fold_of[std::size_t(t.observed_pairs()[std::size_t(r)].perturbation)];
-    for (int j = 0; j < folds; ++j) (j == k ? f.test : f.train)[std::size_t(j)].push_back(r);
-  }
-  for (const auto& train : f.train)
-    if (train.empty()) detail::throw_invalid(fn, "a fold leaves no training pair");
-  return detail::run_folds(method, t, f, ref, fn, progress, comm);
+  const std::vector<char> every(std::size_t(t.num_perturbations()), 1);
+  return detail::run_folds(method, t, detail::perturbation_folds(t, ref, every, folds, seed, fn),
+                           ref, fn, progress, comm);
+}
+
+/// Unseen combinations: the combinations (`combination_parts`: perturbations named `A+B` after
+/// perturbations of the tensor) are held out of every context, each alone (`folds` = 0) or in
+/// K folds drawn with `seed`, while every single perturbation (and every other combination)
+/// trains; the held-out combinations' reference signatures are hidden. The task of predicting a
+/// drug pair never tried from its single drugs, against the additive model
+/// (`AdditiveCompletion`). Throws when the tensor has no combination, or fewer than K.
+template <class Method, class Scalar, class Comm = SingleProcess>
+CompletionEvaluation
+unseen_combination_folds(Method method, const PerturbationTensor<Scalar>& t, int folds,
+                         unsigned seed, const std::string& reference_context = "",
+                         const ProgressCallback& progress = {}, const Comm& comm = Comm{}) {
+  const char* fn = "unseen_combination_folds";
+  if (folds == 1 || folds < 0)
+    detail::throw_invalid(fn, "folds must be 0 (one per combination) or >= 2, got ", folds);
+  const Eigen::Index ref = reference_index(t, reference_context, fn);
+  const auto parts = combination_parts(t);
+  std::vector<char> combination(parts.size(), 0);
+  for (std::size_t p = 0; p < parts.size(); ++p) combination[p] = parts[p].empty() ? 0 : 1;
+  if (std::find(combination.begin(), combination.end(), 1) == combination.end())
+    detail::throw_invalid(fn, "no perturbation is a combination (a name A+B whose parts A and B "
+                              "are perturbations of the data)");
+  return detail::run_folds(method, t,
+                           detail::perturbation_folds(t, ref, combination, folds, seed, fn), ref,
+                           fn, progress, comm);
 }
 
 /// Mean and standard error of the scores of several evaluations (e.g. one per seed).
@@ -369,10 +411,14 @@ run_protocol(const Method& method, const PerturbationTensor<Scalar>& t,
                              comm);
   case K::Sparse:
     return sparse_per_context(method, t, protocol.value, seed, reference_context, progress, comm);
-  default:
+  case K::UnseenCombination:
+    return unseen_combination_folds(method, t, protocol.value, seed, reference_context, progress,
+                                    comm);
+  case K::UnseenPerturbation:
     return unseen_perturbation_folds(method, t, protocol.value, seed, reference_context, progress,
                                      comm);
   }
+  detail::throw_logic("run_protocol", "protocol '", protocol.name, "' has no runner");
 }
 
 /// Run `protocol` on `method`: once for the deterministic protocols, once per seed
@@ -391,19 +437,9 @@ ScoreSummary evaluate_protocol(const Method& method, const PerturbationTensor<Sc
                                const Comm& comm = Comm{}) {
   if (seeds < 1) detail::throw_invalid("evaluate_protocol", "seeds must be >= 1, got ", seeds);
   std::vector<CompletionEvaluation> runs;
-  using K = CompletionProtocol::Kind;
-  switch (protocol.kind) {
-  case K::LeaveOnePairOut:
-    runs.push_back(leave_one_pair_out(method, t, reference_context, progress, comm));
-    break;
-  case K::LeaveOneContextOut:
-    runs.push_back(leave_one_context_out(method, t, reference_context, progress, comm));
-    break;
-  default:
-    for (int s = 0; s < seeds; ++s)
-      runs.push_back(run_protocol(method, t, protocol, reference_context, first_seed + unsigned(s),
-                                  progress, comm));
-  }
+  for (int s = 0; s < (protocol.is_random() ? seeds : 1); ++s)
+    runs.push_back(run_protocol(method, t, protocol, reference_context, first_seed + unsigned(s),
+                                progress, comm));
   return summarize(runs);
 }
 

@@ -5,6 +5,7 @@
 
 #include "cimpute/completion/any_completion.hpp"
 #include "cimpute/completion/autoencoder_transfer.hpp"
+#include "cimpute/completion/combinations.hpp"
 #include "cimpute/completion/complete_missing.hpp"
 #include "cimpute/completion/dnpp.hpp"
 #include "cimpute/completion/ensemble.hpp"
@@ -50,10 +51,10 @@ struct CompletionSetup {
   /// (`unseen-perturbation:K`): `ntk` then chooses its settings by folds of perturbations
   /// (`InnerProtocol::LeavePerturbationsOut`) among the priors that can describe them.
   bool new_perturbations = false;
-  /// The perturbations' prior when they have no measurement (`pca:K` or a table, one row per
-  /// perturbation): `ntk` tries the user-features prior on it (a table scaled by
+  /// The perturbations' prior when they have no measurement (`pca:K`, `signatures` or a table,
+  /// one row per perturbation): `ntk` tries the user-features prior on it (a table scaled by
   /// `unit_rms_rows`), `linear` takes the table as its perturbation embedding (with `pca:K`,
-  /// K is its number of components).
+  /// K is its number of components; `signatures` leaves it on its target genes' rows).
   PerturbationFeatureSource perturbation_features;
   /// The priors `ntk` (alone or in the ensemble) searches over; empty: `NtkSearchOptions`'
   /// default (every prior that applies).
@@ -81,8 +82,14 @@ struct CompletionSetup {
     for (Eigen::Index p = 0; p < perturbation_features.table.rows(); ++p)
       if (!perturbation_features.table.row(p).allFinite())
         detail::throw_invalid(fn, "perturbation_features row ", p, " has a non-finite entry");
-    if (perturbation_features.pca_components > 0 && perturbation_features.table.size() > 0)
-      detail::throw_invalid(fn, "perturbation_features has both pca components and a table");
+    if (perturbation_features.pca_components < 0)
+      detail::throw_invalid(fn, "perturbation_features.pca_components must be >= 0, got ",
+                            perturbation_features.pca_components);
+    if (int(perturbation_features.pca_components > 0) + int(perturbation_features.signatures) +
+            int(perturbation_features.table.size() > 0) >
+        1)
+      detail::throw_invalid(fn, "perturbation_features has more than one of pca components, "
+                                "signatures and a table");
     if (ntk_max_pairs != 0 && ntk_max_pairs < 2)
       detail::throw_invalid(fn, "ntk_max_pairs must be 0 (the default) or >= 2, got ",
                             ntk_max_pairs);
@@ -96,8 +103,9 @@ struct CompletionSetup {
 /// `invalid_argument` for an unknown name, listing the known ones, and for bad settings
 /// (`CompletionSetup::validate`).
 template <class Scalar, class Visitor>
-decltype(auto) visit_completion_method(const std::string& name, const CompletionSetup& setup,
+decltype(auto) visit_completion_method(const std::string& requested, const CompletionSetup& setup,
                                        Visitor&& visitor) {
+  const std::string& name = canonical_method_name(requested); // an alias names its method
   setup.validate();
   const std::string& reference_context = setup.reference_context;
   NtkSearchOptions search;
@@ -109,11 +117,12 @@ decltype(auto) visit_completion_method(const std::string& name, const Completion
   NtkCompletionOptions base;
   base.context_features = setup.context_features;
   base.perturbation_pca = setup.perturbation_features.pca_components;
+  base.perturbation_signatures = setup.perturbation_features.signatures;
   if (setup.perturbation_features.table.size() > 0)
     base.perturbation_features = unit_rms_rows(setup.perturbation_features.table);
   if (name == "no-change") return visitor(MeanCompletion<Scalar>(MeanKind::NoChange));
-  if (name == "context-mean" || name == "training-mean")
-    return visitor(MeanCompletion<Scalar>(MeanKind::Context));
+  if (name == "context-mean") return visitor(MeanCompletion<Scalar>(MeanKind::Context));
+  if (name == "additive") return visitor(AdditiveCompletion<Scalar>());
   if (name == "linear") {
     LinearModelOptions o;
     if (setup.perturbation_features.pca_components > 0)

@@ -40,6 +40,14 @@ std::vector<Eigen::Index> rows_outside_context(const PerturbationTensor<Scalar>&
   return rows;
 }
 
+/// One flag per perturbation of `t`: 1 when it has an observed pair (in any context).
+template <class Scalar>
+std::vector<char> observed_perturbations(const PerturbationTensor<Scalar>& t) {
+  std::vector<char> out(std::size_t(t.num_perturbations()), 0);
+  for (const auto& p : t.observed_pairs()) out[std::size_t(p.perturbation)] = 1;
+  return out;
+}
+
 /// What a `--reference-context` / `reference_context=` value means, the same for every command
 /// and function: "none" or "" is no reference context (returns ""); "auto" is `conventional`
 /// (the data source's usual reference, e.g. `cmap::reference_context`) when `t` has that context

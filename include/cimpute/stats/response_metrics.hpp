@@ -315,6 +315,41 @@ inline std::vector<ResponseScores> score_cell_responses(const CellGroups& predic
   return out;
 }
 
+/// True for a metric that needs single cells (`des`, `des@K`, the energy distances, the E-test);
+/// the others are computed from pseudobulk means by `score_responses`.
+inline bool needs_cells(const ResponseMetric& m) {
+  return m.value == &ResponseScores::des || m.value == &ResponseScores::des_at_k ||
+         m.value == &ResponseScores::edistance ||
+         m.value == &ResponseScores::edistance_truth_control ||
+         m.value == &ResponseScores::edistance_predicted_control ||
+         m.value == &ResponseScores::etest_p;
+}
+
+/// Means and standard errors (sample s.d. / sqrt(runs); 0 for one run) of every metric over
+/// runs (e.g. one `mean_scores` per seed of a protocol); NaN stays NaN.
+struct ResponseRunSummary {
+  ResponseScores mean, standard_error;
+  int runs = 0;
+};
+
+/// Summarise runs of scores (see `ResponseRunSummary`); throws for an empty list.
+inline ResponseRunSummary summarize_response_runs(const std::vector<ResponseScores>& runs) {
+  if (runs.empty()) detail::throw_invalid("summarize_response_runs", "no runs");
+  ResponseRunSummary out;
+  out.runs = int(runs.size());
+  const double n = double(runs.size());
+  for (const auto& metric : response_metrics()) {
+    double mean = 0, var = 0;
+    for (const auto& r : runs) mean += r.*metric.value;
+    mean /= n;
+    for (const auto& r : runs) var += (r.*metric.value - mean) * (r.*metric.value - mean);
+    out.mean.*metric.value = mean;
+    out.standard_error.*metric.value =
+        runs.size() > 1 ? std::sqrt(var / (n - 1) / n) : (std::isnan(mean) ? mean : 0.0);
+  }
+  return out;
+}
+
 /// The mean of every metric over perturbations (a metric NaN for every perturbation stays NaN;
 /// one NaN among values is an error: the metrics are computed for all or none).
 inline ResponseScores mean_scores(const std::vector<ResponseScores>& per) {
