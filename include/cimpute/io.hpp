@@ -13,6 +13,7 @@
 #include "cimpute/io/format.hpp"
 #include "cimpute/io/gct.hpp"
 #include "cimpute/io/gene_signature.hpp"
+#include "cimpute/io/interactome.hpp"
 #include "cimpute/io/interventional_csv.hpp"
 #include "cimpute/io/l1000_directory.hpp"
 #include "cimpute/io/mtx.hpp"

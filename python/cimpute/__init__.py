@@ -40,7 +40,7 @@ __all__ = [
     "design_interventions", "design_pairs", "discovery_methods", "AutoencoderTransferOptions",
     "CompletionSetup", "DiscoveryOptions", "GiesOptions", "HsicOptions", "IgspOptions",
     "InterventionDesignOptions", "MixedPriorOptions", "PerturbationSimulatorParams",
-    "RepurposingOptions",
+    "RepurposingOptions", "steiner_forest",
 ]
 __version__ = _cimpute.__version__  # the C++ library's (cimpute/version.hpp)
 
@@ -770,6 +770,77 @@ def interventional_cpdag(dag, targets: Sequence[Sequence[int]]) -> np.ndarray:
 def shd(a, b) -> int:
     """Structural Hamming distance between two graphs (DAG / PDAG adjacency matrices)."""
     return _cimpute.shd(np.asarray(a, dtype=np.int32), np.asarray(b, dtype=np.int32))
+
+
+def _interactome(interactome):
+    """An _cimpute.UndirectedNetwork from a file path or from rows (protein1, protein2, cost)."""
+    if isinstance(interactome, (str, os.PathLike)):
+        net, _repeated, _loops = _cimpute.read_interactome(os.fspath(interactome))
+        return net
+    if hasattr(interactome, "columns"):  # a DataFrame
+        rows = zip(interactome["protein1"], interactome["protein2"], interactome["cost"])
+    else:
+        rows = interactome
+    net = _cimpute.UndirectedNetwork()
+    for a, b, c in rows:
+        net.add_edge(str(a), str(b), float(c))
+    return net
+
+
+def steiner_forest(interactome, prizes, w: float = 5.0, b: float = 1.0, g: float = 3.0,
+                   hub_penalty: bool = True, root_edges: str = "terminals",
+                   noise_runs: int = 0, noise: float = 0.1, seed: int = 0) -> dict:
+    """The prize-collecting Steiner forest of an interactome (OmicsIntegrator2's model).
+
+    ``interactome``: a file with the columns protein1, protein2, cost, a DataFrame with those
+    columns, or rows (protein1, protein2, cost). ``prizes``: a file (name, prize, ...), or a
+    mapping name -> prize. ``w`` is the cost of each tree, ``b`` the prize scale, ``g`` the hub
+    penalty (an edge a - b costs cost + 10**g d_a d_b / ((N - d_a - 1)(N - d_b - 1) + d_a d_b);
+    ``hub_penalty=False`` turns it off), ``root_edges`` the nodes a tree may start at
+    ("terminals", "others", "all"). With ``noise_runs > 0`` the forest is recomputed that many
+    times with Gaussian noise of standard deviation ``noise`` on the costs.
+
+    Returns a dict: ``nodes`` (names), ``edges`` (rows protein1, protein2, cost with the
+    penalised cost), ``trees``, ``objective``, ``lower_bound`` (objective / lower_bound <= 2 bounds
+    the distance to the optimum), ``absent`` (prized names that are not in the interactome) and,
+    with noise runs, ``node_frequency`` / ``edge_frequency`` (name -> share of runs).
+
+    >>> import cimpute
+    >>> f = cimpute.steiner_forest([("A", "X", 0.5), ("X", "B", 0.5)], {"A": 4, "B": 4},
+    ...                            w=5, hub_penalty=False)
+    >>> f["nodes"], f["trees"], f["objective"]
+    (['A', 'X', 'B'], 1, 6.0)
+    """
+    net = _interactome(interactome)
+    names = net.names
+    if isinstance(prizes, (str, os.PathLike)):
+        values, absent, _repeated = _cimpute.read_node_prizes(os.fspath(prizes), net)
+    else:
+        index = {n: i for i, n in enumerate(names)}
+        values = np.zeros(len(names))
+        absent = []
+        for name, prize in dict(prizes).items():
+            if str(name) in index:
+                values[index[str(name)]] = float(prize)
+            else:
+                absent.append(str(name))
+        if len(absent) == len(dict(prizes)):
+            raise ValueError("steiner_forest: no prized name is a node of the interactome")
+    r = _cimpute.steiner_forest(net, np.asarray(values, dtype=np.float64), float(w), float(b),
+                                float(g), bool(hub_penalty), str(root_edges), int(noise_runs),
+                                float(noise), int(seed))
+    edges = net.edges
+    out = {
+        "nodes": [names[v] for v in r["nodes"]],
+        "edges": [(edges[e][0], edges[e][1], float(r["costs"][e])) for e in r["edges"]],
+        "trees": r["trees"], "objective": r["objective"], "lower_bound": r["lower_bound"],
+        "absent": absent,
+    }
+    if noise_runs > 0:
+        out["node_frequency"] = dict(zip(names, r["node_frequency"].tolist()))
+        out["edge_frequency"] = {(a, b_): f for (a, b_, _c), f in
+                                 zip(edges, r["edge_frequency"].tolist())}
+    return out
 
 
 def random_dag(p: int, expected_degree: float, seed: int) -> np.ndarray:

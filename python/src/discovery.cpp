@@ -6,6 +6,8 @@
 #include <cimpute/discovery/intervention_design.hpp>
 #include <cimpute/graph/essential_graph.hpp>
 #include <cimpute/graph/graph_metrics.hpp>
+#include <cimpute/graph/steiner_forest.hpp>
+#include <cimpute/io/interactome.hpp>
 #include <cimpute/io/interventional_csv.hpp>
 #include <cimpute/sem/linear_gaussian_sem.hpp>
 
@@ -186,6 +188,82 @@ void bind_discovery(py::module_& m) {
         return cimpute::shd(pdag_from(a, "shd"), pdag_from(b, "shd"));
       },
       py::arg("a"), py::arg("b"));
+  // The prize-collecting Steiner forest (cimpute.steiner_forest builds on these).
+  using cimpute::UndirectedNetwork;
+  py::class_<UndirectedNetwork>(m, "UndirectedNetwork")
+      .def(py::init<>())
+      .def(
+          "add_edge",
+          [](UndirectedNetwork& g, const std::string& a, const std::string& b, double cost) {
+            return g.add_edge(a, b, cost);
+          },
+          py::arg("a"), py::arg("b"), py::arg("cost"))
+      .def("add_node", &UndirectedNetwork::add_node, py::arg("name"))
+      .def_property_readonly("names", &UndirectedNetwork::names)
+      .def_property_readonly("degrees", &UndirectedNetwork::degrees)
+      .def_property_readonly("edges", [](const UndirectedNetwork& g) {
+        std::vector<std::tuple<std::string, std::string, double>> out;
+        for (const auto& e : g.edges()) out.emplace_back(g.name(e.a), g.name(e.b), e.cost);
+        return out;
+      });
+  m.def(
+      "read_interactome",
+      [](const std::string& path) {
+        auto r = cimpute::read_interactome(path);
+        return py::make_tuple(std::move(r.network), r.repeated_pairs, r.self_loops);
+      },
+      py::arg("path"));
+  m.def(
+      "read_node_prizes",
+      [](const std::string& path, const UndirectedNetwork& g) {
+        auto r = cimpute::read_node_prizes(path, g);
+        return py::make_tuple(r.prizes, r.absent, r.repeated);
+      },
+      py::arg("path"), py::arg("network"));
+  m.def(
+      "steiner_forest",
+      [](const UndirectedNetwork& g, const Eigen::VectorXd& prizes, double w, double b, double gg,
+         bool hub_penalty, const std::string& root_edges, int runs, double noise,
+         std::uint64_t seed) {
+        cimpute::SteinerForestOptions o;
+        o.w = w;
+        o.b = b;
+        o.g = gg;
+        o.hub_penalty = hub_penalty;
+        if (root_edges == "terminals")
+          o.root_edges = cimpute::RootEdges::Terminals;
+        else if (root_edges == "others")
+          o.root_edges = cimpute::RootEdges::Others;
+        else if (root_edges == "all")
+          o.root_edges = cimpute::RootEdges::All;
+        else
+          cimpute::detail::throw_invalid("steiner_forest",
+                                         "root_edges must be terminals, others "
+                                         "or all, got '",
+                                         root_edges, "'");
+        const cimpute::SteinerForest f = [&] {
+          py::gil_scoped_release release;
+          return cimpute::steiner_forest(g, prizes, o);
+        }();
+        py::dict out;
+        out["nodes"] = f.nodes;
+        out["edges"] = f.edges;
+        out["trees"] = f.trees;
+        out["objective"] = f.objective;
+        out["lower_bound"] = f.lower_bound;
+        out["costs"] = Eigen::VectorXd(cimpute::steiner_edge_costs(g, o));
+        if (runs > 0) {
+          py::gil_scoped_release release;
+          const auto r = cimpute::steiner_forest_robustness(g, prizes, o, runs, noise, seed);
+          py::gil_scoped_acquire acquire;
+          out["node_frequency"] = r.node_frequency;
+          out["edge_frequency"] = r.edge_frequency;
+        }
+        return out;
+      },
+      py::arg("network"), py::arg("prizes"), py::arg("w"), py::arg("b"), py::arg("g"),
+      py::arg("hub_penalty"), py::arg("root_edges"), py::arg("runs"), py::arg("noise"),
+      py::arg("seed"));
   m.def(
       "random_dag",
       [](int p, double degree, std::uint64_t seed) {

@@ -125,3 +125,55 @@ def test_learner_table_is_the_tools(cli):
     flat = " ".join(out.split())
     for name, learns in zip(table["name"], table["learns_targets"]):
         assert (f"{name}: " in flat) == (not learns), name
+
+
+def _forest_cost(rows, nodes, prizes, w):
+    """The objective written out: missing prizes + edge costs + w per tree (union-find)."""
+    up = {n: n for n in nodes}
+
+    def find(x):
+        while up[x] != x:
+            x = up[x]
+        return x
+
+    trees = len(nodes)
+    for a, b, _c in rows:
+        ra, rb = find(a), find(b)
+        assert ra != rb, "the selected edges close a cycle"
+        up[ra] = rb
+        trees -= 1
+    return sum(p for n, p in prizes.items() if n not in nodes) + sum(c for *_x, c in rows) + w * trees
+
+
+def test_steiner_forest_hand_cases():
+    rows = [("A", "X", 0.5), ("X", "B", 0.5)]
+    f = cimpute.steiner_forest(rows, {"A": 4, "B": 4}, w=5, hub_penalty=False)
+    assert f["nodes"] == ["A", "X", "B"] and f["trees"] == 1
+    assert f["objective"] == pytest.approx(6.0, abs=1e-12)
+    assert f["objective"] <= 2 * f["lower_bound"] + 1e-12
+    dear = [("A", "X", 5.0), ("X", "B", 5.0)]
+    f = cimpute.steiner_forest(dear, {"A": 4, "B": 4, "Q": 1}, w=1, hub_penalty=False)
+    assert f["nodes"] == ["A", "B"] and f["trees"] == 2 and f["edges"] == []
+    assert f["absent"] == ["Q"]
+    with pytest.raises(ValueError, match="no prized name"):
+        cimpute.steiner_forest(rows, {"Q": 1})
+    with pytest.raises(ValueError, match="root_edges must be terminals, others or all"):
+        cimpute.steiner_forest(rows, {"A": 1}, root_edges="some")
+
+
+def test_steiner_forest_on_the_covid_interactome(data):
+    import pandas as pd
+    ppi, prizes_file = data("covid/ppi_subnetwork_252genes.csv"), data("covid/terminals_prizes.tsv")
+    f = cimpute.steiner_forest(ppi, prizes_file, w=2, hub_penalty=False)
+    # The same forest from a DataFrame and a dict of prizes (file rows: the largest prize kept).
+    table = pd.read_csv(ppi, float_precision="round_trip")  # correctly rounded, as the reader
+    table = table[table.protein1 != table.protein2]  # the reader leaves self-loops out
+    prizes = pd.read_csv(prizes_file, sep="\t").groupby("name")["prize"].max().to_dict()
+    g = cimpute.steiner_forest(table, prizes, w=2, hub_penalty=False)
+    assert f["nodes"] == g["nodes"] and f["edges"] == g["edges"]
+    known = {n: p for n, p in prizes.items() if n not in f["absent"]}
+    assert f["objective"] == pytest.approx(_forest_cost(f["edges"], set(f["nodes"]), known, 2),
+                                           rel=1e-12)
+    assert f["objective"] <= 2 * f["lower_bound"]
+    r = cimpute.steiner_forest(ppi, prizes_file, w=2, hub_penalty=False, noise_runs=4, noise=0.0)
+    assert {n for n, q in r["node_frequency"].items() if q == 1.0} == set(f["nodes"])
