@@ -5,6 +5,7 @@
 /// interventions (`choose_interventions`, `design_interventions`).
 #pragma once
 
+#include "cimpute/discovery/background_knowledge.hpp"
 #include "cimpute/discovery/discover.hpp"
 #include "cimpute/discovery/gaussian_ci_test.hpp"
 #include "cimpute/discovery/gaussian_interventional_bic.hpp"

@@ -686,6 +686,17 @@ def discovery_methods(details: bool = False):
     return [m["name"] for m in table]
 
 
+def _name_pairs(pairs) -> list:
+    """Named pairs (a, b, file, line) from a file path, a DataFrame or pairs of names."""
+    if pairs is None:
+        return []
+    if isinstance(pairs, (str, os.PathLike)):
+        return _cimpute.read_name_pairs(os.fspath(pairs))
+    if hasattr(pairs, "columns"):
+        pairs = zip(pairs.iloc[:, 0], pairs.iloc[:, 1])
+    return [(str(a), str(b), "", 0) for a, b, *_rest in pairs]
+
+
 def _discovery_options(method, tests, alpha, alpha_inv, seed, lambda_, bootstrap):
     """The library's DiscoveryOptions of the keyword arguments both discovery functions share."""
     return _cimpute.DiscoveryOptions(
@@ -701,12 +712,20 @@ def discover(data, setting_column: str = "condition", target_column: str = "targ
              depth: int = 0, bootstrap: int = 0, unknown_targets: bool = False,
              exclude_settings: Sequence[str] = (), ignore_columns: Sequence[str] = (),
              log: bool = False, max_samples: int = 0, progress: bool = False,
-             lambda_: float = 1.0) -> DiscoveryResult:
+             lambda_: float = 1.0, skeleton=None, forbidden=None, required=None,
+             fixed_gaps: bool = False, alphas: Sequence[float] | None = None) -> DiscoveryResult:
     """Learn a causal graph from observational + interventional samples, as ``cimpute
     discover`` with the same options (method pc, gsp, igsp, utigsp or gies; tests gaussian or
     kernel; runs / depth / max_samples 0 keep the tool's defaults; ``lambda_`` is GIES's
     penalty multiplier, ``--lambda``). ``data`` is a path, a DataFrame
-    (see :func:`interventional_data`) or the result of :func:`interventional_data`."""
+    (see :func:`interventional_data`) or the result of :func:`interventional_data`.
+
+    Background knowledge (``--skeleton``, ``--forbid``, ``--require``, ``--fixed-gaps``): each of
+    ``skeleton`` (the pairs that may be adjacent; pairs naming other genes are left out),
+    ``forbidden`` (never adjacent) and ``required`` (arcs cause -> effect always present) is a
+    file whose first two columns name variables, a DataFrame (its first two columns) or a list of
+    name pairs. ``alphas`` with ``bootstrap``: stability selection over these test levels (an
+    edge's frequency is its largest over them)."""
     if not isinstance(data, _cimpute.InterventionalData):
         data = interventional_data(data, setting_column, target_column, control,
                                    exclude_settings=exclude_settings,
@@ -719,6 +738,17 @@ def discover(data, setting_column: str = "condition", target_column: str = "targ
         options.search.depth = int(depth)
     if max_samples > 0:
         options.hsic.max_samples = int(max_samples)
+    if alphas:
+        if bootstrap <= 0:
+            raise ValueError("discover: alphas needs bootstrap > 0 (stability selection over "
+                             "the levels)")
+        options.alphas = [float(a) for a in alphas]
+    if skeleton is not None or forbidden is not None or required is not None:
+        _cimpute.set_knowledge(options, list(data.variables),
+                               None if skeleton is None else _name_pairs(skeleton),
+                               _name_pairs(forbidden), _name_pairs(required), bool(fixed_gaps))
+    elif fixed_gaps:
+        raise ValueError("discover: fixed_gaps needs skeleton or forbidden")
     bar = Progress(None, f"cimpute.discover ({method})", enabled=progress)
     try:
         d = _cimpute.discover(data, options, bar.callback() if progress else None)

@@ -7,11 +7,14 @@
 #include <cimpute/graph/essential_graph.hpp>
 #include <cimpute/graph/graph_metrics.hpp>
 #include <cimpute/graph/steiner_forest.hpp>
+#include <cimpute/io/edge_list.hpp>
 #include <cimpute/io/interactome.hpp>
 #include <cimpute/io/interventional_csv.hpp>
 #include <cimpute/sem/linear_gaussian_sem.hpp>
 
 #include <memory>
+#include <optional>
+#include <tuple>
 
 namespace cimpute_py {
 namespace {
@@ -188,6 +191,41 @@ void bind_discovery(py::module_& m) {
         return cimpute::shd(pdag_from(a, "shd"), pdag_from(b, "shd"));
       },
       py::arg("a"), py::arg("b"));
+  // Background knowledge from named pairs, each (a, b, file, line): as `cimpute discover`.
+  using Named = std::vector<std::tuple<std::string, std::string, std::string, std::size_t>>;
+  m.def(
+      "read_name_pairs",
+      [](const std::string& path) {
+        Named out;
+        for (const auto& p : cimpute::read_name_pairs(path))
+          out.emplace_back(p.a, p.b, p.file, p.line);
+        return out;
+      },
+      py::arg("path"));
+  m.def(
+      "set_knowledge",
+      [](cimpute::DiscoveryOptions& o, const std::vector<std::string>& variables,
+         const std::optional<Named>& skeleton, const Named& forbidden, const Named& required,
+         bool fixed_gaps) {
+        auto convert = [](const Named& in) {
+          std::vector<cimpute::KnowledgePairs::Pair> out;
+          for (const auto& [a, b, file, line] : in) out.push_back({a, b, file, line});
+          return out;
+        };
+        cimpute::KnowledgePairs pairs;
+        if (skeleton) {
+          pairs.skeleton = convert(*skeleton);
+          pairs.has_skeleton = true;
+        }
+        pairs.forbidden = convert(forbidden);
+        pairs.required = convert(required);
+        pairs.fixed_gaps = fixed_gaps;
+        std::size_t left_out = 0;
+        o.knowledge = cimpute::background_knowledge(variables, pairs, &left_out);
+        return left_out;
+      },
+      py::arg("options"), py::arg("variables"), py::arg("skeleton"), py::arg("forbidden"),
+      py::arg("required"), py::arg("fixed_gaps"));
   // The prize-collecting Steiner forest (cimpute.steiner_forest builds on these).
   using cimpute::UndirectedNetwork;
   py::class_<UndirectedNetwork>(m, "UndirectedNetwork")

@@ -115,6 +115,7 @@ void bind_options(py::module_& m) {
         field(c, f, "gies", &T::gies);
         field(c, f, "unknown_targets", &T::unknown_targets);
         field(c, f, "bootstrap", &T::bootstrap);
+        field(c, f, "alphas", &T::alphas);
       });
   option_class<cimpute::InterventionDesignOptions>(
       m, "InterventionDesignOptions", "Options of design_interventions", [](auto& c, auto& f) {

@@ -177,3 +177,27 @@ def test_steiner_forest_on_the_covid_interactome(data):
     assert f["objective"] <= 2 * f["lower_bound"]
     r = cimpute.steiner_forest(ppi, prizes_file, w=2, hub_penalty=False, noise_runs=4, noise=0.0)
     assert {n for n, q in r["node_frequency"].items() if q == 1.0} == set(f["nodes"])
+
+
+def test_discover_with_background_knowledge_equals_the_tool(data, cli, tmp_path):
+    path, consensus = data(SACHS), data("sachs/consensus_graph.csv")
+    required = tmp_path / "required.csv"
+    required.write_text("cause,effect\nPKA,praf\n")
+    res = cimpute.discover(path, method="gsp", skeleton=consensus, required=str(required),
+                           **OPTIONS)
+    out, _ = cli("discover", "--data", path, "--exclude-settings", "pma,b2camp",
+                 "--ignore-columns", "iv_type", "--log", "--method", "gsp", "--skeleton",
+                 consensus, "--require", str(required), "--quiet")
+    edges = sorted(res.edges.itertuples(index=False, name=None))
+    assert edges == cli_edges(out)
+    allowed = {tuple(sorted(l.split(","))) for l in open(consensus).read().split()[1:]}
+    assert all(tuple(sorted(e)) in allowed for e in edges)
+    assert ("PKA", "praf") in edges
+    # The same knowledge as lists of names; a forbidden pair never appears.
+    listed = cimpute.discover(path, method="gsp", skeleton=sorted(allowed),
+                              required=[("PKA", "praf")], forbidden=[("PKA", "pmek")], **OPTIONS)
+    assert not any(set(e) == {"PKA", "pmek"} for e in listed.edges.itertuples(index=False))
+    with pytest.raises(ValueError, match="names 'nothing', not a variable"):
+        cimpute.discover(path, method="gsp", required=[("PKA", "nothing")], **OPTIONS)
+    with pytest.raises(ValueError, match="alphas needs bootstrap"):
+        cimpute.discover(path, method="gsp", alphas=[1e-3, 0.1], **OPTIONS)

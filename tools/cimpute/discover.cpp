@@ -36,8 +36,32 @@ int run_discover(DiscoverOptions o) {
     throw UsageError("--targets-out needs --method utigsp (or --unknown-targets)");
   if (!o.stability_out.empty() && d.bootstrap == 0)
     throw UsageError("--stability-out needs --bootstrap B");
+  if (!o.alphas.empty() && d.bootstrap == 0)
+    throw UsageError("--alphas needs --bootstrap B (stability selection over the levels)");
+  if (o.fixed_gaps && o.skeleton.empty() && o.forbid.empty())
+    throw UsageError("--fixed-gaps needs --skeleton or --forbid");
   std::unique_ptr<SimulatedData> sim;
   const cimpute::InterventionalData samples = load_input(o, sim);
+  d.alphas = o.alphas;
+  if (!o.skeleton.empty() || !o.forbid.empty() || !o.require.empty()) {
+    cimpute::KnowledgePairs pairs;
+    if (!o.skeleton.empty()) {
+      pairs.skeleton = cimpute::read_name_pairs(o.skeleton);
+      pairs.has_skeleton = true;
+    }
+    if (!o.forbid.empty()) pairs.forbidden = cimpute::read_name_pairs(o.forbid);
+    if (!o.require.empty()) pairs.required = cimpute::read_name_pairs(o.require);
+    pairs.fixed_gaps = o.fixed_gaps;
+    std::size_t left_out = 0;
+    d.knowledge = cimpute::background_knowledge(samples.variables, pairs, &left_out);
+    if (!o.quiet && !o.skeleton.empty() && is_root())
+      std::fprintf(stderr,
+                   "cimpute discover: the skeleton allows %ld of %ld pairs of variables (%zu of "
+                   "its %zu pairs name something else and are left out)\n",
+                   d.knowledge.allowed_pairs(),
+                   long(samples.variables.size()) * long(samples.variables.size() - 1) / 2,
+                   left_out, pairs.skeleton.size());
+  }
 
   // Progress: the search's starting orders (not PC or GIES), then the bootstrap resamples.
   const bool searched =
@@ -132,6 +156,33 @@ Command add_discover(CLI::App& cimpute) {
       ->type_name("B")
       ->check(integer_at_least(0))
       ->capture_default_str();
+  sub->add_option("--alphas", o->alphas,
+                  "with --bootstrap: learn every resample at each of these test levels (e.g. "
+                  "1e-4,1e-3,1e-2,0.1,0.2,0.3); an edge's frequency is its largest over the "
+                  "levels (stability selection over levels)")
+      ->delimiter(',')
+      ->type_name("LIST")
+      ->check(unit_interval(false));
+  sub->add_option("--skeleton", o->skeleton,
+                  "allowed skeleton: a table whose first two columns name pairs of variables "
+                  "(cause,effect or an interactome's protein1,protein2,cost); pairs outside it "
+                  "are never adjacent, pairs naming other genes are left out (counted on stderr)")
+      ->type_name("FILE")
+      ->check(CLI::ExistingFile);
+  sub->add_option("--forbid", o->forbid,
+                  "pairs never adjacent: a table whose first two columns name variables")
+      ->type_name("FILE")
+      ->check(CLI::ExistingFile);
+  sub->add_option("--require", o->require,
+                  "arcs always present: a table cause,effect (first two columns) of variables; "
+                  "a required arc outside the skeleton or a cycle of them is an error")
+      ->type_name("FILE")
+      ->check(CLI::ExistingFile);
+  sub->add_flag("--fixed-gaps", o->fixed_gaps,
+                "gsp / igsp / utigsp: never test the pairs the skeleton or --forbid rules out "
+                "(as causaldag's fixed_gaps and the published SARS-CoV-2 analysis): faster, but "
+                "orientations inside a correct skeleton are then not identified; without it "
+                "those pairs are tested while orders are scored and removed from the result");
   sub->add_option("--stability-out", o->stability_out,
                   "with --bootstrap: CSV cause,effect,directed,adjacent (fractions of resamples; "
                   "one row per ordered adjacent pair)")

@@ -19,6 +19,9 @@ namespace cimpute_cli {
 struct DiscoverOptions {
   std::string data, method = "igsp", out, targets_out, graph = "dag", stability_out;
   std::string format = "csv", tests = "gaussian", exclude_settings, ignore_columns;
+  std::string skeleton, forbid, require; // background knowledge files
+  bool fixed_gaps = false;
+  std::vector<double> alphas;
   cimpute::InterventionalCsvOptions csv;
   cimpute::DiscoveryOptions d;
   int sim_nodes = 10, sim_samples = 1000;

@@ -8,6 +8,7 @@
 #include "cimpute/core/communicator.hpp"
 #include "cimpute/core/errors.hpp"
 #include "cimpute/core/parallel.hpp"
+#include "cimpute/discovery/background_knowledge.hpp"
 #include "cimpute/discovery/gaussian_ci_test.hpp"
 #include "cimpute/discovery/gies.hpp"
 #include "cimpute/discovery/gsp.hpp"
@@ -129,6 +130,14 @@ struct DiscoveryOptions {
   int bootstrap = 0;
   /// Called after each bootstrap resample with (resamples done, total), one call at a time.
   std::function<void(int, int)> bootstrap_progress;
+  /// Stability selection over levels (Meinshausen & Buhlmann 2010): with `bootstrap` > 0, every
+  /// resample is learned at each of these test levels (instead of `search.alpha`) and an edge's
+  /// frequency is the largest, over the levels, of its frequency at that level. Empty: only
+  /// `search.alpha`. The main result is always learned at `search.alpha`.
+  std::vector<double> alphas;
+  /// Prior knowledge (an allowed skeleton, forbidden pairs, required arcs) imposed on PC, GSP,
+  /// IGSP and UT-IGSP through `ConstrainedCiTest`; empty: none. Over the data's variables.
+  BackgroundKnowledge knowledge;
 };
 
 /// The result of `discover`.
@@ -186,7 +195,18 @@ DiscoveryResult discover_with(const Ci& ci, const Inv& inv,
   case DiscoveryMethod::Gies:
     throw_logic("discover", "GIES runs without tests"); // handled by discover_once
   }
+  o.knowledge.orient(r.graph);
+  o.knowledge.orient(r.essential);
   return r;
+}
+
+// discover_with under the options' background knowledge, when there is some.
+template <class Ci, class Inv, class Comm>
+DiscoveryResult discover_constrained(const Ci& ci, const Inv& inv,
+                                     const std::vector<std::vector<int>>& known,
+                                     const DiscoveryOptions& o, const Comm& comm) {
+  if (o.knowledge.empty()) return discover_with(ci, inv, known, o, comm);
+  return discover_with(ConstrainedCiTest<Ci>(ci, o.knowledge), inv, known, o, comm);
 }
 
 /// One run of `discover` on the given samples (no bootstrap); the search's starting orders go
@@ -213,10 +233,10 @@ DiscoveryResult discover_once(const Eigen::MatrixXd& obs,
   const auto& s = interventional ? settings : no_settings;
   const auto& t = interventional ? known : no_targets;
   if (o.tests == DiscoveryTests::Gaussian)
-    return discover_with(GaussianCiTest::from_data(obs), GaussianInvarianceTests(obs, s, t), known,
-                         o, comm);
-  return discover_with(HsicCiTest(obs, o.hsic), KernelInvarianceTests(obs, s, t, o.hsic), known, o,
-                       comm);
+    return discover_constrained(GaussianCiTest::from_data(obs), GaussianInvarianceTests(obs, s, t),
+                                known, o, comm);
+  return discover_constrained(HsicCiTest(obs, o.hsic), KernelInvarianceTests(obs, s, t, o.hsic),
+                              known, o, comm);
 }
 
 /// Rows of X drawn with replacement; `labels` (one per row, or empty) follow their rows into
@@ -241,17 +261,29 @@ inline std::mt19937_64 bootstrap_rng(std::uint64_t seed, long b) {
 }
 
 /// One bootstrap resample of `data` drawn with `rng` (every setting's samples, and the
-/// observational ones with their setting labels, with replacement) and the essential graph that
-/// `o` (without bootstrap) learns from it.
-inline Pdag resampled_essential(const InterventionalData& data,
-                                const std::vector<std::vector<int>>& known,
-                                const DiscoveryOptions& o, std::mt19937_64& rng) {
+/// observational ones with their setting labels, with replacement) and the essential graphs that
+/// `o` (without bootstrap) learns from it at each level of `alphas`.
+inline std::vector<Pdag> resampled_essentials(const InterventionalData& data,
+                                              const std::vector<std::vector<int>>& known,
+                                              DiscoveryOptions o, const std::vector<double>& alphas,
+                                              std::mt19937_64& rng) {
   std::vector<int> groups;
   const Eigen::MatrixXd obs =
       resample_rows(data.observational, rng, data.observational_setting_of, &groups);
   std::vector<Eigen::MatrixXd> settings;
   for (const auto& X : data.settings) settings.push_back(resample_rows(X, rng));
-  return discover_once(obs, settings, known, o, groups).essential;
+  std::vector<Pdag> out;
+  for (double a : alphas) {
+    o.search.alpha = a;
+    out.push_back(discover_once(obs, settings, known, o, groups).essential);
+  }
+  return out;
+}
+/// `resampled_essentials` at the level of `o` alone.
+inline Pdag resampled_essential(const InterventionalData& data,
+                                const std::vector<std::vector<int>>& known,
+                                const DiscoveryOptions& o, std::mt19937_64& rng) {
+  return std::move(resampled_essentials(data, known, o, {o.search.alpha}, rng).front());
 }
 } // namespace detail
 
@@ -278,7 +310,20 @@ DiscoveryResult discover(const InterventionalData& data, const DiscoveryOptions&
                               "Gaussian setting, or IGSP / UT-IGSP for kernel tests)");
   if (options.bootstrap < 0)
     detail::throw_invalid(fn, "bootstrap must be >= 0, got ", options.bootstrap);
+  for (double a : options.alphas)
+    if (!(a > 0 && a < 1))
+      detail::throw_invalid(fn, "every level of alphas must be in (0, 1), got ", a);
+  if (!options.alphas.empty() && options.method == DiscoveryMethod::Gies)
+    detail::throw_invalid(fn, "alphas are levels of tests; GIES runs none");
   data.validate(fn); // also what an observational learner ignores: nothing malformed passes
+  if (!options.knowledge.empty()) {
+    if (options.knowledge.num_variables() != data.observational.cols())
+      detail::throw_invalid(fn, "background knowledge over ", options.knowledge.num_variables(),
+                            " variables for data of ", data.observational.cols());
+    if (options.method == DiscoveryMethod::Gies)
+      detail::throw_invalid(fn, "GIES does not take background knowledge (use PC, GSP, IGSP or "
+                                "UT-IGSP)");
+  }
   const std::vector<std::vector<int>> known =
       options.unknown_targets ? std::vector<std::vector<int>>(data.settings.size()) : data.targets;
   DiscoveryResult result = detail::discover_once(data.observational, data.settings, known, options,
@@ -289,7 +334,10 @@ DiscoveryResult discover(const InterventionalData& data, const DiscoveryOptions&
   const int p = int(data.observational.cols());
   DiscoveryOptions inner = options;
   inner.search.progress = nullptr;
-  std::vector<Pdag> graphs(static_cast<std::size_t>(B));
+  const std::vector<double> alphas =
+      options.alphas.empty() ? std::vector<double>{options.search.alpha} : options.alphas;
+  const std::size_t A = alphas.size();
+  std::vector<std::vector<Pdag>> graphs(static_cast<std::size_t>(B));
   const std::vector<long> mine = items_of(round_robin_owners(B, comm.size()), comm.rank());
   std::mutex progress_mutex;
   int done = 0;
@@ -297,7 +345,7 @@ DiscoveryResult discover(const InterventionalData& data, const DiscoveryOptions&
     detail::parallel_for(long(mine.size()), [&](long i) {
       const long b = mine[std::size_t(i)];
       std::mt19937_64 rng = detail::bootstrap_rng(options.search.seed, b);
-      graphs[std::size_t(b)] = detail::resampled_essential(data, known, inner, rng);
+      graphs[std::size_t(b)] = detail::resampled_essentials(data, known, inner, alphas, rng);
       if (options.bootstrap_progress) {
         const std::lock_guard<std::mutex> lock(progress_mutex);
         options.bootstrap_progress(++done, int(mine.size()));
@@ -306,22 +354,25 @@ DiscoveryResult discover(const InterventionalData& data, const DiscoveryOptions&
   });
   result.directed_frequency = Eigen::MatrixXd::Zero(p, p);
   result.adjacency_frequency = Eigen::MatrixXd::Zero(p, p);
-  for (long b : mine) {
-    const Pdag& g = graphs[std::size_t(b)];
-    for (const auto& [i, j] : g.arcs()) {
-      result.directed_frequency(i, j) += 1;
-      result.adjacency_frequency(i, j) += 1;
-      result.adjacency_frequency(j, i) += 1;
+  for (std::size_t a = 0; a < A; ++a) {
+    Eigen::MatrixXd directed = Eigen::MatrixXd::Zero(p, p), adjacency = directed;
+    for (long b : mine) {
+      const Pdag& g = graphs[std::size_t(b)][a];
+      for (const auto& [i, j] : g.arcs()) {
+        directed(i, j) += 1;
+        adjacency(i, j) += 1;
+        adjacency(j, i) += 1;
+      }
+      for (const auto& [i, j] : g.undirected_edges()) {
+        adjacency(i, j) += 1;
+        adjacency(j, i) += 1;
+      }
     }
-    for (const auto& [i, j] : g.undirected_edges()) {
-      result.adjacency_frequency(i, j) += 1;
-      result.adjacency_frequency(j, i) += 1;
-    }
+    comm.sum(directed); // counts: exact in any order
+    comm.sum(adjacency);
+    result.directed_frequency = result.directed_frequency.cwiseMax(directed / double(B));
+    result.adjacency_frequency = result.adjacency_frequency.cwiseMax(adjacency / double(B));
   }
-  comm.sum(result.directed_frequency); // counts: exact in any order
-  comm.sum(result.adjacency_frequency);
-  result.directed_frequency /= double(B);
-  result.adjacency_frequency /= double(B);
   result.bootstrap = B;
   return result;
 }

@@ -7,6 +7,7 @@
 #include "cimpute/core/communicator.hpp"
 #include "cimpute/core/errors.hpp"
 #include "cimpute/core/parallel.hpp"
+#include "cimpute/discovery/background_knowledge.hpp"
 #include "cimpute/discovery/gaussian_ci_test.hpp"
 #include "cimpute/graph/dag.hpp"
 
@@ -49,14 +50,11 @@ Dag minimal_imap(const CiTest& test, const std::vector<int>& order, double alpha
   return g;
 }
 
-/// The Gaussian fast path of `minimal_imap` (Solus et al. 2021): with P the precision matrix of
-/// the variables in `order`, the partial correlations of the last variable of the order with
-/// each earlier one given the rest are read off P's last row; removing that variable from P is a
-/// Schur complement (P without its last row and column, minus the outer product of that row over
-/// its diagonal entry), which leaves the precision of the shorter prefix. O(p^3) in all, against
-/// O(p^2) separate tests of growing conditioning sets for the generic version; same tests and
-/// p-values up to rounding.
-inline Dag minimal_imap(const GaussianCiTest& test, const std::vector<int>& order, double alpha) {
+namespace detail {
+/// The Gaussian minimal I-map from the precision matrix (see `minimal_imap`), with the pairs that
+/// `knowledge` (when given) rules out left out and its required pairs kept.
+inline Dag gaussian_minimal_imap(const GaussianCiTest& test, const std::vector<int>& order,
+                                 double alpha, const ConstrainedCiTest<GaussianCiTest>* knowledge) {
   const int p = test.num_variables();
   if (int(order.size()) != p)
     detail::throw_invalid("minimal_imap", "the order has ", order.size(), " entries for ", p,
@@ -71,8 +69,12 @@ inline Dag minimal_imap(const GaussianCiTest& test, const std::vector<int>& orde
   for (int b = p - 1; b >= 1; --b) {
     const int j = order[std::size_t(b)];
     for (int a = 0; a < b; ++a) {
+      const int i = order[std::size_t(a)];
+      if (knowledge && knowledge->skipped(i, j)) continue;
       const double r = -P(a, b) / std::sqrt(P(a, a) * P(b, b));
-      if (test.p_value_of(r, std::size_t(b - 1)) < alpha) g.add_arc(order[std::size_t(a)], j);
+      if ((knowledge && knowledge->knowledge().required_pair(i, j)) ||
+          test.p_value_of(r, std::size_t(b - 1)) < alpha)
+        g.add_arc(i, j);
     }
     const Eigen::VectorXd col = P.col(b).head(b);
     const double d = P(b, b);
@@ -80,6 +82,23 @@ inline Dag minimal_imap(const GaussianCiTest& test, const std::vector<int>& orde
     P.noalias() -= col * col.transpose() / d;
   }
   return g;
+}
+} // namespace detail
+
+/// The Gaussian fast path of `minimal_imap` (Solus et al. 2021): with P the precision matrix of
+/// the variables in `order`, the partial correlations of the last variable of the order with
+/// each earlier one given the rest are read off P's last row; removing that variable from P is a
+/// Schur complement (P without its last row and column, minus the outer product of that row over
+/// its diagonal entry), which leaves the precision of the shorter prefix. O(p^3) in all, against
+/// O(p^2) separate tests of growing conditioning sets for the generic version; same tests and
+/// p-values up to rounding.
+inline Dag minimal_imap(const GaussianCiTest& test, const std::vector<int>& order, double alpha) {
+  return detail::gaussian_minimal_imap(test, order, alpha, nullptr);
+}
+/// The Gaussian fast path under background knowledge.
+inline Dag minimal_imap(const ConstrainedCiTest<GaussianCiTest>& test,
+                        const std::vector<int>& order, double alpha) {
+  return detail::gaussian_minimal_imap(test.inner(), order, alpha, &test);
 }
 
 namespace detail {
@@ -147,18 +166,31 @@ std::vector<std::set<int>> dependence_graph(const CiTest& test, double alpha) {
     }
   return nb;
 }
-// Gaussian: all partial correlations given the rest from one precision matrix.
-inline std::vector<std::set<int>> dependence_graph(const GaussianCiTest& test, double alpha) {
+// Gaussian: all partial correlations given the rest from one precision matrix (the pairs that
+// `knowledge`, when given, rules out left out, its required ones kept).
+inline std::vector<std::set<int>>
+gaussian_dependence_graph(const GaussianCiTest& test, double alpha,
+                          const ConstrainedCiTest<GaussianCiTest>* knowledge) {
   const int p = test.num_variables();
   const Eigen::MatrixXd P = test.covariance().ldlt().solve(Eigen::MatrixXd::Identity(p, p));
   std::vector<std::set<int>> nb(static_cast<std::size_t>(p));
   for (int i = 0; i < p; ++i)
-    for (int j = i + 1; j < p; ++j)
-      if (test.p_value_of(-P(i, j) / std::sqrt(P(i, i) * P(j, j)), std::size_t(p - 2)) < alpha) {
+    for (int j = i + 1; j < p; ++j) {
+      if (knowledge && knowledge->skipped(i, j)) continue;
+      if ((knowledge && knowledge->knowledge().required_pair(i, j)) ||
+          test.p_value_of(-P(i, j) / std::sqrt(P(i, i) * P(j, j)), std::size_t(p - 2)) < alpha) {
         nb[std::size_t(i)].insert(j);
         nb[std::size_t(j)].insert(i);
       }
+    }
   return nb;
+}
+inline std::vector<std::set<int>> dependence_graph(const GaussianCiTest& test, double alpha) {
+  return gaussian_dependence_graph(test, alpha, nullptr);
+}
+inline std::vector<std::set<int>> dependence_graph(const ConstrainedCiTest<GaussianCiTest>& test,
+                                                   double alpha) {
+  return gaussian_dependence_graph(test.inner(), alpha, &test);
 }
 } // namespace detail
 
@@ -303,7 +335,7 @@ Dag covered_arc_search(Dag start, int depth, Scorer& scorer, Allowed&& allowed, 
         continue;
       }
       const auto [i, j] = f.candidates[f.next++];
-      if (!allowed(f.g, i, j)) continue;
+      if (!allowed(f.g, i, j) || !reversible(test, i, j)) continue;
       const CoveredReversal r = reverse_covered_arc_in_place(test, f.g, i, j, alpha);
       std::uint64_t h = f.hash - arc_hash(i, j) + arc_hash(j, i);
       changed.assign({i, j});
@@ -357,8 +389,8 @@ Dag best_of_runs(const CiTest& ci, const GspOptions& o, Search&& search,
   for (auto& s : seeds) s = rng();
   std::vector<Dag> starts(seeds.size());
   parallel_for(long(seeds.size()), [&](long c) {
-    starts[std::size_t(c)] =
-        minimal_imap(ci, minimum_degree_order(ci, o.alpha, seeds[std::size_t(c)]), o.alpha);
+    starts[std::size_t(c)] = minimal_imap(
+        ci, search_order(ci, minimum_degree_order(ci, o.alpha, seeds[std::size_t(c)])), o.alpha);
   });
   std::stable_sort(starts.begin(), starts.end(),
                    [](const Dag& a, const Dag& b) { return a.num_arcs() < b.num_arcs(); });
@@ -382,6 +414,7 @@ Dag best_of_runs(const CiTest& ci, const GspOptions& o, Search&& search,
     std::size_t best = 0;
     for (std::size_t r = 1; r < results.size(); ++r)
       if (results[r].second < results[best].second) best = r;
+    project(ci, results[best].first);
     return std::move(results[best].first);
   }
   // Scores as (first, second) rows, compared lexicographically as the scores themselves are.
@@ -404,6 +437,7 @@ Dag best_of_runs(const CiTest& ci, const GspOptions& o, Search&& search,
   const Dag& start = starts[std::size_t(best)];
   Dag g = start.names().empty() ? Dag(start.num_nodes()) : Dag(start.names());
   for (Eigen::Index k = 0; k < arcs.rows(); ++k) g.add_arc(arcs(k, 0), arcs(k, 1));
+  project(ci, g);
   return g;
 }
 } // namespace detail

@@ -4,6 +4,7 @@
 #pragma once
 
 #include "cimpute/core/errors.hpp"
+#include "cimpute/discovery/background_knowledge.hpp"
 #include "cimpute/graph/meek_rules.hpp"
 #include "cimpute/graph/pdag.hpp"
 
@@ -39,6 +40,10 @@ struct PcResult {
 ///
 /// `CiTest` needs `int num_variables() const` and `bool independent(int i, int j, const
 /// std::vector<int>& S, double alpha) const` (e.g. `GaussianCiTest`, or a d-separation oracle).
+/// Under `ConstrainedCiTest` the pairs its knowledge rules out are absent from the start (their
+/// separating sets, for the orientation of unshielded triples, are then searched among the
+/// adjacencies of either end with the unconstrained test) and required pairs stay adjacent;
+/// `BackgroundKnowledge::orient` then directs the required arcs.
 template <class CiTest>
 PcResult pc(const CiTest& test, const PcOptions& options = {}) {
   const char* fn = "pc";
@@ -48,7 +53,31 @@ PcResult pc(const CiTest& test, const PcOptions& options = {}) {
   std::vector<std::vector<char>> adj(static_cast<std::size_t>(p),
                                      std::vector<char>(static_cast<std::size_t>(p), 1));
   for (int i = 0; i < p; ++i) adj[std::size_t(i)][std::size_t(i)] = 0;
+  // Pairs ruled out by background knowledge are never adjacent and never tested for removal.
+  std::vector<std::pair<int, int>> gaps;
+  for (int i = 0; i < p; ++i)
+    for (int j = i + 1; j < p; ++j)
+      if (detail::prior_gap(test, i, j)) {
+        adj[std::size_t(i)][std::size_t(j)] = adj[std::size_t(j)][std::size_t(i)] = 0;
+        gaps.emplace_back(i, j);
+      }
   PcResult res;
+  // Calls f(S) for every l-subset S of cand in lexicographic order until f returns true.
+  auto find_subset = [](const std::vector<int>& cand, int l, auto&& f) {
+    if (int(cand.size()) < l) return false;
+    std::vector<int> pick(static_cast<std::size_t>(l));
+    for (int k = 0; k < l; ++k) pick[std::size_t(k)] = k;
+    while (true) {
+      std::vector<int> S;
+      for (int k : pick) S.push_back(cand[std::size_t(k)]);
+      if (f(S)) return true;
+      int k = l - 1;
+      while (k >= 0 && pick[std::size_t(k)] == int(cand.size()) - l + k) --k;
+      if (k < 0) return false;
+      ++pick[std::size_t(k)];
+      for (int m = k + 1; m < l; ++m) pick[std::size_t(m)] = pick[std::size_t(m - 1)] + 1;
+    }
+  };
   for (int l = 0; options.max_conditioning < 0 || l <= options.max_conditioning; ++l) {
     // Adjacencies frozen at the start of the level.
     std::vector<std::vector<int>> frozen(static_cast<std::size_t>(p));
@@ -64,26 +93,40 @@ PcResult pc(const CiTest& test, const PcOptions& options = {}) {
           if (v != j) cand.push_back(v);
         if (int(cand.size()) < l) continue;
         any = true;
-        // Every l-subset of cand, in lexicographic order.
-        std::vector<int> pick(static_cast<std::size_t>(l));
-        for (int k = 0; k < l; ++k) pick[std::size_t(k)] = k;
-        while (true) {
-          std::vector<int> S;
-          for (int k : pick) S.push_back(cand[std::size_t(k)]);
+        find_subset(cand, l, [&](const std::vector<int>& S) {
           ++res.tests;
-          if (test.independent(i, j, S, options.alpha)) {
-            adj[std::size_t(i)][std::size_t(j)] = adj[std::size_t(j)][std::size_t(i)] = 0;
-            res.separating_sets[{std::min(i, j), std::max(i, j)}] = S;
-            break;
-          }
-          int k = l - 1;
-          while (k >= 0 && pick[std::size_t(k)] == int(cand.size()) - l + k) --k;
-          if (k < 0) break;
-          ++pick[std::size_t(k)];
-          for (int m = k + 1; m < l; ++m) pick[std::size_t(m)] = pick[std::size_t(m - 1)] + 1;
-        }
+          if (!test.independent(i, j, S, options.alpha)) return false;
+          adj[std::size_t(i)][std::size_t(j)] = adj[std::size_t(j)][std::size_t(i)] = 0;
+          res.separating_sets[{std::min(i, j), std::max(i, j)}] = S;
+          return true;
+        });
       }
     if (!any) break;
+  }
+  // A pair ruled out by the knowledge orients its unshielded triples only through a separating
+  // set found by the unconstrained test among the adjacencies of either end; none found: no claim.
+  for (const auto& [i, j] : gaps) {
+    bool shared = false;
+    for (int k = 0; k < p && !shared; ++k)
+      shared = adj[std::size_t(i)][std::size_t(k)] && adj[std::size_t(j)][std::size_t(k)];
+    if (!shared) continue;
+    for (int end : {i, j}) {
+      std::vector<int> cand;
+      for (int v = 0; v < p; ++v)
+        if (adj[std::size_t(end)][std::size_t(v)]) cand.push_back(v);
+      const int top = options.max_conditioning < 0
+                          ? int(cand.size())
+                          : std::min(int(cand.size()), options.max_conditioning);
+      bool found = false;
+      for (int l = 0; l <= top && !found; ++l)
+        found = find_subset(cand, l, [&](const std::vector<int>& S) {
+          ++res.tests;
+          if (!detail::unconstrained(test).independent(i, j, S, options.alpha)) return false;
+          res.separating_sets[{i, j}] = S;
+          return true;
+        });
+      if (found) break;
+    }
   }
   // Skeleton, then the v-structures (conflicting claims leave the edge undirected).
   Pdag g(p);
