@@ -19,7 +19,7 @@ file(READ "${DOC}" _doc)
 set(_new "${_doc}")
 set(_fence "```")
 set(_stale "")
-foreach(_sub IN ITEMS cimpute inspect complete impute discover repurpose score design
+foreach(_sub IN ITEMS cimpute inspect complete impute discover repurpose score targets design
                "design interventions" "design pairs")
   if(_sub STREQUAL "cimpute")
     set(_name "cimpute")

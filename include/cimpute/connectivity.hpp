@@ -12,4 +12,5 @@
 #include "cimpute/connectivity/ks_score.hpp"
 #include "cimpute/connectivity/pairwise_scores.hpp"
 #include "cimpute/connectivity/ranking.hpp"
+#include "cimpute/connectivity/target_ranking.hpp"
 #include "cimpute/connectivity/wtcs.hpp"

@@ -178,3 +178,48 @@ TEST_CASE("stability selection over levels: the largest per-level frequency",
   CHECK_THROWS_WITH(cimpute::discover(data, o),
                     Catch::Contains("every level of alphas must be in (0, 1), got 0"));
 }
+
+TEST_CASE(
+    "GaussianCiTest with shrinkage: Schafer-Strimmer's intensity, more variables than samples",
+    "[discovery][knowledge]") {
+  std::mt19937_64 rng(5);
+  std::normal_distribution<double> z;
+  const int n = 20, p = 30;
+  Eigen::MatrixXd X(n, p);
+  for (int k = 0; k < n; ++k)
+    for (int j = 0; j < p; ++j) X(k, j) = z(rng) + (j > 0 ? 0.8 * X(k, j - 1) : 0.0);
+  // The estimator written out term by term (corpcor's shrink.intensity for target D).
+  Eigen::MatrixXd S = X.rowwise() - X.colwise().mean();
+  for (int j = 0; j < p; ++j) S.col(j) /= std::sqrt(S.col(j).squaredNorm() / (n - 1));
+  double num = 0, den = 0;
+  for (int i = 0; i < p; ++i)
+    for (int j = 0; j < p; ++j) {
+      if (i == j) continue;
+      double mean = 0;
+      for (int k = 0; k < n; ++k) mean += S(k, i) * S(k, j) / n;
+      double var = 0;
+      for (int k = 0; k < n; ++k) var += (S(k, i) * S(k, j) - mean) * (S(k, i) * S(k, j) - mean);
+      num += double(n) / std::pow(n - 1.0, 3) * var;
+      den += std::pow(double(n) / (n - 1) * mean, 2);
+    }
+  const double lambda = cimpute::GaussianCiTest::shrinkage_intensity(X);
+  CHECK(lambda == Approx(std::min(1.0, num / den)).epsilon(1e-12));
+  CHECK(lambda > 0);
+  CHECK_THROWS_WITH(cimpute::GaussianCiTest::from_data(X),
+                    Catch::Contains("shrink the covariance"));
+  const auto t = cimpute::GaussianCiTest::from_data(X, -1);
+  CHECK(t.shrinkage() == lambda);
+  // The shrunk correlation is (1 - lambda) r: its Fisher-z p-value with n - 3 degrees of freedom.
+  const double r = (1 - lambda) * S.col(0).dot(S.col(1)) / (n - 1);
+  CHECK(t.p_value(0, 1, {}) ==
+        Approx(std::erfc(std::sqrt(n - 3.0) * std::abs(std::atanh(r)) / std::sqrt(2.0)))
+            .epsilon(1e-10));
+  std::vector<int> big;
+  for (int v = 2; v < 20; ++v) big.push_back(v);
+  CHECK(t.p_value(0, 1, big) == 1.0); // 18 conditioning variables leave no degree of freedom
+  const auto fixed = cimpute::GaussianCiTest::from_data(X, 0.3);
+  CHECK(fixed.covariance()(0, 1) ==
+        Approx(0.7 * (S.col(0).dot(S.col(1)) / (n - 1)) *
+               std::sqrt(fixed.covariance()(0, 0) * fixed.covariance()(1, 1)))
+            .epsilon(1e-12));
+}

@@ -45,6 +45,8 @@ Command add_discover(CLI::App& cimpute);
 Command add_repurpose(CLI::App& cimpute);
 /// `score`: predicted responses against measured ones (cimpute/stats/response_metrics.hpp).
 Command add_score(CLI::App& cimpute);
+/// `targets`: putative causal drug targets (cimpute/workflow/causal_targets.hpp).
+Command add_targets(CLI::App& cimpute);
 /// `design`: the next experiments, with its subcommands `interventions` and `pairs`.
 Command add_design(CLI::App& cimpute);
 Command add_design_interventions(CLI::App& design);

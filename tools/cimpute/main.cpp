@@ -84,7 +84,7 @@ int run(int argc, char** argv) {
   std::vector<cimpute_cli::Command> commands{
       cimpute_cli::add_inspect(app),  cimpute_cli::add_complete(app),  cimpute_cli::add_impute(app),
       cimpute_cli::add_discover(app), cimpute_cli::add_repurpose(app), cimpute_cli::add_design(app),
-      cimpute_cli::add_score(app)};
+      cimpute_cli::add_score(app),    cimpute_cli::add_targets(app)};
 #endif
 
   std::vector<std::string> args(argv + 1, argv + argc);

@@ -130,6 +130,10 @@ struct DiscoveryOptions {
   int bootstrap = 0;
   /// Called after each bootstrap resample with (resamples done, total), one call at a time.
   std::function<void(int, int)> bootstrap_progress;
+  /// Gaussian tests: shrink the covariance towards its diagonal by this intensity in [0, 1]
+  /// (`GaussianCiTest::from_data`), or by Schafer & Strimmer's estimate when negative (for fewer
+  /// samples than variables, as in single-cell data and their bootstrap resamples). 0: none.
+  double shrinkage = 0;
   /// Stability selection over levels (Meinshausen & Buhlmann 2010): with `bootstrap` > 0, every
   /// resample is learned at each of these test levels (instead of `search.alpha`) and an edge's
   /// frequency is the largest, over the levels, of its frequency at that level. Empty: only
@@ -233,8 +237,8 @@ DiscoveryResult discover_once(const Eigen::MatrixXd& obs,
   const auto& s = interventional ? settings : no_settings;
   const auto& t = interventional ? known : no_targets;
   if (o.tests == DiscoveryTests::Gaussian)
-    return discover_constrained(GaussianCiTest::from_data(obs), GaussianInvarianceTests(obs, s, t),
-                                known, o, comm);
+    return discover_constrained(GaussianCiTest::from_data(obs, o.shrinkage),
+                                GaussianInvarianceTests(obs, s, t), known, o, comm);
   return discover_constrained(HsicCiTest(obs, o.hsic), KernelInvarianceTests(obs, s, t, o.hsic),
                               known, o, comm);
 }
@@ -310,6 +314,9 @@ DiscoveryResult discover(const InterventionalData& data, const DiscoveryOptions&
                               "Gaussian setting, or IGSP / UT-IGSP for kernel tests)");
   if (options.bootstrap < 0)
     detail::throw_invalid(fn, "bootstrap must be >= 0, got ", options.bootstrap);
+  if (!(options.shrinkage <= 1))
+    detail::throw_invalid(fn, "shrinkage must be <= 1 (negative: estimated), got ",
+                          options.shrinkage);
   for (double a : options.alphas)
     if (!(a > 0 && a < 1))
       detail::throw_invalid(fn, "every level of alphas must be in (0, 1), got ", a);

@@ -54,8 +54,10 @@ class GaussianCiTest {
 public:
   using Matrix = Eigen::MatrixXd;
 
-  /// From a covariance matrix (p x p, symmetric, positive diagonal) of n samples.
-  GaussianCiTest(Matrix covariance, Eigen::Index n) : m_cov(std::move(covariance)), m_n(n) {
+  /// From a covariance matrix (p x p, symmetric, positive diagonal) of n samples. With
+  /// `regularised` (a shrunk covariance), conditioning sets beyond n - 4 variables give p = 1.
+  GaussianCiTest(Matrix covariance, Eigen::Index n, bool regularised = false)
+      : m_cov(std::move(covariance)), m_n(n), m_regularised(regularised) {
     const char* fn = "GaussianCiTest";
     if (m_cov.rows() != m_cov.cols())
       detail::throw_invalid(fn, "the covariance is ", m_cov.rows(), " x ", m_cov.cols());
@@ -77,19 +79,64 @@ public:
                             "positive definite (smallest pivot ",
                             pivot,
                             "; a constant or collinear "
-                            "variable, or fewer samples than variables)");
+                            "variable, or fewer samples than variables: shrink the covariance, "
+                            "e.g. DiscoveryOptions::shrinkage or --shrinkage auto)");
   }
 
-  /// From data (samples x variables): the sample covariance and the number of rows.
+  /// From data (samples x variables): the sample covariance and the number of rows. With
+  /// `shrinkage` lambda in (0, 1], the covariance is shrunk towards its diagonal,
+  /// \f$ (1 - \lambda) S + \lambda \operatorname{diag}(S) \f$, which keeps it positive definite
+  /// with fewer samples than variables (single cells, bootstrap resamples), and a conditioning set
+  /// that leaves n - |S| - 3 <= 0 degrees of freedom then gives p = 1 (no evidence against
+  /// independence, as causaldag's partial-correlation test behaves) instead of an error. A
+  /// negative `shrinkage` takes Schafer & Strimmer's estimate (`shrinkage_intensity`).
   template <class Derived>
-  static GaussianCiTest from_data(const Eigen::MatrixBase<Derived>& X) {
+  static GaussianCiTest from_data(const Eigen::MatrixBase<Derived>& X, double shrinkage = 0) {
     const char* fn = "GaussianCiTest::from_data";
     if (X.rows() < 4) detail::throw_invalid(fn, "needs at least 4 samples, got ", X.rows());
     if (!X.allFinite()) detail::throw_invalid(fn, "the data have non-finite values");
+    if (!(shrinkage <= 1)) detail::throw_invalid(fn, "shrinkage must be <= 1, got ", shrinkage);
     const Matrix centred =
         X.template cast<double>().rowwise() - X.template cast<double>().colwise().mean();
-    return GaussianCiTest(centred.transpose() * centred / double(X.rows() - 1), X.rows());
+    Matrix S = centred.transpose() * centred / double(X.rows() - 1);
+    const double lambda = shrinkage < 0 ? shrinkage_intensity(X) : shrinkage;
+    if (lambda > 0) {
+      const Eigen::VectorXd d = S.diagonal();
+      S *= 1 - lambda;
+      S.diagonal() = d;
+    }
+    GaussianCiTest t(std::move(S), X.rows(), lambda > 0);
+    t.m_shrinkage = lambda;
+    return t;
   }
+
+  /// Schafer & Strimmer's (2005) shrinkage intensity towards the diagonal ("target D"): on the
+  /// standardised data, \f$ \lambda = \sum_{i \ne j} \widehat{\operatorname{Var}}(r_{ij}) /
+  /// \sum_{i \ne j} r_{ij}^2 \f$ with \f$ \widehat{\operatorname{Var}}(r_{ij}) = \frac{n}{(n -
+  /// 1)^3} \sum_k (w_{kij} - \bar w_{ij})^2 \f$, \f$ w_{kij} = x_{ki} x_{kj} \f$, clipped to
+  /// [0, 1] (corpcor's estimator for gene expression with more genes than samples).
+  template <class Derived>
+  static double shrinkage_intensity(const Eigen::MatrixBase<Derived>& X) {
+    const double n = double(X.rows());
+    Matrix Z = X.template cast<double>().rowwise() - X.template cast<double>().colwise().mean();
+    const Eigen::RowVectorXd sd = (Z.colwise().squaredNorm() / (n - 1)).cwiseSqrt();
+    for (Eigen::Index j = 0; j < Z.cols(); ++j)
+      if (sd[j] > 0) Z.col(j) /= sd[j];
+    const Matrix wbar = Z.transpose() * Z / n; // mean of w_kij over k
+    const Matrix Z2 = Z.array().square().matrix();
+    const Matrix w2 = Z2.transpose() * Z2; // sum of w_kij^2 over k
+    double var = 0, r2 = 0;
+    for (Eigen::Index j = 0; j < Z.cols(); ++j)
+      for (Eigen::Index i = 0; i < Z.cols(); ++i) {
+        if (i == j) continue;
+        var += n / ((n - 1) * (n - 1) * (n - 1)) * (w2(i, j) - n * wbar(i, j) * wbar(i, j));
+        const double r = n / (n - 1) * wbar(i, j);
+        r2 += r * r;
+      }
+    return r2 > 0 ? std::clamp(var / r2, 0.0, 1.0) : 1.0;
+  }
+  /// The shrinkage intensity the covariance was built with (0: none).
+  double shrinkage() const noexcept { return m_shrinkage; }
 
   int num_variables() const noexcept { return int(m_cov.rows()); }
   Eigen::Index num_samples() const noexcept { return m_n; }
@@ -130,9 +177,11 @@ public:
   double p_value(int i, int j, std::vector<int> S) const {
     const char* fn = "GaussianCiTest::p_value";
     check(i, j, S, fn);
-    if (m_n <= Eigen::Index(S.size()) + 3)
+    if (m_n <= Eigen::Index(S.size()) + 3) {
+      if (m_regularised) return 1.0;
       detail::throw_invalid(fn, "n = ", m_n, " samples are too few for a conditioning set of ",
                             S.size());
+    }
     std::sort(S.begin(), S.end());
     Key key{std::min(i, j), std::max(i, j), S};
     {
@@ -149,9 +198,11 @@ public:
   /// The Fisher-z p-value of a partial correlation r given a conditioning set of `s` variables
   /// (not memoised: for callers that computed r themselves, e.g. from a precision matrix).
   double p_value_of(double r, std::size_t s) const {
-    if (m_n <= Eigen::Index(s) + 3)
+    if (m_n <= Eigen::Index(s) + 3) {
+      if (m_regularised) return 1.0;
       detail::throw_invalid("GaussianCiTest::p_value_of", "n = ", m_n,
                             " samples are too few for a conditioning set of ", s);
+    }
     const double lim = 1 - 1e-15;
     r = std::clamp(r, -lim, lim);
     const double z = std::sqrt(double(m_n) - double(s) - 3) * std::abs(std::atanh(r));
@@ -170,7 +221,8 @@ public:
     return m_computed;
   }
 
-  GaussianCiTest(const GaussianCiTest& o) : m_cov(o.m_cov), m_n(o.m_n) {}
+  GaussianCiTest(const GaussianCiTest& o)
+      : m_cov(o.m_cov), m_n(o.m_n), m_regularised(o.m_regularised), m_shrinkage(o.m_shrinkage) {}
   GaussianCiTest& operator=(const GaussianCiTest&) = delete;
 
 private:
@@ -182,6 +234,8 @@ private:
 
   Matrix m_cov;
   Eigen::Index m_n;
+  bool m_regularised = false;
+  double m_shrinkage = 0;
   mutable std::mutex m_mutex;
   mutable std::map<Key, double> m_cache;
   mutable std::uint64_t m_computed = 0;

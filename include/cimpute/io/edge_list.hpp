@@ -11,7 +11,6 @@
 #include "cimpute/io/text_file.hpp"
 
 #include <algorithm>
-#include <map>
 #include <ostream>
 #include <string>
 #include <utility>
@@ -80,19 +79,6 @@ inline void write_edge_list(const std::string& path, const Dag& g) {
   });
 }
 
-/// Pairs of variable names for background knowledge (`background_knowledge`): the allowed
-/// skeleton (undirected), forbidden pairs (either direction) and required arcs (cause, effect),
-/// each with the file and line it came from (empty / 0 for pairs given directly).
-struct KnowledgePairs {
-  struct Pair {
-    std::string a, b, file;
-    std::size_t line = 0;
-  };
-  std::vector<Pair> skeleton, forbidden, required;
-  bool has_skeleton = false; ///< a skeleton was given (even one with no pair among the variables)
-  bool fixed_gaps = false;   ///< see `BackgroundKnowledge::set_fixed_gaps`
-};
-
 /// The pairs of a delimited file (tab, comma or semicolon, a header line first) whose first two
 /// columns name the end points, further columns ignored: an edge list `cause,effect`, or an
 /// interactome `protein1,protein2,cost`.
@@ -107,68 +93,6 @@ inline std::vector<KnowledgePairs::Pair> read_name_pairs(const std::string& path
     out.push_back({t.rows[r][0], t.rows[r][1], path, r + 2});
   }
   return out;
-}
-
-/// Background knowledge over `variables` from named pairs. Skeleton pairs naming a variable that
-/// is not among `variables` (an interactome is larger than the measured genes) and self-pairs
-/// are left out and counted in `*skeleton_left_out`; a skeleton none of whose pairs joins two
-/// variables is an error, and so is a forbidden or required pair naming an unknown variable, or
-/// knowledge that contradicts itself (a required arc outside the skeleton or forbidden, a cycle
-/// of required arcs): `invalid_argument`, or `parse_error` with the file and line.
-inline BackgroundKnowledge background_knowledge(const std::vector<std::string>& variables,
-                                                const KnowledgePairs& pairs,
-                                                std::size_t* skeleton_left_out = nullptr) {
-  const char* fn = "background_knowledge";
-  std::map<std::string, int> index;
-  for (std::size_t v = 0; v < variables.size(); ++v) index.emplace(variables[v], int(v));
-  BackgroundKnowledge k(int(variables.size()));
-  auto fail = [&](const KnowledgePairs::Pair& p, const std::string& what) {
-    const std::string msg = std::string(fn) + ": " + what;
-    if (p.line > 0) throw parse_error(p.file, p.line, msg);
-    detail::throw_invalid(fn, what);
-  };
-  auto find = [&](const KnowledgePairs::Pair& p, const std::string& name, const char* kind) {
-    const auto it = index.find(name);
-    if (it == index.end())
-      fail(p, std::string(kind) + " " + p.a + " - " + p.b + " names '" + name +
-                  "', not a variable of the data");
-    return it->second;
-  };
-  if (pairs.has_skeleton) {
-    std::vector<std::pair<int, int>> edges;
-    std::size_t left = 0;
-    for (const auto& p : pairs.skeleton) {
-      const auto a = index.find(p.a), b = index.find(p.b);
-      if (a == index.end() || b == index.end() || a->second == b->second) {
-        ++left;
-        continue;
-      }
-      edges.emplace_back(a->second, b->second);
-    }
-    if (edges.empty() && !variables.empty())
-      detail::throw_invalid(fn, "no pair of the allowed skeleton (", pairs.skeleton.size(),
-                            " pairs) joins two variables of the data");
-    if (skeleton_left_out) *skeleton_left_out = left;
-    k.allow_only(edges);
-  }
-  for (const auto& p : pairs.forbidden) {
-    const int a = find(p, p.a, "forbidden pair"), b = find(p, p.b, "forbidden pair");
-    try {
-      k.forbid(a, b);
-    } catch (const invalid_argument& e) {
-      fail(p, "forbidden pair " + p.a + " - " + p.b + ": " + e.what());
-    }
-  }
-  for (const auto& p : pairs.required) {
-    const int a = find(p, p.a, "required arc"), b = find(p, p.b, "required arc");
-    try {
-      k.require(a, b);
-    } catch (const invalid_argument& e) {
-      fail(p, "required arc " + p.a + " -> " + p.b + ": " + e.what());
-    }
-  }
-  k.set_fixed_gaps(pairs.fixed_gaps);
-  return k;
 }
 
 } // namespace cimpute

@@ -130,4 +130,29 @@ inline NodePrizes read_node_prizes(const std::string& path, const UndirectedNetw
   return out;
 }
 
+/// Read a drug-target table: the gene in the column `name` (else the first column) and the drug
+/// in the column `drug` (else the second), further columns ignored, one (gene, drug) pair per
+/// line, as in `../shared/data/covid/drug_targets_in_network.tsv`. Throws `parse_error` (file and
+/// line) for an empty gene or drug, `invalid_argument` for a table without rows.
+inline std::vector<std::pair<std::string, std::string>> read_drug_targets(const std::string& path) {
+  const char* fn = "read_drug_targets";
+  const DelimitedTable t = read_delimited(path);
+  if (t.header.size() < 2)
+    throw parse_error(path, 1, std::string(fn) + ": expected at least two columns (gene, drug)");
+  auto column = [&](const char* name, std::size_t otherwise) {
+    const auto it = std::find(t.header.begin(), t.header.end(), name);
+    return it == t.header.end() ? otherwise : std::size_t(it - t.header.begin());
+  };
+  const std::size_t gene = column("name", 0), drug = column("drug", 1);
+  std::vector<std::pair<std::string, std::string>> out;
+  for (std::size_t r = 0; r < t.rows.size(); ++r) {
+    const auto& row = t.rows[r];
+    if (row[gene].empty() || row[drug].empty())
+      throw parse_error(path, r + 2, std::string(fn) + ": empty gene or drug");
+    out.emplace_back(row[gene], row[drug]);
+  }
+  if (out.empty()) detail::throw_invalid(fn, "'", path, "' holds no drug target");
+  return out;
+}
+
 } // namespace cimpute
