@@ -223,3 +223,24 @@ TEST_CASE(
                std::sqrt(fixed.covariance()(0, 0) * fixed.covariance()(1, 1)))
             .epsilon(1e-12));
 }
+
+TEST_CASE("stable_edges: an edge both of whose directions pass the threshold stays undirected",
+          "[discovery][knowledge]") {
+  cimpute::DiscoveryResult r;
+  r.bootstrap = 10;
+  r.adjacency_frequency = Eigen::MatrixXd::Zero(3, 3);
+  r.directed_frequency = Eigen::MatrixXd::Zero(3, 3);
+  r.adjacency_frequency(0, 1) = r.adjacency_frequency(1, 0) = 0.8;
+  r.directed_frequency(0, 1) = r.directed_frequency(1, 0) = 0.4; // a tie above 0.3
+  r.adjacency_frequency(1, 2) = r.adjacency_frequency(2, 1) = 0.9;
+  r.directed_frequency(2, 1) = 0.5;
+  r.directed_frequency(1, 2) = 0.35; // both above 0.3: the more frequent wins
+  const cimpute::Pdag g = cimpute::stable_edges(r, 0.3);
+  CHECK(g.has_undirected(0, 1));
+  CHECK(g.has_arc(2, 1));
+  cimpute::DiscoveryOptions o;
+  o.alphas = {0.01};
+  const cimpute::InterventionalData data =
+      cimpute_test::planted_data(cimpute::random_dag(5, 1, 1), 50, 1, 1, false);
+  CHECK_THROWS_WITH(cimpute::discover(data, o), Catch::Contains("needs bootstrap > 0"));
+}

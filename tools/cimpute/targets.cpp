@@ -37,6 +37,8 @@ int run_targets(TargetsOptions t) {
   if (o.discovery.method == cimpute::DiscoveryMethod::Gies)
     throw UsageError("--method gies takes no skeleton: use gsp, igsp, utigsp or pc");
   o.discovery.shrinkage = t.shrinkage == "auto" ? -1.0 : std::stod(t.shrinkage);
+  // As cimpute discover: at least as many candidate orders as runs.
+  o.discovery.search.candidates = std::max(o.discovery.search.candidates, o.discovery.search.runs);
   // Genes x cells (--genes-in-rows) or cells x genes; read_table makes records the columns.
   const cimpute::LabeledMatrix<double> m = cimpute::read_table<double>(t.expression);
   const Eigen::MatrixXd cells =

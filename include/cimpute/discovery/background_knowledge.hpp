@@ -282,7 +282,9 @@ inline BackgroundKnowledge background_knowledge(const std::vector<std::string>& 
                                                 std::size_t* skeleton_left_out = nullptr) {
   const char* fn = "background_knowledge";
   std::map<std::string, int> index;
-  for (std::size_t v = 0; v < variables.size(); ++v) index.emplace(variables[v], int(v));
+  for (std::size_t v = 0; v < variables.size(); ++v)
+    if (!index.emplace(variables[v], int(v)).second)
+      detail::throw_invalid(fn, "variable name '", variables[v], "' appears twice");
   BackgroundKnowledge k(int(variables.size()));
   auto fail = [&](const KnowledgePairs::Pair& p, const std::string& what) {
     const std::string msg = std::string(fn) + ": " + what;
@@ -296,7 +298,7 @@ inline BackgroundKnowledge background_knowledge(const std::vector<std::string>& 
                   "', not a variable of the data");
     return it->second;
   };
-  if (pairs.has_skeleton) {
+  if (pairs.has_skeleton || !pairs.skeleton.empty()) {
     std::vector<std::pair<int, int>> edges;
     std::size_t left = 0;
     for (const auto& p : pairs.skeleton) {

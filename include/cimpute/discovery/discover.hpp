@@ -137,7 +137,9 @@ struct DiscoveryOptions {
   /// Stability selection over levels (Meinshausen & Buhlmann 2010): with `bootstrap` > 0, every
   /// resample is learned at each of these test levels (instead of `search.alpha`) and an edge's
   /// frequency is the largest, over the levels, of its frequency at that level. Empty: only
-  /// `search.alpha`. The main result is always learned at `search.alpha`.
+  /// `search.alpha`. The main result is always learned at `search.alpha`. Each direction's
+  /// frequency is its own maximum, so directed_frequency(i, j) + directed_frequency(j, i) may
+  /// exceed adjacency_frequency(i, j).
   std::vector<double> alphas;
   /// Prior knowledge (an allowed skeleton, forbidden pairs, required arcs) imposed on PC, GSP,
   /// IGSP and UT-IGSP through `ConstrainedCiTest`; empty: none. Over the data's variables.
@@ -320,6 +322,8 @@ DiscoveryResult discover(const InterventionalData& data, const DiscoveryOptions&
   for (double a : options.alphas)
     if (!(a > 0 && a < 1))
       detail::throw_invalid(fn, "every level of alphas must be in (0, 1), got ", a);
+  if (!options.alphas.empty() && options.bootstrap == 0)
+    detail::throw_invalid(fn, "alphas (stability selection over levels) needs bootstrap > 0");
   if (!options.alphas.empty() && options.method == DiscoveryMethod::Gies)
     detail::throw_invalid(fn, "alphas are levels of tests; GIES runs none");
   data.validate(fn); // also what an observational learner ignores: nothing malformed passes
@@ -386,7 +390,8 @@ DiscoveryResult discover(const InterventionalData& data, const DiscoveryOptions&
 
 /// The edges of a stability selection: every pair adjacent in at least `threshold` of the
 /// resamples, as a PDAG whose arc i -> j is directed when i -> j appeared in at least
-/// `threshold` of the resamples, and undirected otherwise.
+/// `threshold` of the resamples and more often than j -> i, and undirected otherwise (with a
+/// threshold of 0.5 or less both directions can pass it; neither is then preferred).
 inline Pdag stable_edges(const DiscoveryResult& r, double threshold) {
   const char* fn = "stable_edges";
   if (r.bootstrap == 0) detail::throw_invalid(fn, "the result has no bootstrap frequencies");
@@ -397,9 +402,10 @@ inline Pdag stable_edges(const DiscoveryResult& r, double threshold) {
   for (int i = 0; i < p; ++i)
     for (int j = i + 1; j < p; ++j) {
       if (r.adjacency_frequency(i, j) < threshold) continue;
-      if (r.directed_frequency(i, j) >= threshold)
+      const double ij = r.directed_frequency(i, j), ji = r.directed_frequency(j, i);
+      if (ij >= threshold && ij > ji)
         out.add_arc(i, j);
-      else if (r.directed_frequency(j, i) >= threshold)
+      else if (ji >= threshold && ji > ij)
         out.add_arc(j, i);
       else
         out.add_undirected(i, j);

@@ -182,7 +182,8 @@ public:
         continue;
       }
       drop_stale(c);
-      if (!c.heap.empty() && c.heap.front().key + c.shift <= c.growth + tolerance(c.growth)) {
+      if (!c.heap.empty() &&
+          c.heap.front().key + c.shift <= c.growth + tolerance(std::max(c.growth, m_now))) {
         std::pop_heap(c.heap.begin(), c.heap.end(), HalfLater{});
         const Half h = c.heap.back();
         c.heap.pop_back();
@@ -505,7 +506,8 @@ inline SteinerRobustness steiner_forest_robustness(const UndirectedNetwork& net,
   const Eigen::VectorXd base = steiner_edge_costs(net, options);
   std::vector<SteinerForest> forests(static_cast<std::size_t>(runs));
   detail::parallel_for(long(runs), [&](long r) {
-    std::seed_seq seq{std::uint64_t(seed), std::uint64_t(r)};
+    std::seed_seq seq{std::uint32_t(seed), std::uint32_t(seed >> 32), std::uint32_t(r),
+                      std::uint32_t(std::uint64_t(r) >> 32)};
     std::mt19937_64 rng(seq);
     std::normal_distribution<double> z(0.0, 1.0);
     Eigen::VectorXd c = base;
