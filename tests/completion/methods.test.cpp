@@ -386,6 +386,87 @@ TEST_CASE("NtkCvCompletion: the closed-form outer leave-one-pair-out equals refi
   CHECK_FALSE(cv.leave_one_pair_out_predictions(cimpute::TrainingSet<double>(t, all_rows(t))));
 }
 
+TEST_CASE("NtkCvCompletion: the updated cross-context criteria equal their brute force",
+          "[completion][ntk]") {
+  // Fold i's criterion: inner leave-one-out, context block by context block, of the features
+  // of all pairs with pair i's signature left out of every feature (feature_without).
+  using Eigen::MatrixXd;
+  struct Case {
+    unsigned seed;
+    int P, C, G;
+    std::string reference;
+  };
+  // G = 12 >= the blocks' sizes and G = 3 below them take the two routes of alpha_products.
+  for (const Case& c : {Case{21, 9, 6, 12, ""}, Case{4, 14, 4, 3, ""}, Case{8, 12, 5, 3, "c0"}}) {
+    INFO("seed " << c.seed << ", G = " << c.G << ", reference '" << c.reference << "'");
+    const Tensor t = random_screen(c.seed, c.P, c.C, c.G);
+    std::vector<Eigen::Index> eval;
+    for (Eigen::Index r = 0; r < t.num_observed(); ++r)
+      if (c.reference.empty() ||
+          t.contexts()[t.observed_pairs()[std::size_t(r)].context] != c.reference)
+        eval.push_back(r);
+    const Eigen::Index ref = c.reference.empty() ? -1 : t.contexts().index(c.reference);
+    const cimpute::TrainingSet<double> all(t, eval, ref);
+    const cimpute::detail::LooGram g(all);
+    std::vector<cimpute::NtkCompletionOptions> kernels;
+    for (int depth : {1, 3})
+      for (double id : {0.5, 1.5}) {
+        cimpute::NtkCompletionOptions o;
+        o.prior = cimpute::NtkPrior::CrossContext;
+        o.depth = depth;
+        o.identity_weight = id;
+        kernels.push_back(o);
+      }
+    const std::vector<double> ridges{0.0, 0.1};
+    const auto crit = cimpute::SelectionCriterion::Mean;
+    const auto fast =
+        cimpute::detail::updated_cross_context_criteria(all, g, kernels, ridges, crit);
+    REQUIRE(fast);
+    const auto pairs = all.pairs();
+    const cimpute::detail::CrossContextFeatures feat(all);
+    const MatrixXd Y = all.signatures();
+    double worst = 0;
+    for (std::size_t i = 0; i < pairs.size(); ++i) {
+      std::vector<Eigen::Index> keep;
+      for (std::size_t j = 0; j < pairs.size(); ++j)
+        if (j != i) keep.push_back(Eigen::Index(j));
+      for (std::size_t k = 0; k < kernels.size(); ++k) {
+        const cimpute::NtkKernel<double> kernel(kernels[k].depth, kernels[k].bias);
+        const double id2 = kernels[k].identity_weight * kernels[k].identity_weight;
+        for (std::size_t r = 0; r < ridges.size(); ++r) {
+          MatrixXd pred = MatrixXd::Zero(Eigen::Index(keep.size()), Y.cols());
+          for (Eigen::Index ctx = 0; ctx < t.num_contexts(); ++ctx) {
+            std::vector<Eigen::Index> b; // positions within `keep`
+            for (std::size_t q = 0; q < keep.size(); ++q)
+              if (pairs[std::size_t(keep[q])].context == ctx) b.push_back(Eigen::Index(q));
+            if (b.size() < 2) continue; // alone: predicted as zero
+            MatrixXd Fb(Eigen::Index(b.size()), Y.cols());
+            MatrixXd Yb(Eigen::Index(b.size()), Y.cols());
+            for (std::size_t q = 0; q < b.size(); ++q) {
+              const Eigen::Index j = keep[std::size_t(b[q])];
+              Fb.row(Eigen::Index(q)) = feat.feature_without(pairs[std::size_t(j)], pairs[i]);
+              Yb.row(Eigen::Index(q)) = Y.row(j);
+            }
+            const Eigen::VectorXd na = Fb.rowwise().squaredNorm().array() + id2;
+            MatrixXd K = cimpute::detail::cross_context_block(kernel, MatrixXd(Fb * Fb.transpose()),
+                                                              na, na, true);
+            K.diagonal().array() += ridges[r];
+            const MatrixXd H = K.inverse();
+            const MatrixXd loo = Yb - H.diagonal().cwiseInverse().asDiagonal() * (H * Yb);
+            for (std::size_t q = 0; q < b.size(); ++q) pred.row(b[q]) = loo.row(Eigen::Index(q));
+          }
+          const double brute = cimpute::selection_value(
+              crit, cimpute::completion_scores(pred, MatrixXd(Y(keep, Eigen::all))));
+          const double d = std::abs(brute - (*fast)(Eigen::Index(i), Eigen::Index(k * 2 + r)));
+          if (!(d <= worst)) worst = d; // a NaN stays
+        }
+      }
+    }
+    CHECK(worst < 1e-9);
+    CHECK(fast->allFinite());
+  }
+}
+
 TEST_CASE("NtkCompletion: the cross-context prior's kernel and what it learns",
           "[completion][ntk]") {
   // Planted: y(p, c) = a_c + W_c b_p + noise, a context-specific map of a perturbation factor,

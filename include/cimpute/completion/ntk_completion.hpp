@@ -204,22 +204,35 @@ public:
   /// training signature in another context.
   Eigen::MatrixXd features(const std::vector<PairIndex>& pairs) const {
     Eigen::MatrixXd f(Eigen::Index(pairs.size()), m_sum.cols());
-    for (std::size_t i = 0; i < pairs.size(); ++i) {
-      const PairIndex& p = pairs[i];
-      const int own = m_row(p.perturbation, p.context);
-      auto row = f.row(Eigen::Index(i));
-      row = m_sum.row(p.perturbation);
-      if (own >= 0) row -= m_own.row(own); // (d, c) never informs its own feature
-      const double n = row.norm();
-      if (n > 0 && m_count[p.perturbation] - (own >= 0 ? 1 : 0) > 0)
-        row /= n;
-      else
-        row.setZero();
-    }
+    for (std::size_t i = 0; i < pairs.size(); ++i) f.row(Eigen::Index(i)) = feature(pairs[i], -1);
     return f;
+  }
+  /// The feature of `p` with the training signature of `also` left out of it as well: `p`'s
+  /// feature in the training set without `also`, had the contexts' means and scales stayed.
+  Eigen::RowVectorXd feature_without(const PairIndex& p, const PairIndex& also) const {
+    const bool other = also.perturbation == p.perturbation && also.context != p.context;
+    return feature(p, other ? m_row(also.perturbation, also.context) : -1);
   }
 
 private:
+  // The unit direction of d's standardised signatures without (d, c)'s own (which never informs
+  // its own feature) and without training position `also` (none when negative).
+  Eigen::RowVectorXd feature(const PairIndex& p, int also) const {
+    Eigen::RowVectorXd row = m_sum.row(p.perturbation);
+    double count = m_count[p.perturbation];
+    for (int r : {m_row(p.perturbation, p.context), also})
+      if (r >= 0) {
+        row -= m_own.row(r);
+        count -= 1;
+      }
+    const double n = row.norm();
+    if (n > 0 && count > 0)
+      row /= n;
+    else
+      row.setZero();
+    return row;
+  }
+
   Eigen::MatrixXd m_sum, m_own;
   Eigen::VectorXd m_count;
   Eigen::MatrixXi m_row;

@@ -76,6 +76,31 @@ public:
     m_cosine += den > 0 ? py / den : 0.0;
     ++m_n;
   }
+  /// Adds the signatures scored by `o`.
+  void merge(const GramScores& o) {
+    m_p += o.m_p;
+    m_pp += o.m_pp;
+    m_py += o.m_py;
+    m_y += o.m_y;
+    m_yy += o.m_yy;
+    m_r2 += o.m_r2;
+    m_cosine += o.m_cosine;
+    m_n += o.m_n;
+  }
+  /// Adds signature j of `g` (below) with its leave-one-out residual rho = alpha / h known
+  /// through a = <alpha, y_j>, b = |alpha|^2 and c = sum(alpha).
+  template <class Gram>
+  void add_residual(const Gram& g, Eigen::Index j, double a, double b, double c, double h) {
+    const double yy = g.squared_norms[j];
+    add(yy, g.row_sums[j], g.centred[j], yy - a / h, yy - 2 * a / h + b / (h * h),
+        g.row_sums[j] - c / h, b / (h * h));
+  }
+  /// Adds signature j of `g` predicted as exactly zero.
+  template <class Gram>
+  void add_zero(const Gram& g, Eigen::Index j) {
+    const double yy = g.squared_norms[j];
+    add(yy, g.row_sums[j], g.centred[j], 0.0, 0.0, 0.0, yy);
+  }
   CompletionScores scores() const {
     const double N = double(m_n) * m_features;
     const double cov = m_py - m_p * m_y / N;
@@ -118,7 +143,7 @@ blockwise_loo_predictions(const Eigen::MatrixXd& K, const Eigen::MatrixXd& Y,
 struct LooGram {
   template <class Scalar>
   explicit LooGram(const TrainingSet<Scalar>& all) : n(all.size()) {
-    const Eigen::MatrixXd Y = all.signatures().template cast<double>();
+    Y = all.signatures().template cast<double>();
     features = double(Y.cols());
     YYt.noalias() = Y * Y.transpose();
     row_sums = Y.rowwise().sum();
@@ -151,12 +176,49 @@ struct LooGram {
     return all.subset(std::move(rows));
   }
 
+  /// For H = (K + lambda I)^-1 over the signatures at `at` (every one when empty): PY = H Y
+  /// Y^T (<alpha_i, y_j>), Q (<alpha_i, alpha_j>) and v (the sums of the alpha_i), through
+  /// alpha = H Y when there are fewer genes than signatures and through Y Y^T otherwise.
+  void alpha_products(const Eigen::MatrixXd& H, const std::vector<Eigen::Index>& at,
+                      Eigen::MatrixXd& PY, Eigen::MatrixXd& Q, Eigen::VectorXd& v) const {
+    const Eigen::MatrixXd Ya = at.empty() ? Y : Eigen::MatrixXd(Y(at, Eigen::all));
+    if (Ya.cols() < Ya.rows()) {
+      const Eigen::MatrixXd alpha = H * Ya;
+      PY.noalias() = alpha * Ya.transpose();
+      Q.noalias() = alpha * alpha.transpose();
+      v = alpha.rowwise().sum();
+    } else {
+      PY.noalias() = H * (at.empty() ? YYt : Eigen::MatrixXd(YYt(at, at)));
+      Q.noalias() = PY * H;
+      v.noalias() = H * Ya.rowwise().sum();
+    }
+  }
+
   Eigen::Index n = 0;
   double features = 0;
+  Eigen::MatrixXd Y;                                ///< the signatures
   Eigen::MatrixXd YYt;                              ///< Y Y^T
   Eigen::VectorXd row_sums, squared_norms, centred; ///< per signature: sum, |y|^2, |y - mean|^2
   std::vector<std::vector<Eigen::Index>> contexts;  ///< positions of each context's pairs
 };
+
+/// Adds to `acc` the leave-one-out residuals of the pairs of one factorised Gram (H its inverse,
+/// PY, Q, v as `LooGram::alpha_products` gives them; local j is signature at[j] of `g`, or j
+/// when `at` is empty) once local pair i is removed: the rank-one downdate
+/// H - H_.i H_i. / H_ii, so alpha_j loses t_j alpha_i and H_jj loses t_j H_ji, t_j = H_ji / H_ii.
+inline void add_downdated_residuals(GramScores& acc, const LooGram& g, const Eigen::MatrixXd& H,
+                                    const Eigen::MatrixXd& PY, const Eigen::MatrixXd& Q,
+                                    const Eigen::VectorXd& v, const std::vector<Eigen::Index>& at,
+                                    Eigen::Index i) {
+  const double hii = H(i, i);
+  for (Eigen::Index j = 0; j < H.rows(); ++j) {
+    if (j == i) continue;
+    const double t = H(j, i) / hii;
+    acc.add_residual(g, at.empty() ? j : at[std::size_t(j)], PY(j, j) - t * PY(i, j),
+                     Q(j, j) - 2 * t * Q(i, j) + t * t * Q(i, i), v[j] - t * v[i],
+                     H(j, j) - t * H(j, i));
+  }
+}
 
 /// One context S of `LooGram` under one (kernel, ridge): the inverse of the Gram of the pairs T
 /// outside S and the inner products of its alpha_0 = (K_TT + lambda I)^-1 Y_T, from the full
@@ -229,9 +291,7 @@ struct LooContextBlock {
     // c = sum(alpha_j) and h = [H_fold]_jj.
     GramScores acc(g.features);
     auto add = [&](Eigen::Index j, double a, double b, double c, double h) {
-      const double yy = g.squared_norms[j];
-      acc.add(yy, g.row_sums[j], g.centred[j], yy - a / h, yy - 2 * a / h + b / (h * h),
-              g.row_sums[j] - c / h, b / (h * h));
+      acc.add_residual(g, j, a, b, c, h);
     };
     for (Eigen::Index t = 0; t < nt; ++t) {
       const auto w = W.row(t);
@@ -247,6 +307,152 @@ struct LooContextBlock {
     return acc.scores();
   }
 };
+
+/// The inner leave-one-out criteria of cross-context kernels for every fold i of outer
+/// leave-one-pair-out (n x (kernels x ridges), column k * R + r) without refactorising per
+/// fold. The features of all n pairs are computed once; fold i removes pair i from its context's
+/// block (a rank-one downdate of the block's inverse) and from the features of its
+/// perturbation's pairs in the other contexts (one kernel row and column of each such block
+/// changes: a rank-two Woodbury update of its inverse). The contexts' means and scales still
+/// count pair i (a 1/m share of its context's statistics): the criterion is the inner
+/// leave-one-out of the features computed from all pairs with pair i's signature left out of
+/// every feature (`CrossContextFeatures::feature_without`), O(n^2) per kernel and ridge after
+/// one factorisation of each block. Empty when a factorisation fails.
+template <class Scalar>
+std::optional<Eigen::MatrixXd>
+updated_cross_context_criteria(const TrainingSet<Scalar>& all, const LooGram& g,
+                               const std::vector<NtkCompletionOptions>& kernels,
+                               const std::vector<double>& ridges, SelectionCriterion criterion) {
+  using Eigen::Index;
+  using Eigen::MatrixXd;
+  using Eigen::VectorXd;
+  const auto pairs = all.pairs();
+  const Index n = g.n, C = all.tensor().num_contexts();
+  const std::size_t R = ridges.size();
+  const CrossContextFeatures feat(all);
+  const MatrixXd F = feat.features(pairs);
+  std::vector<Index> position(std::size_t(all.tensor().num_perturbations() * C), -1);
+  for (std::size_t i = 0; i < pairs.size(); ++i)
+    position[std::size_t(pairs[i].perturbation * C + pairs[i].context)] = Index(i);
+  struct Block {
+    std::vector<Index> at;          // positions of the context's pairs
+    MatrixXd U;                     // their features' inner products
+    VectorXd sq;                    // and squared norms
+    std::vector<Index> fold, local; // folds changing one pair's features, and that pair
+    MatrixXd Unew;                  // the changed features' inner products with the block's
+    VectorXd sqnew;                 // and their squared norms
+    MatrixXd K, D;                  // the block's kernel, and per fold the change of a column
+    std::vector<char> hit;          // folds that change the block
+  };
+  std::vector<Block> blocks;
+  for (auto& at : positions_by_context(pairs, C)) {
+    if (at.empty()) continue;
+    Block b;
+    b.at = std::move(at);
+    const MatrixXd Fb = F(b.at, Eigen::all);
+    b.U.noalias() = Fb * Fb.transpose();
+    b.sq = Fb.rowwise().squaredNorm();
+    b.hit.assign(std::size_t(n), 0);
+    for (Index a = 0; a < Index(b.at.size()); ++a) {
+      const PairIndex& p = pairs[std::size_t(b.at[std::size_t(a)])];
+      b.hit[std::size_t(b.at[std::size_t(a)])] = 1;
+      for (Index c = 0; c < C; ++c) {
+        const Index i = c == p.context ? -1 : position[std::size_t(p.perturbation * C + c)];
+        if (i < 0) continue;
+        b.fold.push_back(i);
+        b.local.push_back(a);
+        b.hit[std::size_t(i)] = 1;
+      }
+    }
+    MatrixXd Fnew(Index(b.fold.size()), F.cols());
+    for (std::size_t q = 0; q < b.fold.size(); ++q)
+      Fnew.row(Index(q)) = feat.feature_without(pairs[std::size_t(b.at[std::size_t(b.local[q])])],
+                                                pairs[std::size_t(b.fold[q])]);
+    b.Unew.noalias() = Fb * Fnew.transpose();
+    b.sqnew = Fnew.rowwise().squaredNorm();
+    blocks.push_back(std::move(b));
+  }
+  MatrixXd out(n, Index(kernels.size() * R));
+  for (std::size_t k = 0; k < kernels.size(); ++k) {
+    const NtkKernel<double> kernel(kernels[k].depth, kernels[k].bias);
+    const double id2 = kernels[k].identity_weight * kernels[k].identity_weight;
+    for (Block& b : blocks) {
+      const VectorXd na = b.sq.array() + id2;
+      b.K = cross_context_block(kernel, b.U, na, na, true);
+      b.D = cross_context_block(kernel, b.Unew, na, VectorXd(b.sqnew.array() + id2), false);
+      for (std::size_t q = 0; q < b.fold.size(); ++q) {
+        b.D.col(Index(q)) -= b.K.col(b.local[q]);
+        b.D(b.local[q], Index(q)) = 0.0; // the diagonal (u = 1) never changes
+      }
+    }
+    for (std::size_t r = 0; r < R; ++r) {
+      std::vector<GramScores> acc(std::size_t(n), GramScores(g.features));
+      for (const Block& b : blocks) {
+        const Index m = Index(b.at.size());
+        GramScores base(g.features);
+        if (m == 1) { // alone in its context: predicted as exactly zero, or absent in its fold
+          base.add_zero(g, b.at[0]);
+          for (Index i = 0; i < n; ++i)
+            if (i != b.at[0]) acc[std::size_t(i)].merge(base);
+          continue;
+        }
+        MatrixXd A = b.K;
+        A.diagonal().array() += ridges[r];
+        const Eigen::LLT<MatrixXd> llt(A);
+        if (llt.info() != Eigen::Success) return std::nullopt;
+        const MatrixXd H = llt.solve(MatrixXd::Identity(m, m));
+        MatrixXd PY, Q;
+        VectorXd v;
+        g.alpha_products(H, b.at, PY, Q, v);
+        for (Index j = 0; j < m; ++j)
+          base.add_residual(g, b.at[std::size_t(j)], PY(j, j), Q(j, j), v[j], H(j, j));
+        for (Index i = 0; i < n; ++i)
+          if (!b.hit[std::size_t(i)]) acc[std::size_t(i)].merge(base);
+        // The block's own folds: rank-one downdates.
+        parallel_for(long(m), [&](long li) {
+          GramScores& a = acc[std::size_t(b.at[std::size_t(li)])];
+          if (m == 2) // the other pair is left alone in its context
+            a.add_zero(g, b.at[std::size_t(1 - li)]);
+          else
+            add_downdated_residuals(a, g, H, PY, Q, v, b.at, li);
+        });
+        // Folds changing pair a's features: K + e_a d^T + d e_a^T, so with U = [e_a, d] the
+        // inverse is H - Z M Z^T, Z = H U, M = (S + U^T H U)^-1, S = [0 1; 1 0].
+        if (b.fold.empty()) continue;
+        const MatrixXd HD = H * b.D, PYtD = PY.transpose() * b.D, QD = Q * b.D;
+        std::vector<char> failed(b.fold.size(), 0);
+        parallel_for(long(b.fold.size()), [&](long q) {
+          const Index a = b.local[std::size_t(q)];
+          const double dHd = b.D.col(q).dot(HD.col(q)), dQd = b.D.col(q).dot(QD.col(q));
+          Eigen::Matrix2d S;
+          S << H(a, a), 1.0 + HD(a, q), 1.0 + HD(a, q), dHd;
+          const double det = S.determinant();
+          if (!(std::abs(det) > 0) || !std::isfinite(det)) {
+            failed[std::size_t(q)] = 1;
+            return;
+          }
+          const Eigen::Matrix2d M = S.inverse();
+          Eigen::Matrix2d G;
+          G << Q(a, a), QD(a, q), QD(a, q), dQd;
+          const Eigen::Vector2d vd(v[a], b.D.col(q).dot(v));
+          GramScores& s = acc[std::size_t(b.fold[std::size_t(q)])];
+          for (Index j = 0; j < m; ++j) {
+            const Eigen::RowVector2d z(H(j, a), HD(j, q));
+            const Eigen::RowVector2d w = z * M;
+            s.add_residual(
+                g, b.at[std::size_t(j)], PY(j, j) - w.dot(Eigen::RowVector2d(PY(a, j), PYtD(j, q))),
+                Q(j, j) - 2 * w.dot(Eigen::RowVector2d(Q(a, j), QD(j, q))) + (w * G).dot(w),
+                v[j] - w.dot(vd.transpose()), H(j, j) - w.dot(z));
+          }
+        });
+        if (std::find(failed.begin(), failed.end(), 1) != failed.end()) return std::nullopt;
+      }
+      for (Index i = 0; i < n; ++i)
+        out(i, Index(k * R + r)) = selection_value(criterion, acc[std::size_t(i)].scores());
+    }
+  }
+  return out;
+}
 } // namespace detail
 
 /// The search space and rules of `NtkCvCompletion`: the hyper-parameter grid (`NtkGrid`: depths
@@ -275,6 +481,13 @@ struct NtkSearchOptions : NtkGrid {
   /// Inner leave-one-context-out holds out at most this many training contexts (a seeded random
   /// subset); each costs one refit per point of the grid.
   Eigen::Index max_contexts = 30;
+  /// The closed-form outer leave-one-pair-out (`NtkCvCompletion::leave_one_pair_out_predictions`)
+  /// recomputes the cross-context features without each held-out pair up to this many pairs
+  /// (exact inner scores, every context block refactorised per pair). Beyond, it updates the
+  /// features of all pairs (`detail::updated_cross_context_criteria`: O(n^2) per kernel after
+  /// one factorisation per block), whose contexts' means and scales keep the held-out pair:
+  /// a 1/m share of its context's statistics enters the choice, never the prediction.
+  Eigen::Index exact_cross_context_pairs = 600;
   unsigned seed = 0;
   /// Told of every kernel setting scored by a search (`fit`), as (done, total): from the thread
   /// calling `fit` or its worker threads, one call at a time. Empty: nothing is reported.
@@ -358,16 +571,22 @@ public:
   /// whole inner search included (row order of `all.rows()`). `leave_one_pair_out` uses it.
   ///
   /// For every kernel setting and ridge, one inverse \f$ H = (K + \lambda I)^{-1} \f$ of the
-  /// Gram of all n pairs serves every fold. Removing pair i changes the features of its context
-  /// c only (the train-context-average prior uses the context's mean signature; the one-hot and
-  /// user-feature priors change nothing), so the fold's Gram keeps the block of the pairs T
-  /// outside c: \f$ (K_{TT} + \lambda I)^{-1} = H_{TT} - H_{TS} H_{SS}^{-1} H_{ST} \f$ (once per
+  /// Gram of all n pairs serves every fold. Under the one-hot and user-feature priors, whose
+  /// features do not depend on the training set, fold i's Gram is K without row and column i:
+  /// its inverse is the rank-one downdate \f$ H - H_{\cdot i} H_{i \cdot} / H_{ii} \f$, O(n)
+  /// per fold. The train-context-average prior changes the features of i's context c only
+  /// (its mean signature), so the fold's Gram keeps the block of the pairs T outside c:
+  /// \f$ (K_{TT} + \lambda I)^{-1} = H_{TT} - H_{TS} H_{SS}^{-1} H_{ST} \f$ (once per
   /// context), and the fold's pairs of c enter by a Schur complement of their size. The inner
   /// leave-one-out scores (pooled Pearson, mean R^2, mean cosine of \f$ y_j - \alpha_j / H_{jj}
   /// \f$) need only the inner products of the \f$\alpha_j\f$ with each other and with the
-  /// signatures, which follow from \f$ H Y Y^T \f$ and \f$ H Y Y^T H \f$ without touching the
-  /// feature axis again. The chosen setting is then refitted per fold exactly as `fit` does.
-  /// Equal to the refits up to rounding (tested).
+  /// signatures, which follow from \f$ H Y \f$ (or \f$ H Y Y^T \f$) without touching the
+  /// feature axis again. The cross-context prior is scored fold by fold up to
+  /// `NtkSearchOptions::exact_cross_context_pairs` pairs, by low-rank updates beyond
+  /// (`detail::updated_cross_context_criteria`). The chosen setting's prediction is then the
+  /// refit's: in closed form (the leave-one-out prediction of all n pairs) under every prior but
+  /// the train-context-average one, by a refit per fold under that one. Equal to the refits up
+  /// to rounding (tested) where the cross-context criteria are exact.
   ///
   /// Returns `std::nullopt` where this does not apply (inner leave-one-context-out, the
   /// train-averages prior, more than `max_pairs` + 1 pairs, fewer than 3, a context holding every
@@ -397,22 +616,56 @@ public:
         failed[std::size_t(k)] =
             !score_kernel(all, g, kernels[std::size_t(k)], std::size_t(k) * R, P, criteria);
     });
-    if (!cross.empty() && !score_cross_context(all, g, kernels, cross, P, criteria))
+    if (!cross.empty() && g.n > m_search.exact_cross_context_pairs) {
+      std::vector<NtkCompletionOptions> which;
+      for (std::size_t k : cross) which.push_back(kernels[k]);
+      const auto c = detail::updated_cross_context_criteria(all, g, which, m_search.ridges,
+                                                            m_search.criterion);
+      if (!c) return std::nullopt;
+      for (Eigen::Index i = 0; i < g.n; ++i)
+        for (std::size_t k = 0; k < cross.size(); ++k)
+          for (std::size_t r = 0; r < R; ++r)
+            criteria[std::size_t(i) * P + cross[k] * R + r] = (*c)(i, Eigen::Index(k * R + r));
+    } else if (!cross.empty() && !score_cross_context(all, g, kernels, cross, P, criteria)) {
       return std::nullopt;
+    }
     if (std::find(failed.begin(), failed.end(), 1) != failed.end()) return std::nullopt;
     // Per fold: the first best point (as `fit` keeps it), refitted without the fold's pair.
+    // Under every prior but the train-context-average one that refit predicts pair i with the
+    // kernel of all n pairs (one-hot and user features do not depend on the training set; the
+    // cross-context features of the pairs of i's context leave that context's signatures, and
+    // so its mean and scale, out): its prediction is the closed-form leave-one-out one,
+    // computed once per chosen point for all the folds that chose it.
     Matrix out(g.n, all.tensor().num_features());
     const auto pairs = all.pairs();
-    detail::parallel_for(long(g.n), [&](long i) {
+    std::vector<std::vector<Eigen::Index>> chose(P);
+    for (Eigen::Index i = 0; i < g.n; ++i) {
       std::size_t best = 0;
       const double* c = criteria.data() + std::size_t(i) * P;
       for (std::size_t q = 1; q < P; ++q)
         if (c[q] > c[best]) best = q;
-      NtkCompletionOptions o = kernels[best / R];
-      o.ridge = m_search.ridges[best % R];
-      NtkCompletion<Scalar> m(std::move(o));
-      m.fit(g.without(all, Eigen::Index(i)));
-      out.row(Eigen::Index(i)) = m.predict({pairs[std::size_t(i)]}).row(0);
+      chose[best].push_back(i);
+    }
+    std::vector<Eigen::Index> refit;
+    std::vector<NtkCompletionOptions> refit_options(std::size_t(g.n));
+    for (std::size_t q = 0; q < P; ++q) {
+      if (chose[q].empty()) continue;
+      NtkCompletionOptions o = kernels[q / R];
+      o.ridge = m_search.ridges[q % R];
+      const std::optional<Eigen::MatrixXd> loo = closed_form_loo(all, g, o);
+      for (Eigen::Index i : chose[q]) {
+        if (loo)
+          out.row(i) = loo->row(i).template cast<Scalar>();
+        else
+          refit.push_back(i);
+        refit_options[std::size_t(i)] = o;
+      }
+    }
+    detail::parallel_for(long(refit.size()), [&](long k) {
+      const Eigen::Index i = refit[std::size_t(k)];
+      NtkCompletion<Scalar> m(refit_options[std::size_t(i)]);
+      m.fit(g.without(all, i));
+      out.row(i) = m.predict({pairs[std::size_t(i)]}).row(0);
     });
     return out;
   }
@@ -453,6 +706,33 @@ private:
           }
     }
   }
+  // The leave-one-out predictions of every pair of `all` under `o` when each equals the refit
+  // without the pair (see `leave_one_pair_out_predictions`); empty under the
+  // train-context-average prior or when the factorisation fails.
+  std::optional<Eigen::MatrixXd> closed_form_loo(const TrainingSet<Scalar>& all,
+                                                 const detail::LooGram& g,
+                                                 const NtkCompletionOptions& o) const {
+    if (o.prior == NtkPrior::TrainContextAverage) return std::nullopt;
+    const auto pairs = all.pairs();
+    NtkCompletion<Scalar> full(o);
+    full.prepare(all);
+    const Eigen::MatrixXd K = full.kernel_matrix(pairs, pairs, true);
+    if (o.prior != NtkPrior::CrossContext) {
+      ExactKernelSolver<double> solver(K, o.ridge);
+      if (solver.info() != ComputationInfo::Success) return std::nullopt;
+      return Eigen::MatrixXd(g.Y - solver.loo_residuals(g.Y));
+    }
+    std::vector<std::vector<Eigen::Index>> blocks;
+    std::vector<Eigen::Index> alone; // predicted as exactly zero, as without training pairs
+    for (auto& c : detail::positions_by_context(pairs, all.tensor().num_contexts())) {
+      if (c.size() == 1) alone.push_back(c[0]);
+      if (!c.empty()) blocks.push_back(std::move(c));
+    }
+    auto pred = detail::blockwise_loo_predictions(K, g.Y, blocks, o.ridge);
+    if (pred) (*pred)(alone, Eigen::all).setZero();
+    return pred;
+  }
+
   void add_point(NtkCompletionOptions o, double ridge, const CompletionScores& scores,
                  double& best) {
     NtkSearchPoint pt;
@@ -490,11 +770,20 @@ private:
       const Eigen::LLT<MatrixXd> llt(A);
       if (llt.info() != Eigen::Success) return false;
       H[r] = llt.solve(MatrixXd::Identity(g.n, g.n));
-      PY[r].noalias() = H[r] * g.YYt;
-      Q[r].noalias() = PY[r] * H[r];
-      v[r].noalias() = H[r] * g.row_sums;
+      g.alpha_products(H[r], {}, PY[r], Q[r], v[r]);
     }
     const bool fold_features = o.prior == NtkPrior::TrainContextAverage;
+    if (!fold_features) {
+      // The fold's Gram is K without row and column i.
+      for (std::size_t r = 0; r < R; ++r)
+        detail::parallel_for(long(g.n), [&](long i) {
+          detail::GramScores acc(g.features);
+          detail::add_downdated_residuals(acc, g, H[r], PY[r], Q[r], v[r], {}, i);
+          criteria[std::size_t(i) * P + first + r] =
+              selection_value(m_search.criterion, acc.scores());
+        });
+      return true;
+    }
     std::vector<detail::LooContextBlock> blocks(R);
     for (const auto& S : g.contexts) {
       const std::vector<Eigen::Index> T = g.complement(S);
@@ -576,9 +865,7 @@ private:
           detail::GramScores acc(g.features);
           for (const Block& b : blocks) {
             if (b.at.size() == 1) { // alone in its context: predicted as exactly zero
-              const Eigen::Index y = b.at[0];
-              const double yy = g.squared_norms[y];
-              acc.add(yy, g.row_sums[y], g.centred[y], 0.0, 0.0, 0.0, yy);
+              acc.add_zero(g, b.at[0]);
               continue;
             }
             const VectorXd n = b.sq.array() + id2;
@@ -593,13 +880,9 @@ private:
             const MatrixXd YY = g.YYt(b.at, b.at);
             const MatrixXd HM = H * YY;
             const VectorXd Hs = H * g.row_sums(b.at);
-            for (Eigen::Index j = 0; j < H.rows(); ++j) {
-              const Eigen::Index y = b.at[std::size_t(j)];
-              const double d = 1.0 / H(j, j), yy = g.squared_norms[y];
-              const double ry = d * HM(j, j), rr = d * d * HM.row(j).dot(H.row(j));
-              acc.add(yy, g.row_sums[y], g.centred[y], yy - ry, yy - 2 * ry + rr,
-                      g.row_sums[y] - d * Hs[j], rr);
-            }
+            for (Eigen::Index j = 0; j < H.rows(); ++j)
+              acc.add_residual(g, b.at[std::size_t(j)], HM(j, j), HM.row(j).dot(H.row(j)), Hs[j],
+                               H(j, j));
           }
           criteria[std::size_t(i) * P + k * R + r] =
               selection_value(m_search.criterion, acc.scores());
