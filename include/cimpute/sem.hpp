@@ -7,3 +7,4 @@
 #include "cimpute/sem/linear_gaussian_sem.hpp"
 #include "cimpute/sem/nonlinear_sem.hpp"
 #include "cimpute/sem/perturbation_simulator.hpp"
+#include "cimpute/sem/shift_design.hpp"

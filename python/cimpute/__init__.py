@@ -40,7 +40,7 @@ __all__ = [
     "design_interventions", "design_pairs", "discovery_methods", "AutoencoderTransferOptions",
     "CompletionSetup", "DiscoveryOptions", "GiesOptions", "HsicOptions", "IgspOptions",
     "InterventionDesignOptions", "MixedPriorOptions", "PerturbationSimulatorParams",
-    "RepurposingOptions", "steiner_forest",
+    "RepurposingOptions", "steiner_forest", "design_shift",
 ]
 __version__ = _cimpute.__version__  # the C++ library's (cimpute/version.hpp)
 
@@ -783,6 +783,36 @@ def design_interventions(data, budget: int, method: str = "igsp", batch: bool = 
     pd = _pandas()
     return pd.DataFrame({"rank": range(1, len(d["target"]) + 1), "target": d["target"],
                          "oriented": d["oriented"], "unoriented": d["unoriented"]})
+
+
+def design_shift(sem: LinearGaussianSem, desired, max_targets: int | None = None,
+                 names: Sequence[str] | None = None):
+    """The shift intervention that moves a linear SEM's mean to ``desired``, as ``cimpute
+    design shift``: the exact shift a = (I - B^T) desired - mu (its targets are the nodes it
+    moves), or with ``max_targets`` the best shift on at most that many nodes (every set of 1
+    or 2, greedy beyond). ``desired``: one value per node, or a mapping name -> value with
+    ``names`` (every node listed). Fit the SEM first, e.g. ``LinearGaussianSem.fit(dag, X)``.
+    Returns a DataFrame target, shift, distance, relative_distance (distance: |mean -
+    desired| under the shift; relative: over the observational mean's distance)."""
+    p = sem.weights.shape[0]
+    if names is not None and len(names) != p:
+        raise ValueError(f"design_shift: {len(names)} names for {p} nodes")
+    if isinstance(desired, dict):
+        if names is None:
+            raise ValueError("design_shift: a mapping of desired means needs names=")
+        missing = [n for n in names if n not in desired]
+        unknown = [k for k in desired if k not in set(names)]
+        if missing or unknown:
+            raise ValueError("design_shift: " + (f"no desired mean for {missing[:5]}"
+                                                  if missing else f"unknown nodes {unknown[:5]}"))
+        desired = [desired[n] for n in names]
+    d = _cimpute.shift_design(sem, np.asarray(desired, dtype=np.float64),
+                              int(max_targets) if max_targets is not None else 0)
+    labels = [names[t] if names is not None else t for t in d["targets"]]
+    pd = _pandas()
+    return pd.DataFrame({"target": labels, "shift": [d["shift"][t] for t in d["targets"]],
+                         "distance": [d["distance"]] * len(labels),
+                         "relative_distance": [d["relative"]] * len(labels)})
 
 
 def cpdag(dag) -> np.ndarray:

@@ -11,6 +11,7 @@
 #include <cimpute/io/interactome.hpp>
 #include <cimpute/io/interventional_csv.hpp>
 #include <cimpute/sem/linear_gaussian_sem.hpp>
+#include <cimpute/sem/shift_design.hpp>
 
 #include <memory>
 #include <optional>
@@ -316,7 +317,39 @@ void bind_discovery(py::module_& m) {
             return Sem::random(dag_from(a, "LinearGaussianSem.random"), seed);
           },
           py::arg("dag"), py::arg("seed"))
+      .def(py::init([](const Eigen::MatrixXi& a, const Eigen::MatrixXd& B,
+                       const Eigen::VectorXd& mu, const Eigen::VectorXd& variances) {
+             return Sem(dag_from(a, "LinearGaussianSem"), B, mu, variances);
+           }),
+           py::arg("dag"), py::arg("weights"), py::arg("noise_means"), py::arg("noise_variances"))
+      .def_static(
+          "fit",
+          [](const Eigen::MatrixXi& a, const Eigen::MatrixXd& X,
+             const Eigen::MatrixXi& intervened) {
+            py::gil_scoped_release nogil;
+            return Sem::fit(dag_from(a, "LinearGaussianSem.fit"), X, intervened);
+          },
+          py::arg("dag"), py::arg("X"), py::arg("intervened") = Eigen::MatrixXi())
       .def_property_readonly("weights", [](const Sem& s) { return Eigen::MatrixXd(s.weights()); })
+      .def_property_readonly("noise_means",
+                             [](const Sem& s) { return Eigen::VectorXd(s.noise_means()); })
+      .def_property_readonly("noise_variances",
+                             [](const Sem& s) { return Eigen::VectorXd(s.noise_variances()); })
+      .def(
+          "mean",
+          [](const Sem& s, const Eigen::VectorXd& shift) {
+            if (shift.size() == 0) return Eigen::VectorXd(s.mean());
+            if (shift.size() != s.num_nodes())
+              throw cimpute::invalid_argument("LinearGaussianSem.mean: a shift of " +
+                                              std::to_string(shift.size()) + " entries for " +
+                                              std::to_string(s.num_nodes()) + " nodes");
+            cimpute::Intervention iv;
+            for (int v = 0; v < s.num_nodes(); ++v)
+              if (shift[v] != 0.0)
+                iv.targets.push_back({v, cimpute::InterventionKind::Shift, 0, 0, shift[v], 1, 1});
+            return Eigen::VectorXd(s.mean(iv));
+          },
+          py::arg("shift") = Eigen::VectorXd())
       .def(
           "sample",
           [](const Sem& s, Eigen::Index n, std::uint64_t seed, const std::vector<int>& targets,
@@ -328,6 +361,21 @@ void bind_discovery(py::module_& m) {
           },
           py::arg("n"), py::arg("seed"), py::arg("targets") = std::vector<int>{},
           py::arg("value") = 0.0, py::arg("variance") = 1.0);
+  m.def(
+      "shift_design",
+      [](const Sem& s, const Eigen::VectorXd& desired, int max_targets) {
+        const cimpute::ShiftDesign d = max_targets > 0
+                                           ? cimpute::best_shift(s, desired, max_targets)
+                                           : cimpute::exact_shift(s, desired);
+        py::dict out;
+        out["targets"] = d.targets;
+        out["shift"] = d.shift;
+        out["mean"] = d.mean;
+        out["distance"] = d.distance;
+        out["relative"] = d.relative;
+        return out;
+      },
+      py::arg("sem"), py::arg("desired"), py::arg("max_targets") = 0);
 }
 
 } // namespace cimpute_py

@@ -201,3 +201,31 @@ def test_discover_with_background_knowledge_equals_the_tool(data, cli, tmp_path)
         cimpute.discover(path, method="gsp", required=[("PKA", "nothing")], **OPTIONS)
     with pytest.raises(ValueError, match="alphas needs bootstrap"):
         cimpute.discover(path, method="gsp", alphas=[1e-3, 0.1], **OPTIONS)
+
+
+def test_design_shift_recovers_a_planted_shift_computed_with_numpy():
+    pytest.importorskip("pandas")
+    dag = cimpute.random_dag(15, 2.0, 4)
+    sem = cimpute.LinearGaussianSem.random(dag, 9)
+    B = sem.weights
+    a = np.zeros(15)
+    a[[2, 9]] = [1.5, -0.5]
+    desired = np.linalg.solve(np.eye(15) - B.T, sem.noise_means + a)  # NumPy's mean under a
+    assert np.allclose(sem.mean(a), desired, atol=1e-12)
+    d = cimpute.design_shift(sem, desired)
+    assert list(d["target"]) == [2, 9]
+    assert np.allclose(d["shift"], [1.5, -0.5], atol=1e-10)
+    assert d["distance"].max() < 1e-10
+    # One target: the best single node by least squares on NumPy's total effects.
+    A = np.linalg.inv(np.eye(15) - B.T)
+    r = desired - sem.mean()
+    dist = [np.linalg.norm(A[:, [i]] @ np.linalg.lstsq(A[:, [i]], r, rcond=None)[0] - r)
+            for i in range(15)]
+    one = cimpute.design_shift(sem, desired, max_targets=1)
+    assert one["target"][0] == int(np.argmin(dist))
+    assert abs(one["distance"][0] - min(dist)) < 1e-9
+    names = [f"g{i}" for i in range(15)]
+    named = cimpute.design_shift(sem, dict(zip(names, desired)), names=names)
+    assert list(named["target"]) == ["g2", "g9"]
+    with pytest.raises(ValueError, match="no desired mean"):
+        cimpute.design_shift(sem, {"g0": 1.0}, names=names)

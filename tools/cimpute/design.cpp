@@ -1,6 +1,7 @@
 // `cimpute design`: choosing the next experiments. `design interventions` picks single-node
 // interventions for structure learning (its input is discover's: samples.hpp); `design pairs`
-// picks the (perturbation, context) pairs to measure for completion.
+// picks the (perturbation, context) pairs to measure for completion; `design shift` computes the
+// shift intervention that moves a fitted linear SEM's mean to a desired mean.
 #include "cli.hpp"
 #include "progress.hpp"
 #include "samples.hpp"
@@ -9,8 +10,10 @@
 #include <cimpute/completion.hpp>
 #include <cimpute/discovery.hpp>
 #include <cimpute/io.hpp>
+#include <cimpute/sem.hpp>
 
 #include <algorithm>
+#include <cmath>
 #include <cstdio>
 #include <fstream>
 #include <iostream>
@@ -218,19 +221,154 @@ Command add_design_interventions(CLI::App& design) {
   return {sub, [o] { return run_design_interventions(*o); }};
 }
 
+// ----------------------------------------------------------------------------- design shift
+
+namespace {
+
+struct DesignShiftOptions : DiscoverOptions {
+  std::string graph_file, target_file;
+  int max_targets = 0;
+};
+
+// The desired mean: CSV variable,mean naming every variable once.
+Eigen::VectorXd read_desired_mean(const std::string& path, const std::vector<std::string>& names) {
+  const char* fn = "design shift: --target";
+  const cimpute::DelimitedTable t = cimpute::read_delimited(path);
+  const std::size_t vi = t.column("variable"), mi = t.column("mean");
+  Eigen::VectorXd mean = Eigen::VectorXd::Constant(Eigen::Index(names.size()), std::nan(""));
+  for (std::size_t r = 0; r < t.rows.size(); ++r) {
+    const std::size_t line = r + 2;
+    const auto it = std::find(names.begin(), names.end(), t.rows[r][vi]);
+    if (it == names.end())
+      throw cimpute::parse_error(
+          path, line, std::string(fn) + ": '" + t.rows[r][vi] + "' is not a variable of the data");
+    const Eigen::Index j = Eigen::Index(it - names.begin());
+    if (!std::isnan(mean[j]))
+      throw cimpute::parse_error(path, line,
+                                 std::string(fn) + ": '" + t.rows[r][vi] + "' is listed twice");
+    double v = 0;
+    if (!cimpute::detail::parse_double(t.rows[r][mi], v) || !std::isfinite(v))
+      throw cimpute::parse_error(
+          path, line, std::string(fn) + ": mean '" + t.rows[r][mi] + "' is not a finite number");
+    mean[j] = v;
+  }
+  std::string missing;
+  int count = 0;
+  for (std::size_t j = 0; j < names.size(); ++j)
+    if (std::isnan(mean[Eigen::Index(j)]) && count++ < 5)
+      missing += (missing.empty() ? "" : ", ") + names[j];
+  if (count > 0)
+    throw cimpute::invalid_argument(path + ": " + fn + ": no desired mean for " +
+                                    std::to_string(count) + " of the " +
+                                    std::to_string(names.size()) + " variables (" + missing +
+                                    (count > 5 ? ", ..." : "") + "); list every variable");
+  return mean;
+}
+
+int run_design_shift(DesignShiftOptions o) {
+  std::unique_ptr<SimulatedData> sim;
+  const cimpute::InterventionalData samples = load_input(o, sim);
+  const auto& names = samples.variables;
+  cimpute::Dag g(names);
+  if (!o.graph_file.empty()) {
+    g = cimpute::read_edge_list(o.graph_file, names);
+  } else {
+    auto progress =
+        std::make_unique<ProgressLine>("cimpute design shift", 0, ProgressLine::wanted(o.quiet));
+    progress->start(o.method + " on all samples");
+    const cimpute::DiscoveryResult res = cimpute::discover(samples, o.d);
+    progress.reset();
+    if (res.graph.num_undirected() > 0)
+      throw cimpute::invalid_argument("design shift: --method " + o.method +
+                                      " learns a class with undirected edges, not a DAG: use a "
+                                      "search (gsp, igsp, ...) or give --graph");
+    for (const auto& [i, j] : res.graph.arcs()) g.add_arc(i, j);
+  }
+  // Every sample, each node's intervened samples left out of its own regression.
+  Eigen::Index n = samples.observational.rows();
+  for (const auto& s : samples.settings) n += s.rows();
+  const Eigen::Index p = Eigen::Index(names.size());
+  Eigen::MatrixXd X(n, p);
+  Eigen::MatrixXi mask = Eigen::MatrixXi::Zero(n, p);
+  X.topRows(samples.observational.rows()) = samples.observational;
+  Eigen::Index at = samples.observational.rows();
+  for (std::size_t k = 0; k < samples.settings.size(); ++k) {
+    X.middleRows(at, samples.settings[k].rows()) = samples.settings[k];
+    for (int v : samples.targets[k]) mask.col(v).segment(at, samples.settings[k].rows()).setOnes();
+    at += samples.settings[k].rows();
+  }
+  const auto sem = cimpute::LinearGaussianSem<double>::fit(g, X, mask);
+  const Eigen::VectorXd desired = read_desired_mean(o.target_file, names);
+  const cimpute::ShiftDesign d = o.max_targets > 0
+                                     ? cimpute::best_shift(sem, desired, o.max_targets)
+                                     : cimpute::exact_shift(sem, desired);
+  note(o.quiet,
+       format("linear SEM fitted on %s (%d arcs) from %ld samples; the shift on %zu target%s "
+              "takes the mean to distance %.4g of the desired one (%.4g of the observational "
+              "mean's distance)",
+              o.graph_file.empty() ? ("the " + o.method + " DAG").c_str() : o.graph_file.c_str(),
+              g.num_arcs(), long(n), d.targets.size(), d.targets.size() == 1 ? "" : "s", d.distance,
+              d.relative));
+  std::cout << "target,shift,distance,relative_distance\n";
+  for (int v : d.targets)
+    std::cout << names[std::size_t(v)] << ','
+              << format("%.10g,%.6g,%.6g", d.shift[v], d.distance, d.relative) << '\n';
+  std::cout.flush();
+  return 0;
+}
+
+} // namespace
+
+Command add_design_shift(CLI::App& design) {
+  auto o = std::make_shared<DesignShiftOptions>();
+  o->method = "gsp";
+  CLI::App* sub = design.add_subcommand(
+      "shift", "the shift intervention that moves a linear SEM's mean to a desired mean");
+  add_data_options(sub, o.get());
+  sub->add_option("--graph", o->graph_file,
+                  "the DAG as CSV cause,effect (default: learn it with --method)")
+      ->check(CLI::ExistingFile);
+  sub->add_option("--method", o->method,
+                  discovery_methods_help("the learner of the DAG when no --graph is given:",
+                                         discovery_method_names()))
+      ->check(CLI::IsMember(discovery_method_names()))
+      ->capture_default_str();
+  add_learner_options(sub, o.get());
+  sub->add_option("--target", o->target_file,
+                  "the desired mean: CSV variable,mean with every variable")
+      ->required()
+      ->check(CLI::ExistingFile);
+  sub->add_option("--max-targets", o->max_targets,
+                  "shift at most K nodes: the best such shift (every set of 1 or 2, greedy "
+                  "beyond); default: the exact shift, on as many nodes as it needs")
+      ->type_name("K")
+      ->check(positive_integer());
+  add_sim_options(sub, o.get());
+  sub->footer(std::string("Fits a linear Gaussian SEM on the DAG by least squares (each node's "
+                          "intervened samples left out of its own regression). The mean under "
+                          "a shift a is (I - B^T)^-1 (mu + a). Prints CSV "
+                          "target,shift,distance,relative_distance on stdout: distance is "
+                          "|mean - desired| under the shift, relative_distance that over the "
+                          "observational mean's. ") +
+              kSimFooter + ".");
+  return {sub, [o] { return run_design_shift(*o); }};
+}
+
 // ---------------------------------------------------------------------------------- design
 
 Command add_design(CLI::App& cimpute) {
   CLI::App* sub = cimpute.add_subcommand(
-      "design", "choose the next experiments: interventions for discovery, pairs to measure");
+      "design", "choose the next experiments: interventions for discovery, pairs to measure, "
+                "the shift that reaches a desired mean");
   sub->require_subcommand(1);
   auto commands = std::make_shared<std::vector<Command>>();
   commands->push_back(add_design_interventions(*sub));
   commands->push_back(add_design_pairs(*sub));
+  commands->push_back(add_design_shift(*sub));
   return {sub, [commands]() -> int {
             for (const auto& c : *commands)
               if (c.app->parsed()) return c.run();
-            throw UsageError("design needs a subcommand: interventions or pairs");
+            throw UsageError("design needs a subcommand: interventions, pairs or shift");
           }};
 }
 
