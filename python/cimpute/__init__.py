@@ -19,6 +19,7 @@ import os
 import re
 import sys
 from dataclasses import dataclass, field
+from collections.abc import Mapping
 from typing import Iterable, Sequence
 
 import numpy as np
@@ -790,14 +791,17 @@ def design_shift(sem: LinearGaussianSem, desired, max_targets: int | None = None
     """The shift intervention that moves a linear SEM's mean to ``desired``, as ``cimpute
     design shift``: the exact shift a = (I - B^T) desired - mu (its targets are the nodes it
     moves), or with ``max_targets`` the best shift on at most that many nodes (every set of 1
-    or 2, greedy beyond). ``desired``: one value per node, or a mapping name -> value with
-    ``names`` (every node listed). Fit the SEM first, e.g. ``LinearGaussianSem.fit(dag, X)``.
-    Returns a DataFrame target, shift, distance, relative_distance (distance: |mean -
+    or 2, greedy beyond). ``desired``: one value per node, or a mapping (or pandas Series)
+    name -> value with ``names`` (every node listed). Fit the SEM first, e.g.
+    ``LinearGaussianSem.fit(dag, X)``. Returns a DataFrame target, shift, distance, relative_distance (distance: |mean -
     desired| under the shift; relative: over the observational mean's distance)."""
     p = sem.weights.shape[0]
     if names is not None and len(names) != p:
         raise ValueError(f"design_shift: {len(names)} names for {p} nodes")
-    if isinstance(desired, dict):
+    if max_targets is not None and int(max_targets) < 1:
+        raise ValueError(f"design_shift: max_targets must be >= 1, got {max_targets}")
+    if isinstance(desired, Mapping) or hasattr(desired, "to_dict"):  # a mapping or a Series
+        desired = dict(desired.items())
         if names is None:
             raise ValueError("design_shift: a mapping of desired means needs names=")
         missing = [n for n in names if n not in desired]

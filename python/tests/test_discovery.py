@@ -229,3 +229,9 @@ def test_design_shift_recovers_a_planted_shift_computed_with_numpy():
     assert list(named["target"]) == ["g2", "g9"]
     with pytest.raises(ValueError, match="no desired mean"):
         cimpute.design_shift(sem, {"g0": 1.0}, names=names)
+    # A Series is read by name, not by position.
+    import pandas as pd
+    series = pd.Series(dict(zip(names, desired))).iloc[::-1]
+    assert list(cimpute.design_shift(sem, series, names=names)["target"]) == ["g2", "g9"]
+    with pytest.raises(ValueError, match="max_targets must be >= 1"):
+        cimpute.design_shift(sem, desired, max_targets=0)

@@ -1,5 +1,6 @@
 // Tests of the delimited-table reader / writer (cimpute/io/table.hpp).
 #include "cimpute/io/table.hpp"
+#include "cimpute/io/edge_list.hpp"
 
 #include "test_data.hpp"
 
@@ -105,6 +106,18 @@ TEST_CASE("table: read_delimited on a label-only table", "[io][table]") {
   CHECK(t.rows[0] == std::vector<std::string>{"ATF2g1", "ATF2"});
   CHECK(t.column("grna_target") == 1);
   CHECK_THROWS_AS(t.column("nope"), cimpute::invalid_argument);
+}
+
+TEST_CASE("table: read_delimited keeps each record's file line", "[io][table]") {
+  // Blank lines are skipped by the reader but still count: the second record is on line 4.
+  const auto t = cimpute::read_delimited(write_temp("gaps.csv", "a,b\n1,2\n\n3,4\n"));
+  REQUIRE(t.rows.size() == 2);
+  CHECK(t.line(0) == 2);
+  CHECK(t.line(1) == 4);
+  // An edge-list error names that line.
+  CHECK_THROWS_WITH(
+      cimpute::read_edge_list(write_temp("gaps_edges.csv", "cause,effect\na,b\n\nb,a\n")),
+      Catch::Contains(":4:"));
 }
 
 TEST_CASE("table: delimiter detection, quoting, missing values, id column", "[io][table]") {

@@ -234,10 +234,17 @@ struct DesignShiftOptions : DiscoverOptions {
 Eigen::VectorXd read_desired_mean(const std::string& path, const std::vector<std::string>& names) {
   const char* fn = "design shift: --target";
   const cimpute::DelimitedTable t = cimpute::read_delimited(path);
-  const std::size_t vi = t.column("variable"), mi = t.column("mean");
+  std::size_t vi = 0, mi = 0;
+  try {
+    vi = t.column("variable");
+    mi = t.column("mean");
+  } catch (const cimpute::invalid_argument&) {
+    throw cimpute::invalid_argument(path + ": " + fn +
+                                    ": needs the columns variable and mean (a header line)");
+  }
   Eigen::VectorXd mean = Eigen::VectorXd::Constant(Eigen::Index(names.size()), std::nan(""));
   for (std::size_t r = 0; r < t.rows.size(); ++r) {
-    const std::size_t line = r + 2;
+    const std::size_t line = t.line(r);
     const auto it = std::find(names.begin(), names.end(), t.rows[r][vi]);
     if (it == names.end())
       throw cimpute::parse_error(
@@ -269,7 +276,11 @@ int run_design_shift(DesignShiftOptions o) {
   std::unique_ptr<SimulatedData> sim;
   const cimpute::InterventionalData samples = load_input(o, sim);
   const auto& names = samples.variables;
+  const Eigen::VectorXd desired = read_desired_mean(o.target_file, names);
   cimpute::Dag g(names);
+  // Each setting's targets, whose samples leave their nodes' regressions: the known ones, or
+  // those the learner found (UT-IGSP).
+  std::vector<std::vector<int>> targets = samples.targets;
   if (!o.graph_file.empty()) {
     g = cimpute::read_edge_list(o.graph_file, names);
   } else {
@@ -283,6 +294,9 @@ int run_design_shift(DesignShiftOptions o) {
                                       " learns a class with undirected edges, not a DAG: use a "
                                       "search (gsp, igsp, ...) or give --graph");
     for (const auto& [i, j] : res.graph.arcs()) g.add_arc(i, j);
+    if (cimpute::discovery_method(o.d.method).learns_targets &&
+        res.targets.size() == samples.settings.size())
+      targets = res.targets;
   }
   // Every sample, each node's intervened samples left out of its own regression.
   Eigen::Index n = samples.observational.rows();
@@ -294,11 +308,10 @@ int run_design_shift(DesignShiftOptions o) {
   Eigen::Index at = samples.observational.rows();
   for (std::size_t k = 0; k < samples.settings.size(); ++k) {
     X.middleRows(at, samples.settings[k].rows()) = samples.settings[k];
-    for (int v : samples.targets[k]) mask.col(v).segment(at, samples.settings[k].rows()).setOnes();
+    for (int v : targets[k]) mask.col(v).segment(at, samples.settings[k].rows()).setOnes();
     at += samples.settings[k].rows();
   }
   const auto sem = cimpute::LinearGaussianSem<double>::fit(g, X, mask);
-  const Eigen::VectorXd desired = read_desired_mean(o.target_file, names);
   const cimpute::ShiftDesign d = o.max_targets > 0
                                      ? cimpute::best_shift(sem, desired, o.max_targets)
                                      : cimpute::exact_shift(sem, desired);

@@ -646,24 +646,24 @@ public:
         if (c[q] > c[best]) best = q;
       chose[best].push_back(i);
     }
-    std::vector<Eigen::Index> refit;
-    std::vector<NtkCompletionOptions> refit_options(std::size_t(g.n));
-    for (std::size_t q = 0; q < P; ++q) {
-      if (chose[q].empty()) continue;
+    std::vector<std::pair<Eigen::Index, std::size_t>> refit; // (fold, point)
+    auto options = [&](std::size_t q) {
       NtkCompletionOptions o = kernels[q / R];
       o.ridge = m_search.ridges[q % R];
-      const std::optional<Eigen::MatrixXd> loo = closed_form_loo(all, g, o);
-      for (Eigen::Index i : chose[q]) {
+      return o;
+    };
+    for (std::size_t q = 0; q < P; ++q) {
+      if (chose[q].empty()) continue;
+      const std::optional<Eigen::MatrixXd> loo = closed_form_loo(all, g, options(q));
+      for (Eigen::Index i : chose[q])
         if (loo)
           out.row(i) = loo->row(i).template cast<Scalar>();
         else
-          refit.push_back(i);
-        refit_options[std::size_t(i)] = o;
-      }
+          refit.emplace_back(i, q);
     }
     detail::parallel_for(long(refit.size()), [&](long k) {
-      const Eigen::Index i = refit[std::size_t(k)];
-      NtkCompletion<Scalar> m(refit_options[std::size_t(i)]);
+      const auto [i, q] = refit[std::size_t(k)];
+      NtkCompletion<Scalar> m(options(q));
       m.fit(g.without(all, i));
       out.row(i) = m.predict({pairs[std::size_t(i)]}).row(0);
     });

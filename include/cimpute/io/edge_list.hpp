@@ -34,7 +34,7 @@ inline Dag read_edge_list(const std::string& path, std::vector<std::string> node
         if (std::find(nodes.begin(), nodes.end(), s) == nodes.end()) nodes.push_back(s);
   Dag g(nodes);
   for (std::size_t r = 0; r < t.rows.size(); ++r) {
-    const std::size_t line = r + 2; // header is line 1
+    const std::size_t line = t.line(r);
     int a = -1, b = -1;
     try {
       a = g.node(t.rows[r][ci]);
@@ -89,8 +89,8 @@ inline std::vector<KnowledgePairs::Pair> read_name_pairs(const std::string& path
   std::vector<KnowledgePairs::Pair> out;
   for (std::size_t r = 0; r < t.rows.size(); ++r) {
     if (t.rows[r][0].empty() || t.rows[r][1].empty())
-      throw parse_error(path, r + 2, "read_name_pairs: empty name");
-    out.push_back({t.rows[r][0], t.rows[r][1], path, r + 2});
+      throw parse_error(path, t.line(r), "read_name_pairs: empty name");
+    out.push_back({t.rows[r][0], t.rows[r][1], path, t.line(r)});
   }
   return out;
 }

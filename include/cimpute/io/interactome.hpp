@@ -54,7 +54,7 @@ inline Interactome read_interactome(const std::string& path) {
   std::vector<std::pair<int, int>> ends;
   for (std::size_t r = 0; r < t.rows.size(); ++r) {
     const auto& row = t.rows[r];
-    const std::size_t line = r + 2;
+    const std::size_t line = t.line(r);
     if (row[ia].empty() || row[ib].empty())
       throw parse_error(path, line, std::string(fn) + ": empty protein name");
     double c = 0;
@@ -107,7 +107,7 @@ inline NodePrizes read_node_prizes(const std::string& path, const UndirectedNetw
   std::size_t found = 0;
   for (std::size_t r = 0; r < t.rows.size(); ++r) {
     const auto& row = t.rows[r];
-    const std::size_t line = r + 2;
+    const std::size_t line = t.line(r);
     if (row[0].empty()) throw parse_error(path, line, 1, std::string(fn) + ": empty name");
     double p = 0;
     if (!detail::parse_double(row[1], p) || !std::isfinite(p) || p < 0)
@@ -148,7 +148,7 @@ inline std::vector<std::pair<std::string, std::string>> read_drug_targets(const 
   for (std::size_t r = 0; r < t.rows.size(); ++r) {
     const auto& row = t.rows[r];
     if (row[gene].empty() || row[drug].empty())
-      throw parse_error(path, r + 2, std::string(fn) + ": empty gene or drug");
+      throw parse_error(path, t.line(r), std::string(fn) + ": empty gene or drug");
     out.emplace_back(row[gene], row[drug]);
   }
   if (out.empty()) detail::throw_invalid(fn, "'", path, "' holds no drug target");

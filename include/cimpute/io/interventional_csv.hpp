@@ -73,7 +73,7 @@ inline InterventionalData interventional_data_from_table(const DelimitedTable& t
     if (inserted)
       order.push_back(s);
     else if (it->second != t)
-      throw parse_error(path, r + 2,
+      throw parse_error(path, table.line(r),
                         "setting '" + s + "' has target '" + t + "' here but '" + it->second +
                             "' before");
     rows[s].push_back(r);
@@ -88,12 +88,12 @@ inline InterventionalData interventional_data_from_table(const DelimitedTable& t
         double v = 0;
         const auto res = std::from_chars(f.data(), f.data() + f.size(), v);
         if (res.ec != std::errc() || res.ptr != f.data() + f.size() || !std::isfinite(v))
-          throw parse_error(path, rs[a] + 2, value_cols[b] + 1,
+          throw parse_error(path, table.line(rs[a]), value_cols[b] + 1,
                             "column '" + table.header[value_cols[b]] + "': '" + f +
                                 "' is not a finite number (label columns go in ignore_columns)");
         if (options.log) {
           if (!(v > 0))
-            throw parse_error(path, rs[a] + 2, value_cols[b] + 1,
+            throw parse_error(path, table.line(rs[a]), value_cols[b] + 1,
                               "column '" + table.header[value_cols[b]] + "': log of " + f);
           v = std::log(v);
         }
@@ -117,7 +117,8 @@ inline InterventionalData interventional_data_from_table(const DelimitedTable& t
     std::size_t start = 0;
     while (start <= t.size()) {
       const std::size_t end = std::min(t.find(options.separator, start), t.size());
-      if (end > start) ts.push_back(variable(t.substr(start, end - start), rows[s].front() + 2));
+      if (end > start)
+        ts.push_back(variable(t.substr(start, end - start), table.line(rows[s].front())));
       start = end + 1;
     }
     std::sort(ts.begin(), ts.end());

@@ -64,6 +64,10 @@ struct DelimitedTable {
   std::vector<std::string> header;
   /// The records, each with `header.size()` fields.
   std::vector<std::vector<std::string>> rows;
+  /// The file line of each record (blank lines and comments skipped by the reader count).
+  std::vector<std::size_t> lines;
+  /// The file line of record r (r + 2 for a table built without `lines`: header on line 1).
+  std::size_t line(std::size_t r) const { return r < lines.size() ? lines[r] : r + 2; }
   /// Position of a column by name; throws `invalid_argument` when absent.
   std::size_t column(std::string_view name) const {
     for (std::size_t k = 0; k < header.size(); ++k)
@@ -157,7 +161,10 @@ inline DelimitedTable parse_delimited_buffer(std::string_view buffer, const std:
   DelimitedTable table;
   table.header = reader.header();
   const std::vector<std::string_view>* fields = nullptr;
-  while (reader.next(fields)) table.rows.emplace_back(fields->begin(), fields->end());
+  while (reader.next(fields)) {
+    table.rows.emplace_back(fields->begin(), fields->end());
+    table.lines.push_back(reader.line_number());
+  }
   return table;
 }
 
