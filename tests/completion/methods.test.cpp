@@ -319,6 +319,15 @@ Tensor random_screen(unsigned seed, int P, int C, int G) {
   for (int g = 0; g < G; ++g) genes.push_back("g" + std::to_string(g));
   return Tensor::from_signatures(X, p, c, genes);
 }
+// Every observed pair outside `reference` (none when empty), with it as the reference context.
+cimpute::TrainingSet<double> outside_reference(const Tensor& t, const std::string& reference) {
+  std::vector<Eigen::Index> eval;
+  for (Eigen::Index r = 0; r < t.num_observed(); ++r)
+    if (reference.empty() || t.contexts()[t.observed_pairs()[std::size_t(r)].context] != reference)
+      eval.push_back(r);
+  const Eigen::Index ref = reference.empty() ? -1 : t.contexts().index(reference);
+  return cimpute::TrainingSet<double>(t, eval, ref);
+}
 // NtkCvCompletion without its closed-form outer leave-one-out: leave_one_pair_out refits it.
 struct RefitNtkCV {
   cimpute::NtkCvCompletion<double> cv;
@@ -371,13 +380,7 @@ TEST_CASE("NtkCvCompletion: the closed-form outer leave-one-pair-out equals refi
         cimpute::leave_one_pair_out(cimpute::AnyCompletion<double>(cv), t, c.reference);
     CHECK((any.predictions - fast.predictions).cwiseAbs().maxCoeff() == 0.0);
     // The closed form applies here (a context with one pair included): it is what ran.
-    std::vector<Eigen::Index> eval;
-    for (Eigen::Index r = 0; r < t.num_observed(); ++r)
-      if (c.reference.empty() ||
-          t.contexts()[t.observed_pairs()[std::size_t(r)].context] != c.reference)
-        eval.push_back(r);
-    const Eigen::Index ref = c.reference.empty() ? -1 : t.contexts().index(c.reference);
-    CHECK(cv.leave_one_pair_out_predictions(cimpute::TrainingSet<double>(t, eval, ref)));
+    CHECK(cv.leave_one_pair_out_predictions(outside_reference(t, c.reference)));
   }
   // Where the closed form does not apply (train-averages prior), the refits run.
   cimpute::NtkSearchOptions averages = s;
@@ -400,13 +403,7 @@ TEST_CASE("NtkCvCompletion: the updated cross-context criteria equal their brute
   for (const Case& c : {Case{21, 9, 6, 12, ""}, Case{4, 14, 4, 3, ""}, Case{8, 12, 5, 3, "c0"}}) {
     INFO("seed " << c.seed << ", G = " << c.G << ", reference '" << c.reference << "'");
     const Tensor t = random_screen(c.seed, c.P, c.C, c.G);
-    std::vector<Eigen::Index> eval;
-    for (Eigen::Index r = 0; r < t.num_observed(); ++r)
-      if (c.reference.empty() ||
-          t.contexts()[t.observed_pairs()[std::size_t(r)].context] != c.reference)
-        eval.push_back(r);
-    const Eigen::Index ref = c.reference.empty() ? -1 : t.contexts().index(c.reference);
-    const cimpute::TrainingSet<double> all(t, eval, ref);
+    const cimpute::TrainingSet<double> all = outside_reference(t, c.reference);
     const cimpute::detail::LooGram g(all);
     std::vector<cimpute::NtkCompletionOptions> kernels;
     for (int depth : {1, 3})
