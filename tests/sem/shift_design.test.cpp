@@ -8,6 +8,7 @@
 #include <Eigen/Dense>
 
 #include <cmath>
+#include <random>
 #include <vector>
 
 namespace {
@@ -100,4 +101,112 @@ TEST_CASE("shift design refuses bad input", "[sem][shift]") {
   CHECK_THROWS_WITH(cimpute::best_shift(sem, bad, 1), Catch::Contains("non-finite"));
   CHECK_THROWS_WITH(cimpute::best_shift(sem, sem.mean(), 0),
                     Catch::Contains("max_targets must be >= 1, got 0"));
+}
+
+// ------------------------------------------------------------------ active matching
+
+TEST_CASE("active matching: the posterior mean equals least squares; an oracle recovers the "
+          "planted shift",
+          "[sem][shift]") {
+  const Sem truth = random_sem(8, 31);
+  const std::vector<int> planted{2, 5};
+  const Eigen::VectorXd desired = planted_mean(truth, planted, {1.5, -2.0});
+
+  // Observational samples with a negligible prior: the posterior-mean SEM is the least-squares
+  // fit (LinearGaussianSem::fit, an independent route).
+  cimpute::ShiftMatchingPosterior post(truth.graph(), desired, 1e-12);
+  const Eigen::MatrixXd X = truth.sample(4000, 5);
+  post.observe(Eigen::VectorXd::Zero(8), X);
+  const Sem ls = Sem::fit(truth.graph(), X);
+  const Sem pm = post.mean_sem();
+  CHECK((pm.weights() - ls.weights()).norm() < 1e-8);
+  CHECK((pm.noise_means() - ls.noise_means()).norm() < 1e-8);
+  // A shift on a node moves only its noise mean: the same noise draws under it (the samples
+  // moved by the shift's effect on the mean), the shift subtracted, leave the fitted weights
+  // where they were; the intercepts move by the fit's weight error times the parents' move.
+  cimpute::ShiftMatchingPosterior shifted(truth.graph(), desired, 1e-12);
+  const Eigen::VectorXd a = Eigen::VectorXd::Unit(8, 3) * 2.5;
+  Eigen::MatrixXd Xs = X;
+  const Eigen::VectorXd move =
+      truth.mean(cimpute::ShiftMatchingPosterior::as_intervention(a)) - truth.mean();
+  Xs.rowwise() += move.transpose();
+  shifted.observe(a, Xs);
+  CHECK((shifted.mean_sem().weights() - pm.weights()).norm() < 1e-7);
+  const Eigen::VectorXd offset = (truth.weights() - pm.weights()).transpose() * move;
+  CHECK((shifted.mean_sem().noise_means() - pm.noise_means() - offset).norm() < 1e-7);
+
+  // Population (oracle) rounds: the planted shift and its targets are recovered, and every
+  // acquisition reaches the desired mean in the first round.
+  for (auto acq : {cimpute::ShiftAcquisition::Active, cimpute::ShiftAcquisition::PointEstimate,
+                   cimpute::ShiftAcquisition::Random}) {
+    cimpute::ShiftMatchingOptions o;
+    o.acquisition = acq;
+    o.population = true;
+    o.rounds = 3;
+    o.samples_per_round = 1000;
+    o.prior_precision = 1e-9;
+    const auto run = cimpute::simulate_shift_matching(truth, truth.graph(), desired, o, planted);
+    CHECK(run.recommended.targets == planted);
+    CHECK(std::abs(run.recommended.shift(2) - 1.5) < 1e-6);
+    CHECK(std::abs(run.recommended.shift(5) + 2.0) < 1e-6);
+    CHECK(run.rounds_to_tolerance == 1);
+    CHECK(run.rounds_to_targets == 1);
+    CHECK(run.rounds.back().relative_distance < 1e-6);
+  }
+}
+
+TEST_CASE("active matching: the spread falls with samples; the active choice minimises the "
+          "expected spread",
+          "[sem][shift]") {
+  const Sem truth = random_sem(10, 41);
+  const Eigen::VectorXd desired = planted_mean(truth, {4}, {2.0});
+  cimpute::ShiftMatchingPosterior post(truth.graph(), desired);
+  post.observe(Eigen::VectorXd::Zero(10), truth.sample(20, 6));
+  const double before = post.spread();
+  std::mt19937_64 rng(1);
+  const Eigen::VectorXd chosen = post.choose(cimpute::ShiftAcquisition::Active, 5, rng);
+  const double expected = post.expected_spread(chosen, 5);
+  CHECK(expected < before);
+  // No candidate of the acquisition does better: the recommended shift and every single node.
+  const double size = std::max(post.recommend().shift.lpNorm<Eigen::Infinity>(), 1e-3);
+  CHECK(expected <= post.expected_spread(post.recommend_sparse().shift, 5) + 1e-12);
+  for (int j = 0; j < 10; ++j)
+    for (double s : {size, -size})
+      CHECK(expected <= post.expected_spread(Eigen::VectorXd::Unit(10, j) * s, 5) + 1e-12);
+  // The expected spread is the spread after those samples' expected statistics when the
+  // posterior-mean SEM is the truth (the noise variances re-estimated from them stay close).
+  cimpute::ShiftMatchingPosterior copy = post;
+  const Sem pm = post.mean_sem();
+  copy.observe_expected(chosen, pm.mean(cimpute::ShiftMatchingPosterior::as_intervention(chosen)),
+                        pm.covariance(), 5);
+  CHECK(copy.spread() == Approx(expected).epsilon(0.2));
+  // Sampled rounds: the recommended shift approaches the desired mean.
+  cimpute::ShiftMatchingOptions o;
+  o.rounds = 30;
+  o.samples_per_round = 50;
+  const auto run = cimpute::simulate_shift_matching(truth, truth.graph(), desired, o, {4});
+  CHECK(run.rounds.back().relative_distance < 0.1);
+  CHECK(run.rounds.back().spread < run.rounds.front().spread);
+}
+
+TEST_CASE("active matching refuses bad input", "[sem][shift]") {
+  const Sem truth = random_sem(5, 3);
+  CHECK_THROWS_WITH(cimpute::ShiftMatchingPosterior(truth.graph(), Eigen::VectorXd::Zero(4)),
+                    Catch::Contains("ShiftMatchingPosterior") && Catch::Contains("4 entries"));
+  CHECK_THROWS_WITH(cimpute::ShiftMatchingPosterior(truth.graph(), Eigen::VectorXd::Zero(5), 0),
+                    Catch::Contains("prior precision"));
+  cimpute::ShiftMatchingPosterior post(truth.graph(), Eigen::VectorXd::Zero(5));
+  CHECK_THROWS_WITH(post.observe(Eigen::VectorXd::Zero(5), Eigen::MatrixXd::Zero(3, 4)),
+                    Catch::Contains("observe") && Catch::Contains("4 columns"));
+  CHECK_THROWS_WITH(post.observe(Eigen::VectorXd::Zero(3), Eigen::MatrixXd::Zero(3, 5)),
+                    Catch::Contains("a shift of 3 entries"));
+  Eigen::MatrixXd bad = Eigen::MatrixXd::Zero(2, 5);
+  bad(1, 1) = std::nan("");
+  CHECK_THROWS_WITH(post.observe(Eigen::VectorXd::Zero(5), bad), Catch::Contains("not finite"));
+  cimpute::ShiftMatchingOptions o;
+  o.samples_per_round = 0;
+  CHECK_THROWS_WITH(
+      cimpute::simulate_shift_matching(truth, truth.graph(), Eigen::VectorXd::Zero(5), o),
+      Catch::Contains("simulate_shift_matching"));
+  CHECK_THROWS_WITH(cimpute::parse_shift_acquisition("best"), Catch::Contains("point-estimate"));
 }

@@ -9,6 +9,7 @@
 
 #include <Eigen/Cholesky>
 #include <Eigen/LU>
+#include <Eigen/QR>
 
 #include <algorithm>
 #include <cmath>
@@ -88,6 +89,31 @@ inline ShiftDesign exact_shift(const LinearGaussianSem<double>& sem,
     else
       a[j] = 0.0;
   return detail::finish_shift(sem, desired, std::move(targets), std::move(a));
+}
+
+/// The shift on the given nodes only that brings the SEM's mean nearest `desired` (least squares
+/// on the total effects of shifts on `targets`; no target: no shift). Throws for a node out of
+/// range or listed twice, or a bad desired mean.
+inline ShiftDesign shift_on(const LinearGaussianSem<double>& sem, const Eigen::VectorXd& desired,
+                            std::vector<int> targets) {
+  const char* fn = "shift_on";
+  detail::check_desired(fn, sem, desired);
+  std::sort(targets.begin(), targets.end());
+  for (std::size_t k = 0; k < targets.size(); ++k) {
+    if (targets[k] < 0 || targets[k] >= sem.num_nodes())
+      detail::throw_invalid(fn, "node ", targets[k], " is outside the ", sem.num_nodes(), " nodes");
+    if (k > 0 && targets[k] == targets[k - 1])
+      detail::throw_invalid(fn, "node ", targets[k], " is listed twice");
+  }
+  Eigen::VectorXd shift = Eigen::VectorXd::Zero(sem.num_nodes());
+  if (!targets.empty()) {
+    const Eigen::MatrixXd A = detail::total_effects(sem);
+    Eigen::MatrixXd E(A.rows(), Eigen::Index(targets.size()));
+    for (std::size_t k = 0; k < targets.size(); ++k) E.col(Eigen::Index(k)) = A.col(targets[k]);
+    const Eigen::VectorXd a = E.colPivHouseholderQr().solve(desired - sem.mean());
+    for (std::size_t k = 0; k < targets.size(); ++k) shift(targets[k]) = a(Eigen::Index(k));
+  }
+  return detail::finish_shift(sem, desired, std::move(targets), std::move(shift));
 }
 
 /// The shift on at most `max_targets` nodes whose mean is nearest to `desired` (Euclidean):
