@@ -20,7 +20,8 @@ set(_new "${_doc}")
 set(_fence "```")
 set(_stale "")
 foreach(_sub IN ITEMS cimpute inspect complete impute discover repurpose score targets design
-               "design interventions" "design pairs" "design shift")
+               "design interventions" "design pairs" "design shift"
+               "design target")
   if(_sub STREQUAL "cimpute")
     set(_name "cimpute")
     set(_args --help)

@@ -30,5 +30,6 @@
 #include "cimpute/completion/singular_value_shrinkage.hpp"
 #include "cimpute/completion/soft_impute.hpp"
 #include "cimpute/completion/synthetic_interventions.hpp"
+#include "cimpute/completion/target_design.hpp"
 #include "cimpute/completion/training_set.hpp"
 #include "cimpute/completion/workflow.hpp"

@@ -41,7 +41,7 @@ __all__ = [
     "design_interventions", "design_pairs", "discovery_methods", "AutoencoderTransferOptions",
     "CompletionSetup", "DiscoveryOptions", "GiesOptions", "HsicOptions", "IgspOptions",
     "InterventionDesignOptions", "MixedPriorOptions", "PerturbationSimulatorParams",
-    "RepurposingOptions", "steiner_forest", "design_shift",
+    "RepurposingOptions", "steiner_forest", "design_shift", "design_target",
 ]
 __version__ = _cimpute.__version__  # the C++ library's (cimpute/version.hpp)
 
@@ -545,6 +545,60 @@ def design_pairs(t: PerturbationTensor, budget: int, method: str = "ntk",
                          "perturbation": d["perturbation"], "context": d["context"],
                          "variance_before": d["variance_before"],
                          "total_variance_after": d["total_variance_after"]})
+
+
+def design_target(t: PerturbationTensor, context, target=None, budget: int | None = None,
+                  reverse: bool = False, method: str = "ntk", acquisition: str = "thompson",
+                  confidence: float = 2.0, seed: int = 1, replay: bool = False,
+                  replay_targets: int = 20, repeats: int = 1,
+                  reference_context: str | None = None, context_features="auto"):
+    """The perturbations to measure in ``context`` to find one whose signature matches
+    ``target`` (cosine; its reverse with ``reverse``), as ``cimpute design target``.
+
+    ``target``: a pandas Series or mapping gene -> value over ``t``'s feature ids. Without
+    ``replay``: returns a DataFrame rank, perturbation, predicted_match, match_sd,
+    relative_variance of the next ``budget`` perturbations unmeasured in ``context`` (Thompson
+    or 'ucb' choices over the NTK posterior, each conditioned on before the next). With
+    ``replay``: ``context`` may be a list (or 'all'); each context's measurements are hidden and
+    revealed only when chosen; without ``target`` the targets are ``replay_targets`` of its
+    measured signatures. Returns a DataFrame context, target, best, design, greedy, random,
+    heuristic: experiments until the best-matching perturbation is measured (design averaged
+    over ``repeats`` seeds, random its expectation, heuristic the order of the target's value at
+    each perturbation's own gene, NaN when none names a gene)."""
+    kernel = _methods_with("posterior")
+    if method not in kernel:
+        raise ValueError(f"design_target needs a kernel method: "
+                         f"{' or '.join(repr(k) for k in kernel)}, got '{method}'")
+    if acquisition not in ("thompson", "ucb"):
+        raise ValueError(f"design_target: acquisition must be 'thompson' or 'ucb', "
+                         f"got '{acquisition}'")
+    if isinstance(context, str):
+        contexts = list(t.contexts) if replay and context == "all" else [context]
+    else:
+        contexts = [str(c) for c in context]
+    if not replay:
+        if len(contexts) != 1:
+            raise ValueError("design_target takes one context without replay")
+        if target is None:
+            raise ValueError("design_target needs a target (or replay=True)")
+        if budget is None or int(budget) < 1:
+            raise ValueError(f"design_target needs a budget >= 1, got {budget}")
+    genes, values = [], np.zeros(0)
+    if target is not None:
+        items = list(target.items())
+        if not items:
+            raise ValueError("design_target: the target is empty")
+        genes = [str(g) for g, _ in items]
+        values = np.asarray([float(v) for _, v in items], dtype=np.float64)
+    features, baselines = _side_information(t, context_features)
+    setups = [_setup(_reference(t, reference_context, c), features, baselines) for c in contexts]
+    d = _cimpute.design_target(t._t, contexts, genes, values, int(budget or 0), bool(replay),
+                               method, acquisition, float(confidence), bool(reverse), int(seed),
+                               int(replay_targets), int(repeats), setups)
+    pd = _pandas()
+    if not replay:
+        return pd.DataFrame({"rank": range(1, len(d["perturbation"]) + 1), **d})
+    return pd.DataFrame(d)
 
 
 def impute(t: PerturbationTensor, method: str = "ntk", reference_context: str | None = None,

@@ -3,6 +3,7 @@
 #include "common.hpp"
 
 #include <cimpute/completion.hpp>
+#include <cimpute/connectivity/alignment.hpp>
 #include <cimpute/io/cmap.hpp>
 #include <cimpute/sem/perturbation_simulator.hpp>
 #include <cimpute/workflow/repurposing.hpp>
@@ -241,6 +242,95 @@ void bind_completion(py::module_& m) {
       },
       py::arg("tensor"), py::arg("method"), py::arg("budget"), py::arg("listed"), py::arg("setup"),
       py::arg("progress"));
+  m.def(
+      "design_target",
+      [](const Tensor& t, const std::vector<std::string>& contexts,
+         const std::vector<std::string>& genes, const Eigen::VectorXd& values, int budget,
+         bool replay, const std::string& method, const std::string& acquisition, double confidence,
+         bool reverse, std::uint64_t seed, int replay_targets, int repeats,
+         const std::vector<cimpute::CompletionSetup>& setups) {
+        const char* fn = "cimpute.design_target";
+        cimpute::TargetDesignOptions d;
+        d.acquisition = cimpute::parse_target_acquisition(acquisition);
+        d.confidence = confidence;
+        d.reverse = reverse;
+        d.seed = seed;
+        std::vector<Eigen::Index> columns;
+        Eigen::VectorXd target;
+        if (!genes.empty()) {
+          const cimpute::AlignedSignature a =
+              cimpute::align_signature(cimpute::GeneSignature{genes, values}, t.features());
+          columns = a.columns;
+          target = a.values;
+        }
+        py::dict out;
+        if (!replay) {
+          const Eigen::Index c = t.contexts().index(contexts.at(0), fn);
+          const std::vector<cimpute::PairIndex> candidates =
+              cimpute::context_candidates(t, c, false);
+          if (candidates.empty())
+            cimpute::detail::throw_invalid(fn,
+                                           "every perturbation (but the controls) is measured "
+                                           "in '",
+                                           contexts[0], "': no candidate left to choose");
+          std::vector<cimpute::TargetChoice> chosen;
+          {
+            py::gil_scoped_release nogil;
+            const cimpute::CandidatePosterior post =
+                cimpute::fit_candidate_posterior(t, c, false, method, setups.at(0), candidates);
+            chosen = cimpute::design_target(post, columns, target, budget, d);
+          }
+          std::vector<std::string> pert;
+          std::vector<double> match, sd, var;
+          for (const auto& ch : chosen) {
+            pert.push_back(t.perturbations()[ch.pair.perturbation]);
+            match.push_back(ch.predicted_match);
+            sd.push_back(ch.match_sd);
+            var.push_back(ch.relative_variance);
+          }
+          out["perturbation"] = pert;
+          out["predicted_match"] = match;
+          out["match_sd"] = sd;
+          out["relative_variance"] = var;
+          return out;
+        }
+        cimpute::ContextReplayOptions ro;
+        ro.design = d;
+        ro.targets = replay_targets;
+        ro.repeats = repeats;
+        std::vector<std::string> ctx, tgt, best;
+        std::vector<double> design, greedy, random, heuristic;
+        for (std::size_t i = 0; i < contexts.size(); ++i) {
+          const Eigen::Index c = t.contexts().index(contexts[i], fn);
+          std::vector<cimpute::ContextReplayRecord> records;
+          {
+            py::gil_scoped_release nogil;
+            records =
+                cimpute::replay_context(t, c, method, setups.at(i), columns, target, "target", ro);
+          }
+          for (const auto& r : records) {
+            ctx.push_back(contexts[i]);
+            tgt.push_back(r.target);
+            best.push_back(r.best);
+            design.push_back(r.design);
+            greedy.push_back(double(r.greedy));
+            random.push_back(r.random);
+            heuristic.push_back(r.heuristic);
+          }
+        }
+        out["context"] = ctx;
+        out["target"] = tgt;
+        out["best"] = best;
+        out["design"] = design;
+        out["greedy"] = greedy;
+        out["random"] = random;
+        out["heuristic"] = heuristic;
+        return out;
+      },
+      py::arg("tensor"), py::arg("contexts"), py::arg("genes"), py::arg("values"),
+      py::arg("budget"), py::arg("replay"), py::arg("method"), py::arg("acquisition"),
+      py::arg("confidence"), py::arg("reverse"), py::arg("seed"), py::arg("replay_targets"),
+      py::arg("repeats"), py::arg("setups"));
   m.def(
       "simulate_perturbations",
       [](const cimpute::PerturbationSimulatorParams& p) {

@@ -151,6 +151,56 @@ def test_design_pairs_equals_cimpute_design_pairs(data, cli):
         cimpute.design_pairs(t, budget=2, method="dnpp")
 
 
+def test_design_target_equals_cimpute_design_target(data, cli, tmp_path):
+    # The target: the reverse of one drug's measured signature in PC3, over the data's own ids.
+    t = cimpute.read_l1000_directory(data("l1000"))
+    drug = t.perturbations[3]
+    target = dict(zip(t.features, -t.signature(drug, "PC3")))
+    path = tmp_path / "target.csv"
+    path.write_text("gene,value\n" + "".join(f"{g},{v!r}\n" for g, v in target.items()))
+    d = cimpute.design_target(t, "A549", target, replay=True, reverse=True, repeats=3)
+    out, _ = cli("design", "target", "--data", data("l1000"), "--context", "A549", "--target",
+                 str(path), "--target-id-type", "entrez", "--reverse", "--replay", "--repeats",
+                 "3", "--quiet")
+    lines = out.strip().splitlines()
+    assert lines[0] == "context,target,best,design,greedy,random,heuristic"
+    _, _, best, design, greedy, random, heuristic = lines[1].split(",")
+    row = d.iloc[0]
+    assert (row.context, row.best, heuristic) == ("A549", best, "na")
+    assert (row.design, row.greedy, row.random) == pytest.approx(
+        (float(design), float(greedy), float(random)), rel=1e-5)
+    assert lines[2] == (f"experiments to the target: design {row.design:.2f} random 10.50 "
+                        f"greedy {row.greedy:.2f}")
+    # The best is the A549 drug whose measured signature has the largest cosine with the
+    # reversed target (NumPy); random is (20 + 1) / 2.
+    measured = [p for p in t.perturbations if (p, "A549") in t.observed_pairs]
+    s = np.array([t.signature(p, "A549") for p in measured])
+    v = np.array(list(target.values()))
+    cos = s @ -v / (np.linalg.norm(s, axis=1) * np.linalg.norm(v))
+    assert row.best == measured[int(np.argmax(cos))]
+    assert row.random == pytest.approx((len(measured) + 1) / 2)
+    assert 1 <= row.greedy <= len(measured)
+
+    # Without replay: the next drug to measure in NOMO1 (3 unmeasured), as the tool chooses it.
+    n = cimpute.design_target(t, "NOMO1", target, budget=1, reverse=True)
+    out, _ = cli("design", "target", "--data", data("l1000"), "--context", "NOMO1", "--target",
+                 str(path), "--target-id-type", "entrez", "--reverse", "--budget", "1", "--quiet")
+    rank, p, match, sd, var = out.strip().splitlines()[1].split(",")
+    assert (n["rank"][0], n["perturbation"][0]) == (int(rank), p)
+    assert n["predicted_match"][0] == pytest.approx(float(match), rel=1e-5)
+    assert n["relative_variance"][0] == pytest.approx(float(var), rel=1e-5)
+    with pytest.raises(ValueError, match="budget"):
+        cimpute.design_target(t, "NOMO1", target)
+    with pytest.raises(ValueError, match="between 1 and the 3 candidates"):
+        cimpute.design_target(t, "NOMO1", target, budget=4)
+    with pytest.raises(ValueError, match="no candidate left"):
+        cimpute.design_target(t, "A549", target, budget=1)
+    with pytest.raises(ValueError, match="kernel method"):
+        cimpute.design_target(t, "NOMO1", target, budget=1, method="dnpp")
+    with pytest.raises(ValueError, match="shares 0 gene"):
+        cimpute.design_target(t, "NOMO1", {"x": 1.0, "y": 2.0}, budget=1)
+
+
 def test_method_table_is_the_tools(cli):
     # One table (cimpute::completion_methods): the package and `cimpute complete --help` list the
     # same methods, in the same order, with the same summaries.

@@ -1,13 +1,15 @@
 // `cimpute design`: choosing the next experiments. `design interventions` picks single-node
 // interventions for structure learning (its input is discover's: samples.hpp); `design pairs`
 // picks the (perturbation, context) pairs to measure for completion; `design shift` computes the
-// shift intervention that moves a fitted linear SEM's mean to a desired mean.
+// shift intervention that moves a fitted linear SEM's mean to a desired mean; `design target`
+// chooses the perturbations to measure in a context to find one matching a target signature.
 #include "cli.hpp"
 #include "progress.hpp"
 #include "samples.hpp"
 #include "signatures.hpp"
 
 #include <cimpute/completion.hpp>
+#include <cimpute/connectivity/alignment.hpp>
 #include <cimpute/discovery.hpp>
 #include <cimpute/io.hpp>
 #include <cimpute/sem.hpp>
@@ -72,11 +74,7 @@ int run_design_pairs(DesignPairsOptions o) {
           << t.contexts()[c.pair.context] << ','
           << format("%.6g,%.6g", c.variance_before, c.total_variance_after) << '\n';
   }
-  std::cout << table.str();
-  std::cout.flush();
-  if (!o.out.empty())
-    cimpute::detail::write_file_atomic(o.out, "design pairs",
-                                       [&](std::ostream& os) { os << table.str(); });
+  print_table(table.str(), o.out, "design pairs");
   return 0;
 }
 
@@ -86,12 +84,7 @@ Command add_design_pairs(CLI::App& design) {
   auto o = std::make_shared<DesignPairsOptions>();
   CLI::App* sub = design.add_subcommand(
       "pairs", "choose the (perturbation, context) pairs to measure next for completion");
-  sub->add_option("--data", o->data,
-                  "an L1000 directory, a GCT / GCTX / h5ad of signatures, or single-cell counts, "
-                  "as for complete")
-      ->type_name("PATH")
-      ->required();
-  add_selection_options(sub, o->selection);
+  add_signature_data_options(sub, o->data, o->selection);
   sub->add_option("--budget", o->design.budget, "pairs to choose (B)")
       ->type_name("B")
       ->required()
@@ -226,9 +219,53 @@ Command add_design_interventions(CLI::App& design) {
 namespace {
 
 struct DesignShiftOptions : DiscoverOptions {
-  std::string graph_file, target_file;
+  std::string graph_file, target_file, acquisition = "active";
   int max_targets = 0;
+  bool active = false;
+  cimpute::ShiftMatchingOptions matching;
 };
+
+// A shift vector as name:value pairs separated by ';' (its non-zero entries).
+std::string shift_text(const Eigen::VectorXd& a, const std::vector<std::string>& names) {
+  std::string s;
+  for (Eigen::Index j = 0; j < a.size(); ++j)
+    if (a(j) != 0) s += (s.empty() ? "" : ";") + names[std::size_t(j)] + format(":%.6g", a(j));
+  return s;
+}
+
+// --active: the matching loop against the simulated SEM, on the DAG `g`; prints the curve.
+int run_active_matching(const DesignShiftOptions& o, const SimulatedData& sim,
+                        const cimpute::Dag& g, const Eigen::VectorXd& desired,
+                        const std::vector<std::string>& names) {
+  cimpute::ShiftMatchingOptions m = o.matching;
+  m.acquisition = cimpute::parse_shift_acquisition(o.acquisition);
+  m.seed = o.sim_seed + 100;
+  ProgressLine progress("cimpute design shift", 1, ProgressLine::wanted(o.quiet));
+  progress.start(o.acquisition + " matching, " + std::to_string(m.rounds) + " rounds");
+  const cimpute::ShiftMatchingRun run = cimpute::simulate_shift_matching(sim.sem, g, desired, m);
+  progress.finish();
+  note(o.quiet,
+       format("the recommended shift's relative distance: %.4g before the first round, %.4g "
+              "after %d; within %.3g %s",
+              run.initial_relative_distance,
+              run.rounds.empty() ? run.initial_relative_distance
+                                 : run.rounds.back().relative_distance,
+              m.rounds, m.tolerance,
+              run.rounds_to_tolerance < 0
+                  ? "in no round"
+                  : ("from round " + std::to_string(run.rounds_to_tolerance)).c_str()));
+  std::cout << "round,intervention,relative_distance,targets,spread\n";
+  for (std::size_t r = 0; r < run.rounds.size(); ++r) {
+    const auto& x = run.rounds[r];
+    std::string targets;
+    for (int v : x.targets) targets += (targets.empty() ? "" : ";") + names[std::size_t(v)];
+    std::cout << r + 1 << ',' << shift_text(x.intervention, names) << ','
+              << format("%.6g", x.relative_distance) << ',' << targets << ','
+              << format("%.6g", x.spread) << '\n';
+  }
+  std::cout.flush();
+  return 0;
+}
 
 // The desired mean: CSV variable,mean naming every variable once.
 Eigen::VectorXd read_desired_mean(const std::string& path, const std::vector<std::string>& names) {
@@ -276,6 +313,9 @@ int run_design_shift(DesignShiftOptions o) {
   std::unique_ptr<SimulatedData> sim;
   const cimpute::InterventionalData samples = load_input(o, sim);
   const auto& names = samples.variables;
+  if (o.active && !sim)
+    throw UsageError("design shift: --active runs on simulated data (no --data): each round's "
+                     "samples are drawn from the simulated SEM");
   const Eigen::VectorXd desired = read_desired_mean(o.target_file, names);
   cimpute::Dag g(names);
   // Each setting's targets, whose samples leave their nodes' regressions: the known ones, or
@@ -298,6 +338,7 @@ int run_design_shift(DesignShiftOptions o) {
         res.targets.size() == samples.settings.size())
       targets = res.targets;
   }
+  if (o.active) return run_active_matching(o, *sim, g, desired, names);
   // Every sample, each node's intervened samples left out of its own regression.
   Eigen::Index n = samples.observational.rows();
   for (const auto& s : samples.settings) n += s.rows();
@@ -356,15 +397,259 @@ Command add_design_shift(CLI::App& design) {
                   "beyond); default: the exact shift, on as many nodes as it needs")
       ->type_name("K")
       ->check(positive_integer());
+  sub->add_flag("--active", o->active,
+                "on simulated data: run the active matching loop against the simulated SEM and "
+                "print its curve");
+  sub->add_option("--rounds", o->matching.rounds, "--active: rounds")
+      ->check(positive_integer())
+      ->capture_default_str();
+  sub->add_option("--samples-per-round", o->matching.samples_per_round,
+                  "--active: samples drawn under each round's shift")
+      ->check(positive_integer())
+      ->capture_default_str();
+  sub->add_option("--acquisition", o->acquisition,
+                  "--active: active (the shift whose outcome most reduces the posterior spread of "
+                  "the recommended shift), point-estimate (always the recommended shift) or "
+                  "random (a random single-node shift)")
+      ->check(CLI::IsMember({"active", "point-estimate", "random"}))
+      ->capture_default_str();
   add_sim_options(sub, o.get());
   sub->footer(std::string("Fits a linear Gaussian SEM on the DAG by least squares (each node's "
                           "intervened samples left out of its own regression). The mean under "
                           "a shift a is (I - B^T)^-1 (mu + a). Prints CSV "
                           "target,shift,distance,relative_distance on stdout: distance is "
                           "|mean - desired| under the shift, relative_distance that over the "
-                          "observational mean's. ") +
+                          "observational mean's. With --active, the loop starts from a prior "
+                          "N(0, I) on each node's weights and noise mean given the DAG (Bayesian "
+                          "linear regression, noise variance from the residuals), recommends the "
+                          "shift on the credible targets of the posterior mean's exact shift "
+                          "(those beyond the Bonferroni threshold at 5% times their posterior "
+                          "sd), runs the acquisition's shift, draws its samples from the "
+                          "simulated SEM and updates; it prints CSV "
+                          "round,intervention,relative_distance,targets,spread: the shift run "
+                          "(node:value;...), the true mean's relative distance under the "
+                          "recommended shift, its targets, and the exact shift's summed "
+                          "posterior variance. ") +
               kSimFooter + ".");
   return {sub, [o] { return run_design_shift(*o); }};
+}
+
+// ----------------------------------------------------------------------------- design target
+
+namespace {
+
+struct DesignTargetOptions {
+  std::string data, method = "ntk", reference = "auto", context_features = "auto", context, target,
+                    id_type = "symbol", gene_map, acquisition = "thompson", out;
+  cimpute::TargetDesignOptions design;
+  int budget = 0, replay_targets = 20, repeats = 1;
+  bool replay = false, quiet = false;
+  SelectionFlags selection;
+};
+
+// The completion setup for searching `context`: the reference context (CMap convention, never
+// the searched context) and the context features.
+cimpute::CompletionSetup target_setup(const DesignTargetOptions& o,
+                                      const cimpute::PerturbationTensor<double>& t,
+                                      const std::string& context) {
+  cimpute::CompletionSetup setup;
+  setup.reference_context = resolve_reference(o.reference, t, o.data, context);
+  setup.context_features = context_features_option(
+      cimpute::resolve_context_features(o.context_features, o.data), o.data, t.contexts());
+  return setup;
+}
+
+int run_design_target(DesignTargetOptions o) {
+  if (!o.replay && o.budget < 1) throw UsageError("design target needs --budget (or --replay)");
+  if (!o.replay && o.target.empty()) throw UsageError("design target needs --target (or --replay)");
+  o.design.acquisition = cimpute::parse_target_acquisition(o.acquisition);
+  cimpute::PerturbationTensor<double> t = load_signatures(o.data, o.selection, o.quiet);
+  if (o.id_type == "symbol") rename_to_symbols(t, o.data, o.gene_map, o.quiet);
+  std::vector<std::string> contexts =
+      o.replay && o.context == "all" ? t.contexts().ids() : split(o.context, ',');
+  if (!o.replay && contexts.size() != 1)
+    throw UsageError("design target: --context takes one context without --replay");
+  for (const auto& c : contexts)
+    if (!t.contexts().contains(c))
+      throw cimpute::invalid_argument(o.data + ": no context named '" + c + "'");
+
+  // The target file's genes aligned to the data's features.
+  std::vector<Eigen::Index> file_columns;
+  Eigen::VectorXd file_values;
+  if (!o.target.empty()) {
+    const cimpute::GeneSignature sig = cimpute::read_gene_signature(o.target);
+    cimpute::AlignedSignature a;
+    try {
+      a = cimpute::align_signature(sig, t.features());
+    } catch (const cimpute::invalid_argument& e) {
+      throw cimpute::invalid_argument(o.target + ": " + e.what());
+    }
+    file_columns = a.columns;
+    file_values = a.values;
+    note(o.quiet,
+         format("target of %zu genes, %zu shared with the %lld features of the data",
+                sig.ids.size(), a.columns.size(), static_cast<long long>(t.num_features())));
+  }
+  if (!o.replay) {
+    const Eigen::Index c = t.contexts().index(contexts[0]);
+    const std::vector<cimpute::PairIndex> candidates = cimpute::context_candidates(t, c, false);
+    if (candidates.empty())
+      throw cimpute::invalid_argument(o.data +
+                                      ": every perturbation (but the controls) is "
+                                      "measured in '" +
+                                      contexts[0] + "': no candidate left to choose");
+    if (o.budget > Eigen::Index(candidates.size()))
+      throw cimpute::invalid_argument(format("design target: a budget of %d exceeds the %zu "
+                                             "candidate(s) unmeasured in '%s'",
+                                             o.budget, candidates.size(), contexts[0].c_str()));
+    ProgressLine progress("cimpute design target", 1, ProgressLine::wanted(o.quiet));
+    progress.start(o.method + ": fit, then choose " + std::to_string(o.budget) + " of " +
+                   std::to_string(candidates.size()) + " candidates");
+    const cimpute::CandidatePosterior post = cimpute::fit_candidate_posterior(
+        t, c, false, o.method, target_setup(o, t, contexts[0]), candidates);
+    const auto chosen = cimpute::design_target(post, file_columns, file_values, o.budget, o.design);
+    progress.finish();
+    std::ostringstream table;
+    table << "rank,perturbation,predicted_match,match_sd,relative_variance\n";
+    for (std::size_t k = 0; k < chosen.size(); ++k)
+      table << k + 1 << ',' << t.perturbations()[chosen[k].pair.perturbation] << ','
+            << format("%.6g,%.6g,%.6g", chosen[k].predicted_match, chosen[k].match_sd,
+                      chosen[k].relative_variance)
+            << '\n';
+    print_table(table.str(), o.out, "design target");
+    return 0;
+  }
+
+  // --replay: each context hidden in turn, its measurements revealed only when chosen.
+  std::ostringstream table;
+  table << "context,target,best,design,greedy,random,heuristic\n";
+  double sum_design = 0, sum_greedy = 0, sum_random = 0, sum_heuristic = 0;
+  long targets = 0, heuristic_targets = 0;
+  ProgressLine progress("cimpute design target", Eigen::Index(contexts.size()),
+                        ProgressLine::wanted(o.quiet));
+  cimpute::ContextReplayOptions ro;
+  ro.design = o.design;
+  ro.targets = o.replay_targets;
+  ro.repeats = o.repeats;
+  for (const auto& name : contexts) {
+    progress.start(name + ": " + o.method + " fitted without its measurements, then " +
+                   (o.target.empty() ? std::to_string(o.replay_targets) + " targets replayed"
+                                     : std::string("the target replayed")));
+    const auto records =
+        cimpute::replay_context(t, t.contexts().index(name), o.method, target_setup(o, t, name),
+                                file_columns, file_values, o.target, ro);
+    for (const auto& r : records) {
+      const bool heuristic = !std::isnan(r.heuristic);
+      table << name << ',' << r.target << ',' << r.best << ',' << format("%.6g", r.design) << ','
+            << r.greedy << ',' << format("%.1f", r.random) << ','
+            << (heuristic ? format("%.1f", r.heuristic) : std::string("na")) << '\n';
+      ++targets;
+      sum_design += r.design;
+      sum_greedy += double(r.greedy);
+      sum_random += r.random;
+      if (heuristic) {
+        ++heuristic_targets;
+        sum_heuristic += r.heuristic;
+      }
+    }
+    progress.finish();
+  }
+  print_table(table.str(), o.out, "design target");
+  std::string summary = format("experiments to the target: design %.2f random %.2f greedy %.2f",
+                               sum_design / double(targets), sum_random / double(targets),
+                               sum_greedy / double(targets));
+  if (heuristic_targets == targets)
+    summary += format(" heuristic %.2f", sum_heuristic / double(targets));
+  std::cout << summary << '\n';
+  std::cout.flush();
+  return 0;
+}
+
+} // namespace
+
+Command add_design_target(CLI::App& design) {
+  auto o = std::make_shared<DesignTargetOptions>();
+  CLI::App* sub = design.add_subcommand(
+      "target", "choose the perturbations to measure in a context to find one that matches (or "
+                "reverses) a target signature");
+  add_signature_data_options(sub, o->data, o->selection);
+  sub->add_option("--context", o->context,
+                  "the context (cell line) to search in; with --replay a comma-separated list or "
+                  "all, each hidden in turn")
+      ->type_name("CONTEXT")
+      ->required();
+  sub->add_option("--target", o->target,
+                  "the target signature: gene, value table (CSV / TSV; header optional); with "
+                  "--replay optional (default: the measured signatures of --replay-targets "
+                  "perturbations of the context, their identity hidden)")
+      ->type_name("FILE")
+      ->check(CLI::ExistingFile);
+  sub->add_option("--target-id-type", o->id_type,
+                  "symbol (the data's feature ids are mapped to gene symbols, as --disease-id-type "
+                  "of repurpose), entrez or feature (the target's genes are the data's feature "
+                  "ids, e.g. symbols already)")
+      ->check(CLI::IsMember({"symbol", "entrez", "feature"}))
+      ->capture_default_str();
+  sub->add_option("--gene-map", o->gene_map,
+                  "feature id -> symbol: a GCT with pr_gene_id / pr_gene_symbol row metadata, or "
+                  "a two-column table (default: the data's own, or the first such GCT in the "
+                  "--data folder)")
+      ->type_name("FILE");
+  sub->add_flag("--reverse", o->design.reverse,
+                "match the reversed target (e.g. reverse a disease signature)");
+  sub->add_option("--budget", o->budget, "perturbations to choose (K; not with --replay)")
+      ->type_name("K")
+      ->check(positive_integer());
+  sub->add_option(
+         "--method", o->method,
+         "the kernel method whose posterior drives the choice: " +
+             join(completion_methods_with(&cimpute::CompletionMethodInfo::posterior), ", "))
+      ->check(CLI::IsMember(completion_methods_with(&cimpute::CompletionMethodInfo::posterior)))
+      ->capture_default_str();
+  sub->add_option("--acquisition", o->acquisition,
+                  "thompson (a draw from each candidate's posterior; the best-matching draw) or "
+                  "ucb (expected match plus --confidence standard deviations)")
+      ->check(CLI::IsMember({"thompson", "ucb"}))
+      ->capture_default_str();
+  sub->add_option("--confidence", o->design.confidence, "ucb: standard deviations added")
+      ->check(CLI::NonNegativeNumber)
+      ->capture_default_str();
+  sub->add_option("--seed", o->design.seed, "seed of the Thompson draws and the replay targets")
+      ->capture_default_str();
+  sub->add_flag("--replay", o->replay,
+                "hide each context's measurements, reveal them only when chosen, and count the "
+                "experiments until the best-matching perturbation is measured");
+  sub->add_option("--replay-targets", o->replay_targets,
+                  "--replay without --target: targets per context")
+      ->check(positive_integer())
+      ->capture_default_str();
+  sub->add_option("--repeats", o->repeats,
+                  "--replay: runs of the acquisition per target, with successive seeds (the "
+                  "design column is their mean)")
+      ->check(positive_integer())
+      ->capture_default_str();
+  add_reference_options(sub, o->reference, o->context_features);
+  sub->add_option("--out", o->out, "also write the table there (CSV)")
+      ->type_name("FILE")
+      ->check(output_path());
+  add_quiet_flag(*sub, o->quiet);
+  sub->footer(
+      "Signatures are compared as they are: give changes (e.g. --control for tables of "
+      "expression levels), not levels. The match of a signature is its cosine with the target over "
+      "the shared genes (with the "
+      "reversed target under --reverse). The method is fitted on every measurement, the "
+      "candidates are the perturbations not measured in the context, and each choice is "
+      "conditioned on as if measured at its predicted value before the next (the covariance "
+      "shrinks, the mean stays). Prints CSV "
+      "rank,perturbation,predicted_match,match_sd,relative_variance. With --replay: CSV "
+      "context,target,best,design,greedy,random,heuristic (experiments until the best-matching "
+      "perturbation is measured: the acquisition; always the best posterior-mean match; the "
+      "expectation of a random order, (n + 1) / 2; the candidates in ascending order of the "
+      "target's value at their own gene, na when no perturbation names a gene), each measurement "
+      "conditioning the posterior as a refit with the kernel held fixed, then the line "
+      "'experiments to the target: design X random Y greedy Z' (means over the targets; "
+      "'heuristic W' appended when every target has one).");
+  return {sub, [o] { return run_design_target(*o); }};
 }
 
 // ---------------------------------------------------------------------------------- design
@@ -372,16 +657,17 @@ Command add_design_shift(CLI::App& design) {
 Command add_design(CLI::App& cimpute) {
   CLI::App* sub = cimpute.add_subcommand(
       "design", "choose the next experiments: interventions for discovery, pairs to measure, "
-                "the shift that reaches a desired mean");
+                "the shift that reaches a desired mean, the perturbation that reaches a target");
   sub->require_subcommand(1);
   auto commands = std::make_shared<std::vector<Command>>();
   commands->push_back(add_design_interventions(*sub));
   commands->push_back(add_design_pairs(*sub));
   commands->push_back(add_design_shift(*sub));
+  commands->push_back(add_design_target(*sub));
   return {sub, [commands]() -> int {
             for (const auto& c : *commands)
               if (c.app->parsed()) return c.run();
-            throw UsageError("design needs a subcommand: interventions, pairs or shift");
+            throw UsageError("design needs a subcommand: interventions, pairs, shift or target");
           }};
 }
 

@@ -107,12 +107,7 @@ Command add_impute(CLI::App& cimpute) {
   CLI::App* sub = cimpute.add_subcommand(
       "impute", "fit a completion method on every observed pair and write the predicted "
                 "signatures of the missing (or the requested) pairs");
-  sub->add_option("--data", o->data,
-                  "an L1000 directory, a GCT / GCTX / h5ad of signatures, or single-cell counts, "
-                  "as for complete")
-      ->type_name("PATH")
-      ->required();
-  add_selection_options(sub, o->selection);
+  add_signature_data_options(sub, o->data, o->selection);
   sub->add_option("--method", o->method,
                   completion_methods_help("the completion method (with ntk-pcg, cimpute-mpi reads "
                                           "each process's shard of --data):"))

@@ -29,34 +29,6 @@ struct RepurposeOptions {
   SelectionFlags selection;
 };
 
-// The Entrez id -> symbol mapping: --gene-map, else the data file's own row metadata (GCT /
-// GCTX: row id -> pr_gene_symbol), else the first GCT of the data folder with pr_gene_id /
-// pr_gene_symbol row metadata (the A375 plate beside the L1000 tables).
-std::unordered_map<std::string, std::string> gene_symbols(const std::string& data,
-                                                          const std::string& gene_map, bool quiet) {
-  if (!gene_map.empty()) {
-    note(quiet, "gene symbols from " + gene_map);
-    return cimpute::read_id_mapping(gene_map);
-  }
-  if (!std::filesystem::is_directory(data))
-    return cimpute::read_id_mapping(data, "id", "pr_gene_symbol");
-  std::vector<std::string> gcts;
-  for (const auto& e : std::filesystem::directory_iterator(data))
-    if (e.path().extension() == ".gct") gcts.push_back(e.path().string());
-  std::sort(gcts.begin(), gcts.end());
-  for (const auto& f : gcts) {
-    try {
-      auto map = cimpute::read_id_mapping(f);
-      note(quiet, "gene symbols from the row metadata of " + f);
-      return map;
-    } catch (const std::invalid_argument&) { // not a plate with gene symbols: try the next
-    }
-  }
-  throw cimpute::invalid_argument(data +
-                                  ": no GCT with pr_gene_id / pr_gene_symbol row metadata in the "
-                                  "folder; give --gene-map FILE or --disease-id-type entrez");
-}
-
 int run_repurpose(RepurposeOptions o) {
   cimpute::RepurposingOptions& opt = o.opt;
   if (opt.hide_context && opt.impute == "none")
@@ -67,14 +39,7 @@ int run_repurpose(RepurposeOptions o) {
   if (!t.contexts().contains(opt.context))
     throw cimpute::invalid_argument(o.data + ": no context named '" + opt.context + "'");
   opt.reference_context = resolve_reference(o.reference, t, o.data, opt.context);
-  if (o.id_type == "symbol") {
-    const Eigen::Index before = t.num_features();
-    t = cimpute::rename_features(t, gene_symbols(o.data, o.gene_map, o.quiet), true);
-    if (t.num_features() < before)
-      note(o.quiet, format("%lld of %lld features have no gene symbol and are left out",
-                           static_cast<long long>(before - t.num_features()),
-                           static_cast<long long>(before)));
-  }
+  if (o.id_type == "symbol") rename_to_symbols(t, o.data, o.gene_map, o.quiet);
   o.context_features = cimpute::resolve_context_features(o.context_features, o.data);
   opt.context_features = context_features_option(o.context_features, o.data, t.contexts());
   if (cimpute::is_l1000_directory(o.data)) // control profiles for --impute autoencoder

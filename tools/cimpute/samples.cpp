@@ -17,8 +17,9 @@ namespace {
 // samples under each of a few perfect single-node interventions do(x_t ~ N(2, 0.25)) on distinct
 // random nodes.
 SimulatedData simulate(int p, int n, std::uint64_t seed) {
-  SimulatedData s{{}, cimpute::random_dag(p, std::min(2.0, double(p - 1)), seed)};
-  const auto sem = cimpute::LinearGaussianSem<double>::random(s.truth, seed + 1);
+  cimpute::Dag truth = cimpute::random_dag(p, std::min(2.0, double(p - 1)), seed);
+  SimulatedData s{{}, truth, cimpute::LinearGaussianSem<double>::random(truth, seed + 1)};
+  const auto& sem = s.sem;
   cimpute::InterventionalData& d = s.data;
   for (int v = 0; v < p; ++v) d.variables.push_back("x" + std::to_string(v));
   d.observational = sem.sample(n, seed + 2);

@@ -6,6 +6,7 @@
 #include <cimpute/discovery.hpp>
 #include <cimpute/graph.hpp>
 #include <cimpute/io/interventional_csv.hpp>
+#include <cimpute/sem/linear_gaussian_sem.hpp>
 
 #include <CLI/CLI.hpp>
 
@@ -32,6 +33,7 @@ struct DiscoverOptions {
 struct SimulatedData {
   cimpute::InterventionalData data;
   cimpute::Dag truth;
+  cimpute::LinearGaussianSem<double> sem; ///< the SEM on `truth` that drew the samples
 };
 
 /// The names of the learners of cimpute::discovery_methods() that `keep` accepts (all by default),

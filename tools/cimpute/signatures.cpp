@@ -14,8 +14,10 @@
 #include <charconv>
 #include <cmath>
 #include <filesystem>
+#include <iostream>
 #include <limits>
 #include <set>
+#include <unordered_map>
 
 namespace cimpute_cli {
 
@@ -317,6 +319,58 @@ std::string resolve_reference(const std::string& value,
   } catch (const cimpute::invalid_argument& e) {
     throw cimpute::invalid_argument(data + ": " + e.what());
   }
+}
+
+std::unordered_map<std::string, std::string> gene_symbols(const std::string& data,
+                                                          const std::string& gene_map, bool quiet) {
+  if (!gene_map.empty()) {
+    note(quiet, "gene symbols from " + gene_map);
+    return cimpute::read_id_mapping(gene_map);
+  }
+  if (!std::filesystem::is_directory(data))
+    return cimpute::read_id_mapping(data, "id", "pr_gene_symbol");
+  std::vector<std::string> gcts;
+  for (const auto& e : std::filesystem::directory_iterator(data))
+    if (e.path().extension() == ".gct") gcts.push_back(e.path().string());
+  std::sort(gcts.begin(), gcts.end());
+  for (const auto& f : gcts) {
+    try {
+      auto map = cimpute::read_id_mapping(f);
+      note(quiet, "gene symbols from the row metadata of " + f);
+      return map;
+    } catch (const std::invalid_argument&) { // not a plate with gene symbols: try the next
+    }
+  }
+  throw cimpute::invalid_argument(data +
+                                  ": no GCT with pr_gene_id / pr_gene_symbol row metadata in the "
+                                  "folder; give --gene-map FILE, or entrez as the id type "
+                                  "(--disease-id-type / --target-id-type)");
+}
+
+void rename_to_symbols(cimpute::PerturbationTensor<double>& t, const std::string& data,
+                       const std::string& gene_map, bool quiet) {
+  const Eigen::Index before = t.num_features();
+  t = cimpute::rename_features(t, gene_symbols(data, gene_map, quiet), true);
+  if (t.num_features() < before)
+    note(quiet,
+         format("%lld of %lld features have no gene symbol and are left out",
+                static_cast<long long>(before - t.num_features()), static_cast<long long>(before)));
+}
+
+void add_signature_data_options(CLI::App* sub, std::string& data, SelectionFlags& selection) {
+  sub->add_option("--data", data,
+                  "an L1000 directory, a GCT / GCTX / h5ad of signatures, or single-cell counts, "
+                  "as for complete")
+      ->type_name("PATH")
+      ->required();
+  add_selection_options(sub, selection);
+}
+
+void print_table(const std::string& table, const std::string& out, const char* command) {
+  std::cout << table;
+  std::cout.flush();
+  if (!out.empty())
+    cimpute::detail::write_file_atomic(out, command, [&](std::ostream& os) { os << table; });
 }
 
 } // namespace cimpute_cli

@@ -11,6 +11,7 @@
 #include <Eigen/Core>
 
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 namespace CLI {
@@ -109,5 +110,22 @@ void add_reference_options(CLI::App* sub, std::string& reference, std::string& c
 std::string resolve_reference(const std::string& value,
                               const cimpute::PerturbationTensor<double>& t, const std::string& data,
                               const std::string& target_context = "");
+
+/// The Entrez id -> symbol mapping: `gene_map` when given, else the data file's own row metadata
+/// (GCT / GCTX: row id -> pr_gene_symbol), else the first GCT of the data folder with
+/// pr_gene_id / pr_gene_symbol row metadata (the A375 plate beside the L1000 tables).
+std::unordered_map<std::string, std::string> gene_symbols(const std::string& data,
+                                                          const std::string& gene_map, bool quiet);
+
+/// `t` with its features renamed to gene symbols (`gene_symbols`), those without one left out
+/// with a note.
+void rename_to_symbols(cimpute::PerturbationTensor<double>& t, const std::string& data,
+                       const std::string& gene_map, bool quiet);
+
+/// Declares --data (signatures, as for complete) and the selection options.
+void add_signature_data_options(CLI::App* sub, std::string& data, SelectionFlags& selection);
+
+/// Prints `table` on stdout and, when `out` is not empty, also writes it there (atomically).
+void print_table(const std::string& table, const std::string& out, const char* command);
 
 } // namespace cimpute_cli
