@@ -286,9 +286,14 @@ TEST_CASE("spectral_radii: batched Arnoldi equals the dense eigenvalues", "[nn][
       CHECK(rg.radius[i] ==
             Approx(cimpute::spectral_radius(g.jacobian(X.row(i).transpose()))).epsilon(1e-6));
     }
-    // The same numbers whatever the batch size.
+    // The same numbers whatever the batch size, to the Krylov tolerance: the starting vectors
+    // are per point, but the BLAS kernels of other batch shapes round differently, and an
+    // iteration stopped at a Ritz residual of 1e-8 moves by about that much (2e-8 seen with
+    // Debian's OpenBLAS).
     o.batch = 23;
-    CHECK(cimpute::spectral_radii(f, X, o).radius.isApprox(rf.radius, 1e-9));
+    const Eigen::VectorXd rb = cimpute::spectral_radii(f, X, o).radius;
+    for (Eigen::Index i = 0; i < X.rows(); ++i)
+      CHECK(std::abs(rb[i] - rf.radius[i]) <= 10 * o.tolerance * rf.radius[i]);
   }
   // float networks are analysed in double precision: the radius equals that of the double copy.
   Mlp<float, cimpute::LeakyRelu> h({25, 60, 25}, false, {}, cimpute::Initialization::He, 9);
