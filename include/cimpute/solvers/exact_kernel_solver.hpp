@@ -9,6 +9,7 @@
 #include <Eigen/Cholesky>
 #include <Eigen/Core>
 
+#include <algorithm>
 #include <cmath>
 #include <limits>
 #include <type_traits>
@@ -43,15 +44,16 @@ public:
   /// asymmetric K (tolerance \f$ 100\,\epsilon \max|K| \f$) or a negative ridge.
   ExactKernelSolver& compute(const Eigen::Ref<const Matrix>& K, Scalar ridge = Scalar(0)) {
     check_input(K, ridge, "ExactKernelSolver::compute");
-    return factor(Matrix(K), ridge);
+    return factor(K, ridge);
   }
-  /// As `compute`, but takes over K's storage (K is left empty): the peak memory is two n x n
-  /// matrices instead of three, which matters for large Gram matrices.
+  /// As `compute`, then releases K (K is left empty): after the call only the factor's n x n
+  /// matrix remains, which matters for large Gram matrices. (Both calls write K + ridge I
+  /// straight into the factor's storage: the peak is K and the factor.)
   ExactKernelSolver& compute_in_place(Matrix& K, Scalar ridge = Scalar(0)) {
     check_input(K, ridge, "ExactKernelSolver::compute_in_place");
-    Matrix A;
-    A.swap(K);
-    return factor(std::move(A), ridge);
+    factor(K, ridge);
+    K.resize(0, 0);
+    return *this;
   }
 
   /// Success, or NumericalIssue when no factorisation worked.
@@ -148,31 +150,43 @@ private:
       detail::throw_invalid(fn, "K is ", K.rows(), " x ", K.cols(), ", not square");
     if (!(ridge >= Scalar(0)) || !std::isfinite(ridge))
       detail::throw_invalid(fn, "ridge must be finite and >= 0, got ", ridge);
-    for (Eigen::Index j = 0; j < K.cols(); ++j)
-      for (Eigen::Index i = 0; i < K.rows(); ++i)
-        if (!std::isfinite(K(i, j)))
-          detail::throw_invalid(fn, "non-finite entry ", K(i, j), " at (", i, ", ", j, ")");
+    if (!K.allFinite())
+      for (Eigen::Index j = 0; j < K.cols(); ++j)
+        for (Eigen::Index i = 0; i < K.rows(); ++i)
+          if (!std::isfinite(K(i, j)))
+            detail::throw_invalid(fn, "non-finite entry ", K(i, j), " at (", i, ", ", j, ")");
     const Scalar scale = K.size() ? K.cwiseAbs().maxCoeff() : Scalar(0);
-    const Scalar asym = K.size() ? (K - K.transpose()).cwiseAbs().maxCoeff() : Scalar(0);
+    // max |K - K^T| over pairs of 64 x 64 tiles, each pair in cache (a plain transposed scan
+    // walks K with a stride of n).
+    const Eigen::Index n = K.rows(), b = 64;
+    Scalar asym = Scalar(0);
+    for (Eigen::Index j0 = 0; j0 < n; j0 += b)
+      for (Eigen::Index i0 = j0; i0 < n; i0 += b) {
+        const Eigen::Index h = std::min(b, n - i0), w = std::min(b, n - j0);
+        asym = std::max(
+            asym,
+            (K.block(i0, j0, h, w) - K.block(j0, i0, w, h).transpose()).cwiseAbs().maxCoeff());
+      }
     if (asym > Scalar(100) * std::numeric_limits<Scalar>::epsilon() * scale)
       detail::throw_invalid(fn, "K is not symmetric (max |K - K^T| = ", asym, ")");
   }
-  // Factorise A = K + ridge I (A is consumed): LLT, else LDLT with positive pivots, else LLT
-  // with a growing jitter on the diagonal.
-  ExactKernelSolver& factor(Matrix A, Scalar ridge) {
-    const Eigen::Index n = A.rows();
+  // Factorise A = K + ridge I: LLT (A written straight into the factor's storage), else LDLT
+  // with positive pivots, else LLT with a growing jitter on the diagonal.
+  ExactKernelSolver& factor(const Eigen::Ref<const Matrix>& K, Scalar ridge) {
+    const Eigen::Index n = K.rows();
     m_n = n;
     m_ridge = ridge;
     m_jitter = Scalar(0);
     m_used_ldlt = false;
     m_factored = false;
     m_info = ComputationInfo::Success;
-    A.diagonal().array() += ridge;
-    m_llt.compute(A);
+    m_llt.compute(K + ridge * Matrix::Identity(n, n));
     if (m_llt.info() == Eigen::Success) {
       m_factored = true;
       return *this;
     }
+    Matrix A = K;
+    A.diagonal().array() += ridge;
     m_ldlt.compute(A);
     if (m_ldlt.info() == Eigen::Success && m_ldlt.isPositive() &&
         (m_ldlt.vectorD().array() > Scalar(0)).all()) {
