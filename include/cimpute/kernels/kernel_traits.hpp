@@ -15,6 +15,10 @@
 /// NTK of points with a private identity coordinate (`NtkPcgCompletion`). `gram`'s symmetric
 /// Gram matrices and the solvers use it wherever a point meets itself.
 ///
+/// Optionally, for an inner-product kernel, `void from_inner_block(Scalar* g, const Scalar* xx,
+/// Scalar yy, Eigen::Index len) const`: `g[i] = from_inner(g[i], xx[i], yy)` for a block of
+/// values at once (the NTK's and NNGP's run in SIMD registers). `gram` uses it when present.
+///
 /// `gram` then needs a single GEMM for all inner products and applies the scalar function
 /// entrywise. Example of a user kernel:
 /// \code
@@ -25,6 +29,7 @@
 /// \endcode
 #pragma once
 
+#include <cstddef>
 #include <type_traits>
 #include <utility>
 
@@ -48,6 +53,14 @@ struct has_self_value : std::false_type {};
 template <class K>
 struct has_self_value<K, std::void_t<decltype(std::declval<const K&>().self_value(
                              std::declval<typename K::Scalar>()))>> : std::true_type {};
+
+template <class K, class = void>
+struct has_from_inner_block : std::false_type {};
+template <class K>
+struct has_from_inner_block<
+    K, std::void_t<decltype(std::declval<const K&>().from_inner_block(
+           std::declval<typename K::Scalar*>(), std::declval<const typename K::Scalar*>(),
+           std::declval<typename K::Scalar>(), std::ptrdiff_t(0)))>> : std::true_type {};
 
 template <class K, class = void>
 struct has_scalar : std::false_type {};

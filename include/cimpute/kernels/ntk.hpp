@@ -4,6 +4,7 @@
 #pragma once
 
 #include "cimpute/core/errors.hpp"
+#include "cimpute/kernels/relu_simd.hpp"
 
 #include <Eigen/Core>
 
@@ -148,6 +149,12 @@ public:
   /// The kernel at correlation u of two unit vectors, without bias (the sphere fast path;
   /// equals `from_inner(u, 1, 1)` when `bias() == 0`).
   Scalar on_sphere(Scalar u) const { return detail::ntk_sphere(u, this->m_depth); }
+  /// `from_inner` over a block in place: `g[i] = from_inner(g[i], xx[i], yy)` for i < len, in
+  /// AVX2 registers when the CPU has them and the kernel no bias (relu_simd.hpp: within a few
+  /// ulp of `from_inner`). `gram` and the solvers use it.
+  void from_inner_block(Scalar* g, const Scalar* xx, Scalar yy, Eigen::Index len) const {
+    detail::relu_block(*this, g, xx, yy, len, false);
+  }
 };
 
 /// The NNGP kernel (the Gaussian-process limit of the same network): \f$ \Sigma_L \f$ of the
@@ -178,6 +185,10 @@ public:
     Scalar s;
     detail::ntk_sphere(u, this->m_depth, &s);
     return s;
+  }
+  /// `from_inner` over a block in place (see `NtkKernel::from_inner_block`).
+  void from_inner_block(Scalar* g, const Scalar* xx, Scalar yy, Eigen::Index len) const {
+    detail::relu_block(*this, g, xx, yy, len, true);
   }
 };
 
