@@ -41,7 +41,8 @@ __all__ = [
     "design_interventions", "design_pairs", "discovery_methods", "AutoencoderTransferOptions",
     "CompletionSetup", "DiscoveryOptions", "GiesOptions", "HsicOptions", "IgspOptions",
     "InterventionDesignOptions", "MixedPriorOptions", "PerturbationSimulatorParams",
-    "RepurposingOptions", "steiner_forest", "design_shift", "design_target",
+    "RepurposingOptions", "steiner_forest", "design_shift", "design_target", "rank_targets",
+    "targets",
 ]
 __version__ = _cimpute.__version__  # the C++ library's (cimpute/version.hpp)
 
@@ -960,6 +961,169 @@ def steiner_forest(interactome, prizes, w: float = 5.0, b: float = 1.0, g: float
                                  zip(edges, r["edge_frequency"].tolist())}
     return out
 
+
+
+def _signature_pairs(signature, fn: str):
+    """(ids, values) of a signature given as a file (gene, value), a dict or a pandas.Series."""
+    if isinstance(signature, (str, os.PathLike)):
+        ids, values = _cimpute.read_gene_signature(os.fspath(signature))
+    elif isinstance(signature, dict):
+        ids, values = list(map(str, signature.keys())), list(signature.values())
+    else:
+        ids, values = list(map(str, signature.index)), list(signature.values)
+    values = np.asarray(values, dtype=np.float64)
+    if not np.isfinite(values).all():
+        raise ValueError(f"{fn}: the signature has a non-finite value")
+    return list(ids), values
+
+
+def _drug_target_pairs(drug_targets):
+    """(gene, drug) pairs from a file (as ``cimpute targets --drug-targets``: the columns gene
+    and drug, else the first two), a DataFrame (the same columns) or rows (gene, drug)."""
+    if isinstance(drug_targets, (str, os.PathLike)):
+        return _cimpute.read_drug_targets(os.fspath(drug_targets))
+    if hasattr(drug_targets, "columns"):
+        cols = list(drug_targets.columns)
+        gene = "gene" if "gene" in cols else cols[0]
+        drug = "drug" if "drug" in cols else cols[1]
+        return [(str(a), str(b)) for a, b in zip(drug_targets[gene], drug_targets[drug])]
+    return [(str(a), str(b)) for a, b in drug_targets]
+
+
+def _target_table(rows):
+    """rank_targets' rows as the DataFrame of ``cimpute targets --out`` (counts, drugs joined by
+    ';', log2fc NaN for a gene outside the signature) with the gene lists added."""
+    pd = _pandas()
+    return pd.DataFrame({
+        "target": [r["target"] for r in rows],
+        "drugs": [";".join(r["drugs"]) for r in rows],
+        "descendants": [len(r["descendants"]) for r in rows],
+        "disease_descendants": [r["disease_descendants"] for r in rows],
+        "score": [r["score"] for r in rows],
+        "possible_descendants": [len(r["possible_descendants"]) for r in rows],
+        "possible_disease_descendants": [r["possible_disease_descendants"] for r in rows],
+        "possible_score": [r["possible_score"] for r in rows],
+        "log2fc": [np.nan if r["log2fc"] is None else r["log2fc"] for r in rows],
+        "descendant_genes": [list(r["descendants"]) for r in rows],
+        "possible_descendant_genes": [list(r["possible_descendants"]) for r in rows],
+    }, columns=["target", "drugs", "descendants", "disease_descendants", "score",
+                "possible_descendants", "possible_disease_descendants", "possible_score",
+                "log2fc", "descendant_genes", "possible_descendant_genes"])
+
+
+def rank_targets(graph, signature, drug_targets, genes: Sequence[str] | None = None):
+    """Rank the drug targets of a causal graph by the disease genes downstream of them (the
+    library's ``rank_targets``, the last step of ``cimpute targets``).
+
+    ``graph``: a :class:`DiscoveryResult` (its graph and variables) or a p x p adjacency array
+    (A[i, j] = 1 and A[j, i] = 0 for i -> j, both 1 for an undirected edge) with ``genes``.
+    ``signature``: the disease signature (a file gene, log2fc; a dict or a pandas.Series).
+    ``drug_targets``: a file or DataFrame with the columns gene and drug (else the first two), or
+    rows (gene, drug); genes outside the graph are skipped.
+
+    Returns a DataFrame target, drugs, descendants, disease_descendants, score,
+    possible_descendants, possible_disease_descendants, possible_score, log2fc (the columns of
+    ``cimpute targets``: descendants along arcs; those reachable only through undirected edges
+    counted apart as possible), with the lists descendant_genes and possible_descendant_genes;
+    sorted by score, then possible score, then name.
+
+    >>> import numpy as np, cimpute
+    >>> A = np.array([[0, 1, 0], [0, 0, 1], [0, 0, 0]])          # a -> b -> c
+    >>> t = cimpute.rank_targets(A, {"c": -2.0}, [("a", "drug1")], genes=["a", "b", "c"])
+    >>> t[["target", "drugs", "descendants", "disease_descendants", "score"]].values.tolist()
+    [['a', 'drug1', 2, 1, 2.0]]
+    """
+    if isinstance(graph, DiscoveryResult):
+        adjacency, names = graph.adjacency, list(graph.variables)
+    else:
+        if genes is None:
+            raise ValueError("rank_targets: an adjacency array needs genes (its node names)")
+        adjacency, names = graph, [str(g) for g in genes]
+    ids, values = _signature_pairs(signature, "rank_targets")
+    rows = _cimpute.rank_targets(np.asarray(adjacency, dtype=np.int32), names, ids, values,
+                                 _drug_target_pairs(drug_targets))
+    return _target_table(rows)
+
+
+def targets(expression, interactome, signature, drug_targets, prizes=None,
+            genes_in_rows: bool = False, min_expressed: float = 0.1, method: str = "gsp",
+            alphas: Sequence[float] = (1e-4, 1e-3, 1e-2, 0.1, 0.2, 0.3), bootstrap: int = 100,
+            runs: int = 5, threshold: float = 0.3, shrinkage="auto", fixed_gaps: bool = False,
+            seed: int = 1, w: float = 5.0, b: float = 1.0, g: float = 3.0,
+            progress: bool = False) -> dict:
+    """Putative causal drug targets, as ``cimpute targets`` with the same options and defaults
+    (the published SARS-CoV-2 analysis's: GSP over the genes non-zero in more than 10% of the
+    cells, the interactome as the allowed skeleton, stability selection over ``alphas`` x
+    ``bootstrap`` resamples x ``runs`` starting orders, edges adjacent in at least ``threshold``
+    of the resamples, Schafer-Strimmer shrinkage with ``shrinkage="auto"``).
+
+    ``expression``: a file (CSV / TSV, first column the row names) or a DataFrame, cells x genes
+    (genes x cells with ``genes_in_rows``). ``interactome``: as :func:`steiner_forest`; with
+    ``prizes`` (as :func:`steiner_forest`, parameters ``w``, ``b``, ``g``) the Steiner forest
+    first selects its genes. ``signature`` and ``drug_targets``: as :func:`rank_targets`.
+
+    Returns a dict: ``targets`` (the DataFrame of :func:`rank_targets`), ``edges`` (DataFrame
+    cause, effect, frequency as ``--edges-out``), ``graph`` (the stable graph's adjacency),
+    ``genes`` (its nodes), ``forest`` (with prizes), and the counts ``unexpressed``,
+    ``outside_network``, ``skeleton_left_out``, ``signature_genes_in_graph``.
+    """
+    pd = _pandas()
+    if method not in ("gsp", "igsp", "utigsp", "pc"):
+        raise ValueError(f"targets: method must be gsp, igsp, utigsp or pc, got '{method}'")
+    table = expression
+    if isinstance(expression, (str, os.PathLike)):
+        table = pd.read_csv(os.fspath(expression), sep=None, engine="python", index_col=0)
+    if genes_in_rows:
+        table = table.T
+    cells = np.asarray(table.values, dtype=np.float64)
+    genes = [str(c) for c in table.columns]
+    net = _interactome(interactome)
+    prize_values = None
+    if prizes is not None:
+        if isinstance(prizes, (str, os.PathLike)):
+            prize_values, _absent, _repeated = _cimpute.read_node_prizes(os.fspath(prizes), net)
+        else:
+            index = {n: i for i, n in enumerate(net.names)}
+            prize_values = np.zeros(len(index))
+            for name, prize in dict(prizes).items():
+                if str(name) in index:
+                    prize_values[index[str(name)]] = float(prize)
+        prize_values = np.asarray(prize_values, dtype=np.float64)
+    options = _cimpute.DiscoveryOptions(
+        method=method, bootstrap=int(bootstrap), alphas=[float(a) for a in alphas],
+        shrinkage=-1.0 if shrinkage == "auto" else float(shrinkage),
+        search=_cimpute.IgspOptions(runs=int(runs), seed=int(seed)))
+    ids, values = _signature_pairs(signature, "targets")
+    bar = Progress(int(bootstrap), "cimpute.targets", enabled=progress)
+    try:
+        r = _cimpute.causal_targets(cells, genes, net, ids, values,
+                                    _drug_target_pairs(drug_targets), options,
+                                    float(min_expressed), float(threshold), bool(fixed_gaps),
+                                    float(w), float(b), float(g), prize_values,
+                                    bar.callback() if progress else None)
+    finally:
+        bar.close()
+    names, graph = r["genes"], np.asarray(r["graph"])
+    A, D = np.asarray(r["adjacency_frequency"]), np.asarray(r["directed_frequency"])
+    edges = []
+    for i in range(len(names)):
+        for j in range(i + 1, len(names)):
+            if not A[i, j] > 0:
+                continue
+            if graph[i, j] and not graph[j, i]:
+                edges.append((names[i], names[j], float(D[i, j])))
+            elif graph[j, i] and not graph[i, j]:
+                edges.append((names[j], names[i], float(D[j, i])))
+            else:
+                edges += [(names[i], names[j], float(A[i, j])), (names[j], names[i], float(A[i, j]))]
+    return {
+        "targets": _target_table(r["targets"]),
+        "edges": pd.DataFrame(edges, columns=["cause", "effect", "frequency"]),
+        "graph": graph, "genes": list(names), "forest": list(r["forest"]),
+        "unexpressed": r["unexpressed"], "outside_network": r["outside_network"],
+        "skeleton_left_out": r["skeleton_left_out"],
+        "signature_genes_in_graph": r["signature_genes_in_graph"],
+    }
 
 def random_dag(p: int, expected_degree: float, seed: int) -> np.ndarray:
     """An Erdős–Rényi DAG's adjacency matrix (random topological order)."""

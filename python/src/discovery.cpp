@@ -12,6 +12,7 @@
 #include <cimpute/io/interventional_csv.hpp>
 #include <cimpute/sem/linear_gaussian_sem.hpp>
 #include <cimpute/sem/shift_design.hpp>
+#include <cimpute/workflow/causal_targets.hpp>
 
 #include <memory>
 #include <optional>
@@ -59,6 +60,26 @@ cimpute::Dag dag_from(const Eigen::MatrixXi& a, const char* fn) {
 Eigen::MatrixXi dag_matrix(const cimpute::Dag& g) {
   return pdag_matrix(cimpute::Pdag(g));
 }
+
+// rank_targets' rows as dicts (the columns of `cimpute targets --out`, with the gene lists).
+py::list target_rows(const std::vector<cimpute::RankedTarget>& targets) {
+  py::list rows;
+  for (const auto& t : targets) {
+    py::dict d;
+    d["target"] = t.gene;
+    d["drugs"] = t.drugs;
+    d["descendants"] = t.descendants;
+    d["disease_descendants"] = t.disease_descendants;
+    d["score"] = t.score;
+    d["possible_descendants"] = t.possible_descendants;
+    d["possible_disease_descendants"] = t.possible_disease_descendants;
+    d["possible_score"] = t.possible_score;
+    d["log2fc"] = t.disease_gene ? py::object(py::float_(t.log2fc)) : py::object(py::none());
+    rows.append(d);
+  }
+  return rows;
+}
+using DrugTargets = std::vector<std::pair<std::string, std::string>>;
 
 } // namespace
 
@@ -376,6 +397,60 @@ void bind_discovery(py::module_& m) {
         return out;
       },
       py::arg("sem"), py::arg("desired"), py::arg("max_targets") = 0);
+  // Causal drug targets (cimpute.rank_targets and cimpute.targets build on these).
+  m.def("read_drug_targets", &cimpute::read_drug_targets, py::arg("path"));
+  m.def(
+      "rank_targets",
+      [](const Eigen::MatrixXi& a, const std::vector<std::string>& names,
+         const std::vector<std::string>& ids, const Eigen::VectorXd& values,
+         const DrugTargets& drugs) {
+        return target_rows(cimpute::rank_targets(pdag_from(a, "rank_targets"), names,
+                                                 cimpute::GeneSignature{ids, values}, drugs));
+      },
+      py::arg("graph"), py::arg("names"), py::arg("signature_ids"), py::arg("signature_values"),
+      py::arg("drug_targets"));
+  m.def(
+      "causal_targets",
+      [](const Eigen::MatrixXd& cells, const std::vector<std::string>& genes,
+         const UndirectedNetwork& network, const std::vector<std::string>& ids,
+         const Eigen::VectorXd& values, const DrugTargets& drugs, cimpute::DiscoveryOptions d,
+         double min_expressed, double threshold, bool fixed_gaps, double w, double b, double g,
+         const std::optional<Eigen::VectorXd>& prizes, py::object progress) {
+        cimpute::CausalTargetsOptions o;
+        o.discovery = std::move(d);
+        // As cimpute targets: at least as many candidate orders as runs.
+        o.discovery.search.candidates =
+            std::max(o.discovery.search.candidates, o.discovery.search.runs);
+        o.discovery.bootstrap_progress = interruptible(progress);
+        o.min_expressed = min_expressed;
+        o.threshold = threshold;
+        o.fixed_gaps = fixed_gaps;
+        o.steiner.w = w;
+        o.steiner.b = b;
+        o.steiner.g = g;
+        cimpute::CausalTargetsResult r;
+        {
+          py::gil_scoped_release nogil;
+          r = cimpute::causal_targets(cells, genes, network, cimpute::GeneSignature{ids, values},
+                                      drugs, o, prizes);
+        }
+        py::dict out;
+        out["genes"] = r.genes;
+        out["unexpressed"] = r.unexpressed;
+        out["outside_network"] = r.outside_network;
+        out["skeleton_left_out"] = r.skeleton_left_out;
+        out["forest"] = r.forest;
+        out["graph"] = pdag_matrix(r.stable);
+        out["adjacency_frequency"] = r.discovery.adjacency_frequency;
+        out["directed_frequency"] = r.discovery.directed_frequency;
+        out["targets"] = target_rows(r.targets);
+        out["signature_genes_in_graph"] = r.signature_genes_in_graph;
+        return out;
+      },
+      py::arg("cells"), py::arg("genes"), py::arg("network"), py::arg("signature_ids"),
+      py::arg("signature_values"), py::arg("drug_targets"), py::arg("discovery"),
+      py::arg("min_expressed"), py::arg("threshold"), py::arg("fixed_gaps"), py::arg("w"),
+      py::arg("b"), py::arg("g"), py::arg("prizes"), py::arg("progress"));
 }
 
 } // namespace cimpute_py

@@ -116,6 +116,7 @@ void bind_options(py::module_& m) {
         field(c, f, "unknown_targets", &T::unknown_targets);
         field(c, f, "bootstrap", &T::bootstrap);
         field(c, f, "alphas", &T::alphas);
+        field(c, f, "shrinkage", &T::shrinkage);
       });
   option_class<cimpute::InterventionDesignOptions>(
       m, "InterventionDesignOptions", "Options of design_interventions", [](auto& c, auto& f) {

@@ -179,6 +179,53 @@ def test_steiner_forest_on_the_covid_interactome(data):
     assert {n for n, q in r["node_frequency"].items() if q == 1.0} == set(f["nodes"])
 
 
+def test_rank_targets_hand_case():
+    # a -> b -> c - d (c - d undirected); disease genes b, c, d. From a: b and c downstream for
+    # sure, d only through the undirected edge; from d: c only through it.
+    genes = ["a", "b", "c", "d"]
+    A = np.zeros((4, 4), dtype=int)
+    A[0, 1] = A[1, 2] = A[2, 3] = A[3, 2] = 1
+    sig = {"b": 1.0, "c": -2.0, "d": 0.5}
+    drugs = [("a", "d2"), ("a", "d1"), ("d", "d3"), ("z", "d4")]
+    t = cimpute.rank_targets(A, sig, drugs, genes=genes)
+    assert t["target"].tolist() == ["a", "d"]
+    assert t["drugs"].tolist() == ["d1;d2", "d3"]
+    assert t["descendants"].tolist() == [2, 0]
+    assert t["disease_descendants"].tolist() == [2, 0]
+    assert t["score"].tolist() == [3.0, 0.0]
+    assert t["possible_descendant_genes"].tolist() == [["d"], ["c"]]
+    assert t["possible_score"].tolist() == [0.5, 2.0]
+    assert np.isnan(t["log2fc"][0]) and t["log2fc"][1] == 0.5
+    with pytest.raises(ValueError, match="needs genes"):
+        cimpute.rank_targets(A, sig, drugs)
+
+
+def test_targets_equals_the_tool(data, cli, tmp_path):
+    import pandas as pd
+    cov = "covid/"
+    expr, ppi = data(cov + "a549_scrnaseq_252genes_log2.csv"), data(cov + "ppi_subnetwork_252genes.csv")
+    sig, drugs = data(cov + "sarscov2_a549_log2fc.csv"), data(cov + "drug_targets_in_network.tsv")
+    small = dict(alphas=(1e-3, 0.1), bootstrap=4, runs=1, seed=3)
+    r = cimpute.targets(expr, ppi, sig, drugs, genes_in_rows=True, **small)
+    out_file, edges_file = tmp_path / "targets.csv", tmp_path / "edges.csv"
+    cli("targets", "--expression", expr, "--genes-in-rows", "--interactome", ppi, "--signature",
+        sig, "--drug-targets", drugs, "--alphas", "0.001,0.1", "--bootstrap", "4", "--runs", "1",
+        "--seed", "3", "--out", str(out_file), "--edges-out", str(edges_file), "--quiet")
+    tool = pd.read_csv(out_file, keep_default_na=False)
+    assert r["targets"]["target"].tolist() == tool["target"].tolist()
+    assert r["targets"]["drugs"].tolist() == tool["drugs"].tolist()
+    for col in ("descendants", "disease_descendants", "possible_descendants"):
+        assert r["targets"][col].tolist() == tool[col].tolist()
+    np.testing.assert_allclose(r["targets"]["score"], tool["score"], rtol=1e-5)
+    edges = pd.read_csv(edges_file)
+    assert sorted(map(tuple, r["edges"][["cause", "effect"]].values.tolist())) == \
+        sorted(map(tuple, edges[["cause", "effect"]].values.tolist()))
+    assert len(r["genes"]) > 100 and r["signature_genes_in_graph"] > 0
+    # The targets of the stable graph are rank_targets' of that graph.
+    again = cimpute.rank_targets(r["graph"], sig, drugs, genes=r["genes"])
+    assert again["target"].tolist() == r["targets"]["target"].tolist()
+
+
 def test_discover_with_background_knowledge_equals_the_tool(data, cli, tmp_path):
     path, consensus = data(SACHS), data("sachs/consensus_graph.csv")
     required = tmp_path / "required.csv"
