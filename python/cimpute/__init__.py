@@ -906,6 +906,25 @@ def _interactome(interactome):
     return net
 
 
+def _prize_vector(prizes, net, fn: str):
+    """(one prize per node of ``net``, the prized names absent from it) from a file (name,
+    prize, ...) or a mapping name -> prize."""
+    if isinstance(prizes, (str, os.PathLike)):
+        values, absent, _repeated = _cimpute.read_node_prizes(os.fspath(prizes), net)
+        return np.asarray(values, dtype=np.float64), list(absent)
+    index = {n: i for i, n in enumerate(net.names)}
+    values = np.zeros(len(index))
+    absent = []
+    for name, prize in dict(prizes).items():
+        if str(name) in index:
+            values[index[str(name)]] = float(prize)
+        else:
+            absent.append(str(name))
+    if len(absent) == len(dict(prizes)):
+        raise ValueError(f"{fn}: no prized name is a node of the interactome")
+    return values, absent
+
+
 def steiner_forest(interactome, prizes, w: float = 5.0, b: float = 1.0, g: float = 3.0,
                    hub_penalty: bool = True, root_edges: str = "terminals",
                    noise_runs: int = 0, noise: float = 0.1, seed: int = 0) -> dict:
@@ -932,19 +951,7 @@ def steiner_forest(interactome, prizes, w: float = 5.0, b: float = 1.0, g: float
     """
     net = _interactome(interactome)
     names = net.names
-    if isinstance(prizes, (str, os.PathLike)):
-        values, absent, _repeated = _cimpute.read_node_prizes(os.fspath(prizes), net)
-    else:
-        index = {n: i for i, n in enumerate(names)}
-        values = np.zeros(len(names))
-        absent = []
-        for name, prize in dict(prizes).items():
-            if str(name) in index:
-                values[index[str(name)]] = float(prize)
-            else:
-                absent.append(str(name))
-        if len(absent) == len(dict(prizes)):
-            raise ValueError("steiner_forest: no prized name is a node of the interactome")
+    values, absent = _prize_vector(prizes, net, "steiner_forest")
     r = _cimpute.steiner_forest(net, np.asarray(values, dtype=np.float64), float(w), float(b),
                                 float(g), bool(hub_penalty), str(root_edges), int(noise_runs),
                                 float(noise), int(seed))
@@ -973,7 +980,7 @@ def _signature_pairs(signature, fn: str):
         ids, values = list(map(str, signature.index)), list(signature.values)
     values = np.asarray(values, dtype=np.float64)
     if not np.isfinite(values).all():
-        raise ValueError(f"{fn}: the signature has a non-finite value")
+        raise ValueError(f"{fn}: the disease signature has a non-finite value")
     return list(ids), values
 
 
@@ -1078,17 +1085,7 @@ def targets(expression, interactome, signature, drug_targets, prizes=None,
     cells = np.asarray(table.values, dtype=np.float64)
     genes = [str(c) for c in table.columns]
     net = _interactome(interactome)
-    prize_values = None
-    if prizes is not None:
-        if isinstance(prizes, (str, os.PathLike)):
-            prize_values, _absent, _repeated = _cimpute.read_node_prizes(os.fspath(prizes), net)
-        else:
-            index = {n: i for i, n in enumerate(net.names)}
-            prize_values = np.zeros(len(index))
-            for name, prize in dict(prizes).items():
-                if str(name) in index:
-                    prize_values[index[str(name)]] = float(prize)
-        prize_values = np.asarray(prize_values, dtype=np.float64)
+    prize_values = None if prizes is None else _prize_vector(prizes, net, "targets")[0]
     options = _cimpute.DiscoveryOptions(
         method=method, bootstrap=int(bootstrap), alphas=[float(a) for a in alphas],
         shrinkage=-1.0 if shrinkage == "auto" else float(shrinkage),
@@ -1177,15 +1174,7 @@ def repurpose(t: PerturbationTensor, disease, context: str, score: str = "cosine
     Returns a pandas.DataFrame rank, drug, score, source (measured / imputed), uncertainty.
     """
     pd = _pandas()
-    if isinstance(disease, (str, os.PathLike)):
-        ids, values = _cimpute.read_gene_signature(os.fspath(disease))
-    elif isinstance(disease, dict):
-        ids, values = list(map(str, disease.keys())), list(disease.values())
-    else:
-        ids, values = list(map(str, disease.index)), list(disease.values)
-    values = np.asarray(values, dtype=np.float64)
-    if not np.isfinite(values).all():
-        raise ValueError("repurpose: the disease signature has a non-finite value")
+    ids, values = _signature_pairs(disease, "repurpose")
     if context not in t.contexts:
         raise ValueError(f"no context named '{context}'")
     ref = _reference(t, reference_context, context)
