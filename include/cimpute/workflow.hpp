@@ -6,4 +6,5 @@
 #pragma once
 
 #include "cimpute/workflow/causal_targets.hpp"
+#include "cimpute/workflow/cell_predictions.hpp"
 #include "cimpute/workflow/repurposing.hpp"

@@ -406,10 +406,11 @@ def _metric_column(name: str) -> str:
     return "mean-" + name if name in ("pearson", "r2", "cosine") else name
 
 
-def _perturbation_features(t: PerturbationTensor, value, setup) -> None:
+def _perturbation_features(t: PerturbationTensor, value, setup, required=()) -> None:
     """Put ``perturbation_features`` (as ``--perturbation-features``) into a CompletionSetup:
     'none', 'pca:K', 'signatures', or a pandas.DataFrame indexed by perturbation id (one row per
-    perturbation with a signature but a combination A+B; numbers)."""
+    perturbation with a signature but a combination A+B, and per perturbation of ``required``;
+    numbers)."""
     if value is None or (isinstance(value, str) and value == "none"):
         return
     if isinstance(value, str) and value == "signatures":
@@ -430,7 +431,8 @@ def _perturbation_features(t: PerturbationTensor, value, setup) -> None:
     known = set(t.perturbations)
     combination = {p for p in t.perturbations if "+" in p and all(q in known for q in p.split("+"))}
     missing = [p for p in t.perturbations
-               if p in observed and p not in combination and p not in table.index]
+               if (p in observed or p in required) and p not in combination
+               and p not in table.index]
     if missing:
         raise ValueError(f"perturbation_features has no row for perturbation '{missing[0]}'"
                          + (f" and {len(missing) - 1} more" if len(missing) > 1 else ""))
@@ -604,14 +606,18 @@ def design_target(t: PerturbationTensor, context, target=None, budget: int | Non
 
 def impute(t: PerturbationTensor, method: str = "ntk", reference_context: str | None = None,
            pairs="missing", context_features="auto", progress: bool = False,
-           ntk_priors: Sequence[str] | None = None):
+           ntk_priors: Sequence[str] | None = None, perturbation_features="none"):
     """Fit ``method`` on every observed pair and predict the requested pairs, as
     ``cimpute impute``.
 
     pairs: 'missing' (every unobserved pair of an observed perturbation and context), 'all', or
-        a list of (perturbation, context).
+        a list of (perturbation, context). With ``perturbation_features``, a listed perturbation
+        absent from ``t`` (never measured) is predicted from its prior.
     reference_context: the training-only context (default: MCF7 when present, else none).
     ntk_priors: the feature priors ``ntk`` searches over, as for :func:`evaluate`.
+    perturbation_features: the perturbations' prior without a measurement, as for
+        :func:`evaluate` ('none', 'pca:K', 'signatures', a DataFrame or a CSV / TSV path; a table
+        needs a row for each perturbation never measured).
     Returns AnnData (obs: perturbation, context, method, and for the NTK methods variance: the
     fraction of the prior variance left; var: the features) when anndata is importable,
     otherwise (values pairs x features, obs DataFrame, feature list).
@@ -624,11 +630,21 @@ def impute(t: PerturbationTensor, method: str = "ntk", reference_context: str | 
         mode, listed = pairs, []
     else:
         mode, listed = "list", [(str(p), str(c)) for p, c in pairs]
+    known = set(t.perturbations)
+    unseen = list(dict.fromkeys(p for p, _ in listed if p not in known))
+    priors = not (perturbation_features is None or
+                  (isinstance(perturbation_features, str) and perturbation_features == "none"))
+    if unseen and not priors:
+        raise ValueError(f"impute: perturbation '{unseen[0]}' is not in the tensor (a "
+                         "perturbation never measured needs perturbation_features)")
+    if unseen:
+        t = PerturbationTensor(t._t.with_labels(list(t.perturbations) + unseen, list(t.contexts)),
+                               t.source)
+    setup = _setup(ref, features, baselines, _ntk_priors(ntk_priors))
+    _perturbation_features(t, perturbation_features, setup, required=unseen)
     bar = Progress(1, f"cimpute.impute ({method})", enabled=progress)
     try:
-        values, ids, meta = _cimpute.impute(
-            t._t, method, mode, listed,
-            _setup(ref, features, baselines, _ntk_priors(ntk_priors)), bar.callback())
+        values, ids, meta = _cimpute.impute(t._t, method, mode, listed, setup, bar.callback())
         bar.advance()
     finally:
         bar.close()

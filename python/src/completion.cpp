@@ -169,6 +169,7 @@ void bind_completion(py::module_& m) {
         if (q.empty()) cimpute::detail::throw_invalid(fn, "no pair to impute");
         setup.new_contexts =
             cimpute::reaches_new_contexts(t, q, cimpute::reference_index(t, reference, fn));
+        setup.new_perturbations = cimpute::reaches_new_perturbations(t, q);
         setup.progress = interruptible(std::move(progress));
         cimpute::LabeledMatrix<double> out;
         {

@@ -39,6 +39,7 @@ void bind_tensor(py::module_& m) {
                                  out.emplace_back(p.perturbation, p.context);
                                return out;
                              })
+      .def("with_labels", &Tensor::with_labels, py::arg("perturbations"), py::arg("contexts"))
       .def("signature", [](const Tensor& t, const std::string& p,
                            const std::string& c) { return Eigen::VectorXd(t.signature(p, c)); })
       .def("dense",

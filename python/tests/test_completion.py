@@ -98,6 +98,36 @@ def test_impute_matches_complete_predict_out(data, cli, tmp_path):
     np.testing.assert_allclose(a.X.T, p.data[:, cols], rtol=1e-12, atol=1e-12)
 
 
+def test_impute_a_perturbation_never_measured():
+    pd = pytest.importorskip("pandas")
+    rng = np.random.default_rng(5)
+    genes = [f"g{k}" for k in range(10)]
+    perts = [f"g{k}" for k in range(5)]
+    rows, P, C = [], [], []
+    for c in ("c0", "c1"):
+        for p in perts:
+            rows.append(rng.normal(size=10))
+            P.append(p)
+            C.append(c)
+    t = cimpute.PerturbationTensor.from_signatures(np.array(rows), P, C, genes)
+    with pytest.raises(ValueError, match="'g7' is not in the tensor.*perturbation_features"):
+        cimpute.impute(t, method="context-mean", pairs=[("g7", "c0")])
+    a = cimpute.impute(t, method="context-mean", pairs=[("g7", "c0"), ("g7", "c1")],
+                       perturbation_features="pca:2", reference_context="none",
+                       context_features="none")
+    X = np.array(rows)
+    np.testing.assert_allclose(a.X[0], X[:5].mean(0), rtol=1e-12)  # c0's training mean
+    np.testing.assert_allclose(a.X[1], X[5:].mean(0), rtol=1e-12)
+    assert list(a.obs["perturbation"]) == ["g7", "g7"]
+    b = cimpute.impute(t, method="ntk", pairs=[("g7", "c0")], perturbation_features="pca:2",
+                       reference_context="none", context_features="none")
+    assert b.shape == (1, 10) and np.isfinite(b.X).all()
+    table = pd.DataFrame(rng.normal(size=(5, 3)), index=perts)
+    with pytest.raises(ValueError, match="no row for perturbation 'g7'"):
+        cimpute.impute(t, method="ntk", pairs=[("g7", "c0")], perturbation_features=table,
+                       reference_context="none", context_features="none")
+
+
 def test_bad_method_and_protocol(data):
     t = cimpute.read_l1000_directory(data("l1000"))
     with pytest.raises(ValueError, match="unknown method 'bogus'"):

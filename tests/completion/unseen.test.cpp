@@ -1,8 +1,10 @@
 // Unseen perturbations: the protocol that holds perturbations out of every context, the gene
 // embedding and perturbation features from principal components, the linear baseline against
 // its formula computed by an SVD, the NTK's inner folds of perturbations against refits, the
-// field's metrics of a protocol run against score_responses context by context.
+// field's metrics of a protocol run against score_responses context by context; cell-level
+// predictions from predicted changes (predicted_cells).
 #include <cimpute/completion.hpp>
+#include <cimpute/workflow/cell_predictions.hpp>
 
 #include <catch2/catch.hpp>
 
@@ -524,4 +526,65 @@ TEST_CASE("ntk on the singles' signatures predicts unseen pairs with an interact
   INFO("training-mean " << mean << ", additive " << add << ", ntk " << ntk);
   CHECK(add > mean);
   CHECK(ntk > mean);
+}
+
+TEST_CASE("predicted_cells shifts each context's control cells by the pair's change",
+          "[unseen][cells]") {
+  // 3 genes; context A: control cells a0, a1 and a knock-out cell; context B: control cell b0.
+  cimpute::ProfileGroups<double> g;
+  Eigen::MatrixXd x(3, 4);
+  x << 1, 2, 9, 5, //
+      3, 4, 9, 6,  //
+      0, 1, 9, 7;
+  g.profiles = cimpute::LabeledMatrix<double>(x, {"g1", "g2", "g3"}, {"a0", "a1", "k", "b0"});
+  const std::vector<std::pair<const char*, const char*>> labels = {
+      {"ctrl", "A"}, {"ctrl", "A"}, {"KO", "A"}, {"ctrl", "B"}};
+  for (const auto& [p, c] : labels)
+    g.pair.push_back({g.perturbations.intern(p), g.contexts.intern(c)});
+  // Changes of two pairs with the genes in another order (rows found by id).
+  Eigen::MatrixXd d(3, 2);
+  d << 0.5, -1, //
+      0.25, 2,  //
+      0, 4;
+  cimpute::MetadataTable meta(2);
+  meta.add_field("perturbation", {"NEW", "NEW"});
+  meta.add_field("context", {"B", "A"});
+  const cimpute::LabeledMatrix<double> change(d, {"g3", "g1", "g2"}, {"NEW:B", "NEW:A"},
+                                              cimpute::MetadataTable(3), meta);
+  cimpute::CellPredictionOptions opt;
+  opt.perturbation_field = "target";
+  const auto cells = cimpute::predicted_cells(g, "ctrl", change, opt);
+  REQUIRE(cells.row_ids() == std::vector<std::string>{"g3", "g1", "g2"});
+  // Control cells of B then A (first use), then NEW:B (b0), then NEW:A (a0, a1).
+  REQUIRE(cells.col_ids() ==
+          std::vector<std::string>{"b0", "a0", "a1", "NEW:B:b0", "NEW:A:a0", "NEW:A:a1"});
+  Eigen::MatrixXd expect(3, 6);
+  expect << 7, 0, 1, 7.5, -1, 0, //
+      5, 1, 2, 5.25, 3, 4,       //
+      6, 3, 4, 6, 7, 8;
+  CHECK(cells.data() == expect);
+  CHECK(cells.col_meta().field("target") ==
+        std::vector<std::string>{"ctrl", "ctrl", "ctrl", "NEW", "NEW", "NEW"});
+  CHECK(cells.col_meta().field("context") ==
+        std::vector<std::string>{"B", "A", "A", "B", "A", "A"});
+  CHECK(cells.col_meta().field("source_cell") ==
+        std::vector<std::string>{"b0", "a0", "a1", "b0", "a0", "a1"});
+  opt.include_control = false;
+  CHECK(cimpute::predicted_cells(g, "ctrl", change, opt).cols() == 3);
+
+  // Bad input: each names what is wrong.
+  CHECK_THROWS_WITH(cimpute::predicted_cells(g, "DMSO", change),
+                    Catch::Contains("context 'B' of 'NEW:B' has no 'DMSO' cells"));
+  const cimpute::LabeledMatrix<double> other(d, {"g3", "g1", "g9"}, {"NEW:B", "NEW:A"},
+                                             cimpute::MetadataTable(3), meta);
+  CHECK_THROWS_WITH(cimpute::predicted_cells(g, "ctrl", other), Catch::Contains("gene 'g9'"));
+  Eigen::MatrixXd bad = d;
+  bad(1, 1) = std::nan("");
+  const cimpute::LabeledMatrix<double> nan(bad, {"g3", "g1", "g2"}, {"NEW:B", "NEW:A"},
+                                           cimpute::MetadataTable(3), meta);
+  CHECK_THROWS_WITH(cimpute::predicted_cells(g, "ctrl", nan),
+                    Catch::Contains("'NEW:A' is not finite at gene 'g1'"));
+  const cimpute::LabeledMatrix<double> bare(d, {"g3", "g1", "g2"}, {"NEW:B", "NEW:A"});
+  CHECK_THROWS_WITH(cimpute::predicted_cells(g, "ctrl", bare),
+                    Catch::Contains("no column field 'perturbation'"));
 }

@@ -109,17 +109,7 @@ int run_complete(CompleteOptions o) {
   setup.reference_context = o.reference;
   setup.new_contexts = proto.kind == cimpute::CompletionProtocol::Kind::LeaveOneContextOut;
   setup.new_perturbations = proto.new_perturbations();
-  setup.perturbation_features = perturbation_features_option(o.perturbation_features, t);
-  if (setup.perturbation_features.pca_components > 0) {
-    const auto target = cimpute::target_gene_columns(t);
-    const std::vector<char> observed = cimpute::observed_perturbations(t);
-    long with = 0, total = 0;
-    for (std::size_t p = 0; p < target.size(); ++p)
-      if (observed[p]) ++total, with += target[p] >= 0 ? 1 : 0;
-    note(o.quiet, format("--perturbation-features %s: %ld of %ld perturbations are named after a "
-                         "measured gene; the others have no prior (zero features)",
-                         o.perturbation_features.c_str(), with, total));
-  }
+  setup.perturbation_features = perturbation_features_option(o.perturbation_features, t, o.quiet);
   setup.context_features =
       context_features_option(o.context_features, simulated ? "" : data, t.contexts());
   setup.autoencoder = o.ae;
@@ -287,27 +277,7 @@ Command add_complete(CLI::App& cimpute) {
                   "prior on them; under loco, ntk chooses its settings by leave-one-context-out")
       ->type_name("none|baseline|FILE")
       ->capture_default_str();
-  sub->add_option("--perturbation-features", o->perturbation_features,
-                  "the perturbations' prior when they have no measurement: none, pca:K (the "
-                  "perturbed gene's coordinates on the top K principal components of the "
-                  "training responses, for perturbations named after a measured gene), "
-                  "signatures (each single perturbation's training signature) or a CSV/TSV with "
-                  "one row per perturbation (id, then numbers, e.g. a gene embedding); a "
-                  "combination A+B gets the sum of its parts' rows: ntk tries the user-features "
-                  "prior on it, linear uses pca:K or a table as its perturbation embedding")
-      ->type_name("none|pca:K|signatures|FILE")
-      ->check(CLI::Validator(
-          [](std::string& v) -> std::string {
-            if (v == "none" || v.rfind("pca:", 0) != 0) return {};
-            try {
-              cimpute::parse_pca_components(v);
-            } catch (const std::exception&) {
-              return "pca:K needs a whole number K >= 1, got '" + v + "'";
-            }
-            return {};
-          },
-          ""))
-      ->capture_default_str();
+  add_perturbation_features_option(sub, o->perturbation_features);
   sub->add_option("--metrics", o->metrics,
                   "also the field's response metrics of the held-out pairs, comma-separated, "
                   "as extra columns (mean over runs): mae, mse, pearson, cosine, r2, "

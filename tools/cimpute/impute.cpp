@@ -8,6 +8,7 @@
 
 #include <cimpute/completion.hpp>
 #include <cimpute/io.hpp>
+#include <cimpute/workflow/cell_predictions.hpp>
 
 #include <cstdio>
 #include <memory>
@@ -18,16 +19,43 @@ namespace {
 
 struct ImputeOptions {
   std::string data, method = "ntk", out, pairs = "missing", reference = "auto";
-  std::string variance_out, format, context_features = "auto";
+  std::string variance_out, format, context_features = "auto", perturbation_features = "none";
+  std::string cells_out;
   bool quiet = false;
   SelectionFlags selection;
 };
+
+// --cells-out: each imputed pair as its context's control cells (as read from --data) shifted by
+// the predicted change, after the control cells themselves.
+void write_cells(const ImputeOptions& o, const cimpute::LabeledMatrix<double>& imputed,
+                 const std::string& format_name) {
+  SelectionFlags f = o.selection;
+  f.control.clear(); // the cells as read, not as changes
+  cimpute::SignatureReadReport report;
+  const cimpute::ProfileGroups<double> cells =
+      cimpute::read_profile_groups<double>(o.data, signature_read_options(f), &report);
+  cimpute::CellPredictionOptions opt;
+  opt.perturbation_field = report.perturbation_field;
+  opt.context_field = report.context_field;
+  const cimpute::LabeledMatrix<double> m =
+      cimpute::predicted_cells(cells, o.selection.control, imputed, opt);
+  if (!is_root()) return;
+  write_signatures(o.cells_out, m, format_name);
+  note(o.quiet, format("wrote %lld cells (%s: the control cells shifted by each pair's change, "
+                       "after the control cells themselves) to %s",
+                       static_cast<long long>(m.cols()), o.method.c_str(), o.cells_out.c_str()));
+}
 
 int run_impute(ImputeOptions o) {
   // Formats first: a bad extension fails before any data is read.
   const std::string out_format = output_format(o.out, o.format, "--out");
   const std::string variance_format =
       o.variance_out.empty() ? "" : output_format(o.variance_out, o.format, "--variance-out");
+  const std::string cells_format =
+      o.cells_out.empty() ? "" : output_format(o.cells_out, "", "--cells-out");
+  if (!o.cells_out.empty() && o.selection.control.empty())
+    throw UsageError("--cells-out needs --control: a pair's predicted cells are its context's "
+                     "control cells shifted by the predicted change");
   // ntk-pcg fits on the pairs split over the processes: each reads only its shard of --data
   // (one process: all of it). The other methods need the whole tensor on every process.
   const bool sharded = cimpute::completion_method(o.method).sharded_fit;
@@ -41,12 +69,35 @@ int run_impute(ImputeOptions o) {
   observed(0, 0) = double(t.num_observed());
   if (sharded) comm.sum(observed);
   o.reference = resolve_reference(o.reference, t, o.data);
-  const std::vector<cimpute::PairIndex> pairs = requested_pairs(o.pairs, t, sharded);
+  // Perturbations never measured may be requested when a prior can describe them.
+  std::vector<std::string> unseen;
+  const bool priors = o.perturbation_features != "none";
+  const std::vector<cimpute::PairIndex> pairs =
+      requested_pairs(o.pairs, t, sharded, priors ? &unseen : nullptr);
   if (pairs.empty())
     throw cimpute::invalid_argument(o.data + ": no pair to impute (--pairs " + o.pairs + ")");
+  if (!unseen.empty() && sharded)
+    throw UsageError("--pairs: " + o.method +
+                     " fits on shards of --data and cannot predict a "
+                     "perturbation never measured ('" +
+                     unseen.front() + "'); use ntk");
+  if (!unseen.empty()) {
+    std::vector<std::string> ids = t.perturbations().ids();
+    ids.insert(ids.end(), unseen.begin(), unseen.end());
+    t = t.with_labels(std::move(ids), t.contexts().ids());
+    note(o.quiet,
+         format("%zu perturbation%s of --pairs %s not in --data (%s): predicted from "
+                "--perturbation-features %s",
+                unseen.size(), unseen.size() == 1 ? "" : "s", unseen.size() == 1 ? "is" : "are",
+                join(unseen, ", ").c_str(), o.perturbation_features.c_str()));
+  }
 
   cimpute::CompletionSetup setup;
   setup.reference_context = o.reference;
+  setup.new_perturbations = sharded ? cimpute::reaches_new_perturbations(t, pairs, comm)
+                                    : cimpute::reaches_new_perturbations(t, pairs);
+  setup.perturbation_features =
+      perturbation_features_option(o.perturbation_features, t, o.quiet, unseen);
   o.context_features = cimpute::resolve_context_features(o.context_features, o.data);
   setup.context_features = context_features_option(o.context_features, o.data, t.contexts());
   // A requested context without training pairs makes ntk choose by leave-one-context-out.
@@ -91,6 +142,7 @@ int run_impute(ImputeOptions o) {
                                            m.row_ids(), m.col_ids(), m.row_meta(), meta);
     write_signatures(o.variance_out, cimpute::with_cmap_fields(v), variance_format);
   }
+  if (!o.cells_out.empty()) write_cells(o, imputed, cells_format);
   note(o.quiet, format("wrote %lld imputed signatures (%s) to %s%s%s",
                        static_cast<long long>(m.cols()), o.method.c_str(), o.out.c_str(),
                        has_variance ? "; column field 'variance': the fraction of the prior "
@@ -135,6 +187,16 @@ Command add_impute(CLI::App& cimpute) {
       ->type_name("missing|all|FILE")
       ->capture_default_str();
   add_reference_options(sub, o->reference, o->context_features);
+  add_perturbation_features_option(sub, o->perturbation_features);
+  sub->add_option("--cells-out", o->cells_out,
+                  "also write single-cell predictions (h5ad, or GCT / GCTX by the extension): "
+                  "each imputed pair as its context's --control cells (profiles as read from "
+                  "--data, e.g. single cells with --normalize) shifted by the predicted change, "
+                  "after the control cells themselves; the obs fields are --data's, so that "
+                  "`cimpute score --truth DATA --predicted CELLS` reads both alike (des, energy "
+                  "distances)")
+      ->type_name("FILE")
+      ->check(output_path());
   sub->add_option("--variance-out", o->variance_out,
                   "also write per-gene variances of the imputed signatures (NTK methods): the "
                   "pair's fraction of prior variance left times each gene's mean square over the "

@@ -11,6 +11,7 @@
 
 #include <CLI/CLI.hpp>
 
+#include <algorithm>
 #include <charconv>
 #include <cmath>
 #include <filesystem>
@@ -237,9 +238,33 @@ Eigen::MatrixXd context_features_option(const std::string& value, const std::str
   return read_row_features(value, contexts, "context");
 }
 
+void add_perturbation_features_option(CLI::App* sub, std::string& value) {
+  sub->add_option("--perturbation-features", value,
+                  "the perturbations' prior when they have no measurement: none, pca:K (the "
+                  "perturbed gene's coordinates on the top K principal components of the "
+                  "training responses, for perturbations named after a measured gene), "
+                  "signatures (each single perturbation's training signature) or a CSV/TSV with "
+                  "one row per perturbation (id, then numbers, e.g. a gene embedding); a "
+                  "combination A+B gets the sum of its parts' rows: ntk tries the user-features "
+                  "prior on it, linear uses pca:K or a table as its perturbation embedding")
+      ->type_name("none|pca:K|signatures|FILE")
+      ->check(CLI::Validator(
+          [](std::string& v) -> std::string {
+            if (v == "none" || v.rfind("pca:", 0) != 0) return {};
+            try {
+              cimpute::parse_pca_components(v);
+            } catch (const std::exception&) {
+              return "pca:K needs a whole number K >= 1, got '" + v + "'";
+            }
+            return {};
+          },
+          ""))
+      ->capture_default_str();
+}
+
 cimpute::PerturbationFeatureSource
-perturbation_features_option(const std::string& value,
-                             const cimpute::PerturbationTensor<double>& t) {
+perturbation_features_option(const std::string& value, const cimpute::PerturbationTensor<double>& t,
+                             bool quiet, const std::vector<std::string>& required) {
   cimpute::PerturbationFeatureSource out;
   if (value.empty() || value == "none") return out;
   if (value == "signatures") {
@@ -247,19 +272,30 @@ perturbation_features_option(const std::string& value,
     return out;
   }
   out.pca_components = cimpute::parse_pca_components(value);
-  if (out.pca_components > 0) return out;
+  if (out.pca_components > 0) {
+    const auto target = cimpute::target_gene_columns(t);
+    const std::vector<char> observed = cimpute::observed_perturbations(t);
+    long with = 0, total = 0;
+    for (std::size_t p = 0; p < target.size(); ++p)
+      if (observed[p]) ++total, with += target[p] >= 0 ? 1 : 0;
+    note(quiet, format("--perturbation-features %s: %ld of %ld perturbations are named after a "
+                       "measured gene; the others have no prior (zero features)",
+                       value.c_str(), with, total));
+    return out;
+  }
   // Every perturbation with a signature needs a row, but a combination (its parts' rows add up).
   const auto parts = cimpute::combination_parts(t);
   std::vector<char> observed = cimpute::observed_perturbations(t);
   for (std::size_t p = 0; p < parts.size(); ++p)
     if (!parts[p].empty()) observed[p] = 0;
+  for (const auto& name : required) observed[std::size_t(t.perturbations().index(name))] = 1;
   out.table = read_row_features(value, t.perturbations(), "perturbation", observed);
   return out;
 }
 
 std::vector<cimpute::PairIndex> requested_pairs(const std::string& spec,
                                                 const cimpute::PerturbationTensor<double>& t,
-                                                bool sharded) {
+                                                bool sharded, std::vector<std::string>* unseen) {
   if (spec == "missing")
     return sharded ? cimpute::missing_pairs(t, processes()) : cimpute::missing_pairs(t);
   std::vector<cimpute::PairIndex> out;
@@ -270,12 +306,20 @@ std::vector<cimpute::PairIndex> requested_pairs(const std::string& spec,
   std::set<std::pair<Eigen::Index, Eigen::Index>> seen;
   for (std::size_t i = 0; i < table.rows.size(); ++i) {
     const auto& row = table.rows[i];
-    const Eigen::Index p = t.perturbations().find(row[0]), c = t.contexts().find(row[1]);
+    Eigen::Index p = t.perturbations().find(row[0]);
+    const Eigen::Index c = t.contexts().find(row[1]);
+    if (p < 0 && c >= 0 && unseen) { // a perturbation never measured: numbered after t's
+      const auto at = std::find(unseen->begin(), unseen->end(), row[0]);
+      p = t.num_perturbations() + Eigen::Index(at - unseen->begin());
+      if (at == unseen->end()) unseen->push_back(row[0]);
+    }
     if (p < 0 || c < 0)
       throw cimpute::parse_error(spec, i + 2, p < 0 ? 1 : 2,
-                                 std::string("unknown ") +
-                                     (p < 0 ? "perturbation '" + row[0] : "context '" + row[1]) +
-                                     "' (not in --data)");
+                                 p < 0
+                                     ? "unknown perturbation '" + row[0] +
+                                           "' (not in --data; a perturbation never measured needs "
+                                           "--perturbation-features)"
+                                     : "unknown context '" + row[1] + "' (not in --data)");
     if (!seen.insert({p, c}).second)
       throw cimpute::parse_error(spec, i + 2, 1,
                                  "pair (" + row[0] + ", " + row[1] + ") is listed twice");

@@ -80,18 +80,26 @@ Eigen::MatrixXd context_features_option(const std::string& value, const std::str
 /// computed at every fit), `signatures` (`cimpute::signature_perturbation_features`) or a CSV/TSV
 /// with one row per perturbation (its id, then numbers; every perturbation with a signature but
 /// a combination `A+B` needs a row, a repeated id is an error naming its line).
+/// With `pca:K`, a note (unless `quiet`) says how many perturbations are named after a measured
+/// gene; a table also needs a row for each perturbation of `required` (e.g. requested but never
+/// measured).
 cimpute::PerturbationFeatureSource
-perturbation_features_option(const std::string& value,
-                             const cimpute::PerturbationTensor<double>& t);
+perturbation_features_option(const std::string& value, const cimpute::PerturbationTensor<double>& t,
+                             bool quiet = true, const std::vector<std::string>& required = {});
+
+/// Declares --perturbation-features (none, pca:K, signatures or a file; pca:K checked).
+void add_perturbation_features_option(CLI::App* sub, std::string& value);
 
 /// The pairs of a --pairs option: missing (every unobserved pair), all (every pair of an observed
 /// perturbation and an observed context, the observed ones included), or a CSV / TSV whose first
 /// two columns are perturbation and context (with a header row; unknown or repeated pairs throw
 /// `parse_error` naming the line). With `sharded`, `t` is this process's shard and the observed
-/// pairs are those of every process (collective).
+/// pairs are those of every process (collective). With `unseen`, a file's perturbation absent
+/// from `t` (never measured) is appended there and numbered after `t`'s perturbations.
 std::vector<cimpute::PairIndex> requested_pairs(const std::string& spec,
                                                 const cimpute::PerturbationTensor<double>& t,
-                                                bool sharded = false);
+                                                bool sharded = false,
+                                                std::vector<std::string>* unseen = nullptr);
 
 /// The completion methods of `cimpute::completion_methods()` for a help text: "name (summary)",
 /// one per line after `intro`.

@@ -120,4 +120,18 @@ bool reaches_new_contexts(const PerturbationTensor<Scalar>& t, const std::vector
   return false;
 }
 
+/// True when a requested pair's perturbation has no observed pair in any context (of any
+/// process with `comm`): a perturbation never measured, described only by a perturbation prior.
+/// Such a request makes the `ntk` search choose by folds of perturbations
+/// (`CompletionSetup::new_perturbations`).
+template <class Scalar, class Comm = SingleProcess>
+bool reaches_new_perturbations(const PerturbationTensor<Scalar>& t,
+                               const std::vector<PairIndex>& pairs, const Comm& comm = Comm{}) {
+  Eigen::MatrixXd seen = t.mask().template cast<double>();
+  comm.sum(seen);
+  for (const PairIndex& q : pairs)
+    if (seen.row(q.perturbation).sum() == 0) return true;
+  return false;
+}
+
 } // namespace cimpute
