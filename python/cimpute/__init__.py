@@ -1117,21 +1117,9 @@ def targets(expression, interactome, signature, drug_targets, prizes=None,
     finally:
         bar.close()
     names, graph = r["genes"], np.asarray(r["graph"])
-    A, D = np.asarray(r["adjacency_frequency"]), np.asarray(r["directed_frequency"])
-    edges = []
-    for i in range(len(names)):
-        for j in range(i + 1, len(names)):
-            if not A[i, j] > 0:
-                continue
-            if graph[i, j] and not graph[j, i]:
-                edges.append((names[i], names[j], float(D[i, j])))
-            elif graph[j, i] and not graph[i, j]:
-                edges.append((names[j], names[i], float(D[j, i])))
-            else:
-                edges += [(names[i], names[j], float(A[i, j])), (names[j], names[i], float(A[i, j]))]
     return {
         "targets": _target_table(r["targets"]),
-        "edges": pd.DataFrame(edges, columns=["cause", "effect", "frequency"]),
+        "edges": pd.DataFrame(r["edges"], columns=["cause", "effect", "frequency"]),
         "graph": graph, "genes": list(names), "forest": list(r["forest"]),
         "unexpressed": r["unexpressed"], "outside_network": r["outside_network"],
         "skeleton_left_out": r["skeleton_left_out"],

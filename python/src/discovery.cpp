@@ -443,6 +443,10 @@ void bind_discovery(py::module_& m) {
         out["graph"] = pdag_matrix(r.stable);
         out["adjacency_frequency"] = r.discovery.adjacency_frequency;
         out["directed_frequency"] = r.discovery.directed_frequency;
+        py::list edges;
+        for (const auto& e : cimpute::edge_frequencies(r))
+          edges.append(py::make_tuple(e.cause, e.effect, e.frequency));
+        out["edges"] = edges;
         out["targets"] = target_rows(r.targets);
         out["signature_genes_in_graph"] = r.signature_genes_in_graph;
         return out;

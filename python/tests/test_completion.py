@@ -100,6 +100,7 @@ def test_impute_matches_complete_predict_out(data, cli, tmp_path):
 
 def test_impute_a_perturbation_never_measured():
     pd = pytest.importorskip("pandas")
+    pytest.importorskip("anndata")
     rng = np.random.default_rng(5)
     genes = [f"g{k}" for k in range(10)]
     perts = [f"g{k}" for k in range(5)]
@@ -126,6 +127,18 @@ def test_impute_a_perturbation_never_measured():
     with pytest.raises(ValueError, match="no row for perturbation 'g7'"):
         cimpute.impute(t, method="ntk", pairs=[("g7", "c0")], perturbation_features=table,
                        reference_context="none", context_features="none")
+    # Two perturbations never measured, described by the rows of g1 and g2: with the
+    # user-features prior alone the kernel sees only those rows, so each is predicted as the
+    # in-sample fit of its twin (the numbering of the new perturbations and their prior's use).
+    twins = pd.concat([table, table.loc[["g1", "g2"]].set_axis(["g7", "g8"])])
+    c = cimpute.impute(t, method="ntk", pairs=[("g7", "c0"), ("g8", "c0"), ("g1", "c0"),
+                                               ("g2", "c0")],
+                       perturbation_features=twins, ntk_priors=["user-features"],
+                       reference_context="none", context_features="none")
+    np.testing.assert_allclose(c.X[0], c.X[2], rtol=1e-10, atol=1e-12)
+    np.testing.assert_allclose(c.X[1], c.X[3], rtol=1e-10, atol=1e-12)
+    assert np.abs(c.X[0] - c.X[1]).max() > 1e-3
+    assert np.abs(c.X[0] - X[:5].mean(0)).max() > 1e-3  # not the context mean
 
 
 def test_bad_method_and_protocol(data):

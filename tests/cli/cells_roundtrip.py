@@ -9,8 +9,10 @@ contexts. G4 is held out of --data by a filter and requested in both contexts wi
 - the cells file has each context's control cells first, unchanged, then per pair the control
   cells shifted by the change written to --out (obs fields of --data, source_cell);
 - `cimpute score` reads the file against the measured cells (des and energy distance defined);
-- bad use: an unseen perturbation without --perturbation-features, --cells-out without
-  --control, each one clear line and exit 2.
+- two perturbations never measured with a table giving them the rows of two measured ones:
+  ntk predicts each as its twin's in-sample fit;
+- bad use: an unseen perturbation without --perturbation-features (or with `signatures`, which
+  describes combinations only), --cells-out without --control: one clear line and exit 2.
 
 Usage: cells_roundtrip.py CIMPUTE_BINARY WORK_DIR
 Prints SKIPPED (and exits 0) when numpy, pandas or anndata cannot be imported.
@@ -108,10 +110,40 @@ table = dict(l.split("\t")[:2] for l in r.stdout.splitlines()[1:])
 for m in ("des", "edistance", "pearson-delta"):
     assert m in table and np.isfinite(float(table[m])), (m, r.stdout)
 
+# Two perturbations never measured (G4, held out, and G8, in no file) described by a table
+# giving them the rows of G1 and G2: ntk with the user-features prior alone predicts each as the
+# in-sample fit of its twin (the numbering of the new perturbations and the prior's use).
+feats = os.path.join(work, "features.csv")
+rows = {f"G{k}": rng.normal(size=3) for k in range(4)}
+rows["G4"], rows["G8"] = rows["G1"], rows["G2"]
+with open(feats, "w") as f:
+    f.write("id,f1,f2,f3\n" + "".join(f"{k}," + ",".join(f"{v:.17g}" for v in r) + "\n"
+                                       for k, r in rows.items()))
+twins = os.path.join(work, "twins.csv")
+with open(twins, "w") as f:
+    f.write("perturbation,context\nG4,C0\nG8,C0\nG1,C0\nG2,C0\n")
+twin_gct = os.path.join(work, "twins.gct")
+r = run("impute", *[a if a != pairs else twins for a in common], "--control", "ctrl",
+        "--method", "ntk", "--perturbation-features", feats, "--ntk-priors", "user-features",
+        "--out", twin_gct)
+assert "2 perturbations of --pairs are not in --data (G4, G8): predicted from" in r.stderr, \
+    r.stderr
+lines = open(twin_gct).read().splitlines()
+head = lines[2].split("\t")
+vals = np.array([[float(v) for v in l.split("\t")[1:]] for l in lines[3:]
+                 if l.split("\t")[0] in genes])
+col = {h: j - 1 for j, h in enumerate(head) if j >= 1}
+assert np.allclose(vals[:, col["G4:C0"]], vals[:, col["G1:C0"]], rtol=1e-8, atol=1e-10)
+assert np.allclose(vals[:, col["G8:C0"]], vals[:, col["G2:C0"]], rtol=1e-8, atol=1e-10)
+assert np.abs(vals[:, col["G4:C0"]] - vals[:, col["G8:C0"]]).max() > 1e-3
+
 # Bad use.
 r = run("impute", *common, "--control", "ctrl", "--method", "context-mean", "--out", sig, rc=2)
 assert "G4" in r.stderr and "--perturbation-features" in r.stderr, r.stderr
 r = run("impute", *common, "--method", "context-mean", "--perturbation-features", "pca:2",
         "--out", sig, "--cells-out", out, rc=2)
 assert "--cells-out needs --control" in r.stderr, r.stderr
+r = run("impute", *common, "--control", "ctrl", "--method", "ntk", "--perturbation-features",
+        "signatures", "--out", sig, rc=2)
+assert "'G4' is not a combination" in r.stderr, r.stderr
 print("ok")

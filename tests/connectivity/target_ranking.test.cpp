@@ -134,3 +134,28 @@ TEST_CASE("causal_targets: a planted regulator is ranked above the genes below i
   CHECK_THROWS_WITH(cimpute::causal_targets(cells, genes, net, s, elsewhere, o),
                     Catch::Contains("no drug target (1 pairs) is among the genes"));
 }
+
+TEST_CASE("edge_frequencies: arcs with their directed frequency, undirected edges both ways",
+          "[connectivity][targets]") {
+  cimpute::CausalTargetsResult r;
+  r.genes = {"A", "B", "C", "D"};
+  r.discovery.adjacency_frequency = Eigen::MatrixXd::Zero(4, 4);
+  r.discovery.directed_frequency = Eigen::MatrixXd::Zero(4, 4);
+  auto& adj = r.discovery.adjacency_frequency;
+  auto& dir = r.discovery.directed_frequency;
+  adj(0, 1) = adj(1, 0) = 0.9; // stable arc B -> A
+  dir(1, 0) = 0.7;
+  dir(0, 1) = 0.2;
+  adj(1, 2) = adj(2, 1) = 0.5; // stable undirected B - C
+  adj(0, 3) = adj(3, 0) = 0.1; // below the threshold: in no stable graph, listed both ways
+  r.stable = cimpute::Pdag(4);
+  r.stable.add_arc(1, 0);
+  r.stable.add_undirected(1, 2);
+  const auto e = cimpute::edge_frequencies(r);
+  REQUIRE(e.size() == 5);
+  CHECK((e[0].cause == "B" && e[0].effect == "A" && e[0].frequency == 0.7));
+  CHECK((e[1].cause == "A" && e[1].effect == "D" && e[1].frequency == 0.1));
+  CHECK((e[2].cause == "D" && e[2].effect == "A" && e[2].frequency == 0.1));
+  CHECK((e[3].cause == "B" && e[3].effect == "C" && e[3].frequency == 0.5));
+  CHECK((e[4].cause == "C" && e[4].effect == "B" && e[4].frequency == 0.5));
+}

@@ -114,9 +114,7 @@ int run_complete(CompleteOptions o) {
       context_features_option(o.context_features, simulated ? "" : data, t.contexts());
   setup.autoencoder = o.ae;
   setup.mixed = o.mixed;
-  if (!o.ntk_priors.empty())
-    for (const auto& p : split(o.ntk_priors, ','))
-      setup.ntk_priors.push_back(cimpute::parse_ntk_prior(p));
+  setup.ntk_priors = ntk_priors_option(o.ntk_priors);
   setup.ntk_max_pairs = Eigen::Index(o.ntk_max_pairs);
   if (!simulated && cimpute::is_l1000_directory(data)) // control profiles for the transfer
     setup.autoencoder.baselines = baseline_profiles(data, t.contexts());
@@ -286,20 +284,7 @@ Command add_complete(CLI::App& cimpute) {
                   "pearson, r2 and cosine, the means over perturbations, are the columns "
                   "mean-pearson, mean-r2, mean-cosine)")
       ->type_name("LIST");
-  sub->add_option("--ntk-priors", o->ntk_priors,
-                  "the feature priors ntk searches over, comma-separated: one-hot, "
-                  "train-context-average, user-features, train-averages, cross-context (default: "
-                  "every one that applies but train-averages)")
-      ->type_name("LIST")
-      ->check(parsed_by(
-          [](const std::string& v) {
-            const auto items = split(v, ',');
-            if (items.empty()) throw std::invalid_argument("no prior");
-            for (const auto& p : items) cimpute::parse_ntk_prior(p);
-          },
-          "prior list",
-          "a comma-separated list of one-hot, train-context-average, user-features, "
-          "train-averages, cross-context"));
+  add_ntk_priors_option(sub, o->ntk_priors);
   sub->add_option("--ntk-max-pairs", o->ntk_max_pairs,
                   "ntk's inner leave-one-out runs on a seeded subset of at most this many "
                   "training pairs (0: 1000); under --protocol loo, tables of up to this many + 1 "

@@ -20,30 +20,48 @@ namespace {
 struct ImputeOptions {
   std::string data, method = "ntk", out, pairs = "missing", reference = "auto";
   std::string variance_out, format, context_features = "auto", perturbation_features = "none";
-  std::string cells_out;
+  std::string cells_out, ntk_priors;
   bool quiet = false;
   SelectionFlags selection;
 };
 
-// --cells-out: each imputed pair as its context's control cells (as read from --data) shifted by
-// the predicted change, after the control cells themselves.
-void write_cells(const ImputeOptions& o, const cimpute::LabeledMatrix<double>& imputed,
-                 const std::string& format_name) {
+// What the perturbations never measured get: how many a prior describes, and which methods use it.
+std::string unseen_note(const ImputeOptions& o, const cimpute::PerturbationTensor<double>& t,
+                        const std::vector<std::string>& unseen) {
+  std::string prior = "--perturbation-features " + o.perturbation_features;
+  if (o.perturbation_features.rfind("pca:", 0) == 0) {
+    const auto target = cimpute::target_gene_columns(t);
+    long named = 0;
+    for (const auto& u : unseen) named += target[std::size_t(t.perturbations().index(u))] >= 0;
+    prior +=
+        format(" for the %ld named after a measured gene (the others have zero features)", named);
+  }
+  const bool uses = o.method == "ntk" || o.method == "ntk-ensemble" || o.method == "linear";
+  const std::string how = uses ? "predicted from " + prior
+                               : o.method + " has no perturbation prior: it predicts them from "
+                                            "their contexts alone (ntk, ntk-ensemble and linear "
+                                            "use one)";
+  return format("%zu perturbation%s of --pairs %s not in --data (%s): %s", unseen.size(),
+                unseen.size() == 1 ? "" : "s", unseen.size() == 1 ? "is" : "are",
+                join(unseen, ", ").c_str(), how.c_str());
+}
+
+// --cells-out: each imputed pair as its context's control cells (as read from --data: only the
+// control's columns when --perturbation-field names the field) shifted by the predicted change,
+// after the control cells themselves.
+cimpute::LabeledMatrix<double> predicted_cells(const ImputeOptions& o,
+                                               const cimpute::LabeledMatrix<double>& imputed) {
   SelectionFlags f = o.selection;
   f.control.clear(); // the cells as read, not as changes
+  if (!f.perturbation_field.empty())
+    f.filters.push_back(f.perturbation_field + "=" + o.selection.control);
   cimpute::SignatureReadReport report;
   const cimpute::ProfileGroups<double> cells =
       cimpute::read_profile_groups<double>(o.data, signature_read_options(f), &report);
   cimpute::CellPredictionOptions opt;
   opt.perturbation_field = report.perturbation_field;
   opt.context_field = report.context_field;
-  const cimpute::LabeledMatrix<double> m =
-      cimpute::predicted_cells(cells, o.selection.control, imputed, opt);
-  if (!is_root()) return;
-  write_signatures(o.cells_out, m, format_name);
-  note(o.quiet, format("wrote %lld cells (%s: the control cells shifted by each pair's change, "
-                       "after the control cells themselves) to %s",
-                       static_cast<long long>(m.cols()), o.method.c_str(), o.cells_out.c_str()));
+  return cimpute::predicted_cells(cells, o.selection.control, imputed, opt);
 }
 
 int run_impute(ImputeOptions o) {
@@ -73,27 +91,31 @@ int run_impute(ImputeOptions o) {
   std::vector<std::string> unseen;
   const bool priors = o.perturbation_features != "none";
   const std::vector<cimpute::PairIndex> pairs =
-      requested_pairs(o.pairs, t, sharded, priors ? &unseen : nullptr);
+      requested_pairs(o.pairs, t, sharded, priors && !sharded ? &unseen : nullptr,
+                      sharded ? "; " + o.method +
+                                    " fits on shards of --data and cannot predict a perturbation "
+                                    "never measured: use ntk"
+                              : "; a perturbation never measured needs --perturbation-features");
   if (pairs.empty())
     throw cimpute::invalid_argument(o.data + ": no pair to impute (--pairs " + o.pairs + ")");
-  if (!unseen.empty() && sharded)
-    throw UsageError("--pairs: " + o.method +
-                     " fits on shards of --data and cannot predict a "
-                     "perturbation never measured ('" +
-                     unseen.front() + "'); use ntk");
   if (!unseen.empty()) {
     std::vector<std::string> ids = t.perturbations().ids();
     ids.insert(ids.end(), unseen.begin(), unseen.end());
     t = t.with_labels(std::move(ids), t.contexts().ids());
-    note(o.quiet,
-         format("%zu perturbation%s of --pairs %s not in --data (%s): predicted from "
-                "--perturbation-features %s",
-                unseen.size(), unseen.size() == 1 ? "" : "s", unseen.size() == 1 ? "is" : "are",
-                join(unseen, ", ").c_str(), o.perturbation_features.c_str()));
+    if (o.perturbation_features == "signatures") { // it describes combinations by their parts
+      const auto parts = cimpute::combination_parts(t);
+      for (const auto& u : unseen)
+        if (parts[std::size_t(t.perturbations().index(u))].empty())
+          throw UsageError("--perturbation-features signatures describes a combination A+B by "
+                           "its parts' signatures; '" +
+                           u + "' is not a combination of measured perturbations");
+    }
+    note(o.quiet, unseen_note(o, t, unseen));
   }
 
   cimpute::CompletionSetup setup;
   setup.reference_context = o.reference;
+  setup.ntk_priors = ntk_priors_option(o.ntk_priors);
   setup.new_perturbations = sharded ? cimpute::reaches_new_perturbations(t, pairs, comm)
                                     : cimpute::reaches_new_perturbations(t, pairs);
   setup.perturbation_features =
@@ -135,6 +157,9 @@ int run_impute(ImputeOptions o) {
     throw cimpute::invalid_argument("--variance-out: method '" + o.method +
                                     "' has no posterior variance (the NTK methods have one)");
   if (!is_root()) return 0; // one process writes
+  // The cells before any file is written: a failure leaves no partial output.
+  const cimpute::LabeledMatrix<double> cells =
+      o.cells_out.empty() ? cimpute::LabeledMatrix<double>() : predicted_cells(o, imputed);
   write_signatures(o.out, cimpute::with_cmap_fields(m), out_format);
   if (!o.variance_out.empty()) {
     const Eigen::VectorXd rel = m.col_meta().as_double("variance");
@@ -142,7 +167,13 @@ int run_impute(ImputeOptions o) {
                                            m.row_ids(), m.col_ids(), m.row_meta(), meta);
     write_signatures(o.variance_out, cimpute::with_cmap_fields(v), variance_format);
   }
-  if (!o.cells_out.empty()) write_cells(o, imputed, cells_format);
+  if (!o.cells_out.empty()) {
+    write_signatures(o.cells_out, cells, cells_format);
+    note(o.quiet,
+         format("wrote %lld cells (%s: the control cells shifted by each pair's change, "
+                "after the control cells themselves) to %s",
+                static_cast<long long>(cells.cols()), o.method.c_str(), o.cells_out.c_str()));
+  }
   note(o.quiet, format("wrote %lld imputed signatures (%s) to %s%s%s",
                        static_cast<long long>(m.cols()), o.method.c_str(), o.out.c_str(),
                        has_variance ? "; column field 'variance': the fraction of the prior "
@@ -188,6 +219,7 @@ Command add_impute(CLI::App& cimpute) {
       ->capture_default_str();
   add_reference_options(sub, o->reference, o->context_features);
   add_perturbation_features_option(sub, o->perturbation_features);
+  add_ntk_priors_option(sub, o->ntk_priors);
   sub->add_option("--cells-out", o->cells_out,
                   "also write single-cell predictions (h5ad, or GCT / GCTX by the extension): "
                   "each imputed pair as its context's --control cells (profiles as read from "

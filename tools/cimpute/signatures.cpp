@@ -238,6 +238,30 @@ Eigen::MatrixXd context_features_option(const std::string& value, const std::str
   return read_row_features(value, contexts, "context");
 }
 
+void add_ntk_priors_option(CLI::App* sub, std::string& value) {
+  sub->add_option("--ntk-priors", value,
+                  "the feature priors ntk searches over, comma-separated: one-hot, "
+                  "train-context-average, user-features, train-averages, cross-context (default: "
+                  "every one that applies but train-averages)")
+      ->type_name("LIST")
+      ->check(parsed_by(
+          [](const std::string& v) {
+            const auto items = split(v, ',');
+            if (items.empty()) throw std::invalid_argument("no prior");
+            for (const auto& p : items) cimpute::parse_ntk_prior(p);
+          },
+          "prior list",
+          "a comma-separated list of one-hot, train-context-average, user-features, "
+          "train-averages, cross-context"));
+}
+
+std::vector<cimpute::NtkPrior> ntk_priors_option(const std::string& value) {
+  std::vector<cimpute::NtkPrior> out;
+  if (!value.empty())
+    for (const auto& p : split(value, ',')) out.push_back(cimpute::parse_ntk_prior(p));
+  return out;
+}
+
 void add_perturbation_features_option(CLI::App* sub, std::string& value) {
   sub->add_option("--perturbation-features", value,
                   "the perturbations' prior when they have no measurement: none, pca:K (the "
@@ -288,14 +312,18 @@ perturbation_features_option(const std::string& value, const cimpute::Perturbati
   std::vector<char> observed = cimpute::observed_perturbations(t);
   for (std::size_t p = 0; p < parts.size(); ++p)
     if (!parts[p].empty()) observed[p] = 0;
-  for (const auto& name : required) observed[std::size_t(t.perturbations().index(name))] = 1;
+  for (const auto& name : required) { // a combination's parts' rows describe it
+    const auto p = std::size_t(t.perturbations().index(name));
+    if (parts[p].empty()) observed[p] = 1;
+  }
   out.table = read_row_features(value, t.perturbations(), "perturbation", observed);
   return out;
 }
 
 std::vector<cimpute::PairIndex> requested_pairs(const std::string& spec,
                                                 const cimpute::PerturbationTensor<double>& t,
-                                                bool sharded, std::vector<std::string>* unseen) {
+                                                bool sharded, std::vector<std::string>* unseen,
+                                                const std::string& unknown_hint) {
   if (spec == "missing")
     return sharded ? cimpute::missing_pairs(t, processes()) : cimpute::missing_pairs(t);
   std::vector<cimpute::PairIndex> out;
@@ -313,13 +341,13 @@ std::vector<cimpute::PairIndex> requested_pairs(const std::string& spec,
       p = t.num_perturbations() + Eigen::Index(at - unseen->begin());
       if (at == unseen->end()) unseen->push_back(row[0]);
     }
-    if (p < 0 || c < 0)
-      throw cimpute::parse_error(spec, i + 2, p < 0 ? 1 : 2,
-                                 p < 0
-                                     ? "unknown perturbation '" + row[0] +
-                                           "' (not in --data; a perturbation never measured needs "
-                                           "--perturbation-features)"
-                                     : "unknown context '" + row[1] + "' (not in --data)");
+    if (c < 0)
+      throw cimpute::parse_error(spec, i + 2, 2,
+                                 "unknown context '" + row[1] + "' (not in --data)");
+    if (p < 0)
+      throw cimpute::parse_error(spec, i + 2, 1,
+                                 "unknown perturbation '" + row[0] + "' (not in --data" +
+                                     unknown_hint + ")");
     if (!seen.insert({p, c}).second)
       throw cimpute::parse_error(spec, i + 2, 1,
                                  "pair (" + row[0] + ", " + row[1] + ") is listed twice");

@@ -19,7 +19,8 @@ class App;
 }
 namespace cimpute {
 struct SignatureReadOptions;
-}
+enum class NtkPrior; // completion/ntk_completion.hpp
+} // namespace cimpute
 
 namespace cimpute_cli {
 
@@ -87,6 +88,12 @@ cimpute::PerturbationFeatureSource
 perturbation_features_option(const std::string& value, const cimpute::PerturbationTensor<double>& t,
                              bool quiet = true, const std::vector<std::string>& required = {});
 
+/// Declares --ntk-priors (a comma-separated list of `cimpute::parse_ntk_prior` names, checked).
+void add_ntk_priors_option(CLI::App* sub, std::string& value);
+
+/// The priors of an --ntk-priors value (empty: the search's default).
+std::vector<cimpute::NtkPrior> ntk_priors_option(const std::string& value);
+
 /// Declares --perturbation-features (none, pca:K, signatures or a file; pca:K checked).
 void add_perturbation_features_option(CLI::App* sub, std::string& value);
 
@@ -95,11 +102,13 @@ void add_perturbation_features_option(CLI::App* sub, std::string& value);
 /// two columns are perturbation and context (with a header row; unknown or repeated pairs throw
 /// `parse_error` naming the line). With `sharded`, `t` is this process's shard and the observed
 /// pairs are those of every process (collective). With `unseen`, a file's perturbation absent
-/// from `t` (never measured) is appended there and numbered after `t`'s perturbations.
+/// from `t` (never measured) is appended there and numbered after `t`'s perturbations; without,
+/// it is an error whose message ends with `unknown_hint`.
 std::vector<cimpute::PairIndex> requested_pairs(const std::string& spec,
                                                 const cimpute::PerturbationTensor<double>& t,
                                                 bool sharded = false,
-                                                std::vector<std::string>* unseen = nullptr);
+                                                std::vector<std::string>* unseen = nullptr,
+                                                const std::string& unknown_hint = "");
 
 /// The completion methods of `cimpute::completion_methods()` for a help text: "name (summary)",
 /// one per line after `intro`.

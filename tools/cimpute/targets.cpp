@@ -100,24 +100,9 @@ int run_targets(TargetsOptions t) {
   if (!t.out.empty()) cimpute::detail::write_file_atomic(t.out, "cimpute targets", write_table);
   if (!t.edges_out.empty())
     cimpute::detail::write_file_atomic(t.edges_out, "cimpute targets", [&](std::ostream& os) {
-      // Every pair adjacent in some resample: its arc (when the stable graph directs it) with
-      // the directed frequency, otherwise both directions with the adjacency frequency.
       os << "cause,effect,frequency\n";
-      const auto& A = r.discovery.adjacency_frequency;
-      const auto& D = r.discovery.directed_frequency;
-      for (int i = 0; i < int(r.genes.size()); ++i)
-        for (int j = i + 1; j < int(r.genes.size()); ++j) {
-          if (!(A(i, j) > 0)) continue;
-          const std::string& a = r.genes[std::size_t(i)];
-          const std::string& b = r.genes[std::size_t(j)];
-          if (r.stable.has_arc(i, j))
-            os << a << ',' << b << ',' << D(i, j) << '\n';
-          else if (r.stable.has_arc(j, i))
-            os << b << ',' << a << ',' << D(j, i) << '\n';
-          else
-            os << a << ',' << b << ',' << A(i, j) << '\n'
-               << b << ',' << a << ',' << A(i, j) << '\n';
-        }
+      for (const auto& e : cimpute::edge_frequencies(r))
+        os << e.cause << ',' << e.effect << ',' << e.frequency << '\n';
     });
   return 0;
 }

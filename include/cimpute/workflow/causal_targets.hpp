@@ -150,4 +150,35 @@ causal_targets(const Eigen::MatrixXd& cells, const std::vector<std::string>& gen
   return r;
 }
 
+/// One row of `edge_frequencies`.
+struct EdgeFrequency {
+  std::string cause, effect;
+  double frequency = 0;
+};
+
+/// The edge table of a `causal_targets` run (`cimpute targets --edges-out`, Python
+/// `targets()["edges"]`): every pair of genes adjacent in some resample, in the order of `genes`;
+/// its arc with the directed frequency when the stable graph directs it, otherwise both
+/// directions with the adjacency frequency.
+inline std::vector<EdgeFrequency> edge_frequencies(const CausalTargetsResult& r) {
+  std::vector<EdgeFrequency> out;
+  const auto& A = r.discovery.adjacency_frequency;
+  const auto& D = r.discovery.directed_frequency;
+  const int n = int(r.genes.size());
+  for (int i = 0; i < n; ++i)
+    for (int j = i + 1; j < n; ++j) {
+      if (!(A(i, j) > 0)) continue;
+      const std::string &a = r.genes[std::size_t(i)], &b = r.genes[std::size_t(j)];
+      if (r.stable.has_arc(i, j)) {
+        out.push_back({a, b, D(i, j)});
+      } else if (r.stable.has_arc(j, i)) {
+        out.push_back({b, a, D(j, i)});
+      } else {
+        out.push_back({a, b, A(i, j)});
+        out.push_back({b, a, A(i, j)});
+      }
+    }
+  return out;
+}
+
 } // namespace cimpute

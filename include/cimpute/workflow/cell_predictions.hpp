@@ -33,7 +33,8 @@ struct CellPredictionOptions {
 /// `perturbation` and `context`, as `impute_pairs` returns them: predicted changes against the
 /// control), the control cells of its context in `cells` (profiles as read, e.g. log1p CP10k)
 /// plus the change, gene by gene; the mean of a pair's predicted cells is then the control's
-/// mean plus the predicted change (the pseudobulk prediction), and their spread the control's.
+/// mean plus the predicted change (the pseudobulk prediction when the changes were taken
+/// against the control's mean, as `--aggregate mean` does), and their spread the control's.
 /// The shift is not clipped (a log-scale value can fall below 0).
 ///
 /// Returns features x cells with the rows of `changes` (each looked up in `cells` by id), the
