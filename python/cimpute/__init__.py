@@ -41,7 +41,7 @@ __all__ = [
     "design_interventions", "design_pairs", "discovery_methods", "AutoencoderTransferOptions",
     "CompletionSetup", "DiscoveryOptions", "GiesOptions", "HsicOptions", "IgspOptions",
     "InterventionDesignOptions", "MixedPriorOptions", "PerturbationSimulatorParams",
-    "RepurposingOptions", "steiner_forest", "design_shift", "design_target", "rank_targets",
+    "RepurposingOptions", "steiner_forest", "design_shift", "match_shift", "design_target", "rank_targets",
     "targets",
 ]
 __version__ = _cimpute.__version__  # the C++ library's (cimpute/version.hpp)
@@ -888,6 +888,51 @@ def design_shift(sem: LinearGaussianSem, desired, max_targets: int | None = None
     return pd.DataFrame({"target": labels, "shift": [d["shift"][t] for t in d["targets"]],
                          "distance": [d["distance"]] * len(labels),
                          "relative_distance": [d["relative"]] * len(labels)})
+
+
+def match_shift(truth: LinearGaussianSem, desired, graph=None, rounds: int = 50,
+                acquisition: str = "active", samples_per_round: int = 1, observational: int = 0,
+                prior_precision: float = 1.0, population: bool = False, tolerance: float = 0.05,
+                credible: float = 0.0, planted: Sequence[int] = (), seed: int = 1,
+                names: Sequence[str] | None = None) -> dict:
+    """The active matching loop of ``cimpute design shift --active`` against a known SEM
+    ``truth`` (which draws each round's samples, seeded): a posterior over the weights and noise
+    means of ``graph`` (a DAG adjacency; default: the truth's), each round the next shift chosen by
+    ``acquisition`` ('active': the shift whose outcome most reduces the posterior spread of the
+    recommended shift; 'point-estimate': the current recommendation; 'random': one node at
+    random), its samples observed, the recommendation updated. ``population=True`` adds each
+    round's expected statistics (an oracle, no noise). ``planted``: the targets of the shift that
+    defines ``desired``, when known.
+
+    Returns a dict: ``curve`` (DataFrame round, intervention, relative_distance, targets,
+    spread: the recommended shift's |E[X | shift] - desired| / |E[X] - desired| under the truth
+    after each round), ``initial_relative_distance``, ``rounds_to_tolerance`` and
+    ``rounds_to_targets`` (first round within ``tolerance`` / with the planted targets; -1:
+    never), ``recommended`` (DataFrame target, shift after the last round) and its
+    ``relative_distance``."""
+    p = truth.weights.shape[0]
+    if names is not None and len(names) != p:
+        raise ValueError(f"match_shift: {len(names)} names for {p} nodes")
+    label = (lambda v: names[v]) if names is not None else (lambda v: v)
+    g = None if graph is None else np.asarray(graph, dtype=np.int32)
+    r = _cimpute.shift_matching(truth, g, np.asarray(desired, dtype=np.float64), str(acquisition),
+                                int(rounds), int(samples_per_round), int(observational),
+                                float(prior_precision), bool(population), float(tolerance),
+                                float(credible), int(seed), [int(v) for v in planted])
+    pd = _pandas()
+    curve = pd.DataFrame({
+        "round": range(1, len(r["rounds"]) + 1),
+        "intervention": [{label(v): float(a[v]) for v in np.flatnonzero(a)}
+                         for a, _, _, _ in r["rounds"]],
+        "relative_distance": [d for _, d, _, _ in r["rounds"]],
+        "targets": [[label(v) for v in t] for _, _, t, _ in r["rounds"]],
+        "spread": [s for _, _, _, s in r["rounds"]]})
+    return {"curve": curve, "initial_relative_distance": r["initial_relative_distance"],
+            "rounds_to_tolerance": r["rounds_to_tolerance"],
+            "rounds_to_targets": r["rounds_to_targets"],
+            "recommended": pd.DataFrame({"target": [label(t) for t in r["targets"]],
+                                         "shift": [r["shift"][t] for t in r["targets"]]}),
+            "relative_distance": r["relative"]}
 
 
 def cpdag(dag) -> np.ndarray:

@@ -10,6 +10,7 @@
 #include <cimpute/io/edge_list.hpp>
 #include <cimpute/io/interactome.hpp>
 #include <cimpute/io/interventional_csv.hpp>
+#include <cimpute/sem/active_matching.hpp>
 #include <cimpute/sem/linear_gaussian_sem.hpp>
 #include <cimpute/sem/shift_design.hpp>
 #include <cimpute/workflow/causal_targets.hpp>
@@ -397,6 +398,46 @@ void bind_discovery(py::module_& m) {
         return out;
       },
       py::arg("sem"), py::arg("desired"), py::arg("max_targets") = 0);
+  m.def(
+      "shift_matching",
+      [](const Sem& truth, const std::optional<Eigen::MatrixXi>& graph,
+         const Eigen::VectorXd& desired, const std::string& acquisition, int rounds,
+         Eigen::Index samples_per_round, Eigen::Index observational, double prior_precision,
+         bool population, double tolerance, double credible, std::uint64_t seed,
+         const std::vector<int>& planted) {
+        cimpute::ShiftMatchingOptions o;
+        o.acquisition = cimpute::parse_shift_acquisition(acquisition);
+        o.rounds = rounds;
+        o.samples_per_round = samples_per_round;
+        o.observational = observational;
+        o.prior_precision = prior_precision;
+        o.population = population;
+        o.tolerance = tolerance;
+        o.credible = credible;
+        o.seed = seed;
+        const cimpute::Dag g = graph ? dag_from(*graph, "shift_matching") : truth.graph();
+        cimpute::ShiftMatchingRun run;
+        {
+          py::gil_scoped_release nogil;
+          run = cimpute::simulate_shift_matching(truth, g, desired, o, planted);
+        }
+        py::list curve;
+        for (const auto& r : run.rounds)
+          curve.append(py::make_tuple(r.intervention, r.relative_distance, r.targets, r.spread));
+        py::dict out;
+        out["rounds"] = curve;
+        out["initial_relative_distance"] = run.initial_relative_distance;
+        out["rounds_to_tolerance"] = run.rounds_to_tolerance;
+        out["rounds_to_targets"] = run.rounds_to_targets;
+        out["targets"] = run.recommended.targets;
+        out["shift"] = run.recommended.shift;
+        out["relative"] = run.recommended.relative;
+        return out;
+      },
+      py::arg("truth"), py::arg("graph"), py::arg("desired"), py::arg("acquisition"),
+      py::arg("rounds"), py::arg("samples_per_round"), py::arg("observational"),
+      py::arg("prior_precision"), py::arg("population"), py::arg("tolerance"), py::arg("credible"),
+      py::arg("seed"), py::arg("planted"));
   // Causal drug targets (cimpute.rank_targets and cimpute.targets build on these).
   m.def("read_drug_targets", &cimpute::read_drug_targets, py::arg("path"));
   m.def(

@@ -250,6 +250,34 @@ def test_discover_with_background_knowledge_equals_the_tool(data, cli, tmp_path)
         cimpute.discover(path, method="gsp", alphas=[1e-3, 0.1], **OPTIONS)
 
 
+def test_match_shift_oracle_recovers_the_planted_shift():
+    pytest.importorskip("pandas")
+    dag = cimpute.random_dag(12, 2.0, 8)
+    sem = cimpute.LinearGaussianSem.random(dag, 31)
+    a = np.zeros(12)
+    a[[2, 5]] = [1.5, -2.0]
+    desired = np.linalg.solve(np.eye(12) - sem.weights.T, sem.noise_means + a)  # NumPy's mean
+    names = [f"g{i}" for i in range(12)]
+    for acquisition in ("active", "point-estimate", "random"):
+        r = cimpute.match_shift(sem, desired, rounds=3, acquisition=acquisition, population=True,
+                                samples_per_round=1000, prior_precision=1e-9, planted=[2, 5],
+                                names=names)
+        assert list(r["recommended"]["target"]) == ["g2", "g5"]
+        assert np.allclose(r["recommended"]["shift"], [1.5, -2.0], atol=1e-6)
+        assert r["rounds_to_tolerance"] == 1 and r["rounds_to_targets"] == 1
+        assert len(r["curve"]) == 3 and r["curve"]["relative_distance"].iloc[-1] < 1e-6
+        assert r["initial_relative_distance"] == pytest.approx(1.0)
+    # Sampled rounds on a learner's graph: the curve has one row per round, each naming the
+    # shift it ran; a wrong-sized graph is refused.
+    r = cimpute.match_shift(sem, desired, graph=dag, rounds=5, samples_per_round=20, seed=3)
+    assert list(r["curve"]["round"]) == [1, 2, 3, 4, 5]
+    assert all(isinstance(i, dict) and i for i in r["curve"]["intervention"])
+    with pytest.raises(ValueError, match="nodes"):
+        cimpute.match_shift(sem, desired, graph=np.zeros((3, 3), dtype=int))
+    with pytest.raises(ValueError, match="acquisition"):
+        cimpute.match_shift(sem, desired, acquisition="bogus")
+
+
 def test_design_shift_recovers_a_planted_shift_computed_with_numpy():
     pytest.importorskip("pandas")
     dag = cimpute.random_dag(15, 2.0, 4)
