@@ -9,6 +9,7 @@
 #include "cimpute/core/labels.hpp"
 #include "cimpute/core/metadata_table.hpp"
 #include "cimpute/core/perturbation_tensor.hpp"
+#include "cimpute/core/profile_groups.hpp"
 #include "cimpute/core/progress.hpp"
 #include "cimpute/core/robust_zscore.hpp"
 #include "cimpute/core/signature_selection.hpp"

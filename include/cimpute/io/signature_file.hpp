@@ -8,6 +8,7 @@
 #include "cimpute/core/config.hpp"
 #include "cimpute/core/parallel.hpp"
 #include "cimpute/core/perturbation_tensor.hpp"
+#include "cimpute/core/profile_groups.hpp"
 #include "cimpute/core/signature_selection.hpp"
 #include "cimpute/core/sparse_labeled_matrix.hpp"
 #include "cimpute/core/tensor_transforms.hpp"
@@ -498,23 +499,6 @@ PerturbationTensor<Scalar> read_signatures(const std::string& path,
   if (report) *report = std::move(rep);
   return t;
 }
-
-/// The profiles of a file one by one, grouped by their pair: single cells, or a pair's several
-/// signatures (replicates, doses), as read by `read_signatures` (steps 1-3: sidecars, filters,
-/// genes, count normalisation) without merging them and without subtracting a control.
-template <class Scalar = double>
-struct ProfileGroups {
-  LabeledMatrix<Scalar> profiles; ///< features x profiles, the selected columns in file order
-  Labels perturbations, contexts; ///< in order of first appearance
-  std::vector<PairIndex> pair;    ///< each profile's (perturbation, context)
-  std::string symbol_field;       ///< the row field with gene symbols (it may be absent)
-  /// The number of profiles of each pair (perturbations x contexts; 0 where a pair is absent).
-  Eigen::MatrixXi counts() const {
-    Eigen::MatrixXi n = Eigen::MatrixXi::Zero(perturbations.size(), contexts.size());
-    for (const PairIndex& p : pair) ++n(p.perturbation, p.context);
-    return n;
-  }
-};
 
 /// Read `path` as `read_signatures` does, keeping every profile (`opt.aggregate` and
 /// `opt.control` are ignored): the input of single-cell metrics (`score_cell_responses`).

@@ -6,7 +6,7 @@
 
 #include "cimpute/core/errors.hpp"
 #include "cimpute/core/labeled_matrix.hpp"
-#include "cimpute/io/signature_file.hpp"
+#include "cimpute/core/profile_groups.hpp"
 
 #include <Eigen/Core>
 
