@@ -339,8 +339,9 @@ def read_signatures(path: str, perturbation: str = "", context: str = "",
 def completion_methods(details: bool = False):
     """The completion methods' names, in the library's table order (as ``cimpute complete
     --methods``). With ``details``, a pandas.DataFrame of the table instead: name, summary,
-    posterior (a kernel posterior: imputed variance, :func:`design_pairs`) and sharded_fit (fits
-    over MPI processes on each one's shard)."""
+    posterior (a kernel posterior: imputed variance, :func:`design_pairs`), sharded_fit (fits
+    over MPI processes on each one's shard) and perturbation_prior (uses
+    ``perturbation_features``: tells apart perturbations never measured)."""
     if details:
         return _pandas().DataFrame(_cimpute.completion_method_table())
     return _cimpute.completion_method_names()

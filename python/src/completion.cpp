@@ -80,6 +80,7 @@ void bind_completion(py::module_& m) {
           d["summary"] = x.summary;
           d["posterior"] = x.posterior;
           d["sharded_fit"] = x.sharded_fit;
+          d["perturbation_prior"] = x.perturbation_prior;
           rows.append(d);
         }
         return rows;

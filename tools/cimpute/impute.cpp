@@ -36,11 +36,13 @@ std::string unseen_note(const ImputeOptions& o, const cimpute::PerturbationTenso
     prior +=
         format(" for the %ld named after a measured gene (the others have zero features)", named);
   }
-  const bool uses = o.method == "ntk" || o.method == "ntk-ensemble" || o.method == "linear";
-  const std::string how = uses ? "predicted from " + prior
-                               : o.method + " has no perturbation prior: it predicts them from "
-                                            "their contexts alone (ntk, ntk-ensemble and linear "
-                                            "use one)";
+  const std::string how =
+      cimpute::completion_method(o.method).perturbation_prior
+          ? "predicted from " + prior
+          : o.method + " has no perturbation prior: it predicts them from their contexts alone (" +
+                join(completion_methods_with(&cimpute::CompletionMethodInfo::perturbation_prior),
+                     ", ") +
+                " use one)";
   return format("%zu perturbation%s of --pairs %s not in --data (%s): %s", unseen.size(),
                 unseen.size() == 1 ? "" : "s", unseen.size() == 1 ? "is" : "are",
                 join(unseen, ", ").c_str(), how.c_str());

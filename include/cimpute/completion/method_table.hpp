@@ -25,6 +25,9 @@ struct CompletionMethodInfo {
   /// Fits on a tensor split over processes (`impute_pairs_sharded`): with MPI each process reads
   /// only its shard of the data.
   bool sharded_fit = false;
+  /// Uses a prior on perturbations (`CompletionSetup::perturbation_features`): it can tell
+  /// apart perturbations never measured.
+  bool perturbation_prior = false;
 };
 
 /// The completion methods, in table order: the single list the tool's help and validators, the
@@ -47,13 +50,14 @@ inline const std::vector<CompletionMethodInfo>& completion_methods() {
        "a combination A+B as the sum of its single perturbations' changes (else the context mean)"},
       {"linear",
        "linear model on gene and perturbation embeddings, per context (Ahlmann-Eltze et al.; "
-       "K = 10, ridge 0.1)"},
+       "K = 10, ridge 0.1)",
+       false, false, true},
       {"ntk",
        "NTK kernel regression, feature prior and hyper-parameters by inner cross-validation "
        "(recommended)",
-       true},
+       true, false, true},
       {"ntk-reference", "NTK kernel regression with the published settings", true},
-      {"ntk-ensemble", "the average of ntk, soft-impute and falrtc"},
+      {"ntk-ensemble", "the average of ntk, soft-impute and falrtc", false, false, true},
       {"autoencoder", "transfer of perturbation effects in an autoencoder's latent space"},
       {"ntk-mixed", "NTK with DNPP's predictions as features where a context has few pairs"},
       {"ntk-pcg",
