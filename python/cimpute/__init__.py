@@ -20,7 +20,7 @@ import re
 import sys
 from dataclasses import dataclass, field
 from collections.abc import Mapping
-from typing import Iterable, Sequence
+from typing import Iterable, Optional, Sequence
 
 import numpy as np
 
@@ -1116,15 +1116,17 @@ def rank_targets(graph, signature, drug_targets, genes: Sequence[str] | None = N
 
 def targets(expression, interactome, signature, drug_targets, prizes=None,
             genes_in_rows: bool = False, min_expressed: float = 0.1, method: str = "gsp",
-            alphas: Sequence[float] = (1e-4, 1e-3, 1e-2, 0.1, 0.2, 0.3), bootstrap: int = 100,
+            alphas: Optional[Sequence[float]] = None, bootstrap: int = 100,
             runs: int = 5, threshold: float = 0.3, shrinkage="auto", fixed_gaps: bool = False,
             seed: int = 1, w: float = 5.0, b: float = 1.0, g: float = 3.0,
             progress: bool = False) -> dict:
     """Putative causal drug targets, as ``cimpute targets`` with the same options and defaults
     (the published SARS-CoV-2 analysis's: GSP over the genes non-zero in more than 10% of the
-    cells, the interactome as the allowed skeleton, stability selection over ``alphas`` x
-    ``bootstrap`` resamples x ``runs`` starting orders, edges adjacent in at least ``threshold``
-    of the resamples, Schafer-Strimmer shrinkage with ``shrinkage="auto"``).
+    cells, the interactome as the allowed skeleton, stability selection over ``alphas`` (None:
+    1e-4, 1e-3, 1e-2, 0.1, 0.2, 0.3) x ``bootstrap`` resamples x ``runs`` starting orders, edges
+    adjacent in at least ``threshold`` of the resamples, Schafer-Strimmer shrinkage with
+    ``shrinkage="auto"``). ``method="gies"`` scores with the BIC and runs no tests: ``alphas``
+    must then be None, and ``runs``, ``shrinkage`` and ``fixed_gaps`` do not apply.
 
     ``expression``: a file (CSV / TSV, first column the row names) or a DataFrame, cells x genes
     (genes x cells with ``genes_in_rows``). ``interactome``: as :func:`steiner_forest`; with
@@ -1137,8 +1139,14 @@ def targets(expression, interactome, signature, drug_targets, prizes=None,
     ``outside_network``, ``skeleton_left_out``, ``signature_genes_in_graph``.
     """
     pd = _pandas()
-    if method not in ("gsp", "igsp", "utigsp", "pc"):
-        raise ValueError(f"targets: method must be gsp, igsp, utigsp or pc, got '{method}'")
+    if method not in ("gsp", "igsp", "utigsp", "pc", "gies"):
+        raise ValueError(
+            f"targets: method must be gsp, igsp, utigsp, pc or gies, got '{method}'")
+    if alphas is None:
+        alphas = () if method == "gies" else (1e-4, 1e-3, 1e-2, 0.1, 0.2, 0.3)
+    elif method == "gies":
+        raise ValueError("targets: alphas are test levels; method gies runs no tests "
+                         "(leave alphas out)")
     table = expression
     if isinstance(expression, (str, os.PathLike)):
         table = pd.read_csv(os.fspath(expression), sep=None, engine="python", index_col=0)

@@ -226,14 +226,42 @@ def test_targets_equals_the_tool(data, cli, tmp_path):
     assert again["target"].tolist() == r["targets"]["target"].tolist()
 
 
-def test_discover_with_background_knowledge_equals_the_tool(data, cli, tmp_path):
+def test_targets_with_gies_equals_the_tool(data, cli, tmp_path):
+    # GIES scores and runs no tests: no alphas. On the 26 genes expressed in more than 90% of
+    # the 74 cells (GIES needs more cells than genes in every resample).
+    import pandas as pd
+    cov = "covid/"
+    expr, ppi = data(cov + "a549_scrnaseq_252genes_log2.csv"), data(cov + "ppi_subnetwork_252genes.csv")
+    sig, drugs = data(cov + "sarscov2_a549_log2fc.csv"), data(cov + "drug_targets_in_network.tsv")
+    r = cimpute.targets(expr, ppi, sig, drugs, genes_in_rows=True, method="gies",
+                        min_expressed=0.9, bootstrap=6, seed=2)
+    edges_file = tmp_path / "edges.csv"
+    out, _ = cli("targets", "--expression", expr, "--genes-in-rows", "--interactome", ppi,
+                 "--signature", sig, "--drug-targets", drugs, "--method", "gies",
+                 "--min-expressed", "0.9", "--bootstrap", "6", "--seed", "2", "--edges-out",
+                 str(edges_file), "--quiet")
+    edges = pd.read_csv(edges_file)
+    assert len(r["genes"]) == 26 and len(edges) > 0
+    assert sorted(map(tuple, r["edges"][["cause", "effect"]].values.tolist())) == \
+        sorted(map(tuple, edges[["cause", "effect"]].values.tolist()))
+    assert out.splitlines()[1].split(",")[0] == r["targets"]["target"].iloc[0]
+    # Every edge is an interactome pair.
+    net = pd.read_csv(ppi)
+    pairs = {frozenset(p) for p in net.iloc[:, :2].astype(str).values.tolist()}
+    assert all(frozenset(e) in pairs for e in edges[["cause", "effect"]].values.tolist())
+    with pytest.raises(ValueError, match="method gies runs no tests"):
+        cimpute.targets(expr, ppi, sig, drugs, genes_in_rows=True, method="gies", alphas=[0.1])
+
+
+@pytest.mark.parametrize("method", ["gsp", "gies"])
+def test_discover_with_background_knowledge_equals_the_tool(data, cli, tmp_path, method):
     path, consensus = data(SACHS), data("sachs/consensus_graph.csv")
     required = tmp_path / "required.csv"
     required.write_text("cause,effect\nPKA,praf\n")
-    res = cimpute.discover(path, method="gsp", skeleton=consensus, required=str(required),
+    res = cimpute.discover(path, method=method, skeleton=consensus, required=str(required),
                            **OPTIONS)
     out, _ = cli("discover", "--data", path, "--exclude-settings", "pma,b2camp",
-                 "--ignore-columns", "iv_type", "--log", "--method", "gsp", "--skeleton",
+                 "--ignore-columns", "iv_type", "--log", "--method", method, "--skeleton",
                  consensus, "--require", str(required), "--quiet")
     edges = sorted(res.edges.itertuples(index=False, name=None))
     assert edges == cli_edges(out)
@@ -241,9 +269,10 @@ def test_discover_with_background_knowledge_equals_the_tool(data, cli, tmp_path)
     assert all(tuple(sorted(e)) in allowed for e in edges)
     assert ("PKA", "praf") in edges
     # The same knowledge as lists of names; a forbidden pair never appears.
-    listed = cimpute.discover(path, method="gsp", skeleton=sorted(allowed),
+    listed = cimpute.discover(path, method=method, skeleton=sorted(allowed),
                               required=[("PKA", "praf")], forbidden=[("PKA", "pmek")], **OPTIONS)
     assert not any(set(e) == {"PKA", "pmek"} for e in listed.edges.itertuples(index=False))
+    assert ("PKA", "praf") in set(listed.edges.itertuples(index=False, name=None))
     with pytest.raises(ValueError, match="names 'nothing', not a variable"):
         cimpute.discover(path, method="gsp", required=[("PKA", "nothing")], **OPTIONS)
     with pytest.raises(ValueError, match="alphas needs bootstrap"):

@@ -1,7 +1,8 @@
 // Background knowledge in discovery: with perfect tests and the true skeleton as the allowed
 // skeleton, PC, GSP, IGSP and UT-IGSP still find the (interventional) essential graph, with
 // fewer tests; required arcs are always in the result and forbidden pairs never, on data; the
-// stability selection over levels is the largest of the per-level frequencies.
+// stability selection over levels is the largest of the per-level frequencies. GIES with knowledge:
+// gies.test.cpp.
 #include "oracles.hpp"
 #include "planted.hpp"
 
@@ -101,8 +102,9 @@ TEST_CASE("background knowledge: required arcs always, forbidden pairs never",
   const cimpute::Dag g = cimpute::random_dag(12, 2, 11);
   const cimpute::InterventionalData data = cimpute_test::planted_data(g, 400, 5, 3, false);
   std::mt19937_64 rng(3);
-  for (auto method : {cimpute::DiscoveryMethod::Pc, cimpute::DiscoveryMethod::Gsp,
-                      cimpute::DiscoveryMethod::Igsp, cimpute::DiscoveryMethod::Utigsp}) {
+  for (auto method :
+       {cimpute::DiscoveryMethod::Pc, cimpute::DiscoveryMethod::Gsp, cimpute::DiscoveryMethod::Igsp,
+        cimpute::DiscoveryMethod::Utigsp, cimpute::DiscoveryMethod::Gies}) {
     cimpute::DiscoveryOptions o;
     o.method = method;
     o.knowledge = BackgroundKnowledge(12);

@@ -21,7 +21,7 @@ namespace {
 struct TargetsOptions {
   std::string expression, interactome, prizes, signature, drug_targets, method = "gsp";
   std::string out, edges_out, format = "csv", target, shrinkage = "auto";
-  bool genes_in_rows = false, quiet = false;
+  bool genes_in_rows = false, quiet = false, alphas_given = false;
   cimpute::CausalTargetsOptions o;
 };
 
@@ -34,8 +34,13 @@ std::string join(const std::vector<std::string>& v, char sep) {
 int run_targets(TargetsOptions t) {
   cimpute::CausalTargetsOptions& o = t.o;
   o.discovery.method = cimpute::parse_discovery_method(t.method, false);
-  if (o.discovery.method == cimpute::DiscoveryMethod::Gies)
-    throw UsageError("--method gies takes no skeleton: use gsp, igsp, utigsp or pc");
+  if (o.discovery.method == cimpute::DiscoveryMethod::Gies) {
+    // GIES scores (BIC) and runs no tests: the stability selection is over resamples only.
+    if (t.alphas_given)
+      throw UsageError(
+          "--alphas are test levels; --method gies runs no tests (leave --alphas out)");
+    o.discovery.alphas.clear();
+  }
   o.discovery.shrinkage = t.shrinkage == "auto" ? -1.0 : std::stod(t.shrinkage);
   // As cimpute discover: at least as many candidate orders as runs.
   o.discovery.search.candidates = std::max(o.discovery.search.candidates, o.discovery.search.runs);
@@ -153,13 +158,16 @@ Command add_targets(CLI::App& cimpute) {
                   "(else the second)")
       ->type_name("FILE")
       ->required();
-  sub->add_option("--method", t->method, "the structure learner: gsp, igsp, utigsp or pc")
-      ->check(CLI::IsMember({"gsp", "igsp", "utigsp", "pc"}))
+  sub->add_option("--method", t->method,
+                  "the structure learner: gsp, igsp, utigsp, pc or gies (scores with the BIC, runs "
+                  "no tests: --alphas, --runs, --shrinkage and --fixed-gaps do not apply)")
+      ->check(CLI::IsMember({"gsp", "igsp", "utigsp", "pc", "gies"}))
       ->capture_default_str();
-  sub->add_option("--alphas", t->o.discovery.alphas, "test levels of the stability selection")
-      ->delimiter(',')
-      ->type_name("LIST")
-      ->check(unit_interval(false));
+  CLI::Option* alphas =
+      sub->add_option("--alphas", t->o.discovery.alphas, "test levels of the stability selection")
+          ->delimiter(',')
+          ->type_name("LIST")
+          ->check(unit_interval(false));
   sub->add_option("--bootstrap", t->o.discovery.bootstrap, "resamples")
       ->check(positive_integer())
       ->capture_default_str();
@@ -203,7 +211,10 @@ Command add_targets(CLI::App& cimpute) {
               "--expression a549_scrnaseq_252genes_log2.csv --genes-in-rows --interactome "
               "ppi_subnetwork_252genes.csv --signature sarscov2_a549_log2fc.csv --drug-targets "
               "drug_targets_in_network.tsv");
-  return {sub, [t] { return run_targets(*t); }};
+  return {sub, [t, alphas] {
+            t->alphas_given = alphas->count() > 0;
+            return run_targets(*t);
+          }};
 }
 
 } // namespace cimpute_cli

@@ -142,7 +142,8 @@ struct DiscoveryOptions {
   /// exceed adjacency_frequency(i, j).
   std::vector<double> alphas;
   /// Prior knowledge (an allowed skeleton, forbidden pairs, required arcs) imposed on PC, GSP,
-  /// IGSP and UT-IGSP through `ConstrainedCiTest`; empty: none. Over the data's variables.
+  /// IGSP and UT-IGSP through `ConstrainedCiTest`, and on GIES's moves (`gies`); empty: none.
+  /// Over the data's variables.
   BackgroundKnowledge knowledge;
 };
 
@@ -224,11 +225,13 @@ DiscoveryResult discover_once(const Eigen::MatrixXd& obs,
                               const std::vector<std::vector<int>>& known, const DiscoveryOptions& o,
                               const std::vector<int>& obs_groups, const Comm& comm = Comm{}) {
   if (o.method == DiscoveryMethod::Gies) {
-    GiesResult g = gies(obs, settings, known, o.gies, obs_groups);
+    GiesResult g = gies(obs, settings, known, o.gies, obs_groups, o.knowledge);
     DiscoveryResult r;
     r.graph = Pdag(g.dag);
     r.essential = std::move(g.essential);
     r.targets = known;
+    o.knowledge.orient(r.graph);
+    o.knowledge.orient(r.essential);
     return r;
   }
   // PC and GSP use the observational samples only: their invariance tests cover no setting.
@@ -331,9 +334,6 @@ DiscoveryResult discover(const InterventionalData& data, const DiscoveryOptions&
     if (options.knowledge.num_variables() != data.observational.cols())
       detail::throw_invalid(fn, "background knowledge over ", options.knowledge.num_variables(),
                             " variables for data of ", data.observational.cols());
-    if (options.method == DiscoveryMethod::Gies)
-      detail::throw_invalid(fn, "GIES does not take background knowledge (use PC, GSP, IGSP or "
-                                "UT-IGSP)");
   }
   const std::vector<std::vector<int>> known =
       options.unknown_targets ? std::vector<std::vector<int>>(data.settings.size()) : data.targets;

@@ -1,12 +1,14 @@
 /// @file gies.hpp
 /// @brief Greedy interventional equivalence search (GIES; Hauser & Bühlmann, JMLR 2012) with the
 /// interventional Gaussian BIC: forward (insert), backward (delete) and turning phases over
-/// interventional essential graphs, repeated until the score stops improving. The score is in
+/// interventional essential graphs, repeated until the score stops improving, optionally under
+/// background knowledge (an allowed skeleton, forbidden pairs, required arcs). The score is in
 /// gaussian_interventional_bic.hpp; any decomposable, score-equivalent score with the same members
 /// plugs in.
 #pragma once
 
 #include "cimpute/core/errors.hpp"
+#include "cimpute/discovery/background_knowledge.hpp"
 #include "cimpute/discovery/gaussian_interventional_bic.hpp"
 #include "cimpute/discovery/interventional_data.hpp"
 #include "cimpute/graph/dag.hpp"
@@ -39,7 +41,7 @@ struct GiesOptions {
 /// The result of `gies`.
 struct GiesResult {
   Pdag essential; ///< the learned interventional essential graph (I-CPDAG)
-  Dag dag;        ///< a DAG of its class
+  Dag dag;        ///< a DAG of its class (with background knowledge: one with the required arcs)
   double score = 0;
   int forward_steps = 0, backward_steps = 0, turning_steps = 0;
 };
@@ -51,11 +53,23 @@ namespace detail {
 template <class Score>
 class GiesSearch {
 public:
-  GiesSearch(const Score& score, const std::vector<std::vector<int>>& targets, const GiesOptions& o)
+  GiesSearch(const Score& score, const std::vector<std::vector<int>>& targets, const GiesOptions& o,
+             const BackgroundKnowledge& knowledge)
       : m_sc(score), m_p(score.num_variables()),
-        m_masks(target_masks(targets, score.num_variables(), "gies")), m_o(o), m_E(m_p),
-        m_pa(std::size_t(m_p)), m_fwd(std::size_t(m_p)), m_dirty(std::size_t(m_p), 1),
-        m_mark(std::size_t(m_p), 0) {
+        m_masks(target_masks(targets, score.num_variables(), "gies")), m_o(o),
+        m_k(knowledge.empty() ? nullptr : &knowledge), m_E(m_p), m_pa(std::size_t(m_p)),
+        m_fwd(std::size_t(m_p)), m_dirty(std::size_t(m_p), 1), m_mark(std::size_t(m_p), 0) {
+    if (m_k && m_k->num_variables() != m_p)
+      throw_invalid("gies", "background knowledge over ", m_k->num_variables(),
+                    " variables for a score of ", m_p);
+    // The search starts from the class of the required arcs (a DAG: they close no cycle), and
+    // never deletes them nor moves to a class without a DAG that has them all.
+    if (m_k && !m_k->required_arcs().empty()) {
+      for (const auto& [i, j] : m_k->required_arcs()) sorted_insert(m_pa[std::size_t(j)], i);
+      Pdag arcs(m_p);
+      for (const auto& [i, j] : m_k->required_arcs()) arcs.add_arc(i, j);
+      m_E = essential_graph_of_arcs(std::move(arcs), m_masks);
+    }
     m_total = total(m_pa);
   }
 
@@ -146,7 +160,7 @@ private:
   /// outgoing arcs whose undirected neighbours are adjacent to all its other neighbours,
   /// orienting its undirected edges into it. False when P has no extension.
   bool extend(const Pdag& P, Parents& pa) const {
-    pa.assign(std::size_t(m_p), {});
+    pa.resize(std::size_t(m_p)); // assignments below reuse the lists' storage
     std::vector<int> n_out(static_cast<std::size_t>(m_p));
     std::vector<char> removed(std::size_t(m_p), 0);
     for (int x = 0; x < m_p; ++x) {
@@ -187,13 +201,32 @@ private:
     return count == m_p;
   }
 
-  /// Moves to the class of the DAG `pa` (an extension of the operator's PDAG). `changed`: the
-  /// pair whose adjacency the operator changed (-1 for none).
-  void move_to(Parents pa, int a, int b, const char* phase) {
+  /// The interventional essential graph of the DAG `pa`.
+  Pdag essential_of(const Parents& pa) const {
     Pdag arcs(m_p);
     for (int v = 0; v < m_p; ++v)
       for (int u : pa[std::size_t(v)]) arcs.add_arc(u, v);
-    Pdag E = essential_graph_of_arcs(std::move(arcs), m_masks);
+    return essential_graph_of_arcs(std::move(arcs), m_masks);
+  }
+  /// May the search move to the class E? Always without required arcs. With them, when a DAG
+  /// of the class has them all: E directs none against its requirement and the PDAG E with the
+  /// required arcs directed has a DAG extension (Dor & Tarsi's algorithm finds one whenever one
+  /// exists); `pa` is then that DAG.
+  bool admissible(const Pdag& E, Parents& pa) const {
+    if (!m_k || m_k->required_arcs().empty()) return true;
+    Pdag P = E;
+    for (const auto& [i, j] : m_k->required_arcs()) {
+      if (E.has_arc(j, i)) return false;
+      P.add_arc(i, j);
+    }
+    return extend(P, pa);
+  }
+  /// May u and v never be adjacent?
+  bool gap(int u, int v) const { return m_k && !m_k->allowed(u, v); }
+
+  /// Moves to the class E of the DAG `pa`. (a, b): the pair whose adjacency the operator
+  /// changed (-1 for none).
+  void move_to(Parents pa, Pdag E, int a, int b, const char* phase) {
     for (int w = 0; w < m_p; ++w)
       if (E.parents(w) != m_E.parents(w) ||
           E.undirected_neighbors(w) != m_E.undirected_neighbors(w))
@@ -214,6 +247,23 @@ private:
                   " -> ", m_total, ")");
     if (m_o.progress) m_o.progress(phase, m_E.num_arcs() + m_E.num_undirected(), m_total);
   }
+  /// Tries the candidate moves `found` (gain, then the data `build` needs to make the DAG) from
+  /// the largest gain down, the scan order breaking ties, and takes the first admissible one.
+  template <class Move, class Build>
+  bool take_best(std::vector<Move>& found, Build&& build, const char* phase) {
+    std::stable_sort(found.begin(), found.end(),
+                     [](const Move& x, const Move& y) { return x.gain > y.gain; });
+    for (const Move& m : found) {
+      Parents pa;
+      int a = -1, b = -1;
+      if (!build(m, pa, a, b)) continue;
+      Pdag E = essential_of(pa);
+      if (!admissible(E, pa)) continue;
+      move_to(std::move(pa), std::move(E), a, b, phase);
+      return true;
+    }
+    return false;
+  }
 
   void refresh(int v) {
     auto& list = m_fwd[std::size_t(v)];
@@ -228,7 +278,8 @@ private:
     for_each_clique(m_E.undirected_neighbors(v), [&](const std::vector<int>& C) {
       m_sc.insertion_gains(v, merged(pa, C), gains);
       for (int u = 0; u < m_p; ++u)
-        if (m_mark[std::size_t(u)] != stamp && gains(u) > 0) list.push_back({gains(u), u, C});
+        if (m_mark[std::size_t(u)] != stamp && gains(u) > 0 && !gap(u, v))
+          list.push_back({gains(u), u, C});
     });
     std::sort(list.begin(), list.end(), [](const Candidate& x, const Candidate& y) {
       return x.gain != y.gain ? x.gain > y.gain : x.u != y.u ? x.u < y.u : x.C < y.C;
@@ -272,8 +323,11 @@ private:
           std::binary_search(c.C.begin(), c.C.end(), x) ? P.add_arc(x, v) : P.add_arc(v, x);
         Parents pa;
         if (extend(P, pa)) {
-          move_to(std::move(pa), c.u, v, "forward");
-          return true;
+          Pdag E = essential_of(pa);
+          if (admissible(E, pa)) {
+            move_to(std::move(pa), std::move(E), c.u, v, "forward");
+            return true;
+          }
         }
       }
       if (++next[std::size_t(v)] < list.size()) heap.emplace(list[next[std::size_t(v)]].gain, v);
@@ -282,13 +336,18 @@ private:
   }
 
   bool backward_step() {
-    double best = tolerance();
-    int bu = -1, bv = -1;
-    std::vector<int> bC, bNA;
+    struct Deletion {
+      double gain;
+      int u, v;
+      std::vector<int> C, NA;
+    };
+    std::vector<Deletion> found;
+    const double tol = tolerance();
     for (int v = 0; v < m_p; ++v) {
       const auto& pa = m_E.parents(v);
       for (const auto* nb : {&m_E.parents(v), &m_E.undirected_neighbors(v)})
         for (int u : *nb) {
+          if (m_k && m_k->required_pair(u, v)) continue;
           std::vector<int> NA;
           for (int x : m_E.undirected_neighbors(v))
             if (x != u && m_E.adjacent(x, u)) NA.push_back(x);
@@ -298,23 +357,26 @@ private:
             std::vector<int> with = without;
             sorted_insert(with, u);
             const double gain = m_sc.local(v, without) - m_sc.local(v, with);
-            if (gain > best) best = gain, bu = u, bv = v, bC = C, bNA = NA;
+            if (gain > tol) found.push_back({gain, u, v, C, NA});
           });
         }
     }
-    if (bu < 0) return false;
-    Pdag P = m_E;
-    P.remove_edge(bu, bv);
-    for (int h : bNA)
-      if (!std::binary_search(bC.begin(), bC.end(), h)) {
-        if (P.has_undirected(bv, h)) P.add_arc(bv, h);
-        if (P.has_undirected(bu, h)) P.add_arc(bu, h);
-      }
-    Parents pa;
-    if (!extend(P, pa))
-      throw_logic("gies", "internal error: a deletion's graph has no DAG extension");
-    move_to(std::move(pa), bu, bv, "backward");
-    return true;
+    return take_best(
+        found,
+        [&](const Deletion& d, Parents& pa, int& a, int& b) {
+          Pdag P = m_E;
+          P.remove_edge(d.u, d.v);
+          for (int h : d.NA)
+            if (!std::binary_search(d.C.begin(), d.C.end(), h)) {
+              if (P.has_undirected(d.v, h)) P.add_arc(d.v, h);
+              if (P.has_undirected(d.u, h)) P.add_arc(d.u, h);
+            }
+          if (!extend(P, pa))
+            throw_logic("gies", "internal error: a deletion's graph has no DAG extension");
+          a = d.u, b = d.v;
+          return true;
+        },
+        "backward");
   }
 
   /// Turning: make u -> v out of the arc v -> u or the undirected edge u - v, with a clique C of
@@ -322,37 +384,49 @@ private:
   /// Each candidate is scored exactly on a DAG extension (the score change is a sum over the
   /// nodes whose parents differ from the current DAG's).
   bool turning_step() {
-    double best = tolerance();
-    Parents best_pa, pa;
-    int bu = -1, bv = -1;
+    struct Turn {
+      double gain;
+      int u, v;
+      std::vector<int> C;
+    };
+    std::vector<Turn> found;
+    const double tol = tolerance();
+    Parents pa;
+    // Turning u -> v with parents C: the PDAG's DAG extension into `out`; false when none.
+    auto turned = [&](int u, int v, const std::vector<int>& C, Parents& out) {
+      std::vector<int> N = m_E.undirected_neighbors(v);
+      N.erase(std::remove(N.begin(), N.end(), u), N.end());
+      Pdag& P = m_scratch;
+      P = m_E; // reuses the scratch graph's lists: no allocation per candidate
+      P.add_arc(u, v);
+      for (int x : N) std::binary_search(C.begin(), C.end(), x) ? P.add_arc(x, v) : P.add_arc(v, x);
+      return extend(P, out);
+    };
     for (int v = 0; v < m_p; ++v)
       for (const auto* nb : {&m_E.children(v), &m_E.undirected_neighbors(v)})
         for (int u : std::vector<int>(*nb)) {
           std::vector<int> N = m_E.undirected_neighbors(v);
           N.erase(std::remove(N.begin(), N.end(), u), N.end());
           for_each_clique(N, [&](const std::vector<int>& C) {
-            Pdag P = m_E;
-            P.add_arc(u, v);
-            for (int x : N)
-              std::binary_search(C.begin(), C.end(), x) ? P.add_arc(x, v) : P.add_arc(v, x);
-            if (!extend(P, pa)) return;
+            if (!turned(u, v, C, pa)) return;
             double gain = 0;
             for (int w = 0; w < m_p; ++w)
               if (pa[std::size_t(w)] != m_pa[std::size_t(w)])
                 gain += m_sc.local(w, pa[std::size_t(w)]) - m_sc.local(w, m_pa[std::size_t(w)]);
-            if (gain > best) best = gain, best_pa = pa, bu = u, bv = v;
+            if (gain > tol) found.push_back({gain, u, v, C});
           });
         }
-    if (bu < 0) return false;
-    move_to(std::move(best_pa), -1, -1, "turning");
-    return true;
+    return take_best(
+        found, [&](const Turn& t, Parents& out, int&, int&) { return turned(t.u, t.v, t.C, out); },
+        "turning");
   }
 
   const Score& m_sc;
   int m_p;
   std::vector<std::vector<char>> m_masks;
   const GiesOptions& m_o;
-  Pdag m_E;
+  const BackgroundKnowledge* m_k; // null: no knowledge
+  Pdag m_E, m_scratch;
   Parents m_pa;
   double m_total = 0;
   std::vector<std::vector<Candidate>> m_fwd;
@@ -369,30 +443,42 @@ private:
 /// no phase improves the score. `Score` provides `num_variables()`, `local(v, parents)` and
 /// `insertion_gains(v, B, gains)` (as `GaussianInterventionalBic`); `targets` are the settings'
 /// target sets, which fix the essential graphs (Hauser & Bühlmann 2012). Deterministic.
+///
+/// `knowledge` (empty: none) restricts the search as pcalg's `fixedGaps` and Tetrad's knowledge
+/// do: a pair outside the allowed skeleton or forbidden is never inserted (the restricted GES of
+/// Nandy, Hauser & Maathuis 2018, which is not consistent in general: a true skeleton can still
+/// leave a local optimum); the search starts from the class of the required arcs, never deletes
+/// them, and moves only to classes with a DAG that has them all, so `dag` has them.
+/// `essential` is the class's I-CPDAG; `BackgroundKnowledge::orient` directs the required arcs
+/// in it (as `discover` does). Throws `invalid_argument` on knowledge over another number of
+/// variables.
 template <class Score>
 GiesResult gies(const Score& score, const std::vector<std::vector<int>>& targets,
-                const GiesOptions& options = {}) {
-  return detail::GiesSearch<Score>(score, targets, options).run();
+                const GiesOptions& options = {},
+                const BackgroundKnowledge& knowledge = BackgroundKnowledge{}) {
+  return detail::GiesSearch<Score>(score, targets, options, knowledge).run();
 }
 
 /// GIES on observational and interventional samples with the interventional Gaussian BIC
 /// (penalty `options.lambda`): the learned I-CPDAG, a DAG of its class and its score.
-/// `observational_groups` as for `GaussianInterventionalBic::from_data`.
+/// `observational_groups` as for `GaussianInterventionalBic::from_data`; `knowledge` as above.
 inline GiesResult gies(const Eigen::MatrixXd& observational,
                        const std::vector<Eigen::MatrixXd>& settings,
                        const std::vector<std::vector<int>>& targets,
                        const GiesOptions& options = {},
-                       const std::vector<int>& observational_groups = {}) {
+                       const std::vector<int>& observational_groups = {},
+                       const BackgroundKnowledge& knowledge = BackgroundKnowledge{}) {
   const auto score = GaussianInterventionalBic::from_data(observational, settings, targets,
                                                           options.lambda, observational_groups);
-  return gies(score, targets, options);
+  return gies(score, targets, options, knowledge);
 }
 
 /// GIES on `InterventionalData` (its known targets; its pooled observational settings, when
-/// labelled, as separate settings without targets).
-inline GiesResult gies(const InterventionalData& data, const GiesOptions& options = {}) {
+/// labelled, as separate settings without targets); `knowledge` as above.
+inline GiesResult gies(const InterventionalData& data, const GiesOptions& options = {},
+                       const BackgroundKnowledge& knowledge = BackgroundKnowledge{}) {
   return gies(data.observational, data.settings, data.targets, options,
-              data.observational_setting_of);
+              data.observational_setting_of, knowledge);
 }
 
 } // namespace cimpute
