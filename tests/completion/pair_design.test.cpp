@@ -241,6 +241,11 @@ TEST_CASE("replay_target: a planted shared response is found far faster than at 
     CHECK(r.design <= P);
     design += double(r.design) / P;
     greedy += double(r.greedy) / P;
+    // Without greedy: the same design replay (greedy draws nothing from the seed's generator).
+    const auto alone =
+        cimpute::replay_target(post, columns, revealed.row(k).transpose(), revealed, o, {}, false);
+    CHECK(alone.design == r.design);
+    CHECK(alone.greedy == 0);
     o.acquisition = cimpute::TargetAcquisition::UpperConfidence;
     ucb += double(cimpute::replay_target(post, columns, revealed.row(k).transpose(), revealed, o)
                       .design) /

@@ -330,13 +330,15 @@ struct TargetReplay {
 /// measurement of `posterior.candidates[k]`), each revealed only when chosen: the experiments
 /// until the best-matching candidate is measured, for the options' acquisition, greedy, random
 /// (its expectation) and, when `heuristic_score` is non-empty, the order of ascending heuristic
-/// score (NaN: unscored, after the scored ones; their expected position). Throws on mismatched
-/// shapes or a non-finite measurement.
+/// score (NaN: unscored, after the scored ones; their expected position). Greedy uses no seed:
+/// with `run_greedy` false (replays of one target under several seeds) it is not run and `greedy`
+/// is left 0. Throws on mismatched shapes or a non-finite measurement.
 inline TargetReplay replay_target(const CandidatePosterior& posterior,
                                   const std::vector<Eigen::Index>& columns,
                                   const Eigen::VectorXd& target, const Eigen::MatrixXd& revealed,
                                   const TargetDesignOptions& options = {},
-                                  const Eigen::VectorXd& heuristic_score = {}) {
+                                  const Eigen::VectorXd& heuristic_score = {},
+                                  bool run_greedy = true) {
   const char* fn = "replay_target";
   const Eigen::Index n = Eigen::Index(posterior.candidates.size());
   if (revealed.rows() != n || revealed.cols() != posterior.mean.cols())
@@ -365,8 +367,10 @@ inline TargetReplay replay_target(const CandidatePosterior& posterior,
     }
   };
   r.design = run(options.acquisition);
-  r.greedy =
-      options.acquisition == TargetAcquisition::Greedy ? r.design : run(TargetAcquisition::Greedy);
+  if (options.acquisition == TargetAcquisition::Greedy)
+    r.greedy = r.design;
+  else if (run_greedy)
+    r.greedy = run(TargetAcquisition::Greedy);
   r.random = 0.5 * double(n + 1);
   if (heuristic_score.size() == n) {
     const double h = heuristic_score(r.best);
@@ -516,8 +520,10 @@ replay_context(const PerturbationTensor<Scalar>& t, Eigen::Index context, const 
     for (int rep = 0; rep < options.repeats; ++rep) {
       o.seed = options.design.seed + std::uint64_t(context) * 1000003u +
                std::uint64_t(out.size()) * std::uint64_t(options.repeats) + std::uint64_t(rep);
-      const TargetReplay r = replay_target(post, cols, values, revealed, o, h);
+      // Greedy, random and the heuristic use no seed: the first repeat gives them.
+      const TargetReplay r = replay_target(post, cols, values, revealed, o, h, rep == 0);
       rec.design += double(r.design) / options.repeats;
+      if (rep > 0) continue;
       rec.best = t.perturbations()[candidates[std::size_t(r.best)].perturbation];
       rec.greedy = r.greedy;
       rec.random = r.random;
