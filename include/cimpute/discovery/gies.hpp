@@ -209,9 +209,11 @@ private:
     return essential_graph_of_arcs(std::move(arcs), m_masks);
   }
   /// May the search move to the class E? Always without required arcs. With them, when a DAG
-  /// of the class has them all: E directs none against its requirement and the PDAG E with the
-  /// required arcs directed has a DAG extension (Dor & Tarsi's algorithm finds one whenever one
-  /// exists); `pa` is then that DAG.
+  /// of the class has them all; `pa` is then that DAG. Such a DAG extends the PDAG P = E with the
+  /// required arcs directed, so Dor & Tarsi's algorithm finds an extension of P whenever it
+  /// exists; but an extension of P is in E's class only when directing the required arcs made
+  /// no new v-structure (two required arcs into one node from non-adjacent nodes, undirected in
+  /// E), which its essential graph tells.
   bool admissible(const Pdag& E, Parents& pa) const {
     if (!m_k || m_k->required_arcs().empty()) return true;
     Pdag P = E;
@@ -219,7 +221,7 @@ private:
       if (E.has_arc(j, i)) return false;
       P.add_arc(i, j);
     }
-    return extend(P, pa);
+    return extend(P, pa) && essential_of(pa) == E;
   }
   /// May u and v never be adjacent?
   bool gap(int u, int v) const { return m_k && !m_k->allowed(u, v); }
