@@ -8,7 +8,15 @@
 // distance) and until its credible targets are the planted ones ("never" counts as R + 1), the
 // share of SEMs that got there, and the median final relative distance.
 //
-//   ./shift_design [sems=50] [rounds=50] [samples_per_round=1] [nodes=20,50]
+// With the learner `class:K` the DAG is not known: the learner holds the true DAG and up to K - 1
+// other members of its Markov equivalence class (`dag_and_class_members`, in shuffled order),
+// weighted by the marginal likelihood of the
+// samples (`ShiftMatchingEnsemble`), and starts from `observational` observational samples; the
+// last columns: the SEMs whose most probable DAG at the end is the true one, the rounds until the
+// true DAG first holds 95% of the weight (mean; never = R + 1), and the candidates held.
+//
+//   ./shift_design [sems=50] [rounds=50] [samples_per_round=1] [nodes=20,50] [learner=dag]
+//                  [observational=0]
 #include <cimpute/graph.hpp>
 #include <cimpute/sem.hpp>
 
@@ -42,24 +50,32 @@ int main(int argc, char** argv) {
     std::stringstream ss(argc > 4 ? argv[4] : "20,50");
     for (std::string x; std::getline(ss, x, ',');) sizes.push_back(std::atoi(x.c_str()));
   }
-  if (sems < 1 || rounds < 1 || samples < 1 || sizes.empty()) {
+  const std::string learner = argc > 5 ? argv[5] : "dag";
+  const long observational = argc > 6 ? std::atol(argv[6]) : 0;
+  const int members =
+      learner.rfind("class:", 0) == 0 ? std::atoi(learner.c_str() + 6) : (learner == "dag" ? 1 : 0);
+  if (sems < 1 || rounds < 1 || samples < 1 || sizes.empty() || members < 1 || observational < 0) {
     std::fprintf(stderr, "usage: shift_design [sems>=1] [rounds>=1] [samples_per_round>=1] "
-                         "[nodes=20,50]\n");
+                         "[nodes=20,50] [learner=dag|class:K] [observational>=0]\n");
     return 2;
   }
-  std::printf("%d SEMs per size, %d rounds of %ld sample(s), tolerance 5%%\n\n", sems, rounds,
-              samples);
+  std::printf("%d SEMs per size, %d rounds of %ld sample(s) after %ld observational, tolerance "
+              "5%%, learner %s\n\n",
+              sems, rounds, samples, observational, learner.c_str());
   std::printf("| p | acquisition | rounds to 5%% (mean) | median | reached | rounds to the targets "
-              "(mean) | reached | final relative distance (median) | seconds |\n");
-  std::printf("|---|---|---|---|---|---|---|---|---|\n");
+              "(mean) | reached | final relative distance (median) | seconds | true DAG most "
+              "probable at the end | rounds to the true DAG at 95%% (mean) | class members held "
+              "(mean) |\n");
+  std::printf("|---|---|---|---|---|---|---|---|---|---|---|---|\n");
   const std::pair<const char*, cimpute::ShiftAcquisition> acqs[] = {
       {"active", cimpute::ShiftAcquisition::Active},
       {"random", cimpute::ShiftAcquisition::Random},
       {"point-estimate", cimpute::ShiftAcquisition::PointEstimate}};
   for (int p : sizes) {
     for (const auto& [name, acq] : acqs) {
-      std::vector<double> to_tol, to_targets, final_distance;
-      int reached = 0, found = 0;
+      std::vector<double> to_tol, to_targets, final_distance, to_graph;
+      int reached = 0, found = 0, true_map = 0;
+      double held = 0;
       const auto t0 = std::chrono::steady_clock::now();
       for (int k = 0; k < sems; ++k) {
         const std::uint64_t seed = 1000 * std::uint64_t(p) + std::uint64_t(k);
@@ -82,7 +98,29 @@ int main(int argc, char** argv) {
         o.rounds = rounds;
         o.samples_per_round = samples;
         o.seed = seed + 3;
-        const auto run = cimpute::simulate_shift_matching(truth, g, desired, o, nodes);
+        o.observational = observational;
+        cimpute::ShiftMatchingRun run;
+        if (learner == "dag") {
+          run = cimpute::simulate_shift_matching(truth, g, desired, o, nodes);
+          ++true_map;
+          held += 1;
+          to_graph.push_back(0);
+        } else {
+          std::vector<cimpute::Dag> cands = cimpute::dag_and_class_members(g, members, seed + 4);
+          const auto is_true = [&](const cimpute::Dag& h) { return h.arcs() == g.arcs(); };
+          std::shuffle(cands.begin(), cands.end(), rng);
+          run = cimpute::simulate_shift_matching(truth, cands, desired, o, nodes);
+          true_map += is_true(cands[std::size_t(run.rounds.back().graph)]);
+          held += double(cands.size());
+          double first = rounds + 1;
+          for (std::size_t r = 0; r < run.rounds.size(); ++r)
+            if (run.rounds[r].graph_weight >= 0.95 &&
+                is_true(cands[std::size_t(run.rounds[r].graph)])) {
+              first = double(r + 1);
+              break;
+            }
+          to_graph.push_back(first);
+        }
         to_tol.push_back(run.rounds_to_tolerance < 0 ? rounds + 1 : run.rounds_to_tolerance);
         to_targets.push_back(run.rounds_to_targets < 0 ? rounds + 1 : run.rounds_to_targets);
         reached += run.rounds_to_tolerance > 0;
@@ -91,9 +129,10 @@ int main(int argc, char** argv) {
       }
       const double secs =
           std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-      std::printf("| %d | %s | %.2f | %.0f | %d/%d | %.2f | %d/%d | %.4f | %.1f |\n", p, name,
-                  mean(to_tol), median(to_tol), reached, sems, mean(to_targets), found, sems,
-                  median(final_distance), secs);
+      std::printf(
+          "| %d | %s | %.2f | %.0f | %d/%d | %.2f | %d/%d | %.4f | %.1f | %d/%d | %.2f | %.1f |\n",
+          p, name, mean(to_tol), median(to_tol), reached, sems, mean(to_targets), found, sems,
+          median(final_distance), secs, true_map, sems, mean(to_graph), held / sems);
       std::fflush(stdout);
     }
   }

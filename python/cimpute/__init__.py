@@ -895,7 +895,7 @@ def match_shift(truth: LinearGaussianSem, desired, graph=None, rounds: int = 50,
                 acquisition: str = "active", samples_per_round: int = 1, observational: int = 0,
                 prior_precision: float = 1.0, population: bool = False, tolerance: float = 0.05,
                 credible: float = 0.0, planted: Sequence[int] = (), seed: int = 1,
-                names: Sequence[str] | None = None) -> dict:
+                names: Sequence[str] | None = None, class_members: int = 1) -> dict:
     """The active matching loop of ``cimpute design shift --active`` against a known SEM
     ``truth`` (which draws each round's samples, seeded): a posterior over the weights and noise
     means of ``graph`` (a DAG adjacency; default: the truth's), each round the next shift chosen by
@@ -903,11 +903,14 @@ def match_shift(truth: LinearGaussianSem, desired, graph=None, rounds: int = 50,
     recommended shift; 'point-estimate': the current recommendation; 'random': one node at
     random), its samples observed, the recommendation updated. ``population=True`` adds each
     round's expected statistics (an oracle, no noise). ``planted``: the targets of the shift that
-    defines ``desired``, when known.
+    defines ``desired``, when known. ``class_members`` > 1: the learner does not trust the DAG's
+    orientations and holds it and up to ``class_members - 1`` other DAGs of its Markov
+    equivalence class, weighted by the marginal likelihood of the samples (as ``--class-members``).
 
     Returns a dict: ``curve`` (DataFrame round, intervention, relative_distance, targets,
-    spread: the recommended shift's |E[X | shift] - desired| / |E[X] - desired| under the truth
-    after each round), ``initial_relative_distance``, ``rounds_to_tolerance`` and
+    spread, graph, graph_weight: the recommended shift's |E[X | shift] - desired| / |E[X] -
+    desired| under the truth after each round, the most probable DAG (0: ``graph``) and its
+    probability), ``initial_relative_distance``, ``rounds_to_tolerance`` and
     ``rounds_to_targets`` (first round within ``tolerance`` / with the planted targets; -1:
     never), ``recommended`` (DataFrame target, shift after the last round) and its
     ``relative_distance``."""
@@ -919,15 +922,18 @@ def match_shift(truth: LinearGaussianSem, desired, graph=None, rounds: int = 50,
     r = _cimpute.shift_matching(truth, g, np.asarray(desired, dtype=np.float64), str(acquisition),
                                 int(rounds), int(samples_per_round), int(observational),
                                 float(prior_precision), bool(population), float(tolerance),
-                                float(credible), int(seed), [int(v) for v in planted])
+                                float(credible), int(seed), [int(v) for v in planted],
+                                int(class_members))
     pd = _pandas()
+    rows = r["rounds"]
     curve = pd.DataFrame({
-        "round": range(1, len(r["rounds"]) + 1),
-        "intervention": [{label(v): float(a[v]) for v in np.flatnonzero(a)}
-                         for a, _, _, _ in r["rounds"]],
-        "relative_distance": [d for _, d, _, _ in r["rounds"]],
-        "targets": [[label(v) for v in t] for _, _, t, _ in r["rounds"]],
-        "spread": [s for _, _, _, s in r["rounds"]]})
+        "round": range(1, len(rows) + 1),
+        "intervention": [{label(v): float(x[0][v]) for v in np.flatnonzero(x[0])} for x in rows],
+        "relative_distance": [x[1] for x in rows],
+        "targets": [[label(v) for v in x[2]] for x in rows],
+        "spread": [x[3] for x in rows],
+        "graph": [x[4] for x in rows],
+        "graph_weight": [x[5] for x in rows]})
     return {"curve": curve, "initial_relative_distance": r["initial_relative_distance"],
             "rounds_to_tolerance": r["rounds_to_tolerance"],
             "rounds_to_targets": r["rounds_to_targets"],

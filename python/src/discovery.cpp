@@ -98,7 +98,7 @@ void bind_discovery(py::module_& m) {
          const std::string& setting, const std::string& target, const std::string& control,
          const std::string& separator, std::vector<std::string> exclude,
          std::vector<std::string> ignore, bool log, const std::string& name) {
-        cimpute::DelimitedTable table{std::move(header), std::move(rows)};
+        cimpute::DelimitedTable table{std::move(header), std::move(rows), {}};
         for (std::size_t r = 0; r < table.rows.size(); ++r)
           if (table.rows[r].size() != table.header.size())
             throw cimpute::parse_error(name, r + 2,
@@ -404,7 +404,10 @@ void bind_discovery(py::module_& m) {
          const Eigen::VectorXd& desired, const std::string& acquisition, int rounds,
          Eigen::Index samples_per_round, Eigen::Index observational, double prior_precision,
          bool population, double tolerance, double credible, std::uint64_t seed,
-         const std::vector<int>& planted) {
+         const std::vector<int>& planted, int class_members) {
+        if (class_members < 1)
+          throw cimpute::invalid_argument("shift_matching: class_members must be >= 1, got " +
+                                          std::to_string(class_members));
         cimpute::ShiftMatchingOptions o;
         o.acquisition = cimpute::parse_shift_acquisition(acquisition);
         o.rounds = rounds;
@@ -419,11 +422,16 @@ void bind_discovery(py::module_& m) {
         cimpute::ShiftMatchingRun run;
         {
           py::gil_scoped_release nogil;
-          run = cimpute::simulate_shift_matching(truth, g, desired, o, planted);
+          if (class_members > 1)
+            run = cimpute::simulate_shift_matching(
+                truth, cimpute::dag_and_class_members(g, class_members, seed), desired, o, planted);
+          else
+            run = cimpute::simulate_shift_matching(truth, g, desired, o, planted);
         }
         py::list curve;
         for (const auto& r : run.rounds)
-          curve.append(py::make_tuple(r.intervention, r.relative_distance, r.targets, r.spread));
+          curve.append(py::make_tuple(r.intervention, r.relative_distance, r.targets, r.spread,
+                                      r.graph, r.graph_weight));
         py::dict out;
         out["rounds"] = curve;
         out["initial_relative_distance"] = run.initial_relative_distance;
@@ -437,7 +445,7 @@ void bind_discovery(py::module_& m) {
       py::arg("truth"), py::arg("graph"), py::arg("desired"), py::arg("acquisition"),
       py::arg("rounds"), py::arg("samples_per_round"), py::arg("observational"),
       py::arg("prior_precision"), py::arg("population"), py::arg("tolerance"), py::arg("credible"),
-      py::arg("seed"), py::arg("planted"));
+      py::arg("seed"), py::arg("planted"), py::arg("class_members") = 1);
   // Causal drug targets (cimpute.rank_targets and cimpute.targets build on these).
   m.def("read_drug_targets", &cimpute::read_drug_targets, py::arg("path"));
   m.def(

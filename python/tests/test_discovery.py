@@ -307,6 +307,34 @@ def test_match_shift_oracle_recovers_the_planted_shift():
         cimpute.match_shift(sem, desired, acquisition="bogus")
 
 
+def test_match_shift_over_class_members_finds_the_true_dag():
+    pytest.importorskip("pandas")
+    # A chain 0 -> 1 -> 2 -> 3 -> 4, whose class has 5 members; the learner is given the
+    # reversed chain (same class) and holds its class: shifts put the weight on the true one.
+    chain = np.zeros((5, 5), dtype=int)
+    for v in range(4):
+        chain[v, v + 1] = 1
+    sem = cimpute.LinearGaussianSem.random(chain, 12)
+    a = np.zeros(5)
+    a[2] = 1.5
+    desired = np.linalg.solve(np.eye(5) - sem.weights.T, sem.noise_means + a)
+    r = cimpute.match_shift(sem, desired, graph=chain.T, rounds=3, population=True,
+                            observational=1000, samples_per_round=1000, prior_precision=1e-9,
+                            class_members=5, planted=[2])
+    curve = r["curve"]
+    assert list(curve.columns[-2:]) == ["graph", "graph_weight"]
+    assert curve["graph"].iloc[-1] != 0  # not the reversed chain it was given
+    assert curve["graph_weight"].iloc[-1] > 0.999
+    assert list(r["recommended"]["target"]) == [2]
+    assert np.allclose(r["recommended"]["shift"], [1.5], atol=1e-6)
+    # Given the true DAG alone, the weight stays 1 on it.
+    one = cimpute.match_shift(sem, desired, graph=chain, rounds=2, population=True,
+                              samples_per_round=1000, prior_precision=1e-9)
+    assert list(one["curve"]["graph"]) == [0, 0] and list(one["curve"]["graph_weight"]) == [1, 1]
+    with pytest.raises(ValueError, match="class_members"):
+        cimpute.match_shift(sem, desired, class_members=0)
+
+
 def test_design_shift_recovers_a_planted_shift_computed_with_numpy():
     pytest.importorskip("pandas")
     dag = cimpute.random_dag(15, 2.0, 4)

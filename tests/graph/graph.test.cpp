@@ -305,7 +305,36 @@ TEST_CASE("graph: enumerated (I-)equivalence classes equal the brute-force chara
     CHECK(enumerated == brute);
     CHECK(enumerated.count(g.arcs()) == 1);
     CHECK(cimpute::equivalence_class_size(e, family) == members.size());
+    // Random consistent extensions find the whole (small) class, each DAG once.
+    const auto sampled = cimpute::sample_class_members(e, int(members.size()) + 5, seed);
+    std::set<std::vector<std::pair<int, int>>> found;
+    for (const Dag& h : sampled) found.insert(h.arcs());
+    CHECK(found.size() == sampled.size());
+    CHECK(found == enumerated);
   }
+  // A class far too large to enumerate: the sampled DAGs are distinct members.
+  const Dag big = cimpute::random_dag(200, 3, 5);
+  const Pdag e = cimpute::cpdag(big);
+  REQUIRE(e.undirected_edges().size() > 24);
+  const auto sampled = cimpute::sample_class_members(e, 6, 9);
+  CHECK(sampled.size() == 6);
+  std::set<std::vector<std::pair<int, int>>> distinct;
+  for (const Dag& h : sampled) {
+    distinct.insert(h.arcs());
+    CHECK(cimpute::cpdag(h) == e);
+  }
+  CHECK(distinct.size() == 6);
+  // The DAG first, then other members.
+  const auto around = cimpute::dag_and_class_members(big, 4, 2);
+  REQUIRE(around.size() == 4);
+  CHECK(around.front().arcs() == big.arcs());
+  std::set<std::vector<std::pair<int, int>>> seen;
+  for (const Dag& h : around) {
+    seen.insert(h.arcs());
+    CHECK(cimpute::cpdag(h) == e);
+  }
+  CHECK(seen.size() == 4);
+  CHECK_THROWS_WITH(cimpute::sample_class_members(e, 0), Catch::Contains("sample_class_members"));
   // A PDAG that is no essential graph represents no class.
   Pdag not_essential(3);
   not_essential.add_arc(0, 1);

@@ -220,7 +220,7 @@ namespace {
 
 struct DesignShiftOptions : DiscoverOptions {
   std::string graph_file, target_file, acquisition = "active";
-  int max_targets = 0;
+  int max_targets = 0, class_members = 1;
   bool active = false;
   cimpute::ShiftMatchingOptions matching;
 };
@@ -241,8 +241,17 @@ int run_active_matching(const DesignShiftOptions& o, const SimulatedData& sim,
   m.acquisition = cimpute::parse_shift_acquisition(o.acquisition);
   m.seed = o.sim_seed + 100;
   ProgressLine progress("cimpute design shift", 1, ProgressLine::wanted(o.quiet));
-  progress.start(o.acquisition + " matching, " + std::to_string(m.rounds) + " rounds");
-  const cimpute::ShiftMatchingRun run = cimpute::simulate_shift_matching(sim.sem, g, desired, m);
+  cimpute::ShiftMatchingRun run;
+  if (o.class_members > 1) {
+    const std::vector<cimpute::Dag> members =
+        cimpute::dag_and_class_members(g, o.class_members, m.seed);
+    progress.start(o.acquisition + " matching over " + std::to_string(members.size()) +
+                   " DAGs of the class, " + std::to_string(m.rounds) + " rounds");
+    run = cimpute::simulate_shift_matching(sim.sem, members, desired, m);
+  } else {
+    progress.start(o.acquisition + " matching, " + std::to_string(m.rounds) + " rounds");
+    run = cimpute::simulate_shift_matching(sim.sem, g, desired, m);
+  }
   progress.finish();
   note(o.quiet,
        format("the recommended shift's relative distance: %.4g before the first round, %.4g "
@@ -254,14 +263,15 @@ int run_active_matching(const DesignShiftOptions& o, const SimulatedData& sim,
               run.rounds_to_tolerance < 0
                   ? "in no round"
                   : ("from round " + std::to_string(run.rounds_to_tolerance)).c_str()));
-  std::cout << "round,intervention,relative_distance,targets,spread\n";
+  std::cout << "round,intervention,relative_distance,targets,spread,graph,graph_weight\n";
   for (std::size_t r = 0; r < run.rounds.size(); ++r) {
     const auto& x = run.rounds[r];
     std::string targets;
     for (int v : x.targets) targets += (targets.empty() ? "" : ";") + names[std::size_t(v)];
     std::cout << r + 1 << ',' << shift_text(x.intervention, names) << ','
               << format("%.6g", x.relative_distance) << ',' << targets << ','
-              << format("%.6g", x.spread) << '\n';
+              << format("%.6g", x.spread) << ',' << x.graph << ',' << format("%.6g", x.graph_weight)
+              << '\n';
   }
   std::cout.flush();
   return 0;
@@ -310,6 +320,8 @@ Eigen::VectorXd read_desired_mean(const std::string& path, const std::vector<std
 }
 
 int run_design_shift(DesignShiftOptions o) {
+  if (o.class_members > 1 && !o.active)
+    throw UsageError("design shift: --class-members is an option of --active");
   std::unique_ptr<SimulatedData> sim;
   const cimpute::InterventionalData samples = load_input(o, sim);
   const auto& names = samples.variables;
@@ -413,24 +425,35 @@ Command add_design_shift(CLI::App& design) {
                   "random (a random single-node shift)")
       ->check(CLI::IsMember({"active", "point-estimate", "random"}))
       ->capture_default_str();
+  sub->add_option("--class-members", o->class_members,
+                  "--active without trusting the DAG's orientations: the learner holds the DAG "
+                  "and up to K-1 other DAGs of its Markov equivalence class (random consistent "
+                  "extensions), weighted by the marginal likelihood of the samples; active "
+                  "then first runs the shifts that best tell them apart")
+      ->type_name("K")
+      ->check(positive_integer())
+      ->capture_default_str();
   add_sim_options(sub, o.get());
-  sub->footer(std::string("Fits a linear Gaussian SEM on the DAG by least squares (each node's "
-                          "intervened samples left out of its own regression). The mean under "
-                          "a shift a is (I - B^T)^-1 (mu + a). Prints CSV "
-                          "target,shift,distance,relative_distance on stdout: distance is "
-                          "|mean - desired| under the shift, relative_distance that over the "
-                          "observational mean's. With --active, the loop starts from a prior "
-                          "N(0, I) on each node's weights and noise mean given the DAG (Bayesian "
-                          "linear regression, noise variance from the residuals), recommends the "
-                          "shift on the credible targets of the posterior mean's exact shift "
-                          "(those beyond the Bonferroni threshold at 5% times their posterior "
-                          "sd), runs the acquisition's shift, draws its samples from the "
-                          "simulated SEM and updates; it prints CSV "
-                          "round,intervention,relative_distance,targets,spread: the shift run "
-                          "(node:value;...), the true mean's relative distance under the "
-                          "recommended shift, its targets, and the exact shift's summed "
-                          "posterior variance. ") +
-              kSimFooter + ".");
+  sub->footer(
+      std::string(
+          "Fits a linear Gaussian SEM on the DAG by least squares (each node's "
+          "intervened samples left out of its own regression). The mean under "
+          "a shift a is (I - B^T)^-1 (mu + a). Prints CSV "
+          "target,shift,distance,relative_distance on stdout: distance is "
+          "|mean - desired| under the shift, relative_distance that over the "
+          "observational mean's. With --active, the loop starts from a prior "
+          "N(0, I) on each node's weights and noise mean given the DAG (Bayesian "
+          "linear regression, noise variance from the residuals), recommends the "
+          "shift on the credible targets of the posterior mean's exact shift "
+          "(those beyond the Bonferroni threshold at 5% times their posterior "
+          "sd), runs the acquisition's shift, draws its samples from the "
+          "simulated SEM and updates; it prints CSV "
+          "round,intervention,relative_distance,targets,spread,graph,graph_weight: the shift run "
+          "(node:value;...), the true mean's relative distance under the "
+          "recommended shift, its targets, the exact shift's summed "
+          "posterior variance (over the DAGs too), the most probable DAG (0: "
+          "the given or learned one) and its posterior probability. ") +
+      kSimFooter + ".");
   return {sub, [o] { return run_design_shift(*o); }};
 }
 

@@ -1,13 +1,16 @@
 /// @file essential_graph.hpp
 /// @brief Essential graphs: the CPDAG of a DAG's Markov equivalence class and the interventional
-/// CPDAG of its interventional equivalence class; class sizes for small graphs.
+/// CPDAG of its interventional equivalence class; class sizes for small graphs, random members
+/// of large classes.
 #pragma once
 
 #include "cimpute/core/errors.hpp"
 #include "cimpute/graph/dag.hpp"
 #include "cimpute/graph/pdag.hpp"
 
+#include <algorithm>
 #include <cstdint>
+#include <random>
 #include <vector>
 
 namespace cimpute {
@@ -134,6 +137,83 @@ inline std::uint64_t equivalence_class_size(const Pdag& e,
   std::uint64_t count = 0;
   detail::for_each_class_member(e, targets, "equivalence_class_size", [&](const Dag&) { ++count; });
   return count;
+}
+
+namespace detail {
+// A random consistent extension of the PDAG P (Dor & Tarsi 1992): repeatedly remove a node,
+// drawn uniformly among those without outgoing arcs whose undirected neighbours are adjacent to
+// all its other neighbours, orienting its undirected edges into it. False when P has none.
+inline bool random_extension(const Pdag& P, std::mt19937_64& rng, Dag& out) {
+  const int p = P.num_nodes();
+  std::vector<char> removed(std::size_t(p), 0);
+  std::vector<int> n_out(static_cast<std::size_t>(p));
+  for (int x = 0; x < p; ++x) n_out[std::size_t(x)] = int(P.children(x).size());
+  auto removable = [&](int x) {
+    if (removed[std::size_t(x)] || n_out[std::size_t(x)] > 0) return false;
+    for (int y : P.undirected_neighbors(x)) {
+      if (removed[std::size_t(y)]) continue;
+      for (const auto* others : {&P.parents(x), &P.undirected_neighbors(x)})
+        for (int z : *others)
+          if (z != y && !removed[std::size_t(z)] && !P.adjacent(y, z)) return false;
+    }
+    return true;
+  };
+  out = Dag(p);
+  for (const auto& [i, j] : P.arcs()) out.add_arc(i, j);
+  std::vector<int> candidates;
+  for (int step = 0; step < p; ++step) {
+    candidates.clear();
+    for (int x = 0; x < p; ++x)
+      if (removable(x)) candidates.push_back(x);
+    if (candidates.empty()) return false;
+    const int x =
+        candidates[std::uniform_int_distribution<std::size_t>(0, candidates.size() - 1)(rng)];
+    removed[std::size_t(x)] = 1;
+    for (int y : P.undirected_neighbors(x))
+      if (!removed[std::size_t(y)]) out.add_arc(y, x);
+    for (int y : P.parents(x)) --n_out[std::size_t(y)];
+  }
+  return true;
+}
+} // namespace detail
+
+/// Up to `count` distinct DAGs of the (interventional) Markov equivalence class that the
+/// essential graph `e` represents, for classes too large to enumerate: random consistent
+/// extensions of `e` (Dor & Tarsi's algorithm removing a uniformly drawn eligible node at each
+/// step; every extension of an essential graph is a member of its class), in the order found,
+/// deterministic for a seed. Not uniform over the class; at most 50 `count` draws, so a class
+/// smaller than `count` is usually returned whole. Throws for `count` < 1 or an `e` without an
+/// extension (not an essential graph).
+inline std::vector<Dag> sample_class_members(const Pdag& e, int count, std::uint64_t seed = 1) {
+  const char* fn = "sample_class_members";
+  if (count < 1) detail::throw_invalid(fn, "count must be >= 1, got ", count);
+  std::mt19937_64 rng(seed);
+  std::vector<Dag> out;
+  std::vector<std::vector<std::pair<int, int>>> seen;
+  Dag g(e.num_nodes());
+  for (long draw = 0; draw < 50L * count && int(out.size()) < count; ++draw) {
+    if (!detail::random_extension(e, rng, g))
+      detail::throw_invalid(fn, "the PDAG has no consistent extension (not an essential graph)");
+    auto arcs = g.arcs();
+    std::sort(arcs.begin(), arcs.end());
+    if (std::find(seen.begin(), seen.end(), arcs) != seen.end()) continue;
+    seen.push_back(std::move(arcs));
+    out.push_back(g);
+  }
+  return out;
+}
+
+/// `g` followed by up to `count - 1` other DAGs of its Markov equivalence class
+/// (`sample_class_members` on its CPDAG, drawn with `seed`): candidates for a learner that trusts
+/// g's skeleton and v-structures but not its other orientations.
+inline std::vector<Dag> dag_and_class_members(const Dag& g, int count, std::uint64_t seed = 1) {
+  if (count < 1) detail::throw_invalid("dag_and_class_members", "count must be >= 1, got ", count);
+  std::vector<Dag> out{g};
+  if (count == 1) return out;
+  const auto arcs = g.arcs();
+  for (Dag& h : sample_class_members(cpdag(g), count, seed))
+    if (int(out.size()) < count && h.arcs() != arcs) out.push_back(std::move(h));
+  return out;
 }
 
 } // namespace cimpute

@@ -20,6 +20,8 @@
 #include <cstdint>
 #include <random>
 #include <string>
+#include <tuple>
+#include <utility>
 #include <vector>
 
 namespace cimpute {
@@ -182,6 +184,24 @@ public:
   /// The posterior spread of the recommended shift: the sum of its per-node variances.
   double spread() const { return shift_sd().squaredNorm(); }
 
+  /// The log marginal likelihood of every sample seen given the DAG: the sum over nodes of the
+  /// Bayesian linear regression evidence log N(y; 0, sigma_i^2 I + Z Z' / prior_precision) of
+  /// X_i - a_i on (X_pa(i), 1), with the noise variance sigma_i^2 estimated from the residuals
+  /// (a plug-in, the same for every DAG compared). 0 before any sample. Compares DAGs that see
+  /// the same samples (`ShiftMatchingEnsemble`).
+  double log_evidence() const {
+    constexpr double log_2pi = 1.8378770664093453;
+    double total = 0;
+    for (const Node& n : m_nodes) {
+      const Eigen::Index d = n.Sxx.rows();
+      const Eigen::VectorXd b = n.Sxy / n.sigma2;
+      const double log_det = 2 * n.chol.matrixLLT().diagonal().array().log().sum();
+      total += -0.5 * n.n * (log_2pi + std::log(n.sigma2)) + 0.5 * double(d) * std::log(m_lambda) -
+               0.5 * log_det - 0.5 * (n.Syy / n.sigma2 - b.dot(n.theta));
+    }
+    return total;
+  }
+
   /// The nodes whose exact shift is credibly non-zero: |a_i| > z sd_i with z = `credible`, or
   /// for 0 the two-sided Bonferroni threshold at 5% over the p nodes, the normal quantile
   /// 1 - 0.025 / p (3.02 for p = 20, 3.29 for p = 50).
@@ -311,6 +331,163 @@ private:
   std::vector<Node> m_nodes;
 };
 
+/// A posterior over DAGs for active matching when the graph itself is uncertain (Zhang, Squires
+/// & Uhler 2021): candidate DAGs (e.g. members of a learned Markov equivalence class,
+/// `sample_class_members`, or bootstrap DAGs), each with its `ShiftMatchingPosterior` over
+/// weights given every sample seen, weighted by a uniform prior times the marginal likelihood
+/// of those samples (`ShiftMatchingPosterior::log_evidence`). Observational samples cannot tell
+/// the members of a class apart; shifts can, since a shift moves the means of its node's
+/// descendants, which differ between members. The recommendation is the most probable DAG's
+/// (MAP). The active choice has two phases: while no DAG has `concentrated` of the weight, the
+/// shift whose outcome best tells the DAGs apart (largest expected log-likelihood ratio of the
+/// DAGs' predicted means against the weighted mean, `discrimination`), among every DAG's
+/// recommended shift and every single-node shift; then the MAP DAG's own active choice.
+class ShiftMatchingEnsemble {
+public:
+  /// Throws for no candidate, candidates of different sizes, or a `concentrated` outside (0, 1];
+  /// the desired mean and the prior precision as in `ShiftMatchingPosterior`.
+  ShiftMatchingEnsemble(const std::vector<Dag>& candidates, const Eigen::VectorXd& desired,
+                        double prior_precision = 1.0, double concentrated = 0.95)
+      : m_concentrated(concentrated) {
+    const char* fn = "ShiftMatchingEnsemble";
+    if (candidates.empty()) detail::throw_invalid(fn, "no candidate DAG");
+    if (!(concentrated > 0 && concentrated <= 1))
+      detail::throw_invalid(fn, "concentrated must be in (0, 1], got ", concentrated);
+    for (const Dag& g : candidates) {
+      if (g.num_nodes() != candidates.front().num_nodes())
+        detail::throw_invalid(fn, "candidate DAGs of ", candidates.front().num_nodes(), " and ",
+                              g.num_nodes(), " nodes");
+      m_members.emplace_back(g, desired, prior_precision);
+    }
+    refresh();
+  }
+
+  int num_candidates() const noexcept { return int(m_members.size()); }
+  int num_nodes() const noexcept { return m_members.front().num_nodes(); }
+  const ShiftMatchingPosterior& member(int k) const { return m_members.at(std::size_t(k)); }
+  /// The candidates' posterior probabilities.
+  const Eigen::VectorXd& weights() const noexcept { return m_w; }
+  /// The most probable candidate (the first among equals).
+  int map_index() const noexcept {
+    Eigen::Index k = 0;
+    m_w.maxCoeff(&k);
+    return int(k);
+  }
+  const ShiftMatchingPosterior& map() const { return member(map_index()); }
+
+  /// As `ShiftMatchingPosterior::observe`, for every candidate; then the weights.
+  void observe(const Eigen::VectorXd& shift, const Eigen::MatrixXd& X) {
+    for (auto& m : m_members) m.observe(shift, X);
+    refresh();
+  }
+  /// As `ShiftMatchingPosterior::observe_expected`, for every candidate; then the weights.
+  void observe_expected(const Eigen::VectorXd& shift, const Eigen::VectorXd& mean,
+                        const Eigen::MatrixXd& cov, double n) {
+    for (auto& m : m_members) m.observe_expected(shift, mean, cov, n);
+    refresh();
+  }
+
+  /// The MAP DAG's recommendation (`ShiftMatchingPosterior::recommend_sparse`).
+  ShiftDesign recommend_sparse(double credible = 0) const {
+    return map().recommend_sparse(credible);
+  }
+
+  /// The posterior spread of the exact shift over DAGs and weights (the law of total
+  /// variance): sum_k w_k (spread_k + |a_k - a_bar|^2), a_k the exact shift of candidate k.
+  double spread() const {
+    const int K = num_candidates();
+    Eigen::MatrixXd a(num_nodes(), K);
+    double within = 0;
+    for (int k = 0; k < K; ++k) {
+      a.col(k) = member(k).recommend().shift;
+      within += m_w(k) * member(k).spread();
+    }
+    const Eigen::VectorXd bar = a * m_w;
+    return within +
+           ((a.colwise() - bar).colwise().squaredNorm().transpose().array() * m_w.array()).sum();
+  }
+
+  /// How well n samples under `shift` tell the candidates apart: (n / 2) sum_k w_k
+  /// (m_k - m_bar)' S^-1 (m_k - m_bar), m_k the mean candidate k's posterior-mean SEM predicts
+  /// under the shift, m_bar their weighted mean, S the weighted mean of their covariances
+  /// (the expected log-likelihood ratio of each candidate's prediction against the weighted
+  /// one; 0 when all predict the same mean).
+  double discrimination(const Eigen::VectorXd& shift, double n) const {
+    if (shift.size() != num_nodes())
+      detail::throw_invalid("ShiftMatchingEnsemble::discrimination", "a shift of ", shift.size(),
+                            " entries for ", num_nodes(), " nodes");
+    return discrimination(predictions(), shift, n);
+  }
+
+  /// The next shift to run: PointEstimate and Random as the MAP DAG's; Active as described in
+  /// the class's documentation.
+  Eigen::VectorXd choose(ShiftAcquisition acquisition, double n, std::mt19937_64& rng,
+                         double credible = 0) const {
+    const int map_k = map_index();
+    if (acquisition != ShiftAcquisition::Active || m_w(map_k) >= m_concentrated ||
+        num_candidates() == 1)
+      return map().choose(acquisition, n, rng, credible);
+    const Predictions pr = predictions();
+    const int p = num_nodes();
+    double size = 1e-3;
+    for (const auto& m : m_members)
+      size = std::max(size, m.recommend().shift.lpNorm<Eigen::Infinity>());
+    Eigen::VectorXd best;
+    double best_d = 0;
+    auto consider = [&](const Eigen::VectorXd& s) {
+      const double d = discrimination(pr, s, n);
+      if (d > best_d) {
+        best_d = d;
+        best = s;
+      }
+    };
+    for (const auto& m : m_members) consider(m.recommend_sparse(credible).shift);
+    for (int j = 0; j < p; ++j)
+      for (double sign : {1.0, -1.0}) consider(Eigen::VectorXd::Unit(p, j) * (sign * size));
+    // No candidate shift tells the DAGs apart (they predict the same means): weights only.
+    if (!(best_d > 1e-12)) return map().choose(acquisition, n, rng, credible);
+    return best;
+  }
+
+private:
+  // Each candidate's posterior-mean SEM: observational mean, total effects, covariance.
+  struct Predictions {
+    std::vector<Eigen::VectorXd> m0;
+    std::vector<Eigen::MatrixXd> A;
+    Eigen::LLT<Eigen::MatrixXd> S;
+  };
+  Predictions predictions() const {
+    Predictions pr;
+    Eigen::MatrixXd S = Eigen::MatrixXd::Zero(num_nodes(), num_nodes());
+    for (int k = 0; k < num_candidates(); ++k) {
+      const LinearGaussianSem<double> sem = member(k).mean_sem();
+      pr.m0.push_back(sem.mean());
+      pr.A.push_back(detail::total_effects(sem));
+      S += m_w(k) * sem.covariance();
+    }
+    pr.S.compute(S);
+    return pr;
+  }
+  double discrimination(const Predictions& pr, const Eigen::VectorXd& shift, double n) const {
+    const int K = num_candidates();
+    Eigen::MatrixXd m(num_nodes(), K);
+    for (int k = 0; k < K; ++k) m.col(k) = pr.m0[std::size_t(k)] + pr.A[std::size_t(k)] * shift;
+    const Eigen::MatrixXd dev = m.colwise() - m * m_w;
+    const Eigen::MatrixXd white = pr.S.matrixL().solve(dev);
+    return 0.5 * n * (white.colwise().squaredNorm().transpose().array() * m_w.array()).sum();
+  }
+  void refresh() {
+    Eigen::VectorXd lw(num_candidates());
+    for (int k = 0; k < num_candidates(); ++k) lw(k) = member(k).log_evidence();
+    m_w = (lw.array() - lw.maxCoeff()).exp();
+    m_w /= m_w.sum();
+  }
+
+  std::vector<ShiftMatchingPosterior> m_members;
+  Eigen::VectorXd m_w;
+  double m_concentrated;
+};
+
 /// Options of `simulate_shift_matching`.
 struct ShiftMatchingOptions {
   ShiftAcquisition acquisition = ShiftAcquisition::Active;
@@ -326,13 +503,15 @@ struct ShiftMatchingOptions {
 };
 
 /// One round of `simulate_shift_matching`: the shift run, then (after its samples) the
-/// recommended shift's relative distance under the true SEM, its credible targets, and the
-/// posterior spread.
+/// recommended shift's relative distance under the true SEM, its credible targets, the
+/// posterior spread, and (with candidate DAGs) the most probable DAG and its probability.
 struct ShiftMatchingRound {
   Eigen::VectorXd intervention;
   double relative_distance = 0;
   std::vector<int> targets;
   double spread = 0;
+  int graph = 0;           ///< the MAP candidate DAG (with one DAG: 0)
+  double graph_weight = 1; ///< its posterior probability
 };
 
 /// The curve of `simulate_shift_matching` and the first rounds (1-based; -1: never) at which
@@ -346,25 +525,26 @@ struct ShiftMatchingRun {
   ShiftDesign recommended; ///< after the last round, on the posterior-mean SEM
 };
 
-/// Runs the active matching loop against the true SEM `truth` (which draws the samples, seeded)
-/// on the learner's DAG `graph` (e.g. the true one, or one learned from data) for the desired
-/// mean `desired`; `planted`: the targets of the shift that defines it, when known (ascending).
-/// The relative distance is |E_truth[X | recommended shift] - mu*| / |E_truth[X] - mu*|.
-inline ShiftMatchingRun simulate_shift_matching(const LinearGaussianSem<double>& truth,
-                                                const Dag& graph, const Eigen::VectorXd& desired,
-                                                const ShiftMatchingOptions& options = {},
-                                                const std::vector<int>& planted = {}) {
+namespace detail {
+inline std::pair<int, double> map_graph(const ShiftMatchingPosterior&) {
+  return {0, 1.0};
+}
+inline std::pair<int, double> map_graph(const ShiftMatchingEnsemble& e) {
+  const int k = e.map_index();
+  return {k, e.weights()(k)};
+}
+
+// The loop of `simulate_shift_matching` for a learner (ShiftMatchingPosterior or
+// ShiftMatchingEnsemble).
+template <class Learner>
+ShiftMatchingRun run_shift_matching(const LinearGaussianSem<double>& truth, Learner& learner,
+                                    const Eigen::VectorXd& desired,
+                                    const ShiftMatchingOptions& options,
+                                    const std::vector<int>& planted) {
   const char* fn = "simulate_shift_matching";
-  if (graph.num_nodes() != truth.num_nodes())
-    detail::throw_invalid(fn, "the graph has ", graph.num_nodes(), " nodes, the SEM ",
-                          truth.num_nodes());
   if (options.rounds < 0 || options.samples_per_round < 1 || options.observational < 0)
-    detail::throw_invalid(fn,
-                          "rounds >= 0, samples_per_round >= 1 and observational >= 0 "
-                          "needed, got ",
-                          options.rounds, ", ", options.samples_per_round, ", ",
-                          options.observational);
-  ShiftMatchingPosterior post(graph, desired, options.prior_precision);
+    throw_invalid(fn, "rounds >= 0, samples_per_round >= 1 and observational >= 0 needed, got ",
+                  options.rounds, ", ", options.samples_per_round, ", ", options.observational);
   std::mt19937_64 rng(options.seed);
   const Eigen::VectorXd zero = Eigen::VectorXd::Zero(truth.num_nodes());
   const Eigen::MatrixXd cov = truth.covariance(); // shifts leave it unchanged
@@ -372,9 +552,9 @@ inline ShiftMatchingRun simulate_shift_matching(const LinearGaussianSem<double>&
     if (n == 0) return;
     const Intervention iv = ShiftMatchingPosterior::as_intervention(a);
     if (options.population)
-      post.observe_expected(a, truth.mean(iv), cov, double(n));
+      learner.observe_expected(a, truth.mean(iv), cov, double(n));
     else
-      post.observe(a, truth.sample(n, rng(), iv));
+      learner.observe(a, truth.sample(n, rng(), iv));
   };
   const double far = (truth.mean() - desired).norm();
   auto relative = [&](const Eigen::VectorXd& a) {
@@ -383,24 +563,57 @@ inline ShiftMatchingRun simulate_shift_matching(const LinearGaussianSem<double>&
   };
   run(zero, options.observational);
   ShiftMatchingRun out;
-  out.initial_relative_distance = relative(post.recommend_sparse(options.credible).shift);
+  out.initial_relative_distance = relative(learner.recommend_sparse(options.credible).shift);
   for (int r = 1; r <= options.rounds; ++r) {
     ShiftMatchingRound round;
-    round.intervention =
-        post.choose(options.acquisition, double(options.samples_per_round), rng, options.credible);
+    round.intervention = learner.choose(options.acquisition, double(options.samples_per_round), rng,
+                                        options.credible);
     run(round.intervention, options.samples_per_round);
-    const ShiftDesign rec = post.recommend_sparse(options.credible);
+    const ShiftDesign rec = learner.recommend_sparse(options.credible);
     round.relative_distance = relative(rec.shift);
     round.targets = rec.targets;
-    round.spread = post.spread();
+    round.spread = learner.spread();
+    std::tie(round.graph, round.graph_weight) = map_graph(learner);
     if (out.rounds_to_tolerance < 0 && round.relative_distance <= options.tolerance)
       out.rounds_to_tolerance = r;
     if (out.rounds_to_targets < 0 && !planted.empty() && round.targets == planted)
       out.rounds_to_targets = r;
     out.rounds.push_back(std::move(round));
   }
-  out.recommended = post.recommend_sparse(options.credible);
+  out.recommended = learner.recommend_sparse(options.credible);
   return out;
+}
+} // namespace detail
+
+/// Runs the active matching loop against the true SEM `truth` (which draws the samples, seeded)
+/// on the learner's DAG `graph` (e.g. the true one, or one learned from data) for the desired
+/// mean `desired`; `planted`: the targets of the shift that defines it, when known (ascending).
+/// The relative distance is |E_truth[X | recommended shift] - mu*| / |E_truth[X] - mu*|.
+inline ShiftMatchingRun simulate_shift_matching(const LinearGaussianSem<double>& truth,
+                                                const Dag& graph, const Eigen::VectorXd& desired,
+                                                const ShiftMatchingOptions& options = {},
+                                                const std::vector<int>& planted = {}) {
+  if (graph.num_nodes() != truth.num_nodes())
+    detail::throw_invalid("simulate_shift_matching", "the graph has ", graph.num_nodes(),
+                          " nodes, the SEM ", truth.num_nodes());
+  ShiftMatchingPosterior post(graph, desired, options.prior_precision);
+  return detail::run_shift_matching(truth, post, desired, options, planted);
+}
+
+/// The same loop when the learner does not know the DAG: a posterior over the candidate DAGs
+/// `candidates` (`ShiftMatchingEnsemble`, uniform prior; e.g. members of the class a discovery
+/// method learned). Each round records the most probable candidate and its probability.
+inline ShiftMatchingRun simulate_shift_matching(const LinearGaussianSem<double>& truth,
+                                                const std::vector<Dag>& candidates,
+                                                const Eigen::VectorXd& desired,
+                                                const ShiftMatchingOptions& options = {},
+                                                const std::vector<int>& planted = {}) {
+  for (const Dag& g : candidates)
+    if (g.num_nodes() != truth.num_nodes())
+      detail::throw_invalid("simulate_shift_matching", "a candidate DAG has ", g.num_nodes(),
+                            " nodes, the SEM ", truth.num_nodes());
+  ShiftMatchingEnsemble post(candidates, desired, options.prior_precision);
+  return detail::run_shift_matching(truth, post, desired, options, planted);
 }
 
 } // namespace cimpute
