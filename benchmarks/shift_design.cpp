@@ -10,10 +10,10 @@
 //
 // With the learner `class:K` the DAG is not known: the learner holds the true DAG and up to K - 1
 // other members of its Markov equivalence class (`dag_and_class_members`, in shuffled order),
-// weighted by the marginal likelihood of the
-// samples (`ShiftMatchingEnsemble`), and starts from `observational` observational samples; the
-// last columns: the SEMs whose most probable DAG at the end is the true one, the rounds until the
-// true DAG first holds 95% of the weight (mean; never = R + 1), and the candidates held.
+// weighted by the marginal likelihood of the samples (`ShiftMatchingEnsemble`), and starts from
+// `observational` observational samples; the last columns: the SEMs whose most probable DAG at
+// the end is the true one, the rounds until the true DAG first holds 95% of the weight (mean;
+// never = R + 1), and the candidates held.
 //
 //   ./shift_design [sems=50] [rounds=50] [samples_per_round=1] [nodes=20,50] [learner=dag]
 //                  [observational=0]
