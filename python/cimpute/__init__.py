@@ -552,17 +552,20 @@ def design_pairs(t: PerturbationTensor, budget: int, method: str = "ntk",
 
 
 def design_target(t: PerturbationTensor, context, target=None, budget: int | None = None,
-                  reverse: bool = False, method: str = "ntk", acquisition: str = "thompson",
+                  reverse: bool = False, method: str = "ntk", acquisition: str = "ucb",
                   confidence: float = 2.0, seed: int = 1, replay: bool = False,
                   replay_targets: int = 20, repeats: int = 1,
-                  reference_context: str | None = None, context_features="auto"):
+                  reference_context: str | None = None, context_features="auto",
+                  metric: str = "auto"):
     """The perturbations to measure in ``context`` to find one whose signature matches
     ``target`` (cosine; its reverse with ``reverse``), as ``cimpute design target``.
+    Candidates are scored in ``metric``: 'whitened' (cosine after whitening by the training
+    signatures' shrunk gene covariance), 'cosine', or 'auto' (whitened up to 5000 features).
 
     ``target``: a pandas Series or mapping gene -> value over ``t``'s feature ids. Without
     ``replay``: returns a DataFrame rank, perturbation, predicted_match, match_sd,
-    relative_variance of the next ``budget`` perturbations unmeasured in ``context`` (Thompson
-    or 'ucb' choices over the NTK posterior, each conditioned on before the next). With
+    relative_variance of the next ``budget`` perturbations unmeasured in ``context`` (Thompson,
+    'ucb' or 'greedy' choices over the NTK posterior, each conditioned on before the next). With
     ``replay``: ``context`` may be a list (or 'all'); each context's measurements are hidden and
     revealed only when chosen; without ``target`` the targets are ``replay_targets`` of its
     measured signatures. Returns a DataFrame context, target, best, design, greedy, random,
@@ -573,9 +576,12 @@ def design_target(t: PerturbationTensor, context, target=None, budget: int | Non
     if method not in kernel:
         raise ValueError(f"design_target needs a kernel method: "
                          f"{' or '.join(repr(k) for k in kernel)}, got '{method}'")
-    if acquisition not in ("thompson", "ucb"):
-        raise ValueError(f"design_target: acquisition must be 'thompson' or 'ucb', "
+    if acquisition not in ("thompson", "ucb", "greedy"):
+        raise ValueError(f"design_target: acquisition must be 'thompson', 'ucb' or 'greedy', "
                          f"got '{acquisition}'")
+    if metric not in ("auto", "whitened", "cosine"):
+        raise ValueError(f"design_target: metric must be 'auto', 'whitened' or 'cosine', "
+                         f"got '{metric}'")
     if isinstance(context, str):
         contexts = list(t.contexts) if replay and context == "all" else [context]
     else:
@@ -597,8 +603,8 @@ def design_target(t: PerturbationTensor, context, target=None, budget: int | Non
     features, baselines = _side_information(t, context_features)
     setups = [_setup(_reference(t, reference_context, c), features, baselines) for c in contexts]
     d = _cimpute.design_target(t._t, contexts, genes, values, int(budget or 0), bool(replay),
-                               method, acquisition, float(confidence), bool(reverse), int(seed),
-                               int(replay_targets), int(repeats), setups)
+                               method, acquisition, metric, float(confidence), bool(reverse),
+                               int(seed), int(replay_targets), int(repeats), setups)
     pd = _pandas()
     if not replay:
         return pd.DataFrame({"rank": range(1, len(d["perturbation"]) + 1), **d})

@@ -248,12 +248,16 @@ void bind_completion(py::module_& m) {
       "design_target",
       [](const Tensor& t, const std::vector<std::string>& contexts,
          const std::vector<std::string>& genes, const Eigen::VectorXd& values, int budget,
-         bool replay, const std::string& method, const std::string& acquisition, double confidence,
-         bool reverse, std::uint64_t seed, int replay_targets, int repeats,
-         const std::vector<cimpute::CompletionSetup>& setups) {
+         bool replay, const std::string& method, const std::string& acquisition,
+         const std::string& metric, double confidence, bool reverse, std::uint64_t seed,
+         int replay_targets, int repeats, const std::vector<cimpute::CompletionSetup>& setups) {
         const char* fn = "cimpute.design_target";
         cimpute::TargetDesignOptions d;
         d.acquisition = cimpute::parse_target_acquisition(acquisition);
+        d.metric = cimpute::parse_target_metric(
+            metric != "auto"                                            ? metric
+            : t.num_features() <= cimpute::max_gene_covariance_features ? "whitened"
+                                                                        : "cosine");
         d.confidence = confidence;
         d.reverse = reverse;
         d.seed = seed;
@@ -331,8 +335,8 @@ void bind_completion(py::module_& m) {
       },
       py::arg("tensor"), py::arg("contexts"), py::arg("genes"), py::arg("values"),
       py::arg("budget"), py::arg("replay"), py::arg("method"), py::arg("acquisition"),
-      py::arg("confidence"), py::arg("reverse"), py::arg("seed"), py::arg("replay_targets"),
-      py::arg("repeats"), py::arg("setups"));
+      py::arg("metric"), py::arg("confidence"), py::arg("reverse"), py::arg("seed"),
+      py::arg("replay_targets"), py::arg("repeats"), py::arg("setups"));
   m.def(
       "simulate_perturbations",
       [](const cimpute::PerturbationSimulatorParams& p) {

@@ -223,6 +223,9 @@ def test_design_target_equals_cimpute_design_target(data, cli, tmp_path):
     assert row.best == measured[int(np.argmax(cos))]
     assert row.random == pytest.approx((len(measured) + 1) / 2)
     assert 1 <= row.greedy <= len(measured)
+    # The greedy acquisition is the greedy column.
+    g = cimpute.design_target(t, "A549", target, replay=True, reverse=True, acquisition="greedy")
+    assert g.design.iloc[0] == g.greedy.iloc[0] == row.greedy
 
     # Without replay: the next drug to measure in NOMO1 (3 unmeasured), as the tool chooses it.
     n = cimpute.design_target(t, "NOMO1", target, budget=1, reverse=True)
@@ -232,6 +235,16 @@ def test_design_target_equals_cimpute_design_target(data, cli, tmp_path):
     assert (n["rank"][0], n["perturbation"][0]) == (int(rank), p)
     assert n["predicted_match"][0] == pytest.approx(float(match), rel=1e-5)
     assert n["relative_variance"][0] == pytest.approx(float(var), rel=1e-5)
+    # The plain cosine metric, as --metric cosine: the posterior mean's cosine with the target.
+    c = cimpute.design_target(t, "NOMO1", target, budget=1, reverse=True, metric="cosine")
+    out, _ = cli("design", "target", "--data", data("l1000"), "--context", "NOMO1", "--target",
+                 str(path), "--target-id-type", "entrez", "--reverse", "--budget", "1",
+                 "--metric", "cosine", "--quiet")
+    rank, p, match, sd, var = out.strip().splitlines()[1].split(",")
+    assert (c["perturbation"][0], c["predicted_match"][0]) == (p, pytest.approx(float(match),
+                                                                                 rel=1e-5))
+    with pytest.raises(ValueError, match="metric"):
+        cimpute.design_target(t, "NOMO1", target, budget=1, metric="pearson")
     with pytest.raises(ValueError, match="budget"):
         cimpute.design_target(t, "NOMO1", target)
     with pytest.raises(ValueError, match="between 1 and the 3 candidates"):

@@ -151,6 +151,35 @@ void split_context(const Tensor& t, Eigen::Index c, std::vector<Eigen::Index>& t
       train.push_back(r);
     }
 }
+
+// A screen of P perturbations x C contexts with signatures X (row ci * P + pi): the one-hot NTK's
+// posterior over the last context's pairs, fitted on the others, and their measured signatures.
+struct PlantedScreen {
+  cimpute::CandidatePosterior post;
+  Eigen::MatrixXd revealed;
+  std::vector<Eigen::Index> columns; // every feature
+};
+PlantedScreen planted_screen(const Eigen::MatrixXd& X, int P, int C) {
+  std::vector<std::string> p, c, g;
+  for (int ci = 0; ci < C; ++ci)
+    for (int pi = 0; pi < P; ++pi) {
+      p.push_back("p" + std::to_string(pi));
+      c.push_back("c" + std::to_string(ci));
+    }
+  for (Eigen::Index gi = 0; gi < X.cols(); ++gi) g.push_back("g" + std::to_string(gi));
+  const Tensor t = Tensor::from_signatures(X, p, c, g);
+  std::vector<Eigen::Index> train, cand_rows;
+  std::vector<PairIndex> candidates;
+  split_context(t, C - 1, train, candidates, cand_rows);
+  auto m = one_hot_ntk();
+  m.fit(cimpute::TrainingSet<double>(t, train));
+  PlantedScreen s{
+      cimpute::CandidatePosterior::of(m, cimpute::TrainingSet<double>(t, train), candidates),
+      Eigen::MatrixXd(P, X.cols()), std::vector<Eigen::Index>(std::size_t(X.cols()))};
+  for (int k = 0; k < P; ++k) s.revealed.row(k) = t.observed().row(cand_rows[std::size_t(k)]);
+  for (Eigen::Index j = 0; j < X.cols(); ++j) s.columns[std::size_t(j)] = j;
+  return s;
+}
 } // namespace
 
 TEST_CASE("TargetSearch: conditioning on measurements equals a refit with them",
@@ -171,10 +200,14 @@ TEST_CASE("TargetSearch: conditioning on measurements equals a refit with them",
 
   const std::vector<Eigen::Index> columns{0, 2, 3, 4};
   const Eigen::VectorXd target = Eigen::Vector4d(1, -2, 0.5, 3);
-  cimpute::TargetSearch s(post, columns, target);
+  cimpute::TargetDesignOptions plain;
+  plain.metric = cimpute::TargetMetric::Cosine;
+  cimpute::TargetSearch s(post, columns, target, plain);
+  cimpute::TargetSearch w(post, columns, target); // the whitened metric (default)
   std::vector<Eigen::Index> refit_rows = train;
   for (Eigen::Index k : {Eigen::Index(2), Eigen::Index(4)}) {
     s.observe(k, t.observed().row(cand_rows[std::size_t(k)]));
+    w.observe(k, t.observed().row(cand_rows[std::size_t(k)]));
     refit_rows.push_back(cand_rows[std::size_t(k)]);
   }
   CHECK(s.remaining() == 4);
@@ -189,6 +222,28 @@ TEST_CASE("TargetSearch: conditioning on measurements equals a refit with them",
     // The match is the cosine of the mean with the target.
     const Eigen::VectorXd y = s.mean().row(k).transpose();
     CHECK(s.predicted_match()(k) == Approx(y.dot(target) / (y.norm() * target.norm())));
+  }
+  // The whitened metric: the training signatures' second moments, shrunk by Schafer & Strimmer's
+  // intensity, define <a, b> = a' C^-1 b on the target's genes; the whitened search conditions
+  // like the refit and scores the refit's predictions by that cosine.
+  CHECK((post.gene_covariance - Y.transpose() * Y / double(Y.rows())).norm() < 1e-12);
+  CHECK(post.gene_shrinkage == Approx(cimpute::GaussianCiTest::shrinkage_intensity(Y)));
+  CHECK(post.gene_shrinkage > 0);
+  Eigen::Matrix4d C;
+  for (int a = 0; a < 4; ++a)
+    for (int b = 0; b < 4; ++b)
+      C(a, b) = (a == b ? 1 : 1 - post.gene_shrinkage) *
+                post.gene_covariance(columns[std::size_t(a)], columns[std::size_t(b)]);
+  const Eigen::Matrix4d Ci = C.inverse();
+  const auto inner = [&](const Eigen::Vector4d& a, const Eigen::Vector4d& b) {
+    return a.dot(Ci * b);
+  };
+  for (Eigen::Index k : {0, 1, 3, 5}) {
+    Eigen::Vector4d y;
+    for (int j = 0; j < 4; ++j) y(j) = predicted(k, columns[std::size_t(j)]);
+    CHECK(w.predicted_match()(k) ==
+          Approx(inner(y, target) / std::sqrt(inner(y, y) * inner(target, target))));
+    CHECK(w.covariance()(k, k) == Approx(s.covariance()(k, k)));
   }
   cimpute::TargetDesignOptions g;
   g.acquisition = cimpute::TargetAcquisition::Greedy;
@@ -210,29 +265,12 @@ TEST_CASE("replay_target: a planted shared response is found far faster than at 
   const Eigen::MatrixXd A = cimpute_test::normal_matrix(P, G, 11);
   const Eigen::MatrixXd noise = cimpute_test::normal_matrix(P * C, G, 12);
   Eigen::MatrixXd X(P * C, G);
-  std::vector<std::string> p, c, g;
-  for (int ci = 0; ci < C; ++ci)
-    for (int pi = 0; pi < P; ++pi) {
-      X.row(ci * P + pi) = A.row(pi) + 0.3 * noise.row(ci * P + pi);
-      p.push_back("p" + std::to_string(pi));
-      c.push_back("c" + std::to_string(ci));
-    }
-  for (int gi = 0; gi < G; ++gi) g.push_back("g" + std::to_string(gi));
-  const Tensor t = Tensor::from_signatures(X, p, c, g);
-  std::vector<Eigen::Index> train, cand_rows;
-  std::vector<PairIndex> candidates;
-  split_context(t, 4, train, candidates, cand_rows);
-  auto m = one_hot_ntk();
-  m.fit(cimpute::TrainingSet<double>(t, train));
-  const auto post =
-      cimpute::CandidatePosterior::of(m, cimpute::TrainingSet<double>(t, train), candidates);
-  Eigen::MatrixXd revealed(P, G);
-  for (int k = 0; k < P; ++k) revealed.row(k) = t.observed().row(cand_rows[std::size_t(k)]);
-  std::vector<Eigen::Index> columns(G);
-  for (int j = 0; j < G; ++j) columns[std::size_t(j)] = j;
+  for (int r = 0; r < P * C; ++r) X.row(r) = A.row(r % P) + 0.3 * noise.row(r);
+  const auto [post, revealed, columns] = planted_screen(X, P, C);
   double design = 0, greedy = 0, ucb = 0;
   for (int k = 0; k < P; ++k) {
     cimpute::TargetDesignOptions o;
+    o.acquisition = cimpute::TargetAcquisition::Thompson;
     o.seed = std::uint64_t(k);
     const auto r = cimpute::replay_target(post, columns, revealed.row(k).transpose(), revealed, o);
     CHECK(r.best == k); // a signature matches itself best
@@ -281,6 +319,38 @@ TEST_CASE("replay_target: a planted shared response is found far faster than at 
     for (std::size_t j = 0; j < i; ++j) CHECK(chosen[i].candidate != chosen[j].candidate);
 }
 
+TEST_CASE("TargetSearch: the whitened metric sees past a large response of every pair",
+          "[completion][design]") {
+  // Every signature carries a large response in a few directions U, of random amplitude per pair
+  // (batch, plate or toxicity effects that the other contexts cannot predict), plus a small
+  // perturbation-specific part. The plain cosine of a prediction with the target is swamped by
+  // that response and tells the candidates apart badly; whitening by the signatures' gene
+  // covariance discounts U, and the specific part finds the target.
+  const int P = 40, C = 5, G = 20;
+  const Eigen::MatrixXd A = cimpute_test::normal_matrix(P, G, 21);
+  const Eigen::MatrixXd noise = cimpute_test::normal_matrix(P * C, G, 22);
+  const Eigen::MatrixXd amplitude = cimpute_test::normal_matrix(P * C, 3, 23);
+  const Eigen::MatrixXd U = cimpute_test::normal_matrix(3, G, 24).rowwise().normalized();
+  Eigen::MatrixXd X(P * C, G);
+  for (int r = 0; r < P * C; ++r)
+    X.row(r) = 0.5 * A.row(r % P) + 0.2 * noise.row(r) + 6.0 * amplitude.row(r) * U;
+  const auto [post, revealed, columns] = planted_screen(X, P, C);
+  double whitened = 0, plain = 0;
+  for (int k = 0; k < P; ++k) {
+    cimpute::TargetDesignOptions o;
+    o.acquisition = cimpute::TargetAcquisition::Greedy;
+    const auto rw = cimpute::replay_target(post, columns, revealed.row(k).transpose(), revealed, o);
+    o.metric = cimpute::TargetMetric::Cosine;
+    const auto rc = cimpute::replay_target(post, columns, revealed.row(k).transpose(), revealed, o);
+    CHECK(rw.best == k); // the best match is the plain cosine in both metrics
+    CHECK(rc.best == k);
+    whitened += double(rw.design) / P;
+    plain += double(rc.design) / P;
+  }
+  CHECK(whitened < 2);
+  CHECK(plain > 3 * whitened);
+}
+
 TEST_CASE("TargetSearch and design_target: bad input", "[completion][design]") {
   const Tensor t = full_tensor();
   std::vector<Eigen::Index> train, cand_rows;
@@ -309,6 +379,16 @@ TEST_CASE("TargetSearch and design_target: bad input", "[completion][design]") {
   CHECK_THROWS_WITH(cimpute::replay_target(post, cols, target, Eigen::MatrixXd::Zero(3, 5)),
                     Catch::Contains("replay_target"));
   CHECK_THROWS_WITH(cimpute::parse_target_acquisition("best"), Catch::Contains("thompson"));
+  CHECK_THROWS_WITH(cimpute::parse_target_metric("pearson"), Catch::Contains("whitened"));
+  // No gene covariance (above max_covariance_features): the whitened metric says so.
+  const auto no_cov = cimpute::CandidatePosterior::of(m, cimpute::TrainingSet<double>(t, train),
+                                                      post.candidates, 20000, 1);
+  CHECK(no_cov.gene_covariance.size() == 0);
+  CHECK_THROWS_WITH(cimpute::TargetSearch(no_cov, cols, target),
+                    Catch::Contains("gene covariance") && Catch::Contains("cosine metric"));
+  cimpute::TargetDesignOptions plain;
+  plain.metric = cimpute::TargetMetric::Cosine;
+  CHECK(cimpute::TargetSearch(no_cov, cols, target, plain).num_candidates() == 6);
   CHECK_THROWS_WITH(cimpute::CandidatePosterior::of(m, cimpute::TrainingSet<double>(t, train),
                                                     std::vector<PairIndex>{}),
                     Catch::Contains("no candidate"));

@@ -463,7 +463,7 @@ namespace {
 
 struct DesignTargetOptions {
   std::string data, method = "ntk", reference = "auto", context_features = "auto", context, target,
-                    id_type = "symbol", gene_map, acquisition = "thompson", out;
+                    id_type = "symbol", gene_map, acquisition = "ucb", metric = "auto", out;
   cimpute::TargetDesignOptions design;
   int budget = 0, replay_targets = 20, repeats = 1;
   bool replay = false, quiet = false;
@@ -487,6 +487,15 @@ int run_design_target(DesignTargetOptions o) {
   if (!o.replay && o.target.empty()) throw UsageError("design target needs --target (or --replay)");
   o.design.acquisition = cimpute::parse_target_acquisition(o.acquisition);
   cimpute::PerturbationTensor<double> t = load_signatures(o.data, o.selection, o.quiet);
+  if (o.metric == "auto") {
+    o.metric = t.num_features() <= cimpute::max_gene_covariance_features ? "whitened" : "cosine";
+    if (o.metric == "cosine")
+      note(o.quiet, format("design target: %lld features exceed the whitened metric's %lld: "
+                           "candidates are scored by the plain cosine",
+                           static_cast<long long>(t.num_features()),
+                           static_cast<long long>(cimpute::max_gene_covariance_features)));
+  }
+  o.design.metric = cimpute::parse_target_metric(o.metric);
   if (o.id_type == "symbol") rename_to_symbols(t, o.data, o.gene_map, o.quiet);
   std::vector<std::string> contexts =
       o.replay && o.context == "all" ? t.contexts().ids() : split(o.context, ',');
@@ -630,9 +639,18 @@ Command add_design_target(CLI::App& design) {
       ->check(CLI::IsMember(completion_methods_with(&cimpute::CompletionMethodInfo::posterior)))
       ->capture_default_str();
   sub->add_option("--acquisition", o->acquisition,
-                  "thompson (a draw from each candidate's posterior; the best-matching draw) or "
-                  "ucb (expected match plus --confidence standard deviations)")
-      ->check(CLI::IsMember({"thompson", "ucb"}))
+                  "thompson (a draw from each candidate's posterior; the best-matching draw), "
+                  "ucb (expected match plus --confidence standard deviations) or greedy (the "
+                  "best posterior-mean match: the most probable target when the target is one "
+                  "candidate's signature)")
+      ->check(CLI::IsMember({"thompson", "ucb", "greedy"}))
+      ->capture_default_str();
+  sub->add_option("--metric", o->metric,
+                  "how candidates are scored: whitened (cosine after whitening by the training "
+                  "signatures' shrunk gene covariance: what tells perturbations apart counts, "
+                  "response shared by all counts little), cosine (the genes as they are) or auto "
+                  "(whitened up to 5000 features, else cosine)")
+      ->check(CLI::IsMember({"auto", "whitened", "cosine"}))
       ->capture_default_str();
   sub->add_option("--confidence", o->design.confidence, "ucb: standard deviations added")
       ->check(CLI::NonNegativeNumber)
@@ -660,7 +678,8 @@ Command add_design_target(CLI::App& design) {
       "Signatures are compared as they are: give changes (e.g. --control for tables of "
       "expression levels), not levels. The match of a signature is its cosine with the target over "
       "the shared genes (with the "
-      "reversed target under --reverse). The method is fitted on every measurement, the "
+      "reversed target under --reverse); candidates are scored in --metric (the replay's best "
+      "match is the plain cosine). The method is fitted on every measurement, the "
       "candidates are the perturbations not measured in the context, and each choice is "
       "conditioned on as if measured at its predicted value before the next (the covariance "
       "shrinks, the mean stays). Prints CSV "

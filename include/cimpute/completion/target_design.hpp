@@ -11,7 +11,9 @@
 #include "cimpute/completion/training_set.hpp"
 #include "cimpute/core/errors.hpp"
 #include "cimpute/core/perturbation_tensor.hpp"
+#include "cimpute/discovery/gaussian_ci_test.hpp"
 
+#include <Eigen/Cholesky>
 #include <Eigen/Core>
 
 #include <algorithm>
@@ -36,6 +38,30 @@ enum class TargetAcquisition {
   Greedy
 };
 
+/// Features up to which `CandidatePosterior::of` computes the gene covariance (default).
+inline constexpr Eigen::Index max_gene_covariance_features = 5000;
+
+/// How a signature is compared with the target when candidates are scored.
+enum class TargetMetric {
+  /// Cosine after whitening by the genes' shrunk second-moment matrix C of the training
+  /// signatures: \f$ y' C^{-1} t / (\|y\|_{C^{-1}} \|t\|_{C^{-1}}) \f$. The posterior is then
+  /// matrix-normal (candidates covary by the kernel, genes by C), and for a target that is one
+  /// candidate's signature the candidates' order by this match is their order by the likelihood
+  /// that they are the target (scale profiled out): response shared by every perturbation
+  /// (large-variance directions of C) counts little, what tells perturbations apart counts much.
+  Whitened,
+  /// Cosine on the genes as they are, each gene's posterior independent (diagonal C).
+  Cosine
+};
+
+/// The metric called `name`: whitened or cosine. Throws `invalid_argument` otherwise.
+inline TargetMetric parse_target_metric(const std::string& name) {
+  if (name == "whitened") return TargetMetric::Whitened;
+  if (name == "cosine") return TargetMetric::Cosine;
+  detail::throw_invalid("parse_target_metric", "unknown metric '", name,
+                        "' (known: whitened, cosine)");
+}
+
 /// The acquisition called `name`: thompson, ucb or greedy. Throws `invalid_argument` otherwise.
 inline TargetAcquisition parse_target_acquisition(const std::string& name) {
   if (name == "thompson") return TargetAcquisition::Thompson;
@@ -47,10 +73,12 @@ inline TargetAcquisition parse_target_acquisition(const std::string& name) {
 
 /// Options of `TargetSearch` and `replay_target`.
 struct TargetDesignOptions {
-  TargetAcquisition acquisition = TargetAcquisition::Thompson;
+  TargetAcquisition acquisition = TargetAcquisition::UpperConfidence;
   double confidence = 2.0; ///< UpperConfidence: standard deviations added to the mean's match
   /// Match the reversed target (maximise -cosine: "reverse this disease signature").
   bool reverse = false;
+  /// How candidates are scored (the replay's "best match" is always the plain cosine).
+  TargetMetric metric = TargetMetric::Whitened;
   std::uint64_t seed = 1; ///< Thompson draws
   /// Candidates above this count throw (the posterior covariance is candidates x candidates).
   Eigen::Index max_candidates = 20000;
@@ -62,21 +90,30 @@ struct TargetDesignOptions {
 /// gene), the relative ridge a new measurement adds, and per gene the prior variance
 /// `gene_variance` (the mean square of the training signatures: the marginal variance of a
 /// signature entry under the prior). Gene g of candidates i and j then covary by
-/// covariance(i, j) * gene_variance(g).
+/// covariance(i, j) * gene_variance(g); with the whitened metric genes g and h covary by
+/// covariance(i, j) * C(g, h), C the shrunk `gene_covariance`.
 struct CandidatePosterior {
   std::vector<PairIndex> candidates;
   Eigen::MatrixXd mean;
   Eigen::MatrixXd covariance;
   Eigen::RowVectorXd gene_variance;
+  /// The training signatures' second moments Y'Y / n (features x features; diagonal
+  /// `gene_variance`); empty above `max_covariance_features` features.
+  Eigen::MatrixXd gene_covariance;
+  /// Schafer & Strimmer's shrinkage intensity of the training signatures' correlations towards
+  /// the diagonal (`GaussianCiTest::shrinkage_intensity`): C = (1 - s) Y'Y/n + s diag(Y'Y/n).
+  double gene_shrinkage = 1;
   double ridge = 0;
 
   /// From a fitted kernel method (`NtkCompletion`, `NtkCompletionCV`, or an `AnyCompletion`
   /// holding one) and its training set. Throws for no candidate, more than `max_candidates`, or a
-  /// method without a kernel posterior covariance.
+  /// method without a kernel posterior covariance. The gene covariance (for the whitened metric)
+  /// is computed up to `max_covariance_features` features (O(signatures x features^2)).
   template <class Method, class Scalar>
-  static CandidatePosterior of(const Method& method, const TrainingSet<Scalar>& train,
-                               std::vector<PairIndex> candidates,
-                               Eigen::Index max_candidates = 20000) {
+  static CandidatePosterior
+  of(const Method& method, const TrainingSet<Scalar>& train, std::vector<PairIndex> candidates,
+     Eigen::Index max_candidates = 20000,
+     Eigen::Index max_covariance_features = max_gene_covariance_features) {
     const char* fn = "CandidatePosterior::of";
     if (candidates.empty()) detail::throw_invalid(fn, "no candidate pair");
     if (Eigen::Index(candidates.size()) > max_candidates)
@@ -87,6 +124,10 @@ struct CandidatePosterior {
     p.mean = method.predict(candidates).template cast<double>();
     const Eigen::MatrixXd Y = train.signatures().template cast<double>();
     p.gene_variance = Y.array().square().colwise().mean();
+    if (Y.cols() <= max_covariance_features && Y.rows() >= 4) {
+      p.gene_covariance = Y.transpose() * Y / double(Y.rows());
+      p.gene_shrinkage = GaussianCiTest::shrinkage_intensity(Y);
+    }
     p.candidates = std::move(candidates);
     return p;
   }
@@ -95,7 +136,8 @@ struct CandidatePosterior {
 /// The search for a target in one context: the posterior over the candidates' signatures
 /// restricted to the target's genes, conditioned on the measurements made so far.
 ///
-/// The match of a signature y with the target t is cosine(y, t) (cosine(y, -t) with `reverse`).
+/// The match of a signature y with the target t is cosine(y, t) (cosine(y, -t) with `reverse`),
+/// after whitening both with the whitened metric (`TargetMetric`).
 /// A measurement y_k of candidate k conditions the posterior exactly as a refit of the kernel
 /// regression with k added to the training pairs and the kernel held fixed:
 /// \f$ M \leftarrow M + S_{:k} (y_k - M_k) / (S_{kk} + \lambda) \f$,
@@ -124,17 +166,39 @@ public:
     if (!(options.confidence >= 0) || !std::isfinite(options.confidence))
       detail::throw_invalid(fn, "confidence must be finite and >= 0, got ", options.confidence);
     m_columns = columns;
-    m_t = (options.reverse ? -target : target).normalized();
-    m_M.resize(n, Eigen::Index(columns.size()));
-    m_sd.resize(Eigen::Index(columns.size()));
-    for (std::size_t j = 0; j < columns.size(); ++j) {
-      const Eigen::Index c = columns[j];
+    const Eigen::Index k = Eigen::Index(columns.size());
+    m_M.resize(n, k);
+    m_sd.resize(k);
+    for (Eigen::Index j = 0; j < k; ++j) {
+      const Eigen::Index c = columns[std::size_t(j)];
       if (c < 0 || c >= posterior.mean.cols())
         detail::throw_invalid(fn, "column ", c, " is outside the ", posterior.mean.cols(),
                               " features");
-      m_M.col(Eigen::Index(j)) = posterior.mean.col(c);
-      m_sd(Eigen::Index(j)) = std::sqrt(std::max(0.0, posterior.gene_variance(c)));
+      m_M.col(j) = posterior.mean.col(c);
+      m_sd(j) = std::sqrt(std::max(0.0, posterior.gene_variance(c)));
     }
+    m_t = options.reverse ? -target : target;
+    if (options.metric == TargetMetric::Whitened) {
+      // Coordinates L^-1 y (C = L L'): the posterior's gene covariance becomes the identity.
+      const Eigen::MatrixXd& G = posterior.gene_covariance;
+      if (G.rows() != posterior.mean.cols())
+        detail::throw_invalid(fn, "the whitened metric needs the gene covariance of the ",
+                              posterior.mean.cols(),
+                              " features (not computed for this many; use the cosine metric)");
+      const double s = std::clamp(posterior.gene_shrinkage, 0.0, 1.0);
+      Eigen::MatrixXd C(k, k);
+      for (Eigen::Index a = 0; a < k; ++a)
+        for (Eigen::Index b = 0; b < k; ++b)
+          C(a, b) = (a == b ? 1.0 : 1.0 - s) * G(columns[std::size_t(a)], columns[std::size_t(b)]);
+      m_whiten.compute(C);
+      if (m_whiten.info() != Eigen::Success || !(C.diagonal().minCoeff() > 0))
+        detail::throw_invalid(fn, "the training signatures' gene covariance is singular on the "
+                                  "target's genes (a gene constant at 0? use the cosine metric)");
+      m_M = m_whiten.matrixL().solve(m_M.transpose()).transpose();
+      m_t = m_whiten.matrixL().solve(m_t);
+      m_sd.setOnes();
+    }
+    m_t.normalize();
     m_measured.assign(std::size_t(n), false);
   }
 
@@ -158,7 +222,8 @@ public:
   /// y = m + e (m the posterior mean, e ~ N(0, v diag(sigma_g^2))) is t'y / |y| with |y|^2
   /// close to its expectation |m|^2 + v sum_g sigma_g^2 over many genes, so its standard
   /// deviation is sqrt(v) (sum_g t_g^2 sigma_g^2)^(1/2) / (|m|^2 + v sum_g sigma_g^2)^(1/2)
-  /// (t the unit target; 0 when the candidate's signature is known exactly).
+  /// (t the unit target; 0 when the candidate's signature is known exactly), all in the metric's
+  /// coordinates (sigma_g = 1 after whitening).
   Eigen::VectorXd match_sd() const { return optimistic_match(1.0) - expected_match(); }
 
   /// The expected match of each candidate under the same approximation:
@@ -166,7 +231,8 @@ public:
   /// (the unexplained part of the signature dilutes the match).
   Eigen::VectorXd expected_match() const { return optimistic_match(0.0); }
 
-  /// The posterior mean of the candidates' signatures on the target's genes (candidates x genes).
+  /// The posterior mean of the candidates' signatures on the target's genes (candidates x genes),
+  /// in the metric's coordinates: the genes' values, or L^-1 y with the whitened metric (C = LL').
   const Eigen::MatrixXd& mean() const noexcept { return m_M; }
   /// The relative posterior covariance of the candidates' signatures (candidates x candidates).
   const Eigen::MatrixXd& covariance() const noexcept { return m_S; }
@@ -203,13 +269,10 @@ public:
   void observe(Eigen::Index k, const Eigen::Ref<const Eigen::RowVectorXd>& y) {
     const char* fn = "TargetSearch::observe";
     check_unmeasured(fn, k);
-    Eigen::RowVectorXd r(m_M.cols());
-    for (Eigen::Index j = 0; j < r.size(); ++j) {
-      const Eigen::Index c = m_columns[std::size_t(j)];
+    for (Eigen::Index c : m_columns)
       if (c >= y.size())
         detail::throw_invalid(fn, "a signature of ", y.size(), " features has no column ", c);
-      r(j) = y(c) - m_M(k, j);
-    }
+    const Eigen::RowVectorXd r = coordinates(y).transpose() - m_M.row(k);
     if (!r.allFinite()) detail::throw_invalid(fn, "candidate ", k, "'s signature is not finite");
     const Eigen::VectorXd s = m_S.col(k) / denominator(k);
     m_M.noalias() += s * r;
@@ -225,20 +288,25 @@ public:
     m_measured[std::size_t(k)] = true;
   }
 
-  /// The match of a signature over the target's genes (cosine with the target, reversed with
-  /// `reverse`; 0 for a zero vector).
+  /// The match of a signature over the target's genes, in the search's coordinates (see
+  /// `mean`): cosine with the target, reversed with `reverse`; 0 for a zero vector.
   double match(const Eigen::Ref<const Eigen::VectorXd>& y) const {
     const double n = y.norm();
     return n > 0 ? m_t.dot(y) / n : 0.0;
   }
-  /// The match of a full-length signature (all features, in the tensor's order).
+  /// The match of a full-length signature (all features, in the tensor's order) in the metric.
   double match_signature(const Eigen::Ref<const Eigen::RowVectorXd>& y) const {
-    Eigen::VectorXd v(m_M.cols());
-    for (Eigen::Index j = 0; j < v.size(); ++j) v(j) = y(m_columns[std::size_t(j)]);
-    return match(v);
+    return match(coordinates(y));
   }
 
 private:
+  // A full-length signature's values on the target's genes, whitened with the whitened metric.
+  Eigen::VectorXd coordinates(const Eigen::Ref<const Eigen::RowVectorXd>& y) const {
+    Eigen::VectorXd v(m_M.cols());
+    for (Eigen::Index j = 0; j < v.size(); ++j) v(j) = y(m_columns[std::size_t(j)]);
+    if (m_opt.metric == TargetMetric::Whitened) m_whiten.matrixL().solveInPlace(v);
+    return v;
+  }
   // (t'm + z sqrt(v) tau) / (|m|^2 + v sum_g sigma_g^2)^(1/2) per candidate: the expected match
   // plus z standard deviations (see match_sd).
   Eigen::VectorXd optimistic_match(double z) const {
@@ -271,9 +339,10 @@ private:
 
   TargetDesignOptions m_opt;
   std::vector<Eigen::Index> m_columns;
-  Eigen::VectorXd m_t;  // unit target (reversed with `reverse`)
-  Eigen::MatrixXd m_M;  // candidates x target genes
-  Eigen::VectorXd m_sd; // per target gene: prior standard deviation
+  Eigen::VectorXd m_t; // unit target (reversed with `reverse`), in the metric's coordinates
+  Eigen::MatrixXd m_M; // candidates x target genes, in the metric's coordinates
+  Eigen::LLT<Eigen::MatrixXd> m_whiten; // the whitened metric: C = L L' on the target's genes
+  Eigen::VectorXd m_sd;                 // per target gene: prior standard deviation
   Eigen::MatrixXd m_S;
   double m_ridge;
   std::vector<bool> m_measured;
@@ -328,7 +397,8 @@ struct TargetReplay {
 
 /// Replays the search on measured signatures `revealed` (candidates x features, row k the
 /// measurement of `posterior.candidates[k]`), each revealed only when chosen: the experiments
-/// until the best-matching candidate is measured, for the options' acquisition, greedy, random
+/// until the best-matching candidate (plain cosine, whatever the metric) is measured, for the
+/// options' acquisition, greedy (in the options' metric), random
 /// (its expectation) and, when `heuristic_score` is non-empty, the order of ascending heuristic
 /// score (NaN: unscored, after the scored ones; their expected position). Greedy uses no seed:
 /// with `run_greedy` false (replays of one target under several seeds) it is not run and `greedy`
@@ -349,7 +419,9 @@ inline TargetReplay replay_target(const CandidatePosterior& posterior,
     detail::throw_invalid(fn, heuristic_score.size(), " heuristic scores for ", n, " candidates");
   TargetReplay r;
   {
-    const TargetSearch s(posterior, columns, target, options);
+    TargetDesignOptions plain = options; // the best match is the plain cosine in every metric
+    plain.metric = TargetMetric::Cosine;
+    const TargetSearch s(posterior, columns, target, plain);
     double best = -std::numeric_limits<double>::infinity();
     for (Eigen::Index k = 0; k < n; ++k) {
       const double m = s.match_signature(revealed.row(k));
