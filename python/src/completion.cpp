@@ -254,10 +254,7 @@ void bind_completion(py::module_& m) {
         const char* fn = "cimpute.design_target";
         cimpute::TargetDesignOptions d;
         d.acquisition = cimpute::parse_target_acquisition(acquisition);
-        d.metric = cimpute::parse_target_metric(
-            metric != "auto"                                            ? metric
-            : t.num_features() <= cimpute::max_gene_covariance_features ? "whitened"
-                                                                        : "cosine");
+        d.metric = cimpute::parse_target_metric(metric, t.num_features());
         d.confidence = confidence;
         d.reverse = reverse;
         d.seed = seed;

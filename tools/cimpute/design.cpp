@@ -487,15 +487,12 @@ int run_design_target(DesignTargetOptions o) {
   if (!o.replay && o.target.empty()) throw UsageError("design target needs --target (or --replay)");
   o.design.acquisition = cimpute::parse_target_acquisition(o.acquisition);
   cimpute::PerturbationTensor<double> t = load_signatures(o.data, o.selection, o.quiet);
-  if (o.metric == "auto") {
-    o.metric = t.num_features() <= cimpute::max_gene_covariance_features ? "whitened" : "cosine";
-    if (o.metric == "cosine")
-      note(o.quiet, format("design target: %lld features exceed the whitened metric's %lld: "
-                           "candidates are scored by the plain cosine",
-                           static_cast<long long>(t.num_features()),
-                           static_cast<long long>(cimpute::max_gene_covariance_features)));
-  }
-  o.design.metric = cimpute::parse_target_metric(o.metric);
+  o.design.metric = cimpute::parse_target_metric(o.metric, t.num_features());
+  if (o.metric == "auto" && o.design.metric == cimpute::TargetMetric::Cosine)
+    note(o.quiet, format("design target: %lld features exceed the whitened metric's %lld: "
+                         "candidates are scored by the plain cosine",
+                         static_cast<long long>(t.num_features()),
+                         static_cast<long long>(cimpute::max_gene_covariance_features)));
   if (o.id_type == "symbol") rename_to_symbols(t, o.data, o.gene_map, o.quiet);
   std::vector<std::string> contexts =
       o.replay && o.context == "all" ? t.contexts().ids() : split(o.context, ',');

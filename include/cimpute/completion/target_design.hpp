@@ -54,12 +54,16 @@ enum class TargetMetric {
   Cosine
 };
 
-/// The metric called `name`: whitened or cosine. Throws `invalid_argument` otherwise.
-inline TargetMetric parse_target_metric(const std::string& name) {
+/// The metric called `name`: whitened, cosine, or auto (whitened for data of up to
+/// `max_gene_covariance_features` features, cosine above; `features`: the data's). Throws
+/// `invalid_argument` otherwise.
+inline TargetMetric parse_target_metric(const std::string& name, Eigen::Index features = 0) {
   if (name == "whitened") return TargetMetric::Whitened;
   if (name == "cosine") return TargetMetric::Cosine;
+  if (name == "auto")
+    return features <= max_gene_covariance_features ? TargetMetric::Whitened : TargetMetric::Cosine;
   detail::throw_invalid("parse_target_metric", "unknown metric '", name,
-                        "' (known: whitened, cosine)");
+                        "' (known: auto, whitened, cosine)");
 }
 
 /// The acquisition called `name`: thompson, ucb or greedy. Throws `invalid_argument` otherwise.
