@@ -84,6 +84,20 @@ def test_sem_samples_follow_the_graph():
     assert abs(np.corrcoef(Y.T)[0, 1]) < 0.05  # the intervention cut 0 -> 1
 
 
+def test_sem_fit_matches_least_squares_and_refuses_collinear_parents():
+    rng = np.random.default_rng(4)
+    X = rng.normal(size=(200, 3))
+    X[:, 2] = 0.5 + X[:, 0] - 2 * X[:, 1] + rng.normal(size=200)
+    dag = np.array([[0, 0, 1], [0, 0, 1], [0, 0, 0]])
+    sem = cimpute.LinearGaussianSem.fit(dag, X)
+    coef, *_ = np.linalg.lstsq(np.c_[np.ones(200), X[:, :2]], X[:, 2], rcond=None)
+    np.testing.assert_allclose(sem.weights[:2, 2], coef[1:], rtol=1e-10)
+    assert sem.noise_means[2] == pytest.approx(coef[0], rel=1e-10)
+    X[:, 1] = 3 * X[:, 0]
+    with pytest.raises(ValueError, match=r"parents of node 2 \(0, 1\) are collinear"):
+        cimpute.LinearGaussianSem.fit(dag, X)
+
+
 def test_result_views(data):
     nx = pytest.importorskip("networkx")
     res = cimpute.discover(data(SACHS), method="igsp", bootstrap=3, **OPTIONS)

@@ -10,7 +10,10 @@
 #include <Eigen/Dense>
 
 #include <algorithm>
+#include <limits>
 #include <random>
+#include <string>
+#include <vector>
 
 using cimpute::Intervention;
 using Sem = cimpute::LinearGaussianSem<double>;
@@ -100,6 +103,53 @@ TEST_CASE("LinearGaussianSem: fitting recovers planted weights; intervened sampl
   const Sem aware = Sem::fit(s.graph(), pooled, mask);
   CHECK((aware.weights() - s.weights()).cwiseAbs().maxCoeff() < 0.05);
   CHECK((naive.weights().col(target) - s.weights().col(target)).cwiseAbs().maxCoeff() > 0.1);
+}
+
+TEST_CASE("LinearGaussianSem::fit: exact planted regressions, and singular ones refused", "[sem]") {
+  // x2 = 1 + 2 x0 - 0.5 x1 + e with e orthogonal to (1, x0, x1) by construction: least squares
+  // returns the planted weights, and the residual variance is |e|^2 / (n - 3), exactly.
+  const cimpute::Dag named = [] {
+    cimpute::Dag g(std::vector<std::string>{"x0", "x1", "x2"});
+    g.add_arc(0, 2);
+    g.add_arc(1, 2);
+    return g;
+  }();
+  const Eigen::Index n = 40;
+  std::mt19937_64 rng(5);
+  std::normal_distribution<double> n01;
+  Eigen::MatrixXd X(n, 3);
+  for (Eigen::Index i = 0; i < n; ++i) X(i, 0) = 100 + n01(rng), X(i, 1) = 1e-3 * n01(rng);
+  Eigen::MatrixXd D(n, 3);
+  D << Eigen::VectorXd::Ones(n), X.leftCols(2);
+  Eigen::VectorXd e(n);
+  for (Eigen::Index i = 0; i < n; ++i) e[i] = n01(rng);
+  e -= D * (D.transpose() * D).inverse() * (D.transpose() * e);
+  X.col(2) = 1 + 2 * X.col(0).array() - 0.5 * X.col(1).array() + e.array();
+  const Sem f = Sem::fit(named, X);
+  CHECK(f.weights()(0, 2) == Approx(2).margin(1e-9));
+  CHECK(f.weights()(1, 2) == Approx(-0.5).margin(1e-6)); // x1 is in units of 1e-3
+  CHECK(f.noise_means()[2] == Approx(1).margin(1e-7));
+  CHECK(f.noise_variances()[2] == Approx(e.squaredNorm() / double(n - 3)).epsilon(1e-9));
+
+  Eigen::MatrixXd collinear = X;
+  collinear.col(1) = 3 * X.col(0).array() - 7; // x1 a linear function of x0
+  CHECK_THROWS_WITH(Sem::fit(named, collinear),
+                    "LinearGaussianSem::fit: the parents of node x2 (x0, x1) are collinear in its "
+                    "40 samples (rank 1 of 2): the fitted SEM would be singular");
+  Eigen::MatrixXd constant = X;
+  constant.col(0).setConstant(2.5);
+  CHECK_THROWS_WITH(Sem::fit(named, constant),
+                    "LinearGaussianSem::fit: parent x0 of node x2 is constant over the node's 40 "
+                    "samples: the fitted SEM would be singular");
+  // Constant only where the node is observed: the intervened samples are left out.
+  Eigen::MatrixXi mask = Eigen::MatrixXi::Zero(n, 3);
+  mask.col(2).tail(n / 2).setOnes();
+  constant.col(0).tail(n / 2) = X.col(0).tail(n / 2);
+  CHECK_THROWS_WITH(Sem::fit(named, constant, mask),
+                    Catch::Contains("constant over the node's 20"));
+  Eigen::MatrixXd nan = X;
+  nan(3, 1) = std::numeric_limits<double>::quiet_NaN();
+  CHECK_THROWS_WITH(Sem::fit(named, nan), Catch::Contains("of node x1 in sample 3 is not finite"));
 }
 
 TEST_CASE("LinearGaussianSem: bad input", "[sem]") {

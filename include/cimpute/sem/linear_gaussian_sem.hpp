@@ -7,12 +7,13 @@
 #include "cimpute/graph/dag.hpp"
 #include "cimpute/sem/intervention.hpp"
 
-#include <Eigen/Cholesky>
 #include <Eigen/Core>
+#include <Eigen/QR>
 
 #include <cmath>
 #include <cstdint>
 #include <random>
+#include <string>
 #include <vector>
 
 namespace cimpute {
@@ -121,6 +122,10 @@ public:
   /// `intervened` (optional, samples x nodes, non-zero = that node was intervened on in that
   /// sample) excludes a node's intervened samples from its own regression, so pooled
   /// observational and interventional data recover the observational mechanisms.
+  /// Throws when a value is not finite, and when a node's regression is singular: a parent
+  /// constant over the node's samples, or parents collinear (the centred, unit-norm parent
+  /// columns of rank below their number at a relative threshold of sqrt(epsilon), where the
+  /// weights would lose more than half their digits). The error names the node and its parents.
   static LinearGaussianSem
   fit(const Dag& g, const Eigen::Ref<const Matrix>& X,
       const Eigen::Ref<const Eigen::Matrix<int, Eigen::Dynamic, Eigen::Dynamic>>& intervened =
@@ -131,6 +136,12 @@ public:
     if (X.cols() != p) detail::throw_invalid(fn, X.cols(), " columns for ", p, " nodes");
     if (intervened.size() > 0 && (intervened.rows() != X.rows() || intervened.cols() != p))
       detail::throw_invalid(fn, "the intervention mask must be ", X.rows(), " x ", p);
+    for (Eigen::Index j = 0; j < p; ++j)
+      for (Eigen::Index i = 0; i < X.rows(); ++i)
+        if (!std::isfinite(X(i, j)))
+          detail::throw_invalid(fn, "value ", X(i, j), " of node ", g.name(int(j)), " in sample ",
+                                i, " is not finite");
+    const Scalar tol = std::sqrt(Eigen::NumTraits<Scalar>::epsilon());
     Matrix B = Matrix::Zero(p, p);
     Vector mu(p), s2(p);
     for (int j = 0; j < int(p); ++j) {
@@ -139,21 +150,48 @@ public:
         if (intervened.size() == 0 || intervened(i, j) == 0) rows.push_back(i);
       const auto& pa = g.parents(j);
       const Eigen::Index k = Eigen::Index(pa.size());
-      if (Eigen::Index(rows.size()) <= k + 1)
-        detail::throw_invalid(fn, "node ", j, " has ", rows.size(), " usable samples for ", k,
+      const Eigen::Index n = Eigen::Index(rows.size());
+      if (n <= k + 1)
+        detail::throw_invalid(fn, "node ", g.name(j), " has ", n, " usable samples for ", k,
                               " parents");
-      Matrix D(Eigen::Index(rows.size()), k + 1);
-      Vector y(Eigen::Index(rows.size()));
-      for (std::size_t r = 0; r < rows.size(); ++r) {
-        D(Eigen::Index(r), 0) = Scalar(1);
-        for (Eigen::Index c = 0; c < k; ++c)
-          D(Eigen::Index(r), c + 1) = X(rows[r], pa[std::size_t(c)]);
-        y[Eigen::Index(r)] = X(rows[r], j);
+      // Centred parent columns scaled to unit norm: the intercept drops out of the regression
+      // and the rank test does not depend on the variables' units.
+      Matrix D(n, k);
+      Vector y(n);
+      for (Eigen::Index r = 0; r < n; ++r) {
+        for (Eigen::Index c = 0; c < k; ++c) D(r, c) = X(rows[std::size_t(r)], pa[std::size_t(c)]);
+        y[r] = X(rows[std::size_t(r)], j);
       }
-      const Vector beta = (D.transpose() * D).ldlt().solve(D.transpose() * y);
-      mu[j] = beta[0];
-      for (Eigen::Index c = 0; c < k; ++c) B(pa[std::size_t(c)], j) = beta[c + 1];
-      s2[j] = (y - D * beta).squaredNorm() / Scalar(rows.size() - std::size_t(k) - 1);
+      const Eigen::Matrix<Scalar, 1, Eigen::Dynamic> xbar = D.colwise().mean();
+      const Scalar ybar = y.mean();
+      D.rowwise() -= xbar;
+      y.array() -= ybar;
+      Vector beta = Vector::Zero(k);
+      Vector resid = y;
+      if (k > 0) {
+        const Vector norms = D.colwise().norm().transpose();
+        for (Eigen::Index c = 0; c < k; ++c)
+          if (!(norms[c] > tol * std::sqrt(Scalar(n)) * std::abs(xbar[c])))
+            detail::throw_invalid(fn, "parent ", g.name(pa[std::size_t(c)]), " of node ", g.name(j),
+                                  " is constant over the node's ", n,
+                                  " samples: the fitted SEM would be singular");
+        D *= norms.cwiseInverse().asDiagonal();
+        Eigen::ColPivHouseholderQR<Matrix> qr(D);
+        qr.setThreshold(tol);
+        if (qr.rank() < k) {
+          std::string names;
+          for (int v : pa) names += (names.empty() ? "" : ", ") + g.name(v);
+          detail::throw_invalid(fn, "the parents of node ", g.name(j), " (", names,
+                                ") are collinear in its ", n, " samples (rank ", qr.rank(), " of ",
+                                k, "): the fitted SEM would be singular");
+        }
+        const Vector gamma = qr.solve(y);
+        resid -= D * gamma;
+        beta = gamma.cwiseQuotient(norms);
+      }
+      mu[j] = ybar - xbar.dot(beta);
+      for (Eigen::Index c = 0; c < k; ++c) B(pa[std::size_t(c)], j) = beta[c];
+      s2[j] = resid.squaredNorm() / Scalar(n - k - 1);
     }
     return LinearGaussianSem(g, B, mu, s2);
   }
