@@ -156,9 +156,9 @@ private:
     return false;
   }
 
-  /// A DAG extension of the PDAG P (Dor & Tarsi 1992): repeatedly remove a node without
-  /// outgoing arcs whose undirected neighbours are adjacent to all its other neighbours,
-  /// orienting its undirected edges into it. False when P has no extension.
+  /// A DAG extension of the PDAG P (Dor & Tarsi 1992): repeatedly remove a removable node
+  /// (`detail::dor_tarsi_removable`), orienting its undirected edges into it, revisiting only
+  /// the neighbours of removed nodes. False when P has no extension.
   bool extend(const Pdag& P, Parents& pa) const {
     pa.resize(std::size_t(m_p)); // assignments below reuse the lists' storage
     std::vector<int> n_out(static_cast<std::size_t>(m_p));
@@ -167,23 +167,13 @@ private:
       pa[std::size_t(x)] = P.parents(x);
       n_out[std::size_t(x)] = int(P.children(x).size());
     }
-    auto removable = [&](int x) {
-      if (n_out[std::size_t(x)] > 0) return false;
-      for (int y : P.undirected_neighbors(x)) {
-        if (removed[std::size_t(y)]) continue;
-        for (const auto* others : {&P.parents(x), &P.undirected_neighbors(x)})
-          for (int z : *others)
-            if (z != y && !removed[std::size_t(z)] && !P.adjacent(y, z)) return false;
-      }
-      return true;
-    };
     std::vector<int> stack(static_cast<std::size_t>(m_p));
     for (int x = 0; x < m_p; ++x) stack[std::size_t(x)] = m_p - 1 - x;
     int count = 0;
     while (!stack.empty()) {
       const int x = stack.back();
       stack.pop_back();
-      if (removed[std::size_t(x)] || !removable(x)) continue;
+      if (!dor_tarsi_removable(P, x, removed, n_out)) continue;
       removed[std::size_t(x)] = 1;
       ++count;
       for (int y : P.undirected_neighbors(x))

@@ -140,31 +140,37 @@ inline std::uint64_t equivalence_class_size(const Pdag& e,
 }
 
 namespace detail {
-// A random consistent extension of the PDAG P (Dor & Tarsi 1992): repeatedly remove a node,
-// drawn uniformly among those without outgoing arcs whose undirected neighbours are adjacent to
-// all its other neighbours, orienting its undirected edges into it. False when P has none.
+// Dor & Tarsi's (1992) test of a node x of the PDAG P whose nodes marked `removed` are gone and
+// `n_out[x]` counts x's arcs to the remaining nodes: x can be removed next (its undirected edges
+// oriented into it) when it has no outgoing arc left and each remaining undirected neighbour is
+// adjacent to every other remaining neighbour of x (parent or undirected).
+inline bool dor_tarsi_removable(const Pdag& P, int x, const std::vector<char>& removed,
+                                const std::vector<int>& n_out) {
+  if (removed[std::size_t(x)] || n_out[std::size_t(x)] > 0) return false;
+  for (int y : P.undirected_neighbors(x)) {
+    if (removed[std::size_t(y)]) continue;
+    for (const auto* others : {&P.parents(x), &P.undirected_neighbors(x)})
+      for (int z : *others)
+        if (z != y && !removed[std::size_t(z)] && !P.adjacent(y, z)) return false;
+  }
+  return true;
+}
+
+// A random consistent extension of the PDAG P (Dor & Tarsi 1992): repeatedly remove a node
+// drawn uniformly among the removable ones (`dor_tarsi_removable`), orienting its undirected
+// edges into it. False when P has none.
 inline bool random_extension(const Pdag& P, std::mt19937_64& rng, Dag& out) {
   const int p = P.num_nodes();
   std::vector<char> removed(std::size_t(p), 0);
   std::vector<int> n_out(static_cast<std::size_t>(p));
   for (int x = 0; x < p; ++x) n_out[std::size_t(x)] = int(P.children(x).size());
-  auto removable = [&](int x) {
-    if (removed[std::size_t(x)] || n_out[std::size_t(x)] > 0) return false;
-    for (int y : P.undirected_neighbors(x)) {
-      if (removed[std::size_t(y)]) continue;
-      for (const auto* others : {&P.parents(x), &P.undirected_neighbors(x)})
-        for (int z : *others)
-          if (z != y && !removed[std::size_t(z)] && !P.adjacent(y, z)) return false;
-    }
-    return true;
-  };
   out = Dag(p);
   for (const auto& [i, j] : P.arcs()) out.add_arc(i, j);
   std::vector<int> candidates;
   for (int step = 0; step < p; ++step) {
     candidates.clear();
     for (int x = 0; x < p; ++x)
-      if (removable(x)) candidates.push_back(x);
+      if (dor_tarsi_removable(P, x, removed, n_out)) candidates.push_back(x);
     if (candidates.empty()) return false;
     const int x =
         candidates[std::uniform_int_distribution<std::size_t>(0, candidates.size() - 1)(rng)];
