@@ -911,7 +911,7 @@ def match_shift(truth: LinearGaussianSem, desired, graph=None, rounds: int = 50,
     round's expected statistics (an oracle, no noise). ``planted``: the targets of the shift that
     defines ``desired``, when known. ``class_members`` > 1: the learner does not trust the DAG's
     orientations and holds it and up to ``class_members - 1`` other DAGs of its Markov
-    equivalence class, weighted by the marginal likelihood of the samples (as ``--class-members``).
+    equivalence class, weighted by the BIC of the samples (as ``--class-members``).
 
     Returns a dict: ``curve`` (DataFrame round, intervention, relative_distance, targets,
     spread, graph, graph_weight: the recommended shift's |E[X | shift] - desired| / |E[X] -

@@ -235,24 +235,55 @@ TEST_CASE("active matching over candidate DAGs: the evidence is the Gaussian mar
                0.5 * w.squaredNorm();
     }
     CHECK(post.log_evidence() == Approx(dense).epsilon(1e-9));
+    // BIC against each node's least squares by QR: -n/2 (log 2 pi RSS/n + 1) - (d/2) log n.
+    double bic = 0;
+    for (int i = 0; i < 5; ++i) {
+      const auto& pa = chain.parents(i);
+      Eigen::MatrixXd Z(30, Eigen::Index(pa.size()) + 1);
+      for (std::size_t k = 0; k < pa.size(); ++k) Z.col(Eigen::Index(k)) = X.col(pa[k]);
+      Z.col(Z.cols() - 1).setOnes();
+      const Eigen::VectorXd y = X.col(i).array() - a(i);
+      const double rss = (y - Z * Z.colPivHouseholderQr().solve(y)).squaredNorm();
+      bic += -15 * (std::log(2 * M_PI * rss / 30) + 1) - 0.5 * double(Z.cols() + 1) * std::log(30);
+    }
+    CHECK(post.bic() == Approx(bic).epsilon(1e-9));
+  }
+  {
+    // Score equivalence: on observational samples every member of the class weighs the same.
+    cimpute::ShiftMatchingPosterior few(chain, desired);
+    few.observe(Eigen::VectorXd::Zero(5), truth.sample(2, 4));
+    CHECK(std::isnan(few.bic())); // two samples for a regression with an intercept and a parent
+    cimpute::ShiftMatchingEnsemble ens(members, desired);
+    ens.observe(Eigen::VectorXd::Zero(5), truth.sample(200, 5));
+    for (int k = 0; k < 5; ++k) CHECK(ens.weights()(k) == Approx(0.2).epsilon(1e-9));
   }
 
-  // Population (oracle) statistics: observational ones leave the members' predicted means
-  // equal; the active choice is the single-node shift that tells them apart best.
+  // Population (oracle) statistics: observational ones leave the members' predicted means and
+  // weights equal (nothing told them apart).
   const Eigen::VectorXd zero = Eigen::VectorXd::Zero(5);
   cimpute::ShiftMatchingEnsemble ens(members, desired, 1e-9);
   ens.observe_expected(zero, truth.mean(), truth.covariance(), 1000);
   CHECK(ens.discrimination(zero, 1000) < 1e-6);
+  for (int k = 0; k < 5; ++k) CHECK(ens.weights()(k) == Approx(0.2).epsilon(1e-9));
+  // The expected spread: no sample changes nothing; observational samples leave the weights,
+  // so only each member's own spread falls; the active choice removes the members' disagreement
+  // (their exact shifts differ: the between-DAG term is most of the spread).
   std::mt19937_64 rng(1);
   const Eigen::VectorXd s = ens.choose(cimpute::ShiftAcquisition::Active, 1000, rng);
-  const double best = ens.discrimination(s, 1000);
-  CHECK(best > 1);
+  CHECK(ens.expected_spread(s, 0) == Approx(ens.spread()).epsilon(1e-9));
+  double within = 0;
+  for (int k = 0; k < 5; ++k) within += 0.2 * ens.member(k).spread();
+  CHECK(within < 0.05 * ens.spread());
+  CHECK(ens.expected_spread(zero, 1000) > ens.spread() - within);
+  CHECK(ens.expected_spread(s, 1000) < within);
+  CHECK(ens.discrimination(s, 1000) > 1);
   double size = 1e-3;
   for (int k = 0; k < 5; ++k)
     size = std::max(size, ens.member(k).recommend().shift.lpNorm<Eigen::Infinity>());
   for (int j = 0; j < 5; ++j)
     for (double sign : {1.0, -1.0})
-      CHECK(best >= ens.discrimination(Eigen::VectorXd::Unit(5, j) * (sign * size), 1000) - 1e-9);
+      CHECK(ens.expected_spread(s, 1000) <=
+            ens.expected_spread(Eigen::VectorXd::Unit(5, j) * (sign * size), 1000) + 1e-12);
 
   // The loop: oracle rounds put the weight on the true DAG and recover the planted shift;
   // sampled rounds find the true DAG too.

@@ -428,8 +428,9 @@ Command add_design_shift(CLI::App& design) {
   sub->add_option("--class-members", o->class_members,
                   "--active without trusting the DAG's orientations: the learner holds the DAG "
                   "and up to K-1 other DAGs of its Markov equivalence class (random consistent "
-                  "extensions), weighted by the marginal likelihood of the samples; active "
-                  "then first runs the shifts that best tell them apart")
+                  "extensions), weighted by the BIC of the samples (the DAGs of a class score the "
+                  "same on observational ones); active runs the shift that most reduces the "
+                  "spread of the recommended shift over DAGs and weights")
       ->type_name("K")
       ->check(positive_integer())
       ->capture_default_str();

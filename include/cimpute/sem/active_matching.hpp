@@ -18,6 +18,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
+#include <limits>
 #include <random>
 #include <string>
 #include <tuple>
@@ -44,6 +45,8 @@ inline ShiftAcquisition parse_shift_acquisition(const std::string& name) {
   detail::throw_invalid("parse_shift_acquisition", "unknown acquisition '", name,
                         "' (known: active, point-estimate, random)");
 }
+
+class ShiftMatchingEnsemble;
 
 /// The posterior of a linear SEM on a known DAG for matching a desired mean mu*. Node i's
 /// parameters theta_i = (weights from its parents, noise mean) have the prior
@@ -187,8 +190,9 @@ public:
   /// The log marginal likelihood of every sample seen given the DAG: the sum over nodes of the
   /// Bayesian linear regression evidence log N(y; 0, sigma_i^2 I + Z Z' / prior_precision) of
   /// X_i - a_i on (X_pa(i), 1), with the noise variance sigma_i^2 estimated from the residuals
-  /// (a plug-in, the same for every DAG compared). 0 before any sample. Compares DAGs that see
-  /// the same samples (`ShiftMatchingEnsemble`).
+  /// (a plug-in). 0 before any sample. Not score-equivalent: the prior favours the member of a
+  /// Markov equivalence class whose weights look like draws from it, on observational samples
+  /// alone; `bic` is what compares DAGs.
   double log_evidence() const {
     constexpr double log_2pi = 1.8378770664093453;
     double total = 0;
@@ -198,6 +202,25 @@ public:
       const double log_det = 2 * n.chol.matrixLLT().diagonal().array().log().sum();
       total += -0.5 * n.n * (log_2pi + std::log(n.sigma2)) + 0.5 * double(d) * std::log(m_lambda) -
                0.5 * log_det - 0.5 * (n.Syy / n.sigma2 - b.dot(n.theta));
+    }
+    return total;
+  }
+
+  /// The Bayesian information criterion of every sample seen given the DAG: the sum over nodes
+  /// of the maximised log-likelihood of the regression of X_i - a_i on (X_pa(i), 1) (noise
+  /// variance RSS_i / n) minus (d_i / 2) log n for its d_i = |pa(i)| + 2 parameters (weights,
+  /// noise mean and variance). Markov-equivalent DAGs fit observational samples equally well
+  /// with as many parameters, so they score the same (score equivalence); shifted samples tell
+  /// them apart. NaN while a node has no more samples than its regression has coefficients.
+  /// The weights of `ShiftMatchingEnsemble`.
+  double bic() const {
+    constexpr double log_2pi = 1.8378770664093453;
+    double total = 0;
+    for (const Node& n : m_nodes) {
+      const double d = double(n.Sxx.rows());
+      if (!(n.n > d)) return std::numeric_limits<double>::quiet_NaN();
+      const double s2 = std::max(n.rss / n.n, std::numeric_limits<double>::min());
+      total += -0.5 * n.n * (log_2pi + std::log(s2) + 1) - 0.5 * (d + 1) * std::log(n.n);
     }
     return total;
   }
@@ -272,6 +295,7 @@ public:
   }
 
 private:
+  friend class ShiftMatchingEnsemble;
   // The spread after n samples whose (X_pa, 1) moments come from mean m and covariance C.
   double expected_spread(const Eigen::VectorXd& m, const Eigen::MatrixXd& C, double n) const {
     double total = 0;
@@ -295,7 +319,7 @@ private:
     std::vector<int> parents;
     Eigen::MatrixXd Sxx;
     Eigen::VectorXd Sxy, z, theta;
-    double Syy = 0, n = 0, sigma2 = 1;
+    double Syy = 0, n = 0, sigma2 = 1, rss = 0; // rss: of the least-squares fit
     Eigen::LLT<Eigen::MatrixXd> chol;
   };
   Eigen::MatrixXd precision(const Node& n) const {
@@ -317,8 +341,8 @@ private:
         Eigen::MatrixXd A = n.Sxx;
         A.diagonal().array() += 1e-12 * std::max(1.0, A.diagonal().maxCoeff());
         const Eigen::VectorXd t = A.llt().solve(n.Sxy);
-        const double rss = n.Syy - 2 * t.dot(n.Sxy) + t.dot(n.Sxx * t);
-        n.sigma2 = std::max(rss / (n.n - double(d)), 1e-12 * std::max(1.0, n.Syy / n.n));
+        n.rss = std::max(0.0, n.Syy - 2 * t.dot(n.Sxy) + t.dot(n.Sxx * t));
+        n.sigma2 = std::max(n.rss / (n.n - double(d)), 1e-12 * std::max(1.0, n.Syy / n.n));
       }
       n.chol.compute(precision(n));
       n.theta = n.chol.solve(n.Sxy / n.sigma2);
@@ -334,14 +358,16 @@ private:
 /// A posterior over DAGs for active matching when the graph itself is uncertain (Zhang, Squires
 /// & Uhler 2021): candidate DAGs (e.g. members of a learned Markov equivalence class,
 /// `sample_class_members`, or bootstrap DAGs), each with its `ShiftMatchingPosterior` over
-/// weights given every sample seen, weighted by a uniform prior times the marginal likelihood
-/// of those samples (`ShiftMatchingPosterior::log_evidence`). Observational samples cannot tell
-/// the members of a class apart; shifts can, since a shift moves the means of its node's
-/// descendants, which differ between members. The recommendation is the most probable DAG's
-/// (MAP). The active choice has two phases: while no DAG has `concentrated` of the weight, the
-/// shift whose outcome best tells the DAGs apart (largest expected log-likelihood ratio of the
-/// DAGs' predicted means against the weighted mean, `discrimination`), among every DAG's
-/// recommended shift and every single-node shift; then the MAP DAG's own active choice.
+/// weights given every sample seen, weighted by a uniform prior times exp(BIC) of those samples
+/// (`ShiftMatchingPosterior::bic`, the large-sample marginal likelihood; uniform until every
+/// candidate's regressions have more samples than coefficients). Observational samples cannot
+/// tell the members of a class apart (they score the same); shifts can, since a shift moves the
+/// means of its node's descendants, which differ between members. The recommendation is the most
+/// probable DAG's (MAP). The active choice is the shift whose outcome most reduces the posterior
+/// spread of the exact shift over DAGs and weights (`expected_spread`), among every DAG's
+/// recommended shift and every single-node shift: it tells apart the DAGs whose shifts differ,
+/// not those that would match the desired mean alike. Once one DAG holds `concentrated` of the
+/// weight, the MAP DAG's own active choice.
 class ShiftMatchingEnsemble {
 public:
   /// Throws for no candidate, candidates of different sizes, or a `concentrated` outside (0, 1];
@@ -419,6 +445,19 @@ public:
     return discrimination(predictions(), shift, n);
   }
 
+  /// The posterior spread of the exact shift (as `spread`) expected after n samples under
+  /// `shift`: if candidate k is the truth (probability w_k), the samples' mean is its
+  /// prediction and candidate j's weight becomes proportional to w_j exp(-n/2 (m_j - m_k)'
+  /// S^-1 (m_j - m_k)) (the expected log-likelihood ratio; m and S as in `discrimination`), and
+  /// each candidate's own spread is its `ShiftMatchingPosterior::expected_spread`; the spread
+  /// is the within plus the between term under those weights, averaged over k.
+  double expected_spread(const Eigen::VectorXd& shift, double n) const {
+    if (shift.size() != num_nodes())
+      detail::throw_invalid("ShiftMatchingEnsemble::expected_spread", "a shift of ", shift.size(),
+                            " entries for ", num_nodes(), " nodes");
+    return expected_spread(predictions(), exact_shifts(), shift, n);
+  }
+
   /// The next shift to run: PointEstimate and Random as the MAP DAG's; Active as described in
   /// the class's documentation.
   Eigen::VectorXd choose(ShiftAcquisition acquisition, double n, std::mt19937_64& rng,
@@ -428,32 +467,30 @@ public:
         num_candidates() == 1)
       return map().choose(acquisition, n, rng, credible);
     const Predictions pr = predictions();
+    const Eigen::MatrixXd a = exact_shifts();
     const int p = num_nodes();
-    double size = 1e-3;
-    for (const auto& m : m_members)
-      size = std::max(size, m.recommend().shift.lpNorm<Eigen::Infinity>());
-    Eigen::VectorXd best;
-    double best_d = 0;
+    const double size = std::max(1e-3, a.lpNorm<Eigen::Infinity>());
+    Eigen::VectorXd best = map().recommend_sparse(credible).shift;
+    double best_v = expected_spread(pr, a, best, n);
     auto consider = [&](const Eigen::VectorXd& s) {
-      const double d = discrimination(pr, s, n);
-      if (d > best_d) {
-        best_d = d;
+      const double v = expected_spread(pr, a, s, n);
+      if (v < best_v) {
+        best_v = v;
         best = s;
       }
     };
     for (const auto& m : m_members) consider(m.recommend_sparse(credible).shift);
     for (int j = 0; j < p; ++j)
       for (double sign : {1.0, -1.0}) consider(Eigen::VectorXd::Unit(p, j) * (sign * size));
-    // No candidate shift tells the DAGs apart (they predict the same means): weights only.
-    if (!(best_d > 1e-12)) return map().choose(acquisition, n, rng, credible);
     return best;
   }
 
 private:
-  // Each candidate's posterior-mean SEM: observational mean, total effects, covariance.
+  // Each candidate's posterior-mean SEM: observational mean, total effects, covariance; and the
+  // Cholesky factor of the weighted mean covariance.
   struct Predictions {
     std::vector<Eigen::VectorXd> m0;
-    std::vector<Eigen::MatrixXd> A;
+    std::vector<Eigen::MatrixXd> A, C;
     Eigen::LLT<Eigen::MatrixXd> S;
   };
   Predictions predictions() const {
@@ -463,10 +500,45 @@ private:
       const LinearGaussianSem<double> sem = member(k).mean_sem();
       pr.m0.push_back(sem.mean());
       pr.A.push_back(detail::total_effects(sem));
-      S += m_w(k) * sem.covariance();
+      pr.C.push_back(sem.covariance());
+      S += m_w(k) * pr.C.back();
     }
     pr.S.compute(S);
     return pr;
+  }
+  // Every candidate's exact shift, one per column.
+  Eigen::MatrixXd exact_shifts() const {
+    Eigen::MatrixXd a(num_nodes(), num_candidates());
+    for (int k = 0; k < num_candidates(); ++k) a.col(k) = member(k).recommend().shift;
+    return a;
+  }
+  double expected_spread(const Predictions& pr, const Eigen::MatrixXd& a,
+                         const Eigen::VectorXd& shift, double n) const {
+    const int K = num_candidates();
+    Eigen::MatrixXd m(num_nodes(), K);
+    Eigen::VectorXd within(K);
+    for (int k = 0; k < K; ++k) {
+      m.col(k) = pr.m0[std::size_t(k)] + pr.A[std::size_t(k)] * shift;
+      within(k) = m_w(k) > 0 ? member(k).expected_spread(m.col(k), pr.C[std::size_t(k)], n) : 0;
+    }
+    const Eigen::MatrixXd white = pr.S.matrixL().solve(m);
+    double total = 0;
+    for (int t = 0; t < K; ++t) {
+      if (!(m_w(t) > 0)) continue;
+      Eigen::VectorXd lw(K);
+      for (int j = 0; j < K; ++j)
+        lw(j) = m_w(j) > 0
+                    ? std::log(m_w(j)) - 0.5 * n * (white.col(j) - white.col(t)).squaredNorm()
+                    : -std::numeric_limits<double>::infinity();
+      const Eigen::VectorXd pi =
+          (lw.array() - lw.maxCoeff()).exp().matrix() / (lw.array() - lw.maxCoeff()).exp().sum();
+      const Eigen::VectorXd bar = a * pi;
+      total +=
+          m_w(t) *
+          (pi.dot(within) +
+           ((a.colwise() - bar).colwise().squaredNorm().transpose().array() * pi.array()).sum());
+    }
+    return total;
   }
   double discrimination(const Predictions& pr, const Eigen::VectorXd& shift, double n) const {
     const int K = num_candidates();
@@ -478,7 +550,8 @@ private:
   }
   void refresh() {
     Eigen::VectorXd lw(num_candidates());
-    for (int k = 0; k < num_candidates(); ++k) lw(k) = member(k).log_evidence();
+    for (int k = 0; k < num_candidates(); ++k) lw(k) = member(k).bic();
+    if (lw.hasNaN()) lw.setZero(); // some regression not yet determined: no comparison
     m_w = (lw.array() - lw.maxCoeff()).exp();
     m_w /= m_w.sum();
   }
