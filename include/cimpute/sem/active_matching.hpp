@@ -421,16 +421,9 @@ public:
   /// The posterior spread of the exact shift over DAGs and weights (the law of total
   /// variance): sum_k w_k (spread_k + |a_k - a_bar|^2), a_k the exact shift of candidate k.
   double spread() const {
-    const int K = num_candidates();
-    Eigen::MatrixXd a(num_nodes(), K);
-    double within = 0;
-    for (int k = 0; k < K; ++k) {
-      a.col(k) = member(k).recommend().shift;
-      within += m_w(k) * member(k).spread();
-    }
-    const Eigen::VectorXd bar = a * m_w;
-    return within +
-           ((a.colwise() - bar).colwise().squaredNorm().transpose().array() * m_w.array()).sum();
+    Eigen::VectorXd within(num_candidates());
+    for (int k = 0; k < num_candidates(); ++k) within(k) = member(k).spread();
+    return mixture_spread(exact_shifts(), m_w, within);
   }
 
   /// How well n samples under `shift` tell the candidates apart: (n / 2) sum_k w_k
@@ -530,15 +523,19 @@ private:
         lw(j) = m_w(j) > 0
                     ? std::log(m_w(j)) - 0.5 * n * (white.col(j) - white.col(t)).squaredNorm()
                     : -std::numeric_limits<double>::infinity();
-      const Eigen::VectorXd pi =
-          (lw.array() - lw.maxCoeff()).exp().matrix() / (lw.array() - lw.maxCoeff()).exp().sum();
-      const Eigen::VectorXd bar = a * pi;
-      total +=
-          m_w(t) *
-          (pi.dot(within) +
-           ((a.colwise() - bar).colwise().squaredNorm().transpose().array() * pi.array()).sum());
+      Eigen::VectorXd pi = (lw.array() - lw.maxCoeff()).exp().matrix();
+      pi /= pi.sum();
+      total += m_w(t) * mixture_spread(a, pi, within);
     }
     return total;
+  }
+  // The spread of the exact shift over candidates weighted by w (the law of total variance):
+  // the weighted within spreads plus the weighted squared deviations of the shifts `a`.
+  static double mixture_spread(const Eigen::MatrixXd& a, const Eigen::VectorXd& w,
+                               const Eigen::VectorXd& within) {
+    const Eigen::VectorXd bar = a * w;
+    return w.dot(within) +
+           ((a.colwise() - bar).colwise().squaredNorm().transpose().array() * w.array()).sum();
   }
   double discrimination(const Predictions& pr, const Eigen::VectorXd& shift, double n) const {
     const int K = num_candidates();
